@@ -1,0 +1,62 @@
+"""Shared vocabulary of the chain (codes every party uses)."""
+from enum import StrEnum
+
+
+class GI(StrEnum):
+    """The three certified institutions (gecertificeerde instellingen) of the region."""
+
+    JBRR = "JBRR"
+    WSS = "WSS"
+    LJR = "LJR"
+
+
+GEMEENTEN: dict[str, str] = {
+    "GM0599": "Rotterdam",
+    "GM0613": "Albrandswaard",
+    "GM0489": "Barendrecht",
+    "GM0502": "Capelle aan den IJssel",
+    "GM0542": "Krimpen aan den IJssel",
+    "GM1621": "Lansingerland",
+    "GM0556": "Maassluis",
+    "GM1930": "Nissewaard",
+    "GM0597": "Ridderkerk",
+    "GM0606": "Schiedam",
+    "GM0622": "Vlaardingen",
+    "GM1992": "Voorne aan Zee",
+    "GM1924": "Goeree-Overflakkee",
+}
+
+
+class Urgentie(StrEnum):
+    SPOED = "spoed"
+    REGULIER = "regulier"
+
+
+class Kader(StrEnum):
+    """Framework asked for: civil, criminal, or voluntary under pressure."""
+
+    CIVIEL = "civiel"
+    STRAF = "straf"
+    DRANG = "drang"
+
+
+class Zorg(StrEnum):
+    VEILIGHEID = "veiligheid"
+    ONTWIKKELINGSBEDREIGING = "ontwikkelingsbedreiging"
+    HUISELIJK_GEWELD = "huiselijk_geweld"
+    KINDERMISHANDELING = "kindermishandeling"
+    CRIMINEEL_GEDRAG = "crimineel_gedrag"
+    DREIGEND_CRIMINEEL_GEDRAG = "dreigend_crimineel_gedrag"
+    VERWAARLOZING = "verwaarlozing"
+    SCHOOLVERZUIM = "schoolverzuim"
+
+
+class Kenmerk(StrEnum):
+    LVB_KIND = "lvb_kind"
+    LVB_OUDER = "lvb_ouder"
+    VERSLAVING = "verslaving"
+    COMPLEXE_SCHEIDING = "complexe_scheiding"
+    RADICALISERING = "radicalisering"
+    EERGERELATEERD_GEWELD = "eergerelateerd_geweld"
+    PSYCHIATRIE_OUDER = "psychiatrie_ouder"
+    LICHAMELIJKE_BEPERKING = "lichamelijke_beperking"

@@ -1,0 +1,1 @@
+"""Shared runtime for every jbketen service: settings, database, outbox, consumer, tracing, HTTP."""

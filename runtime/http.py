@@ -1,0 +1,131 @@
+"""HTTP conventions of the NL API Design Rules: /v1, problem+json, API-Version, OpenAPI."""
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry import trace
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from runtime import tracing
+from runtime.errors import DomainError
+
+PREFIX = "/v1"
+PROBLEM = "application/problem+json"
+
+
+class InvalidParam(BaseModel):
+    name: str
+    code: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    invalidParams: list[InvalidParam] | None = None
+
+
+def problem(request: Request, status: int, title: str, detail: str,
+            invalid: list[InvalidParam] | None = None) -> JSONResponse:
+    body = Problem(title=title, status=status, detail=detail, instance=request.url.path,
+                   invalidParams=invalid)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM)
+
+
+def _field_name(loc: tuple) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    name = ""
+    for p in parts:
+        name += f"[{p}]" if isinstance(p, int) else (f".{p}" if name else str(p))
+    return name or "body"
+
+
+def install_conventions(app: FastAPI, api_version: str, service: str) -> None:
+    tracer = tracing.tracer(service)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        invalid = [
+            InvalidParam(name=_field_name(tuple(e["loc"])), code=e["type"], reason=e["msg"])
+            for e in exc.errors()
+        ]
+        names = ", ".join(sorted({p.name for p in invalid}))
+        return problem(request, 400, "Invalid input", f"Invalid field(s): {names}", invalid)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        invalid = [InvalidParam(name=exc.field, code="invalid", reason=exc.detail)] if exc.field else None
+        return problem(request, exc.status, exc.title, exc.detail, invalid)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return problem(request, exc.status_code, _reason(exc.status_code), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        return problem(request, 500, "Internal server error", "An unexpected error occurred.")
+
+    @app.middleware("http")
+    async def version_and_trace(request: Request, call_next):
+        parent = tracing.context_from(request.headers.get("traceparent"))
+        with tracer.start_as_current_span(
+            f"{request.method} {request.url.path}", context=parent, kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": request.method, "url.path": request.url.path},
+        ) as span:
+            response = await call_next(request)
+            span.set_attribute("http.response.status_code", response.status_code)
+        response.headers["API-Version"] = api_version
+        return response
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
+    """FastAPI's schema reshaped to the NL rules: server /v1, version headers, problem errors."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=api_version, description=app.description,
+                         routes=app.routes)
+    schema["info"]["contact"] = {"name": "jbketen team", "email": "jbketen@rotterdam-rijnmond.example",
+                                 "url": "https://jbketen.example/contact"}
+    schema["servers"] = [{"url": PREFIX}]
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["InvalidParam"] = schemas["Problem"].pop("$defs")["InvalidParam"]
+    problem_ref = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    version_header = {"API-Version": {"description": "Full version of the API.",
+                                      "schema": {"type": "string"}}}
+    paths = {}
+    for path, ops in schema.get("paths", {}).items():
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            responses.setdefault("400", {"description": "Invalid input"})
+            responses.setdefault("500", {"description": "Internal server error"})
+            for code, response in responses.items():
+                if code[0] in "23":
+                    response.setdefault("headers", {}).update(version_header)
+                elif code[0] in "45":
+                    response["content"] = problem_ref
+        paths[path.removeprefix(PREFIX) or "/"] = ops
+    schema["paths"] = paths
+    app.openapi_schema = schema
+    return schema

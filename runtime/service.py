@@ -1,0 +1,175 @@
+"""Composition of one service: settings, database, broker, outbox relay, consumer and HTTP app."""
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+
+from contracts.topics import dead_letter_topic
+from runtime import db, kafka, tracing
+from runtime.consumer import EventConsumer, Handler
+from runtime.http import PREFIX, install_conventions, nl_openapi
+from runtime.outbox import OutboxRelay
+from runtime.settings import ServiceSettings
+from runtime.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What a service contributes; the runtime does the rest."""
+
+    name: str
+    title: str
+    description: str
+    default_port: int
+    migrations: Path
+    uow_class: type[UnitOfWork]
+    routers: list[APIRouter]
+    settings_class: type[ServiceSettings] = ServiceSettings
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    subscriptions: list[str] = field(default_factory=list)
+    background: list[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
+
+
+class Runtime:
+    """The running resources of one service instance."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings):
+        self.spec = spec
+        self.settings = settings
+        self.engine = db.create_engine(settings.database_url)
+        self.sessions = db.session_factory(self.engine)
+        self.relay = OutboxRelay(self.sessions, settings.outbox_poll_interval_s,
+                                 settings.outbox_batch_size)
+        self.consumer: EventConsumer | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    def uow(self) -> UnitOfWork:
+        return self.spec.uow_class(self.sessions, self.spec.name, on_commit=self.relay.wake)
+
+    async def start(self) -> None:
+        tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)
+        await db.ensure_database(self.settings.database_url)
+        await db.migrate(self.engine, self.spec.migrations)
+        await kafka.ensure_topics(self.settings, [dead_letter_topic(self.spec.name)])
+        producer = kafka.producer(self.settings)  # aiokafka clients need the running loop
+        await producer.start()
+        self.relay.producer = producer
+        self._spawn(self.relay.run, "outbox relay")
+        if self.spec.handlers:
+            kafka_consumer = kafka.consumer(self.settings, self.spec.subscriptions)
+            self.consumer = EventConsumer(
+                service=self.spec.name, consumer=kafka_consumer, sessions=self.sessions,
+                uow_factory=self.uow, handlers=self.spec.handlers,
+                max_attempts=self.settings.consumer_max_attempts,
+                retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
+            )
+            self._spawn(self.consumer.run, "event consumer")
+        for job in self.spec.background:
+            self._spawn(lambda job=job: job(self), job.__name__)
+
+    def _spawn(self, run: Callable[[], Awaitable[None]], name: str) -> None:
+        async def supervised():
+            while True:
+                try:
+                    return await run()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s: %s crashed, restarting", self.spec.name, name)
+                    await asyncio.sleep(1)
+
+        self._tasks.append(asyncio.create_task(supervised(), name=f"{self.spec.name}: {name}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.consumer:
+            await self.consumer.stop()
+        with suppress(Exception):
+            await self.relay.publish_pending()
+        if self.relay.producer:
+            await self.relay.producer.stop()
+        await self.engine.dispose()
+
+    async def health(self) -> tuple[bool, dict]:
+        report: dict = {"service": self.spec.name}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+            report["database"] = "up"
+            report["outbox_backlog"] = await self.relay.backlog()
+        except Exception as exc:
+            report["database"] = f"down: {type(exc).__name__}"
+        report["relay_error"] = self.relay.last_error
+        if self.consumer:
+            report["consumer"] = {
+                "processed": self.consumer.processed,
+                "dead_lettered": self.consumer.dead_lettered,
+                "assigned_partitions": self.consumer.assigned_partitions(),
+            }
+        tasks_alive = all(not t.done() for t in self._tasks)
+        healthy = report["database"] == "up" and tasks_alive
+        report["status"] = "up" if healthy else "down"
+        return healthy, report
+
+
+def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or spec.settings_class.for_service(spec.name, spec.default_port)
+    runtime = Runtime(spec, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=settings.api_version,
+                  lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.runtime = runtime
+    install_conventions(app, settings.api_version, spec.name)
+    for router in spec.routers:
+        app.include_router(router, prefix=PREFIX)
+    app.include_router(_platform_router(app, settings), prefix=PREFIX)
+    return app
+
+
+def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import JSONResponse
+
+    router = APIRouter(tags=["platform"])
+
+    @router.get("/health", summary="Liveness and readiness of this service")
+    async def health(request: Request) -> JSONResponse:
+        healthy, report = await request.app.state.runtime.health()
+        return JSONResponse(report, status_code=200 if healthy else 503)
+
+    @router.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(nl_openapi(app, settings.api_version))
+
+    @router.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url=f"{PREFIX}/openapi.json", title=app.title)
+
+    return router
+
+
+def serve(spec: ServiceSpec) -> None:
+    """Entry point of `python -m services.<name>`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = spec.settings_class.for_service(spec.name, spec.default_port)
+    uvicorn.run(build_app(spec, settings), host=settings.host, port=settings.port, log_level="info")

@@ -1,0 +1,26 @@
+"""Composition root of the intake service."""
+from pathlib import Path
+
+from runtime.service import ServiceSpec
+from runtime.settings import ServiceSettings
+from services.intake.entrypoints import api, consumer
+from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+
+
+class IntakeSettings(ServiceSettings):
+    # Key for the pseudonymous child ids; production sets its own secret.
+    pseudonym_key: str = "jbketen-development-only"
+
+
+SPEC = ServiceSpec(
+    name="intake",
+    title="jbketen intake",
+    description="Care reports (zorgmeldingen) from local teams, and their status in the chain.",
+    default_port=8001,
+    migrations=Path(__file__).parent / "migrations",
+    uow_class=IntakeUnitOfWork,
+    settings_class=IntakeSettings,
+    routers=[api.router],
+    handlers=consumer.HANDLERS,
+    subscriptions=consumer.SUBSCRIPTIONS,
+)
