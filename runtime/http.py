@@ -129,3 +129,8 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
     schema["paths"] = paths
     app.openapi_schema = schema
     return schema
+
+
+def unit_of_work(request: Request):
+    """FastAPI dependency: a fresh unit of work of the service handling the request."""
+    return request.app.state.runtime.uow()

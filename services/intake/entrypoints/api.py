@@ -3,15 +3,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from runtime.http import unit_of_work
 from services.intake.domain.model import Melding
 from services.intake.entrypoints.schemas import MeldingCreated, MeldingenPage, MeldingIn, MeldingOut
 from services.intake.service_layer import handlers
 
 router = APIRouter(tags=["meldingen"])
-
-
-def uow(request: Request):
-    return request.app.state.runtime.uow()
+uow = unit_of_work
 
 
 def _out(m: Melding) -> MeldingOut:

@@ -1,0 +1,36 @@
+# Two commands for a fresh clone: `make up` (run the chain) and `make test` (run the tests).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install up demo test unit contracts lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+up: install
+	$(PY) -m deploy.up
+
+demo: install
+	$(PY) -m deploy.demo
+
+test: install
+	$(PY) -m pytest -q
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+contracts: install
+	$(PY) -m contracts.generate
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf .data test-artifacts

@@ -1,0 +1,68 @@
+"""`make demo`: feed a steady stream of synthetic care reports from the 13 municipalities."""
+import argparse
+import random
+import time
+from datetime import date, timedelta
+
+import httpx
+
+from contracts.vocabulary import GEMEENTEN, Kenmerk, Zorg
+
+VOORNAMEN = ["Sem", "Noah", "Emma", "Julia", "Liam", "Mila", "Daan", "Sara", "Luuk", "Nora", "Finn", "Yara"]
+ACHTERNAMEN = ["Jansen", "de Vries", "Bakker", "Yilmaz", "El Amrani", "Visser", "Smit", "Mulder"]
+
+
+def valid_bsn(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randint(0, 9) for _ in range(8)]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
+        if check < 10 and digits[0] != 0:
+            return "".join(map(str, digits)) + str(check)
+
+
+def synthetic_melding(rng: random.Random) -> dict:
+    achternaam = rng.choice(ACHTERNAMEN)
+    kinderen = [{"voornaam": rng.choice(VOORNAMEN), "achternaam": achternaam,
+                 "geboortedatum": (date.today() - timedelta(days=rng.randint(365, 17 * 365))).isoformat(),
+                 "bsn": valid_bsn(rng)} for _ in range(rng.choice([1, 1, 1, 2, 3]))]
+    kenmerken = rng.sample([k.value for k in Kenmerk], rng.choice([0, 0, 1, 2]))
+    return {
+        "gemeente": rng.choice(list(GEMEENTEN)),
+        "melder": {"organisatie": "Demo wijkteam", "naam": "Demo melder", "telefoon": "010-0000000"},
+        "urgentie": rng.choice(["regulier", "regulier", "regulier", "spoed"]),
+        "gezin": {"kinderen": kinderen, "ouders": [{"voornaam": "Ouder", "achternaam": achternaam}]},
+        "zorgen": rng.sample([z.value for z in Zorg], rng.randint(1, 3)),
+        "kenmerken": kenmerken,
+        "toelichting": "Synthetische demomelding.",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--intake", default="http://127.0.0.1:8001")
+    parser.add_argument("--capacity", default="http://127.0.0.1:8004")
+    parser.add_argument("--per-second", type=float, default=1.0)
+    parser.add_argument("--count", type=int, default=0, help="stop after this many (0: until Ctrl-C)")
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    sent = 0
+    with httpx.Client(timeout=10) as client:
+        try:
+            while not args.count or sent < args.count:
+                melding = synthetic_melding(rng)
+                response = client.post(f"{args.intake}/v1/meldingen", json=melding)
+                response.raise_for_status()
+                sent += 1
+                if sent % 10 == 0:
+                    vrij = {g["gi"]: g["vrije_plaatsen"]
+                            for g in client.get(f"{args.capacity}/v1/capaciteit").json()["gis"]}
+                    print(f"{sent} reports sent; free capacity now {vrij}")
+                time.sleep(1 / args.per_second)
+        except KeyboardInterrupt:
+            pass
+    print(f"sent {sent} reports")
+
+
+if __name__ == "__main__":
+    main()

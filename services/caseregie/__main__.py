@@ -1,0 +1,4 @@
+from runtime.service import serve
+from services.caseregie.bootstrap import SPEC
+
+serve(SPEC)

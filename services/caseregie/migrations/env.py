@@ -1,0 +1,3 @@
+from runtime.migrations import run_env
+
+run_env()
