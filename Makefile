@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Spectral lints the OpenAPI documents against the NL API Design Rules (tests/unit).
+SPECTRAL := node_modules/.bin/spectral
 
 .PHONY: install up demo test unit contracts lint clean
 
@@ -20,8 +22,12 @@ up: install
 demo: install
 	$(PY) -m deploy.demo
 
-test: install
+test: install $(SPECTRAL)
 	$(PY) -m pytest -q
+
+# --prefix: install into ./node_modules even when a folder above has a package.json.
+$(SPECTRAL):
+	npm install --prefix . --no-save --no-audit --no-fund @stoplight/spectral-cli
 
 unit: install
 	$(PY) -m pytest -q tests/unit

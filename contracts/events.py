@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import topics
 from contracts.vocabulary import GI, Kader, Kenmerk, Urgentie, Zorg
 
+MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
+
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -30,7 +32,7 @@ class Kind(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind_id: UUID = Field(description="Pseudonymous id of the child, stable per BSN.")
-    leeftijd: int = Field(ge=0, le=25, description="Age in whole years when reported.")
+    leeftijd: int = Field(ge=0, le=MAX_LEEFTIJD, description="Age in whole years when reported.")
 
 
 class MeldingReceived(Event):

@@ -63,7 +63,7 @@ class CloudEvent:
 
     @classmethod
     def from_record(cls, topic: str, key: bytes | None, value: bytes | None, headers) -> "CloudEvent":
-        h = {k: v.decode(errors="replace") for k, v in (headers or ())}
+        h = {k: (v or b"").decode(errors="replace") for k, v in (headers or ())}
         missing = [a for a in ("ce_id", "ce_source", "ce_type", "ce_specversion") if not h.get(a)]
         if missing:
             raise EnvelopeError(f"missing CloudEvents headers: {', '.join(missing)}")

@@ -1,10 +1,11 @@
 """Idempotent consumer loop with retries and dead-lettering, shared by every service."""
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import trace
 from pydantic import ValidationError
@@ -27,12 +28,24 @@ class Unprocessable(Exception):
     """The event can never be handled (bad envelope or data); retrying will not help."""
 
 
+class _JoinTracker(ConsumerRebalanceListener):
+    def __init__(self):
+        self.joined = False
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        self.joined = False
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        self.joined = True  # called after every successful join, even with no partitions
+
+
 class EventConsumer:
     def __init__(
         self,
         *,
         service: str,
         consumer: AIOKafkaConsumer,
+        topics: list[str],
         sessions: async_sessionmaker,
         uow_factory: Callable[[], UnitOfWork],
         handlers: dict[str, Handler],
@@ -49,12 +62,18 @@ class EventConsumer:
         self._backoff = retry_backoff_s
         self._on_commit = on_commit
         self._tracer = tracing.tracer(service)
+        self._topics = topics
+        self._membership = _JoinTracker()
         self._started = False
         self.processed = 0
         self.dead_lettered = 0
 
     def assigned_partitions(self) -> int:
         return len(self._consumer.assignment())
+
+    @property
+    def joined(self) -> bool:
+        return self._membership.joined
 
     async def stop(self) -> None:
         if self._started:
@@ -63,6 +82,7 @@ class EventConsumer:
     async def run(self) -> None:
         # Joining the group can take seconds; it happens here so the HTTP side is up at once.
         if not self._started:
+            self._consumer.subscribe(self._topics, listener=self._membership)
             await self._consumer.start()
             self._started = True
         while True:
@@ -119,14 +139,14 @@ class EventConsumer:
         return f"failed after {self._max_attempts} attempts: {last}"
 
     async def _dead_letter(self, record: ConsumerRecord, ce: CloudEvent | None, reason: str) -> bool:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        key = record.key.decode(errors="replace") if record.key else None
-        value = record.value.decode(errors="replace") if record.value is not None else None
+        headers = {_printable(k.encode()): _printable(v or b"") for k, v in (record.headers or ())}
+        key = _printable(record.key) if record.key else None
+        value, encoding = _as_text(record.value)
         letter = {
             "reason": reason, "consumer": self.service, "topic": record.topic,
             "partition": record.partition, "offset": record.offset,
             "event_id": ce.id if ce else headers.get("ce_id"), "key": key,
-            "headers": headers, "value": value,
+            "headers": headers, "value": value, "value_encoding": encoding,
         }
         out = CloudEvent.wrap_raw(
             type=DEAD_LETTER_TYPE, source=self.service, subject=letter["event_id"] or "",
@@ -154,3 +174,21 @@ class EventConsumer:
         if self._on_commit:
             self._on_commit()
         return True
+
+
+def _printable(raw: bytes) -> str:
+    # PostgreSQL text cannot hold NUL; a dead letter must be storable whatever arrived.
+    return raw.decode(errors="replace").replace("\x00", "\ufffd")
+
+
+def _as_text(raw: bytes | None) -> tuple[str | None, str]:
+    """The original value as text, or base64 when it is not clean UTF-8, so nothing is lost."""
+    if raw is None:
+        return None, "none"
+    try:
+        text = raw.decode()
+        if "\x00" not in text:
+            return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return base64.b64encode(raw).decode(), "base64"

@@ -23,15 +23,17 @@ def producer(settings: ServiceSettings) -> AIOKafkaProducer:
     )
 
 
-def consumer(settings: ServiceSettings, topics: list[str]) -> AIOKafkaConsumer:
+def consumer(settings: ServiceSettings) -> AIOKafkaConsumer:
+    """Not yet subscribed: the EventConsumer subscribes with its rebalance listener."""
     return AIOKafkaConsumer(
-        *topics,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=settings.service_name,
+        group_id=settings.kafka_group_id or settings.service_name,
         client_id=settings.service_name,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
     )
 
 

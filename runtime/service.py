@@ -64,9 +64,10 @@ class Runtime:
         self.relay.producer = producer
         self._spawn(self.relay.run, "outbox relay")
         if self.spec.handlers:
-            kafka_consumer = kafka.consumer(self.settings, self.spec.subscriptions)
+            kafka_consumer = kafka.consumer(self.settings)
             self.consumer = EventConsumer(
-                service=self.spec.name, consumer=kafka_consumer, sessions=self.sessions,
+                service=self.spec.name, consumer=kafka_consumer, topics=self.spec.subscriptions,
+                sessions=self.sessions,
                 uow_factory=self.uow, handlers=self.spec.handlers,
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
@@ -114,12 +115,14 @@ class Runtime:
         report["relay_error"] = self.relay.last_error
         if self.consumer:
             report["consumer"] = {
+                "joined": self.consumer.joined,
                 "processed": self.consumer.processed,
                 "dead_lettered": self.consumer.dead_lettered,
                 "assigned_partitions": self.consumer.assigned_partitions(),
             }
         tasks_alive = all(not t.done() for t in self._tasks)
-        healthy = report["database"] == "up" and tasks_alive
+        consuming = self.consumer is None or self.consumer.joined
+        healthy = report["database"] == "up" and tasks_alive and consuming
         report["status"] = "up" if healthy else "down"
         return healthy, report
 

@@ -15,8 +15,12 @@ class ServiceSettings(BaseSettings):
     # Empty means the service's own database on the local server: jbketen_<service>.
     database_url: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_group_id: str = ""  # empty: the service name
     # Tansu holds a fetch for much of fetch_max_wait_ms even when data is there.
     kafka_fetch_max_wait_ms: int = 10
+    # 6 s is Apache Kafka's minimum; it bounds how long a stuck group join (seen with Tansu) lasts.
+    kafka_session_timeout_ms: int = 6000
+    kafka_heartbeat_interval_ms: int = 1000
     kafka_topic_replication: int = 1
     kafka_topic_partitions: int = 3
     outbox_poll_interval_s: float = 0.5

@@ -28,6 +28,14 @@ class CapaciteitRepository:
             gi=cap.gi, **values, vrije_plaatsen=cap.vrije_plaatsen, oorzaak=oorzaak,
             tijdstip=cap.bijgewerkt_op))
 
+    async def historie(self, gi: GI, limit: int) -> list[dict]:
+        h = capaciteit_historie
+        rows = await self.session.execute(
+            sa.select(h.c.tijdstip, h.c.oorzaak, h.c.jeugdbeschermers, h.c.caseload_norm,
+                      h.c.kinderen_in_zorg, h.c.vrije_plaatsen)
+            .where(h.c.gi == gi).order_by(h.c.id.desc()).limit(limit))
+        return [dict(r) for r in rows.mappings()]
+
     async def all(self) -> list[GiCapaciteit]:
         known = {row.gi: _capaciteit(row) for row in await self.session.execute(sa.select(capaciteit))}
         return [known.get(gi, GiCapaciteit(gi)) for gi in GI]

@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from contracts.vocabulary import GI
@@ -24,6 +25,15 @@ class CapaciteitOut(BaseModel):
     kinderen_in_zorg: int
     vrije_plaatsen: int
     bijgewerkt_op: datetime | None
+
+
+class HistorieRegel(BaseModel):
+    tijdstip: datetime
+    oorzaak: str
+    jeugdbeschermers: int
+    caseload_norm: int
+    kinderen_in_zorg: int
+    vrije_plaatsen: int
 
 
 class Overzicht(BaseModel):
@@ -55,3 +65,10 @@ async def get_capaciteit(uow=Depends(unit_of_work)):
              "kinderen_in_zorg": sum(c.kinderen_in_zorg for c in caps),
              "vrije_plaatsen": sum(c.vrije_plaatsen for c in caps)}
     return Overzicht(gis=[_out(c) for c in caps], regio=regio)
+
+
+@router.get("/gis/{gi}/capaciteit/historie", response_model=list[HistorieRegel],
+            summary="Every visible change of a GI's capacity, newest first, with its cause")
+async def get_historie(gi: GI, uow=Depends(unit_of_work),
+                       page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100):
+    return await handlers.historie(gi, page_size, uow)

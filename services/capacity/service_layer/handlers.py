@@ -36,3 +36,8 @@ async def on_casus_assigned(event: CasusAssigned, uow: CapacityUnitOfWork) -> No
 async def overview(uow: CapacityUnitOfWork) -> list[GiCapaciteit]:
     async with uow:
         return await uow.capaciteit.all()
+
+
+async def historie(gi: GI, limit: int, uow: CapacityUnitOfWork) -> list[dict]:
+    async with uow:
+        return await uow.capaciteit.historie(gi, limit)

@@ -12,6 +12,10 @@ from contracts.vocabulary import GEMEENTEN
 STATUS_ORDER = ("received", "triaged", "advised", "assigned")
 
 
+def _rank(stap: str) -> int:
+    return STATUS_ORDER.index(stap) if stap in STATUS_ORDER else len(STATUS_ORDER)
+
+
 def is_valid_bsn(bsn: str) -> bool:
     """The eleven-test (elfproef) for a 9-digit citizen service number."""
     if len(bsn) != 9 or not bsn.isdigit() or bsn == "000000000":
@@ -92,7 +96,8 @@ class Melding:
 
     def _advance(self, status: str, at: datetime, details: dict) -> None:
         self.stappen.append(Stap(status, at, details))
-        self.stappen.sort(key=lambda s: s.tijdstip)
+        # Events from different topics arrive in any order; steps stay in chain order.
+        self.stappen.sort(key=lambda s: (s.tijdstip, _rank(s.stap)))
         if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
             self.status = status
 

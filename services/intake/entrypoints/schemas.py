@@ -5,8 +5,9 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from contracts.events import MAX_LEEFTIJD
 from contracts.vocabulary import GI, Kader, Kenmerk, Urgentie, Zorg
-from services.intake.domain.model import is_known_gemeente, is_valid_bsn
+from services.intake.domain.model import age_on, is_known_gemeente, is_valid_bsn
 
 
 def _gemeente(code: str) -> str:
@@ -21,9 +22,11 @@ def _bsn(bsn: str | None) -> str | None:
     return bsn
 
 
-def _not_in_future(day: date) -> date:
+def _geboortedatum(day: date) -> date:
     if day > date.today():
         raise ValueError("birth date lies in the future")
+    if age_on(day, date.today()) > MAX_LEEFTIJD:
+        raise ValueError(f"a child in the chain is at most {MAX_LEEFTIJD} years old")
     return day
 
 
@@ -41,7 +44,7 @@ class Melder(Strict):
 class KindIn(Strict):
     voornaam: str = Field(min_length=1, max_length=100)
     achternaam: str = Field(min_length=1, max_length=100)
-    geboortedatum: Annotated[date, AfterValidator(_not_in_future)]
+    geboortedatum: Annotated[date, AfterValidator(_geboortedatum)]
     bsn: Annotated[str | None, AfterValidator(_bsn)] = None
 
 

@@ -1,0 +1,24 @@
+import pytest
+
+from deploy.stack import ROOT
+from tests.infra import database_server, drop_databases, kafka_broker, unique_prefix
+
+
+@pytest.fixture(scope="session")
+def database_server_url():
+    # Under the repo rather than /tmp: the embedded server runs as its own user and needs access.
+    with database_server(ROOT / ".data" / "test") as url:
+        yield url
+
+
+def own_broker():
+    """A broker per test package (declared in each package's conftest), so the in-process and
+    the process-based chains never see each other's events."""
+    with kafka_broker() as bootstrap:
+        yield bootstrap
+
+
+async def own_databases(database_server_url):
+    prefix = unique_prefix()
+    yield prefix
+    await drop_databases(database_server_url, prefix)

@@ -1,0 +1,33 @@
+"""The five services as real processes, driven only over HTTP and Kafka."""
+import httpx
+import pytest
+
+from deploy.stack import ROOT, SERVICES, Stack, free_port, seed_capacity
+from tests.conftest import own_broker, own_databases
+
+kafka_bootstrap = pytest.fixture(scope="package")(own_broker)
+database_prefix = pytest.fixture(scope="package")(own_databases)
+
+
+@pytest.fixture(scope="package")
+def stack(database_server_url, kafka_bootstrap, database_prefix):
+    env = {}
+    for name in SERVICES:
+        env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
+    stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},
+                  database_prefix=database_prefix, env=env,
+                  log_dir=ROOT / "test-artifacts" / "e2e-logs" / database_prefix)
+    try:
+        stack.start_all()
+        seed_capacity(stack)
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture(scope="package")
+async def http(stack):
+    clients = {name: httpx.AsyncClient(base_url=stack.url(name), timeout=10) for name in SERVICES}
+    yield clients
+    for client in clients.values():
+        await client.aclose()

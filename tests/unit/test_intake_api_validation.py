@@ -1,0 +1,77 @@
+import copy
+
+import pytest
+from fastapi.testclient import TestClient
+
+from runtime.service import build_app
+from services.intake.bootstrap import SPEC
+
+VALID = {
+    "gemeente": "GM0599",
+    "melder": {"organisatie": "Wijkteam Feijenoord", "naam": "A. de Vries", "telefoon": "010-1234567"},
+    "urgentie": "regulier",
+    "gezin": {
+        "kinderen": [{"voornaam": "Sem", "achternaam": "Jansen", "geboortedatum": "2016-04-12",
+                      "bsn": "111222333"}],
+        "ouders": [{"voornaam": "Kim", "achternaam": "Jansen"}],
+    },
+    "zorgen": ["veiligheid", "ontwikkelingsbedreiging"],
+    "kenmerken": ["lvb_ouder"],
+    "toelichting": "Zorgen over de veiligheid thuis.",
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(build_app(SPEC))  # no `with`: the lifespan (database, broker) never runs
+
+
+def _with(**changes):
+    report = copy.deepcopy(VALID)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = report
+        for p in parents:
+            target = target[int(p)] if p.isdigit() else target[p]
+        target[int(last) if last.isdigit() else last] = value
+    return report
+
+
+@pytest.mark.parametrize(("report", "field"), [
+    (_with(gemeente="GM9999"), "gemeente"),
+    (_with(gezin__kinderen__0__bsn="111222334"), "gezin.kinderen[0].bsn"),
+    (_with(gezin__kinderen=[]), "gezin.kinderen"),
+    (_with(zorgen=["geldzorgen"]), "zorgen[0]"),
+    (_with(zorgen=[]), "zorgen"),
+    (_with(kenmerken=["lvb_ouder", "onbekend"]), "kenmerken[1]"),
+    (_with(urgentie="morgen"), "urgentie"),
+    (_with(gezin__kinderen__0__geboortedatum="2999-01-01"), "gezin.kinderen[0].geboortedatum"),
+    (_with(gezin__kinderen__0__geboortedatum="1990-01-01"), "gezin.kinderen[0].geboortedatum"),
+    (_with(onbekend_veld=1), "onbekend_veld"),
+])
+def test_invalid_report_is_a_problem_naming_the_field(client, report, field):
+    response = client.post("/v1/meldingen", json=report)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["API-Version"] == "1.0.0"
+    body = response.json()
+    assert body["status"] == 400
+    assert body["instance"] == "/v1/meldingen"
+    assert [p["name"] for p in body["invalidParams"]] == [field]
+    assert all(p["reason"] for p in body["invalidParams"])
+
+
+def test_unknown_path_is_a_problem_too(client):
+    response = client.get("/v1/bestaat-niet")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["API-Version"] == "1.0.0"
+
+
+def test_openapi_is_served_without_database(client):
+    response = client.get("/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["API-Version"] == "1.0.0"
+    doc = response.json()
+    assert doc["servers"] == [{"url": "/v1"}]
+    assert "/meldingen" in doc["paths"]

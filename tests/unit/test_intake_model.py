@@ -1,0 +1,100 @@
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.intake.domain.model import Melding, age_on, is_valid_bsn, pseudonym
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+REPORT = {
+    "gemeente": "GM0599",
+    "melder": {"organisatie": "Wijkteam Feijenoord", "naam": "A. de Vries", "telefoon": "010-1234567"},
+    "urgentie": "regulier",
+    "gezin": {
+        "kinderen": [
+            {"voornaam": "Sem", "achternaam": "Jansen", "geboortedatum": "2016-04-12", "bsn": "111222333"},
+            {"voornaam": "Noa", "achternaam": "Jansen", "geboortedatum": "2019-03-01"},
+        ],
+        "ouders": [{"voornaam": "Kim", "achternaam": "Jansen"}],
+    },
+    "zorgen": ["veiligheid", "ontwikkelingsbedreiging"],
+    "kenmerken": ["lvb_ouder"],
+    "toelichting": "Zorgen over de veiligheid thuis.",
+}
+
+
+@pytest.mark.parametrize("bsn", ["111222333", "123456782"])
+def test_valid_bsn(bsn):
+    assert is_valid_bsn(bsn)
+
+
+@pytest.mark.parametrize("bsn", ["111222334", "11122233", "1112223333", "11122233a", "", "000000000"])
+def test_invalid_bsn(bsn):
+    assert not is_valid_bsn(bsn)
+
+
+@pytest.mark.parametrize(("birth", "day", "age"), [
+    (date(2016, 4, 12), date(2026, 4, 11), 9),
+    (date(2016, 4, 12), date(2026, 4, 12), 10),
+    (date(2016, 4, 12), date(2016, 4, 12), 0),
+    (date(2016, 2, 29), date(2017, 2, 28), 0),
+    (date(2016, 2, 29), date(2017, 3, 1), 1),
+])
+def test_age_on(birth, day, age):
+    assert age_on(birth, day) == age
+
+
+def test_pseudonym_is_stable_per_bsn_and_key():
+    assert pseudonym(b"key", "111222333") == pseudonym(b"key", "111222333")
+    assert pseudonym(b"key", "111222333") != pseudonym(b"other", "111222333")
+    assert pseudonym(b"key", "111222333") != pseudonym(b"key", "123456782")
+
+
+@pytest.mark.parametrize("bsn", [None, ""])
+def test_pseudonym_without_bsn_is_random(bsn):
+    assert pseudonym(b"key", bsn) != pseudonym(b"key", bsn)
+
+
+def test_receive_records_first_step_and_pseudonymous_children():
+    melding = Melding.receive(REPORT, b"key", NOW)
+    assert melding.status == "received"
+    assert [s.stap for s in melding.stappen] == ["received"]
+    kinderen = melding.gezin["kinderen"]
+    assert kinderen[0]["kind_id"] == str(pseudonym(b"key", "111222333"))
+    assert UUID(kinderen[1]["kind_id"])
+
+
+def test_received_event_carries_no_personal_data():
+    melding = Melding.receive(REPORT, b"key", NOW)
+    event = melding.received_event()
+    assert event.melding_id == melding.id
+    assert event.gezin_id == melding.gezin_id
+    assert [k.leeftijd for k in event.kinderen] == [9, 7]
+    assert str(event.kinderen[0].kind_id) == melding.gezin["kinderen"][0]["kind_id"]
+    assert event.zorgen == ["veiligheid", "ontwikkelingsbedreiging"]
+    payload = event.model_dump_json()
+    for secret in ("Sem", "Noa", "Jansen", "Kim", "de Vries", "111222333", "010-1234567",
+                   "Feijenoord", "veiligheid thuis", "2016-04-12"):
+        assert secret not in payload
+
+
+def test_status_never_moves_back_and_steps_sorted_by_time():
+    melding = Melding.receive(REPORT, b"key", NOW)
+    casus_id = uuid4()
+    melding.assigned("WSS", casus_id, NOW + timedelta(minutes=3))
+    melding.triaged("lvb", "lvb", "LVB", NOW + timedelta(minutes=1))
+    melding.advised("WSS", "expertise", NOW + timedelta(minutes=2))
+    assert melding.status == "assigned"
+    assert [s.stap for s in melding.stappen] == ["received", "triaged", "advised", "assigned"]
+    assert melding.toegewezen_gi == "WSS"
+    assert melding.casus_id == casus_id
+    assert melding.doelgroep == "lvb"
+
+
+def test_status_advances_in_order():
+    melding = Melding.receive(REPORT, b"key", NOW)
+    melding.triaged("grijs_gebied", "grijs_gebied", "grijs", NOW + timedelta(minutes=1))
+    assert melding.status == "triaged"
+    melding.advised("JBRR", "capaciteit", NOW + timedelta(minutes=2))
+    assert melding.status == "advised"
+    assert melding.geadviseerde_gi == "JBRR"
