@@ -29,7 +29,7 @@ test: install $(SPECTRAL)
 $(SPECTRAL):
 	npm install --prefix . --no-save --no-audit --no-fund @stoplight/spectral-cli
 
-unit: install
+unit: install $(SPECTRAL)
 	$(PY) -m pytest -q tests/unit
 
 contracts: install

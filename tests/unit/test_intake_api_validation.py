@@ -5,20 +5,9 @@ from fastapi.testclient import TestClient
 
 from runtime.service import build_app
 from services.intake.bootstrap import SPEC
+from tests.fixtures import EXAMPLE_MELDING
 
-VALID = {
-    "gemeente": "GM0599",
-    "melder": {"organisatie": "Wijkteam Feijenoord", "naam": "A. de Vries", "telefoon": "010-1234567"},
-    "urgentie": "regulier",
-    "gezin": {
-        "kinderen": [{"voornaam": "Sem", "achternaam": "Jansen", "geboortedatum": "2016-04-12",
-                      "bsn": "111222333"}],
-        "ouders": [{"voornaam": "Kim", "achternaam": "Jansen"}],
-    },
-    "zorgen": ["veiligheid", "ontwikkelingsbedreiging"],
-    "kenmerken": ["lvb_ouder"],
-    "toelichting": "Zorgen over de veiligheid thuis.",
-}
+VALID = EXAMPLE_MELDING
 
 
 @pytest.fixture(scope="module")
