@@ -1,12 +1,12 @@
 """Event payloads (the CloudEvents `data`). No personal data: ids are pseudonymous."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import topics
-from contracts.vocabulary import GI, Kader, Kenmerk, Urgentie, Zorg
+from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Sluitreden, Urgentie, Zorg
 
 MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
 
@@ -36,20 +36,36 @@ class Kind(BaseModel):
 
 
 class MeldingReceived(Event):
-    """A local team's care report (zorgmelding) was accepted by intake."""
+    """A local team's care report (zorgmelding) is complete and enters the chain."""
 
     type: ClassVar[str] = "nl.jbketen.melding.received.v1"
     topic: ClassVar[topics.Topic] = topics.MELDINGEN
 
     melding_id: UUID
-    gezin_id: UUID = Field(description="Pseudonymous id of the family (gezin).")
+    gezin_id: UUID = Field(description="Pseudonymous id of the family (gezin), stable across reports.")
     gemeente: str = Field(pattern=r"^GM\d{4}$")
     urgentie: Urgentie
     kader: Kader | None = None
     kinderen: list[Kind] = Field(min_length=1)
     zorgen: list[Zorg]
     kenmerken: list[Kenmerk]
+    herhaald_beroep: bool = Field(
+        default=False, description="A re-report: the family's case closed less than 12 months ago.")
     ontvangen_op: datetime
+
+
+class MeldingCompletionOverdue(Event):
+    """An urgent report (spoedmelding) was not completed before its deadline."""
+
+    type: ClassVar[str] = "nl.jbketen.melding.completion-overdue.v1"
+    topic: ClassVar[topics.Topic] = topics.MELDINGEN
+
+    melding_id: UUID
+    gemeente: str
+    ontvangen_op: datetime
+    aanvullen_voor: datetime = Field(description="The completion deadline that passed.")
+    ontbrekend: list[str] = Field(description="Fields still missing.")
+    gesignaleerd_op: datetime
 
 
 class TriageCompleted(Event):
@@ -62,7 +78,8 @@ class TriageCompleted(Event):
     gezin_id: UUID
     gemeente: str
     doelgroep: str = Field(description="Target group, e.g. 'lvb' or 'grijs_gebied'.")
-    vereiste_gi: GI | None = Field(description="GI required by expertise; null in a grey area.")
+    expertise: str | None = Field(description="Expertise the report needs; null in a grey area.")
+    geschikte_gis: list[GI] = Field(description="GIs with that expertise (all GIs in a grey area).")
     regelset_versie: str
     regel: str = Field(description="Id of the rule that fired.")
     toelichting: str = Field(description="Readable explanation of the decision.")
@@ -70,7 +87,7 @@ class TriageCompleted(Event):
 
 
 class AdviesIssued(Event):
-    """The RvdK advises the court on the GI that should take the case, with the reason."""
+    """The RvdK's advice to the court on the GI, confirmed or overridden, with the reason."""
 
     type: ClassVar[str] = "nl.jbketen.advies.issued.v1"
     topic: ClassVar[topics.Topic] = topics.ADVIEZEN
@@ -81,14 +98,39 @@ class AdviesIssued(Event):
     gemeente: str
     urgentie: Urgentie
     doelgroep: str
-    gi: GI
+    gi: GI = Field(description="The GI the RvdK advises.")
     reden: str
+    voorgestelde_gi: GI = Field(description="The GI the proposal ranked first.")
+    afwijking: bool = Field(description="True when the RvdK overrode the proposal.")
+    afwijking_reden: str | None = None
+    bevestigd_door: str = Field(description="'rvdk', or 'automatisch' in auto-confirm mode.")
     kinderen: list[Kind] = Field(min_length=1)
     geadviseerd_op: datetime
 
 
+class MaatregelImposed(Event):
+    """A measure starts: the court's ruling (OTS, voogdij, JR) or a JB-plein drang decision."""
+
+    type: ClassVar[str] = "nl.jbketen.maatregel.imposed.v1"
+    topic: ClassVar[topics.Topic] = topics.ADVIEZEN
+
+    maatregel_id: UUID
+    melding_id: UUID
+    advies_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    doelgroep: str
+    maatregel: Maatregel
+    route: str = Field(description="'rechtbank' (court ruling) or 'jb_plein' (drang, no court).")
+    raadsonderzoek: bool = Field(description="Whether the RvdK investigated (matters for drang limits).")
+    startdatum: date
+    gi: GI
+    kinderen: list[Kind] = Field(min_length=1)
+    opgelegd_op: datetime
+
+
 class CasusAssigned(Event):
-    """A GI took the case (one family, one plan)."""
+    """Children got a place at a GI: a new case, or a sibling joining the family's open case."""
 
     type: ClassVar[str] = "nl.jbketen.casus.assigned.v1"
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
@@ -99,7 +141,30 @@ class CasusAssigned(Event):
     gemeente: str
     gi: GI
     doelgroep: str
-    kinderen: list[Kind] = Field(min_length=1)
+    maatregel: Maatregel
+    nieuwe_casus: bool = Field(description="False when the children joined an existing open case.")
+    kinderen: list[Kind] = Field(min_length=1, description="The children assigned by this event.")
+    toegewezen_op: datetime
+
+
+class WachtendKind(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind_id: UUID
+    wachtdagen: int = Field(ge=0, description="Days waited for a fixed youth protector.")
+
+
+class JeugdbeschermerAssigned(Event):
+    """The GI gave the case's children their fixed youth protector (vaste jeugdbeschermer)."""
+
+    type: ClassVar[str] = "nl.jbketen.jeugdbeschermer.assigned.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    casus_id: UUID
+    gemeente: str
+    gi: GI
+    jeugdbeschermer_id: str = Field(description="The GI's own staff code for the protector.")
+    kinderen: list[WachtendKind] = Field(min_length=1)
     toegewezen_op: datetime
 
 
@@ -116,6 +181,81 @@ class OverdrachtRequested(Event):
     naar_gi: GI
     reden: str
     aangevraagd_op: datetime
+
+
+class OverdrachtApproved(Event):
+    """One GI's manager approved a transfer (both must, before the case moves)."""
+
+    type: ClassVar[str] = "nl.jbketen.overdracht.approved.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    overdracht_id: UUID
+    casus_id: UUID
+    gemeente: str
+    gi: GI = Field(description="The GI whose manager approved.")
+    manager: str
+    goedgekeurd_op: datetime
+
+
+class OverdrachtRejected(Event):
+    """One GI's manager rejected a transfer; it ends there and the case stays."""
+
+    type: ClassVar[str] = "nl.jbketen.overdracht.rejected.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    overdracht_id: UUID
+    casus_id: UUID
+    gemeente: str
+    gi: GI = Field(description="The GI whose manager rejected.")
+    manager: str
+    reden: str
+    afgewezen_op: datetime
+
+
+class CasusTransferred(Event):
+    """Both managers approved: the case moved to another GI; its protector is cleared."""
+
+    type: ClassVar[str] = "nl.jbketen.casus.transferred.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    casus_id: UUID
+    overdracht_id: UUID
+    gemeente: str
+    van_gi: GI
+    naar_gi: GI
+    reden: str
+    kinderen: list[Kind] = Field(min_length=1)
+    overgedragen_op: datetime
+
+
+class CasusClosed(Event):
+    """The measure ended; the case closed, e.g. scaled down to the local team (afschaling)."""
+
+    type: ClassVar[str] = "nl.jbketen.casus.closed.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    casus_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    gi: GI
+    reden: Sluitreden
+    toelichting: str | None = None
+    kinderen: list[Kind] = Field(min_length=1)
+    gesloten_op: datetime
+
+
+class DrangOverdue(Event):
+    """A drang case passed a time limit: 3 months without RvdK investigation, or 6 months."""
+
+    type: ClassVar[str] = "nl.jbketen.drang.overdue.v1"
+    topic: ClassVar[topics.Topic] = topics.CASUSSEN
+
+    casus_id: UUID
+    gemeente: str
+    gi: GI
+    termijn: str = Field(description="'3_maanden_zonder_raadsonderzoek' or '6_maanden'.")
+    startdatum: date
+    gesignaleerd_op: datetime
 
 
 class CapacitySignal(Event):
@@ -137,10 +277,18 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
         MeldingReceived,
+        MeldingCompletionOverdue,
         TriageCompleted,
         AdviesIssued,
+        MaatregelImposed,
         CasusAssigned,
+        JeugdbeschermerAssigned,
         OverdrachtRequested,
+        OverdrachtApproved,
+        OverdrachtRejected,
+        CasusTransferred,
+        CasusClosed,
+        DrangOverdue,
         CapacitySignal,
     )
 }

@@ -60,3 +60,18 @@ class Kenmerk(StrEnum):
     EERGERELATEERD_GEWELD = "eergerelateerd_geweld"
     PSYCHIATRIE_OUDER = "psychiatrie_ouder"
     LICHAMELIJKE_BEPERKING = "lichamelijke_beperking"
+
+
+class Maatregel(StrEnum):
+    OTS = "OTS"  # ondertoezichtstelling, family supervision order
+    VOOGDIJ = "voogdij"  # guardianship
+    JR = "JR"  # jeugdreclassering, juvenile probation
+    DRANG = "drang"  # voluntary under pressure, JB-plein decision, no court
+
+
+class Sluitreden(StrEnum):
+    AFSCHALING = "afschaling"  # scaled down: back to the local team
+    EINDE_MAATREGEL = "einde_maatregel"
+    MEERDERJARIG = "meerderjarig"
+    VERHUISD_BUITEN_REGIO = "verhuisd_buiten_regio"
+    OVERIG = "overig"

@@ -38,6 +38,24 @@ class ServiceSpec:
     background: list[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
 
 
+def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]]):
+    """A background job for ServiceSpec.background: run `task` every N seconds, N read from the
+    named setting (so tests can shorten it). Errors are logged and the job carries on."""
+
+    async def job(runtime: "Runtime") -> None:
+        while True:
+            try:
+                await task(runtime)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: periodic %s failed", runtime.spec.name, task.__name__)
+            await asyncio.sleep(getattr(runtime.settings, interval_setting))
+
+    job.__name__ = f"every {interval_setting}: {task.__name__}"
+    return job
+
+
 class Runtime:
     """The running resources of one service instance."""
 
