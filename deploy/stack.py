@@ -140,6 +140,17 @@ class Stack:
             time.sleep(0.1)
         raise TimeoutError(f"{service} not healthy after {timeout}s")
 
+    def restart(self, service: str, **env: str) -> None:
+        """Stop a service and start it again with extra environment (e.g. another mode)."""
+        self.stop(service)
+        saved = dict(self.env)
+        self.env.update(env)
+        try:
+            self.start(service)
+        finally:
+            self.env = saved
+        self.wait_healthy(service)
+
     def stop(self, service: str) -> None:
         process = self.processes.pop(service, None)
         if process:

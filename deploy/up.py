@@ -34,13 +34,16 @@ def main() -> None:
         log.info("Kafka: Tansu broker on %s (in memory; the outboxes are the durable record)", bootstrap)
 
     ports = {name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in SERVICES.items()}
-    stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs")
+    # Demo mode: the RvdK's advice and the court's measure are recorded automatically, so a
+    # report flows to a case by itself. AUTO_CONFIRM=false leaves them to the RvdK (API).
+    env = {"AUTO_CONFIRM": os.environ.get("AUTO_CONFIRM", "true")}
+    stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs", env=env)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stack.start_all()
         seed_capacity(stack)
-        log.info("\njbketen is up (logs in %s):", data / "logs")
+        log.info("\njbketen is up (logs in %s; auto-confirm %s):", data / "logs", env["AUTO_CONFIRM"])
         for name in SERVICES:
             log.info("  %-10s %s/v1   (OpenAPI: %s/v1/openapi.json)", name, stack.url(name), stack.url(name))
         log.info("\nTry:  make demo      (a steady stream of synthetic reports)\nCtrl-C stops everything.")

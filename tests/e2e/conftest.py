@@ -11,7 +11,15 @@ database_prefix = pytest.fixture(scope="package")(own_databases)
 
 @pytest.fixture(scope="package")
 def stack(database_server_url, kafka_bootstrap, database_prefix):
-    env = {}
+    env = {
+        "AUTO_CONFIRM": "true",
+        # Short clocks so deadlines, limits and retries happen within a test.
+        "INTAKE_SPOED_AANVULTERMIJN_S": "4",
+        "INTAKE_BEWAKING_INTERVAL_S": "0.5",
+        "CASEREGIE_DRANG_CHECK_INTERVAL_S": "0.5",
+        "CASEREGIE_WEBHOOK_POLL_INTERVAL_S": "0.2",
+        "CASEREGIE_WEBHOOK_RETRY_BASE_S": "0.3",
+    }
     for name in SERVICES:
         env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
     stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},

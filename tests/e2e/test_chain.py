@@ -134,7 +134,7 @@ async def test_no_personal_data_leaves_intake(http, kafka_bootstrap):
 
 
 async def test_redelivered_case_event_is_not_counted_twice(http, kafka_bootstrap):
-    melding_id = await post_melding(http, EXAMPLE_MELDING)
+    melding_id = await post_melding(http, melding())
     await until_assigned(http, melding_id)
     records = await read_topic(kafka_bootstrap, CasusAssigned.topic.name)
     original = next(r for r in records if header(r, "ce_type") == CasusAssigned.type
@@ -145,7 +145,7 @@ async def test_redelivered_case_event_is_not_counted_twice(http, kafka_bootstrap
 
     await produce(kafka_bootstrap, original.topic, original.value, original.key, list(original.headers))
     # A marker event behind the duplicate on the same partition: once it is handled, so was the duplicate.
-    marker = await until_assigned(http, await post_melding(http, EXAMPLE_MELDING))
+    marker = await until_assigned(http, await post_melding(http, melding()))
     await wait_until(lambda: _free_is(http, "WSS", wss - 1))
     assert marker["toegewezen_gi"] == "WSS"
     await wait_until(lambda: _kpi_is(http, "casussen_toegewezen", assigned + 1))
@@ -170,7 +170,7 @@ async def test_poison_event_goes_to_the_dead_letter_topic_and_the_chain_carries_
     assert base64.b64decode(letter["value"]) == b"\x00garbage"
     assert await wait_until(lambda: _dead_letters(kafka_bootstrap, "reporting", "poison-key"))
 
-    body = await until_assigned(http, await post_melding(http, EXAMPLE_MELDING))
+    body = await until_assigned(http, await post_melding(http, melding()))
     await wait_until(lambda: _counted_by_capacity(http, "WSS", body["casus_id"]))
 
 
@@ -179,7 +179,7 @@ async def _dead_letters(bootstrap, service, key):
 
 
 async def test_overdracht_request_is_recorded_and_published(http, kafka_bootstrap):
-    body = await until_assigned(http, await post_melding(http, EXAMPLE_MELDING))
+    body = await until_assigned(http, await post_melding(http, melding()))
     casus_id = body["casus_id"]
 
     same = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",

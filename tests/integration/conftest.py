@@ -49,7 +49,9 @@ async def chain(spans, database_server_url, kafka_bootstrap, database_prefix):
     async with AsyncExitStack() as stack:
         clients = {}
         for name, spec in SPECS.items():
-            app = build_app(spec, settings_for(name, database_server_url, kafka_bootstrap, database_prefix))
+            extra = {"auto_confirm": True} if name == "triage" else {}
+            app = build_app(spec, settings_for(name, database_server_url, kafka_bootstrap, database_prefix,
+                                               **extra))
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                        base_url=f"http://{name}")

@@ -40,7 +40,7 @@ async def free_slots(chain, gi: str) -> int:
 async def test_report_spans_share_one_trace_across_services(chain, spans):
     await seed(chain)
     spans.clear()
-    r = await chain["intake"].post("/v1/meldingen", json=EXAMPLE_MELDING)
+    r = await chain["intake"].post("/v1/meldingen", json=melding())
     assert r.status_code == 201
     melding_id = r.json()["id"]
     await assigned(chain, melding_id)
@@ -96,7 +96,7 @@ async def test_rolled_back_change_leaves_no_state_and_no_event(chain):
 
 
 async def test_redelivered_event_changes_nothing(chain, kafka_bootstrap):
-    r = await chain["intake"].post("/v1/meldingen", json=EXAMPLE_MELDING)
+    r = await chain["intake"].post("/v1/meldingen", json=melding())
     melding_id = r.json()["id"]
     await assigned(chain, melding_id)
     consumer = runtime(chain, "capacity").consumer
@@ -135,7 +135,7 @@ async def test_poison_events_are_dead_lettered_and_the_consumer_carries_on(chain
     assert poison["topic"] == topic and poison["value"] == '{"casus_id": "nope"}'
 
     before = await free_slots(chain, "WSS")
-    r = await chain["intake"].post("/v1/meldingen", json=EXAMPLE_MELDING)
+    r = await chain["intake"].post("/v1/meldingen", json=melding())
     await assigned(chain, r.json()["id"])
     await wait_until(lambda: _free_below(chain, "WSS", before))
 

@@ -1,6 +1,10 @@
-from contracts.events import CasusAssigned
+from contracts.events import CasusAssigned, CasusClosed, CasusTransferred
 from contracts.topics import CASUSSEN
 from services.capacity.service_layer import handlers
 
 SUBSCRIPTIONS = [CASUSSEN.name]
-HANDLERS = {CasusAssigned.type: handlers.on_casus_assigned}
+HANDLERS = {
+    CasusAssigned.type: handlers.on_casus_assigned,
+    CasusTransferred.type: handlers.on_casus_transferred,
+    CasusClosed.type: handlers.on_casus_closed,
+}

@@ -2,35 +2,53 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from contracts.events import CasusAssigned
+from contracts.events import CasusAssigned, CasusClosed, CasusTransferred
 from contracts.vocabulary import GI
 from services.capacity.domain.model import GiCapaciteit
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 
+Change = Callable[[GiCapaciteit], GiCapaciteit]
 
-async def _change(uow: CapacityUnitOfWork, gi: GI, oorzaak: str,
-                  change: Callable[[GiCapaciteit], GiCapaciteit]) -> GiCapaciteit:
+
+async def _change(uow: CapacityUnitOfWork, oorzaak: str, changes: dict[GI, Change]) -> list[GiCapaciteit]:
     async with uow:
-        before = await uow.capaciteit.get_for_update(gi)
-        after = change(before)
-        if after.zichtbaar_anders_dan(before):
-            await uow.capaciteit.save(after, oorzaak)
-            uow.publish(after.signal())  # a signal only when something visible changed
+        result = []
+        for gi in sorted(changes):  # lock rows in one order: concurrent transfers never deadlock
+            before = await uow.capaciteit.get_for_update(gi)
+            after = changes[gi](before)
+            if after.zichtbaar_anders_dan(before):
+                await uow.capaciteit.save(after, oorzaak)
+                uow.publish(after.signal())  # a signal only when something visible changed
+            result.append(after)
         await uow.commit()
-    return after
+    return result
 
 
 async def report_staffing(gi: GI, jeugdbeschermers: int, caseload_norm: int,
                           uow: CapacityUnitOfWork) -> GiCapaciteit:
     now = datetime.now(UTC)
-    return await _change(uow, gi, "bezetting gemeld",
-                         lambda c: c.bezetting(jeugdbeschermers, caseload_norm, now))
+    [after] = await _change(uow, "bezetting gemeld",
+                            {gi: lambda c: c.bezetting(jeugdbeschermers, caseload_norm, now)})
+    return after
+
+
+def _children(aantal: int) -> Change:
+    now = datetime.now(UTC)  # measurement time, so signals per GI stay in time order
+    return lambda c: c.kinderen_erbij(aantal, now)
 
 
 async def on_casus_assigned(event: CasusAssigned, uow: CapacityUnitOfWork) -> None:
-    now = datetime.now(UTC)  # measurement time, so signals per GI stay in time order
-    await _change(uow, event.gi, f"casus {event.casus_id} toegewezen",
-                  lambda c: c.kinderen_erbij(len(event.kinderen), now))
+    await _change(uow, f"casus {event.casus_id} toegewezen", {event.gi: _children(len(event.kinderen))})
+
+
+async def on_casus_transferred(event: CasusTransferred, uow: CapacityUnitOfWork) -> None:
+    n = len(event.kinderen)
+    await _change(uow, f"casus {event.casus_id} overgedragen van {event.van_gi} naar {event.naar_gi}",
+                  {event.van_gi: _children(-n), event.naar_gi: _children(n)})
+
+
+async def on_casus_closed(event: CasusClosed, uow: CapacityUnitOfWork) -> None:
+    await _change(uow, f"casus {event.casus_id} gesloten", {event.gi: _children(-len(event.kinderen))})
 
 
 async def overview(uow: CapacityUnitOfWork) -> list[GiCapaciteit]:

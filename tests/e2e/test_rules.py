@@ -1,0 +1,339 @@
+"""The chain's rules, driven from outside as local teams, the RvdK and GI systems would."""
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from datetime import date, timedelta
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from contracts.events import (
+    CasusAssigned,
+    CasusTransferred,
+    DrangOverdue,
+    MeldingCompletionOverdue,
+    OverdrachtApproved,
+    OverdrachtRejected,
+)
+from deploy.stack import free_port
+from tests.e2e.helpers import (
+    capacity,
+    casus,
+    counted_by_capacity,
+    events,
+    melding,
+    post_melding,
+    step,
+    until_status,
+    until_step,
+)
+from tests.fixtures import bsn, grey_area_melding, sibling_melding
+from tests.fixtures import melding as report
+from tests.infra import wait_until
+
+pytestmark = pytest.mark.e2e
+CASUSSEN = "caseregie.casussen"
+
+
+async def assigned_case(http, report_body) -> tuple[dict, dict]:
+    melding_id = await post_melding(http, report_body)
+    body = await until_status(http, melding_id, "assigned")
+    return body, await casus(http, body["casus_id"])
+
+
+async def test_lvb_family_ends_at_wss_with_the_rule_and_reason_visible(http):
+    body, case = await assigned_case(http, report(kenmerken=["lvb_kind"]))
+    assert case["gi"] == "WSS" and body["toegewezen_gi"] == "WSS"
+    triaged = step(body, "triaged")["details"]
+    assert triaged["regel"] == "lvb" and triaged["regelset_versie"] and triaged["toelichting"]
+    assert step(body, "advised")["details"]["gi"] == "WSS"
+    assert "WSS" in step(body, "advised")["details"]["reden"]
+    assert step(body, "measure")["details"]["maatregel"] == "OTS"
+    assert [s["stap"] for s in body["stappen"]][:5] == ["received", "triaged", "advised", "measure",
+                                                        "assigned"]
+    ruleset = (await http["triage"].get("/v1/doelgroepenbepaling")).json()
+    assert ruleset["versie"] == triaged["regelset_versie"]
+
+
+async def test_criminal_behaviour_goes_to_a_gi_with_juvenile_probation(http):
+    body, case = await assigned_case(http, report(kenmerken=[], zorgen=["crimineel_gedrag"], kader="straf"))
+    triaged = step(body, "triaged")["details"]
+    assert triaged["expertise"] == "jeugdreclassering"
+    assert case["gi"] in {"JBRR", "LJR"}
+    assert step(body, "measure")["details"]["maatregel"] == "JR"
+
+
+async def test_two_siblings_reported_separately_share_one_case(http, kafka_bootstrap):
+    parent = bsn()
+    first, case = await assigned_case(http, sibling_melding(parent, "Sem", kenmerken=[]))
+    second_id = await post_melding(http, sibling_melding(parent, "Lotte", kenmerken=["lvb_kind"]))
+    second = await until_status(http, second_id, "assigned")
+
+    assert second["casus_id"] == first["casus_id"]
+    case = await casus(http, first["casus_id"])
+    assert len(case["kinderen"]) == 2 and case["gi"] == first["toegewezen_gi"]
+    assert second["toegewezen_gi"] == case["gi"]  # one family, one plan: not WSS for the LVB sibling
+    joined = await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, CasusAssigned.type,
+                                             melding_id=second_id))
+    assert joined[0]["nieuwe_casus"] is False and joined[0]["casus_id"] == first["casus_id"]
+
+
+async def test_protector_waiting_list_and_refusal_for_another_gi(http):
+    body, case = await assigned_case(http, report())
+    gi, casus_id = case["gi"], case["id"]
+    waiting = (await http["caseregie"].get("/v1/wachtlijst", params={"gi": gi})).json()
+    assert any(w["casus_id"] == casus_id for w in _items(waiting))
+
+    other = await http["caseregie"].post(f"/v1/casussen/{casus_id}/jeugdbeschermer",
+                                         json={"gi": "JBRR", "jeugdbeschermer_id": "X-1", "naam": "X"})
+    assert other.status_code == 403
+    assert other.headers["content-type"] == "application/problem+json"
+
+    r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/jeugdbeschermer",
+                                     json={"gi": gi, "jeugdbeschermer_id": "WSS-0042", "naam": "J. Bakker"})
+    assert r.status_code in (200, 201), r.text
+    waiting = (await http["caseregie"].get("/v1/wachtlijst", params={"gi": gi})).json()
+    assert not any(w["casus_id"] == casus_id for w in _items(waiting))
+    status = await until_step(http, body["id"], "protector")
+    assert step(status, "protector")["details"]["jeugdbeschermer_id"] == "WSS-0042"
+
+
+def _items(page):
+    return page["items"] if isinstance(page, dict) else page
+
+
+async def _decide(http, casus_id, overdracht_id, kind, **body) -> int:
+    r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten/{overdracht_id}/{kind}",
+                                     json=body)
+    return r.status_code
+
+
+OK = (200, 201)
+
+
+async def test_transfer_moves_only_with_both_managers(http, kafka_bootstrap):
+    body, case = await assigned_case(http, report())
+    casus_id, van = case["id"], case["gi"]
+    naar = "JBRR" if van != "JBRR" else "LJR"
+    await wait_until(lambda: counted_by_capacity(http, van, casus_id))
+    await http["caseregie"].post(f"/v1/casussen/{casus_id}/jeugdbeschermer",
+                                 json={"gi": van, "jeugdbeschermer_id": "P-1", "naam": "P"})
+    free_van, free_naar = await capacity(http, van), await capacity(http, naar)
+
+    r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
+                                     json={"naar_gi": naar, "reden": "Gezin verhuist"})
+    assert r.status_code == 201
+    overdracht_id = r.json()["id"]
+
+    third = "LJR" if naar != "LJR" and van != "LJR" else "WSS"
+    approve = "goedkeuringen"
+    assert await _decide(http, casus_id, overdracht_id, approve, gi=third, manager="M") == 403
+    assert await _decide(http, casus_id, overdracht_id, approve, gi=van, manager="M1") in OK
+    assert await _decide(http, casus_id, overdracht_id, approve, gi=van, manager="M1") == 409
+    after_one = await casus(http, casus_id)
+    assert after_one["gi"] == van and after_one["jeugdbeschermer"]  # one approval changes nothing
+
+    assert await _decide(http, casus_id, overdracht_id, approve, gi=naar, manager="M2") in OK
+    moved = await casus(http, casus_id)
+    assert moved["gi"] == naar and not moved["jeugdbeschermer"]
+    assert all(k["wachtdagen"] == 0 for k in moved["kinderen"])
+    approvals = await wait_until(lambda: _approvals(kafka_bootstrap, overdracht_id, 2))
+    assert {a["gi"] for a in approvals} == {van, naar}
+    assert await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, CasusTransferred.type,
+                                           casus_id=casus_id))
+    await wait_until(lambda: counted_by_capacity(http, naar, casus_id, "overgedragen"))
+    assert await capacity(http, van) == free_van + 1 and await capacity(http, naar) == free_naar - 1
+    status = await until_step(http, body["id"], "transferred")
+    assert status["toegewezen_gi"] == naar
+
+
+async def _approvals(bootstrap, overdracht_id, count):
+    found = await events(bootstrap, CASUSSEN, OverdrachtApproved.type, overdracht_id=overdracht_id)
+    return found if len(found) == count else None
+
+
+async def test_rejected_transfer_never_moves_the_case(http, kafka_bootstrap):
+    _, case = await assigned_case(http, report())
+    casus_id, van = case["id"], case["gi"]
+    naar = "JBRR" if van != "JBRR" else "WSS"
+    overdracht_id = (await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
+                                                  json={"naar_gi": naar, "reden": "r"})).json()["id"]
+    assert await _decide(http, casus_id, overdracht_id, "afwijzingen", gi=naar, manager="M",
+                         reden="Geen capaciteit") in OK
+    assert await _decide(http, casus_id, overdracht_id, "goedkeuringen", gi=van, manager="M") == 409
+    assert (await casus(http, casus_id))["gi"] == van
+    assert await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, OverdrachtRejected.type,
+                                           overdracht_id=overdracht_id))
+
+
+async def test_closed_case_makes_a_new_report_a_re_report(http):
+    parent = bsn()
+    _, case = await assigned_case(http, sibling_melding(parent, "Noor"))
+    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/afsluiting",
+                                     json={"gi": case["gi"], "reden": "afschaling"})
+    assert r.status_code in (200, 201), r.text
+    await wait_until(lambda: counted_by_capacity(http, case["gi"], case["id"], "gesloten"))
+
+    async def re_report():
+        melding_id = await post_melding(http, sibling_melding(parent, "Noor"))
+        return (await melding(http, melding_id))["herhaald_beroep"]
+    assert await wait_until(re_report, timeout=10, interval=0.5)
+
+
+async def test_regular_incomplete_report_is_refused_with_what_is_missing(http):
+    body = report(zorgen=[])
+    del body["gezin"]["kinderen"][0]["geboortedatum"]
+    r = await http["intake"].post("/v1/meldingen", json=body)
+    assert r.status_code == 400
+    names = {p["name"] for p in r.json()["invalidParams"]}
+    assert {"zorgen", "gezin.kinderen[0].geboortedatum"} <= names
+
+
+async def test_urgent_report_is_accepted_incomplete_completed_or_flagged(http, kafka_bootstrap):
+    incomplete = report(urgentie="spoed", zorgen=[])
+    del incomplete["gezin"]["kinderen"][0]["geboortedatum"]
+
+    completed_id = await post_melding(http, incomplete)
+    first = await melding(http, completed_id)
+    assert first["status"] == "incomplete" and first["aanvullen_voor"] and first["ontbrekend"]
+    gezin = dict(incomplete["gezin"])
+    gezin["kinderen"] = [{**gezin["kinderen"][0], "geboortedatum": "2014-02-02"}]
+    r = await http["intake"].post(f"/v1/meldingen/{completed_id}/aanvullingen",
+                                  json={"gezin": gezin, "zorgen": ["veiligheid"]})
+    assert r.status_code in (200, 201), r.text
+    await until_status(http, completed_id, "assigned")
+
+    late_id = await post_melding(http, incomplete)
+    await until_step(http, late_id, "completion_overdue")
+    assert await wait_until(lambda: events(kafka_bootstrap, "intake.meldingen",
+                                           MeldingCompletionOverdue.type, melding_id=late_id))
+    r = await http["intake"].post(f"/v1/meldingen/{late_id}/aanvullingen",
+                                  json={"gezin": gezin, "zorgen": ["veiligheid"]})
+    assert r.status_code == 409
+
+
+class WebhookReceiver:
+    """A GI's system: acknowledges only from the second attempt on, to exercise retries."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, bytes]] = []
+        self.attempts = 0
+        self.port = free_port()
+
+        async def hook(request: Request) -> Response:
+            self.attempts += 1
+            if self.attempts == 1:
+                return Response(status_code=503)
+            self.received.append((dict(request.headers), await request.body()))
+            return Response(status_code=204)
+
+        app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning"))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+
+def signature_valid(secret: str, headers: dict, body: bytes) -> bool:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(part.removeprefix("v1,") == expected for part in headers["webhook-signature"].split())
+
+
+async def test_webhook_receives_signed_case_events_with_retries(http):
+    receiver = WebhookReceiver()
+    task = asyncio.create_task(receiver.server.serve())
+    try:
+        await wait_until(lambda: receiver.server.started)
+        r = await http["caseregie"].post("/v1/webhooks", json={"gi": "WSS", "url": receiver.url})
+        assert r.status_code == 201, r.text
+        secret = r.json()["secret"]
+
+        _, case = await assigned_case(http, report(kenmerken=["lvb_kind"]))
+        assert case["gi"] == "WSS"
+
+        def delivered():
+            return [(h, b) for h, b in receiver.received
+                    if json.loads(b)["type"] == CasusAssigned.type
+                    and json.loads(b)["data"]["casus_id"] == case["id"]]
+        headers, raw = (await wait_until(delivered, timeout=20))[0]
+        assert signature_valid(secret, headers, raw)
+        assert not signature_valid("whsec_" + base64.b64encode(b"x" * 32).decode(), headers, raw)
+        assert receiver.attempts >= 2  # the first attempt failed and was retried
+    finally:
+        receiver.server.should_exit = True
+        await task
+
+
+async def test_rvdk_confirms_overrides_and_records_the_measure(http, stack, kafka_bootstrap):
+    stack.restart("triage", AUTO_CONFIRM="false")
+    try:
+        first_id = await post_melding(http, grey_area_melding())
+        second_id = await post_melding(http, report(kenmerken=["lvb_ouder"]))
+
+        async def open_advice(melding_id):
+            page = (await http["triage"].get("/v1/adviezen", params={"status": "open"})).json()
+            return next((a for a in page["items"] if a["melding_id"] == melding_id), None)
+        first = await wait_until(lambda: open_advice(first_id))
+        second = await wait_until(lambda: open_advice(second_id))
+        assert first["rangorde"] and first["voorgestelde_gi"]
+
+        r = await http["triage"].post(f"/v1/adviezen/{first['id']}/bevestiging", json={})
+        assert r.status_code in (200, 201), r.text
+        again = await http["triage"].post(f"/v1/adviezen/{first['id']}/bevestiging", json={})
+        assert again.status_code == 409
+
+        no_reason = await http["triage"].post(f"/v1/adviezen/{second['id']}/afwijking", json={"gi": "LJR"})
+        assert no_reason.status_code == 400
+        r = await http["triage"].post(f"/v1/adviezen/{second['id']}/afwijking",
+                                      json={"gi": "LJR", "reden": "Broer al bij LJ&R in begeleiding"})
+        assert r.status_code in (200, 201), r.text
+        advised = await until_status(http, second_id, "advised")
+        details = step(advised, "advised")["details"]
+        assert details["gi"] == "LJR" and details["afwijking"] is True
+        assert details["afwijking_reden"] == "Broer al bij LJ&R in begeleiding"
+        overrides = (await http["triage"].get("/v1/adviezen", params={"afwijking": "true"})).json()
+        assert any(a["id"] == second["id"] for a in overrides["items"])
+
+        r = await http["triage"].post(f"/v1/adviezen/{second['id']}/maatregelen",
+                                      json={"maatregel": "OTS", "startdatum": date.today().isoformat()})
+        assert r.status_code in (200, 201), r.text
+        body = await until_status(http, second_id, "assigned")
+        assert body["toegewezen_gi"] == "LJR" and step(body, "measure")["details"]["maatregel"] == "OTS"
+
+        start = (date.today() - timedelta(days=200)).isoformat()
+        drang_besluit = {"maatregel": "drang", "startdatum": start, "raadsonderzoek": False}
+        r = await http["triage"].post(f"/v1/adviezen/{first['id']}/maatregelen", json=drang_besluit)
+        assert r.status_code in (200, 201), r.text
+        drang = await until_status(http, first_id, "assigned")
+        flags = await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, DrangOverdue.type,
+                                                casus_id=drang["casus_id"]))
+        await wait_until(lambda: _two_flags(kafka_bootstrap, drang["casus_id"]))
+        assert {f["termijn"] for f in flags} <= {"3_maanden_zonder_raadsonderzoek", "6_maanden"}
+        await until_step(http, first_id, "drang_overdue")
+    finally:
+        stack.restart("triage", AUTO_CONFIRM="true")
+
+
+async def _two_flags(bootstrap, casus_id):
+    flags = await events(bootstrap, CASUSSEN, DrangOverdue.type, casus_id=casus_id)
+    return {f["termijn"] for f in flags} == {"3_maanden_zonder_raadsonderzoek", "6_maanden"}
+
+
+async def test_grey_area_proposal_ranks_by_capacity(http):
+    melding_id = await post_melding(http, grey_area_melding())
+    body = await until_status(http, melding_id, "assigned")
+    page = (await http["triage"].get("/v1/adviezen")).json()
+    advice = next(a for a in page["items"] if a["melding_id"] == melding_id)
+    free = [r["vrije_plaatsen"] for r in advice["rangorde"]]
+    assert free == sorted(free, reverse=True)
+    assert advice["gi"] == body["toegewezen_gi"] == advice["rangorde"][0]["gi"]
