@@ -258,19 +258,68 @@ class DrangOverdue(Event):
     gesignaleerd_op: datetime
 
 
+class ExpertiseCapaciteit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expertise: str = Field(description="Expertise or area team, e.g. 'lvb' or 'algemeen'.")
+    plaatsen: int = Field(ge=0)
+    kinderen_in_zorg: int = Field(ge=0)
+    vrije_plaatsen: int
+
+
 class CapacitySignal(Event):
-    """Live availability of one GI, published whenever it changes."""
+    """Live availability of one GI, published whenever something visible changed."""
 
     type: ClassVar[str] = "nl.jbketen.capacity.signal.v1"
     topic: ClassVar[topics.Topic] = topics.CAPACITY_SIGNALS
 
     gi: GI
     vrije_plaatsen: int = Field(description="Free slots: norm slots minus children in care.")
-    plaatsen: int = Field(ge=0, description="Norm slots: youth protectors x caseload norm.")
+    plaatsen: int = Field(ge=0, description="Norm slots: available youth protectors x caseload norm.")
     kinderen_in_zorg: int = Field(ge=0)
     jeugdbeschermers: int = Field(ge=0)
+    afwezig: int = Field(default=0, ge=0, description="Youth protectors temporarily absent.")
     caseload_norm: int = Field(ge=0)
+    wachtend: int = Field(default=0, ge=0, description="Children with a measure but no fixed protector.")
+    langste_wachtdagen: int = Field(default=0, ge=0)
+    per_expertise: list[ExpertiseCapaciteit] = Field(default_factory=list)
     tijdstip: datetime = Field(description="When this availability was measured.")
+
+
+class EscalatieCijfers(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vrije_plaatsen_regio: int
+    gis_op_of_over_norm: list[GI]
+    wachtend: int
+    langste_wachtdagen: int
+
+
+class EscalationRaised(Event):
+    """The region is running out: an escalation opened, or its level went up."""
+
+    type: ClassVar[str] = "nl.jbketen.escalatie.raised.v1"
+    topic: ClassVar[topics.Topic] = topics.ESCALATIES
+
+    escalatie_id: UUID
+    niveau: int = Field(ge=1, le=3)
+    redenen: list[str] = Field(min_length=1, description="The thresholds crossed, readable.")
+    cijfers: EscalatieCijfers
+    gestart_op: datetime
+    tijdstip: datetime
+
+
+class EscalationCleared(Event):
+    """Capacity recovered past the thresholds (with hysteresis): the escalation ends."""
+
+    type: ClassVar[str] = "nl.jbketen.escalatie.cleared.v1"
+    topic: ClassVar[topics.Topic] = topics.ESCALATIES
+
+    escalatie_id: UUID
+    hoogste_niveau: int = Field(ge=1, le=3)
+    cijfers: EscalatieCijfers
+    gestart_op: datetime
+    beeindigd_op: datetime
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -290,6 +339,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CasusClosed,
         DrangOverdue,
         CapacitySignal,
+        EscalationRaised,
+        EscalationCleared,
     )
 }
 

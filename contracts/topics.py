@@ -20,7 +20,10 @@ CAPACITY_SIGNALS = Topic(
     {"cleanup.policy": "compact"},
 )
 
-TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS)
+ESCALATIES = Topic("capacity.escalaties", "Regional capacity escalations, raised and cleared.",
+                   "escalatie_id")
+
+TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS, ESCALATIES)
 
 
 def dead_letter_topic(service: str) -> str:
