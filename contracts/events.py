@@ -143,7 +143,8 @@ class CasusAssigned(Event):
     doelgroep: str
     maatregel: Maatregel
     nieuwe_casus: bool = Field(description="False when the children joined an existing open case.")
-    kinderen: list[Kind] = Field(min_length=1, description="The children assigned by this event.")
+    kinderen: list[Kind] = Field(description="The children this event adds to the case; empty when the "
+                                             "report only concerns children already in it.")
     toegewezen_op: datetime
 
 
@@ -239,7 +240,6 @@ class CasusClosed(Event):
     gemeente: str
     gi: GI
     reden: Sluitreden
-    toelichting: str | None = None
     kinderen: list[Kind] = Field(min_length=1)
     gesloten_op: datetime
 

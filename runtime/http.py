@@ -61,8 +61,9 @@ def install_conventions(app: FastAPI, api_version: str, service: str) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
-        invalid = [InvalidParam(name=exc.field, code="invalid", reason=exc.detail)] if exc.field else None
-        return problem(request, exc.status, exc.title, exc.detail, invalid)
+        invalid = [InvalidParam(name=exc.field, code=exc.code, reason=exc.detail)] if exc.field else []
+        invalid += [InvalidParam(name=name, code=exc.code, reason=reason) for name, reason in exc.fields]
+        return problem(request, exc.status, exc.title, exc.detail, invalid or None)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

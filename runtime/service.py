@@ -70,7 +70,8 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
-        return self.spec.uow_class(self.sessions, self.spec.name, on_commit=self.relay.wake)
+        return self.spec.uow_class(self.sessions, self.spec.name, on_commit=self.relay.wake,
+                                   settings=self.settings)
 
     async def start(self) -> None:
         tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import Event
 from runtime import tables, tracing
 from runtime.cloudevents import CloudEvent
+from runtime.settings import ServiceSettings
 
 
 class AlreadyProcessed(Exception):
@@ -37,13 +38,20 @@ class UnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker, source: str,
-                 on_commit: Callable[[], None] | None = None):
+                 on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None):
         self._sessions = sessions
         self.source = source
+        # The service's settings, for handlers whose rules depend on them (None outside a Runtime).
+        self.settings = settings
         self._on_commit = on_commit
         self._incoming: CloudEvent | None = None
         self._pending: list[Event] = []
         self.session: AsyncSession
+
+    @property
+    def incoming(self) -> CloudEvent | None:
+        """The event being consumed, when a consumer opened this unit of work."""
+        return self._incoming
 
     def consuming(self, ce: CloudEvent) -> Self:
         self._incoming = ce

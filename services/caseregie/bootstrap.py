@@ -1,19 +1,26 @@
 """Composition root of the caseregie service."""
 from pathlib import Path
 
-from runtime.service import ServiceSpec
-from services.caseregie.entrypoints import api, consumer
+from runtime.service import ServiceSpec, every
+from services.caseregie.entrypoints import api, consumer, jobs
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
+from services.caseregie.settings import CaseregieSettings
 
 SPEC = ServiceSpec(
     name="caseregie",
     title="jbketen caseregie",
-    description="Cases at the GIs (one family, one plan), fixed youth protector and transfers. "
-                "GI case systems integrate here.",
+    description="Cases at the GIs (one family, one plan), opened on the measure; the fixed youth "
+                "protector and the waiting list; transfers approved by both GIs; closure; drang limits. "
+                "GI case systems integrate here, and receive their case events through signed webhooks.",
     default_port=8003,
     migrations=Path(__file__).parent / "migrations",
     uow_class=CaseregieUnitOfWork,
-    routers=[api.router],
+    routers=[api.router, api.webhooks_router],
+    settings_class=CaseregieSettings,
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,
+    background=[
+        every("drang_check_interval_s", jobs.check_drang),
+        every("webhook_poll_interval_s", jobs.deliver_webhooks),
+    ],
 )

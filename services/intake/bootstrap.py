@@ -3,13 +3,17 @@ from pathlib import Path
 
 from runtime.service import ServiceSpec
 from runtime.settings import ServiceSettings
-from services.intake.entrypoints import api, consumer
+from services.intake.entrypoints import api, consumer, jobs
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
 class IntakeSettings(ServiceSettings):
-    # Key for the pseudonymous child ids; production sets its own secret.
+    # Key for the pseudonymous child ids and family keys; production sets its own secret.
     pseudonym_key: str = "jbketen-development-only"
+    # An urgent report (spoedmelding) accepted incomplete must be completed within this time.
+    spoed_aanvultermijn_s: float = 3 * 24 * 3600
+    # How often incomplete urgent reports are checked against their deadline.
+    bewaking_interval_s: float = 60
 
 
 SPEC = ServiceSpec(
@@ -23,4 +27,5 @@ SPEC = ServiceSpec(
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,
+    background=jobs.BACKGROUND,
 )

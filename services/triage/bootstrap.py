@@ -2,16 +2,22 @@
 from pathlib import Path
 
 from runtime.service import ServiceSpec
+from services.triage.adapters import regelsets
 from services.triage.entrypoints import api, consumer
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
+from services.triage.settings import TriageSettings
+
+regelsets.versies()  # an invalid ruleset file stops the service here, not at the first report
 
 SPEC = ServiceSpec(
     name="triage",
     title="jbketen triage",
-    description="Target-group rules (doelgroepenbepaling) and the RvdK advice on the GI.",
+    description="Target-group rules (doelgroepenbepaling), the RvdK advice on the GI (a proposal "
+                "the RvdK confirms or overrides) and the measure the court imposed.",
     default_port=8002,
     migrations=Path(__file__).parent / "migrations",
     uow_class=TriageUnitOfWork,
+    settings_class=TriageSettings,
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,

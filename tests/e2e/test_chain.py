@@ -50,7 +50,7 @@ async def test_example_report_becomes_a_wss_case_with_capacity_and_kpis(http, ka
 
     assert body["doelgroep"] == "lvb"
     assert body["geadviseerde_gi"] == "WSS" and body["toegewezen_gi"] == "WSS"
-    assert [s["stap"] for s in body["stappen"]] == ["received", "triaged", "advised", "assigned"]
+    assert [s["stap"] for s in body["stappen"]] == ["received", "triaged", "advised", "measure", "assigned"]
     cases = (await http["caseregie"].get("/v1/casussen", params={"gi": "WSS"})).json()["items"]
     assert any(c["melding_id"] == melding_id and c["id"] == body["casus_id"] for c in cases)
 

@@ -64,3 +64,64 @@ def test_openapi_is_served_without_database(client):
     doc = response.json()
     assert doc["servers"] == [{"url": "/v1"}]
     assert "/meldingen" in doc["paths"]
+
+
+def test_incomplete_regular_report_is_refused_listing_every_missing_field(client):
+    report = _with(zorgen=[], gezin__kinderen=[
+        {"voornaam": "Sem", "achternaam": "Jansen"},
+        {"voornaam": "Noa", "achternaam": "Jansen", "geboortedatum": "2019-03-01"},
+        {"voornaam": "Lot", "achternaam": "Jansen", "geboortedatum": None},
+    ])
+    response = client.post("/v1/meldingen", json=report)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    missing = ["gezin.kinderen[0].geboortedatum", "gezin.kinderen[2].geboortedatum", "zorgen"]
+    assert [p["name"] for p in body["invalidParams"]] == missing
+    assert {p["code"] for p in body["invalidParams"]} == {"missing"}
+    assert all(name in body["detail"] for name in missing)
+    assert body["instance"] == "/v1/meldingen"
+
+
+def test_regular_report_without_family_names_the_children(client):
+    report = {k: v for k, v in VALID.items() if k not in ("gezin", "zorgen")}
+    body = client.post("/v1/meldingen", json=report).json()
+    assert [p["name"] for p in body["invalidParams"]] == ["gezin.kinderen", "zorgen"]
+
+
+@pytest.mark.parametrize(("drop", "field"), [
+    ("gemeente", "gemeente"), ("melder", "melder"), ("urgentie", "urgentie"),
+])
+def test_urgent_report_still_needs_municipality_reporter_and_urgency(client, drop, field):
+    report = {k: v for k, v in _with(urgentie="spoed", zorgen=[]).items() if k != drop}
+    response = client.post("/v1/meldingen", json=report)
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalidParams"]] == [field]
+
+
+def test_urgent_report_still_needs_the_childrens_names(client):
+    report = _with(urgentie="spoed", gezin__kinderen=[{"achternaam": "Jansen"}])
+    response = client.post("/v1/meldingen", json=report)
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["gezin.kinderen[0].voornaam"]
+
+
+@pytest.mark.parametrize(("aanvulling", "field"), [
+    ({"zorgen": ["geldzorgen"]}, "zorgen[0]"),
+    ({"gezin": {"kinderen": [{"voornaam": "A", "achternaam": "B", "bsn": "111222334"}]}},
+     "gezin.kinderen[0].bsn"),
+    ({"gezin": {"kinderen": [{"voornaam": "A", "achternaam": "B", "geboortedatum": "2999-01-01"}]}},
+     "gezin.kinderen[0].geboortedatum"),
+    ({"gemeente": "GM0599"}, "gemeente"),
+])
+def test_invalid_aanvulling_is_a_problem_naming_the_field(client, aanvulling, field):
+    response = client.post("/v1/meldingen/3fa85f64-5717-4562-b3fc-2c963f66afa6/aanvullingen", json=aanvulling)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in response.json()["invalidParams"]] == [field]
+
+
+def test_openapi_documents_the_completion(client):
+    paths = client.get("/v1/openapi.json").json()["paths"]
+    responses = paths["/meldingen/{id}/aanvullingen"]["post"]["responses"]
+    assert {"200", "400", "404", "409"} <= set(responses)

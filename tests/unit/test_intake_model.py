@@ -81,9 +81,10 @@ def test_received_event_carries_no_personal_data():
 def test_status_never_moves_back_and_steps_sorted_by_time():
     melding = Melding.receive(REPORT, b"key", NOW)
     casus_id = uuid4()
-    melding.assigned("WSS", casus_id, NOW + timedelta(minutes=3))
-    melding.triaged("lvb", "lvb", "LVB", NOW + timedelta(minutes=1))
-    melding.advised("WSS", "expertise", NOW + timedelta(minutes=2))
+    melding.assigned(NOW + timedelta(minutes=3), gi="WSS", casus_id=casus_id)
+    melding.triaged(NOW + timedelta(minutes=1), doelgroep="lvb", expertise="lvb", regel="lvb",
+                    regelset_versie="2026.1", toelichting="LVB")
+    melding.advised(NOW + timedelta(minutes=2), gi="WSS", reden="expertise")
     assert melding.status == "assigned"
     assert [s.stap for s in melding.stappen] == ["received", "triaged", "advised", "assigned"]
     assert melding.toegewezen_gi == "WSS"
@@ -93,8 +94,9 @@ def test_status_never_moves_back_and_steps_sorted_by_time():
 
 def test_status_advances_in_order():
     melding = Melding.receive(REPORT, b"key", NOW)
-    melding.triaged("grijs_gebied", "grijs_gebied", "grijs", NOW + timedelta(minutes=1))
+    melding.triaged(NOW + timedelta(minutes=1), doelgroep="grijs_gebied", expertise=None,
+                    regel="grijs_gebied", regelset_versie="2026.1", toelichting="grijs")
     assert melding.status == "triaged"
-    melding.advised("JBRR", "capaciteit", NOW + timedelta(minutes=2))
+    melding.advised(NOW + timedelta(minutes=2), gi="JBRR", reden="capaciteit")
     assert melding.status == "advised"
     assert melding.geadviseerde_gi == "JBRR"

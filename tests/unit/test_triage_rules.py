@@ -1,91 +1,199 @@
+"""Target-group rules (doelgroepenbepaling): the shipped rulesets, rule order and file validation."""
+import copy
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
 import pytest
 
+from contracts.events import Kind, MeldingReceived, TriageCompleted
 from contracts.vocabulary import GI
-from services.triage.adapters.regelsets import active
-from services.triage.domain.model import Besluit, Regelset, adviseer, bepaal_doelgroep
+from services.triage.adapters import regelsets
+from services.triage.domain.model import Regelset, RegelsetOngeldig, bepaal_doelgroep
 
-REGELSET, RAW = active()
-GRIJS = Besluit("grijs_gebied", None, "test", "grijs_gebied", "grijs gebied")
-LVB = Besluit("lvb", GI.WSS, "test", "lvb", "lvb")
-
-
-def test_active_ruleset_is_the_newest_file():
-    assert REGELSET.versie == RAW["versie"]
-    assert REGELSET.regels[-1].id == "grijs_gebied"
+ACTIEF = regelsets.active()
+REGELSET = ACTIEF.regelset
+ALLE_GIS = (GI.JBRR, GI.WSS, GI.LJR)
 
 
-@pytest.mark.parametrize("kenmerken", [["lvb_kind"], ["lvb_ouder"], ["verslaving", "lvb_kind"]])
-def test_lvb_goes_to_wss(kenmerken):
-    besluit = bepaal_doelgroep(REGELSET, ["veiligheid"], kenmerken, [8])
-    assert (besluit.doelgroep, besluit.vereiste_gi, besluit.regel) == ("lvb", GI.WSS, "lvb")
-    assert besluit.regelset_versie == REGELSET.versie
-    assert besluit.toelichting
+def besluit(zorgen=("veiligheid",), kenmerken=(), kader=None, leeftijden=(8,)):
+    return bepaal_doelgroep(REGELSET, list(zorgen), list(kenmerken), list(leeftijden), kader)
 
 
-@pytest.mark.parametrize("kenmerken", [[], ["verslaving"], ["psychiatrie_ouder", "complexe_scheiding"]])
-def test_everything_else_is_grey_area(kenmerken):
-    besluit = bepaal_doelgroep(REGELSET, ["huiselijk_geweld"], kenmerken, [3, 15])
-    assert besluit.doelgroep == "grijs_gebied"
-    assert besluit.vereiste_gi is None
+def test_newest_file_is_active_and_every_version_is_kept():
+    assert REGELSET.versie == ACTIEF.bron["versie"] == "2026.2"
+    assert list(regelsets.versies()) == ["2026.1", "2026.2"]
+    assert regelsets.versie("2026.1").regelset.regels[0].id == "lvb"
+    assert regelsets.versie("2025.9") is None
 
 
-def _rule(id, als):
-    return {"id": id, "doelgroep": id, "gi": None, "als": als, "toelichting": id}
+def test_version_2026_1_is_unchanged():
+    # A change to the rules is a new version; the old file stays as the GIs agreed it.
+    raw = regelsets.versie("2026.1").bron
+    assert raw["regels"][0]["gi"] == "WSS"
+    assert [r["id"] for r in raw["regels"]] == ["lvb", "grijs_gebied"]
+    oud = regelsets.versie("2026.1").regelset
+    assert bepaal_doelgroep(oud, ["veiligheid"], ["lvb_kind"], [8]).geschikte_gis == (GI.WSS,)
+    assert bepaal_doelgroep(oud, ["crimineel_gedrag"], [], [15]).doelgroep == "grijs_gebied"
 
 
-def test_ruleset_needs_unconditional_last_rule():
-    with pytest.raises(ValueError, match="fallback"):
-        Regelset.from_dict({"versie": "x", "regels": [_rule("lvb", {"kenmerken_een_van": ["lvb_kind"]})]})
-    with pytest.raises(ValueError, match="fallback"):
-        Regelset.from_dict({"versie": "x", "regels": []})
+def test_shared_factsheet_of_expertises():
+    assert dict(REGELSET.expertises) == {
+        "lvb": (GI.WSS,),
+        "jeugdreclassering": (GI.JBRR, GI.LJR),
+        "complexe_scheiding": (GI.JBRR,),
+        "verslaving": (GI.LJR,),
+        "radicalisering_en_eer": (GI.JBRR,),
+    }
+    assert "vóór" in ACTIEF.bron["omschrijving"] and "William Schrikker" in ACTIEF.bron["omschrijving"]
 
 
-def test_first_matching_rule_decides_with_age_condition():
-    regelset = Regelset.from_dict({"versie": "x", "regels": [
-        _rule("jeugdcriminaliteit", {"zorgen_een_van": ["crimineel_gedrag"], "minimum_leeftijd": 12}),
-        _rule("rest", {}),
+@pytest.mark.parametrize(("profiel", "regel", "expertise", "gis"), [
+    ({"kenmerken": ["lvb_kind"]}, "lvb", "lvb", (GI.WSS,)),
+    ({"kenmerken": ["lvb_ouder"]}, "lvb", "lvb", (GI.WSS,)),
+    ({"zorgen": ["crimineel_gedrag"]}, "jeugdcriminaliteit", "jeugdreclassering", (GI.JBRR, GI.LJR)),
+    ({"zorgen": ["veiligheid", "dreigend_crimineel_gedrag"]}, "jeugdcriminaliteit", "jeugdreclassering",
+     (GI.JBRR, GI.LJR)),
+    ({"kader": "straf"}, "jeugdcriminaliteit", "jeugdreclassering", (GI.JBRR, GI.LJR)),
+    ({"kenmerken": ["complexe_scheiding"]}, "complexe_scheiding", "complexe_scheiding", (GI.JBRR,)),
+    ({"kenmerken": ["verslaving"]}, "verslaving", "verslaving", (GI.LJR,)),
+    ({"kenmerken": ["radicalisering"]}, "radicalisering_en_eer", "radicalisering_en_eer", (GI.JBRR,)),
+    ({"kenmerken": ["eergerelateerd_geweld"]}, "radicalisering_en_eer", "radicalisering_en_eer", (GI.JBRR,)),
+    ({}, "grijs_gebied", None, ALLE_GIS),
+    ({"kenmerken": ["psychiatrie_ouder", "lichamelijke_beperking"], "kader": "civiel"}, "grijs_gebied",
+     None, ALLE_GIS),
+    ({"kader": "drang", "zorgen": ["schoolverzuim"]}, "grijs_gebied", None, ALLE_GIS),
+])
+def test_each_rule_fires_for_its_profile(profiel, regel, expertise, gis):
+    b = besluit(**profiel)
+    assert (b.regel, b.doelgroep, b.expertise, b.geschikte_gis) == (regel, regel, expertise, gis)
+    assert b.regelset_versie == "2026.2"
+    assert b.toelichting == next(r.toelichting for r in REGELSET.regels if r.id == regel)
+
+
+@pytest.mark.parametrize(("profiel", "regel"), [
+    # LVB youth with juvenile probation still go to WSS: the lvb rule comes first.
+    ({"kenmerken": ["lvb_kind"], "zorgen": ["crimineel_gedrag"], "kader": "straf"}, "lvb"),
+    ({"kenmerken": ["lvb_ouder", "verslaving", "radicalisering"]}, "lvb"),
+    ({"kenmerken": ["complexe_scheiding", "verslaving"], "kader": "straf"}, "jeugdcriminaliteit"),
+    ({"kenmerken": ["verslaving", "complexe_scheiding"]}, "complexe_scheiding"),
+    ({"kenmerken": ["eergerelateerd_geweld", "verslaving"]}, "verslaving"),
+])
+def test_order_matters_first_matching_rule_decides(profiel, regel):
+    assert besluit(**profiel).regel == regel
+
+
+def test_every_rule_has_a_readable_dutch_explanation():
+    for regel in REGELSET.regels:
+        assert len(regel.toelichting.split()) >= 6, regel.id
+    assert REGELSET.regels[0].id == "lvb"
+    assert REGELSET.regels[-1].id == "grijs_gebied" and REGELSET.regels[-1].expertise is None
+
+
+def test_triage_completed_carries_version_rule_and_explanation():
+    melding = MeldingReceived(
+        melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="regulier", kader="straf",
+        kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["crimineel_gedrag"], kenmerken=[],
+        ontvangen_op=datetime.now(UTC))
+    b = bepaal_doelgroep(REGELSET, melding.zorgen, melding.kenmerken, [15], melding.kader)
+    event = b.completed_event(melding, datetime.now(UTC))
+    assert isinstance(event, TriageCompleted)
+    assert (event.doelgroep, event.expertise, event.geschikte_gis) == (
+        "jeugdcriminaliteit", "jeugdreclassering", [GI.JBRR, GI.LJR])
+    assert (event.regelset_versie, event.regel) == ("2026.2", "jeugdcriminaliteit")
+    assert event.toelichting == b.toelichting
+
+
+def test_age_condition_and_alternatives():
+    regelset = Regelset.from_dict({"versie": "9.1", "expertises": {"jr": ["LJR"]}, "regels": [
+        {"id": "jr", "doelgroep": "jr", "expertise": "jr", "toelichting": "jeugdreclassering",
+         "als": {"minimum_leeftijd": 12, "een_van": [{"zorgen_een_van": ["crimineel_gedrag"]},
+                                                     {"kader_een_van": ["straf"]}]}},
+        {"id": "rest", "doelgroep": "rest", "expertise": None, "als": {}, "toelichting": "de rest"},
     ]})
-    assert bepaal_doelgroep(regelset, ["crimineel_gedrag"], [], [6, 13]).regel == "jeugdcriminaliteit"
+    assert bepaal_doelgroep(regelset, ["crimineel_gedrag"], [], [6, 13]).regel == "jr"
+    assert bepaal_doelgroep(regelset, ["veiligheid"], [], [13], "straf").regel == "jr"
     assert bepaal_doelgroep(regelset, ["crimineel_gedrag"], [], [6, 11]).regel == "rest"
-    assert bepaal_doelgroep(regelset, ["veiligheid"], [], [14]).regel == "rest"
+    assert bepaal_doelgroep(regelset, ["veiligheid"], [], [14], "civiel").regel == "rest"
 
 
-def test_required_gi_wins_even_with_less_capacity():
-    advies = adviseer(LVB, {GI.JBRR: 40, GI.WSS: -2, GI.LJR: 10})
-    assert advies.gi == GI.WSS
-    assert "WSS" in advies.reden
-    assert advies.rangorde[0] == {"gi": "WSS", "vrije_plaatsen": -2, "vereiste_expertise": True}
+# --- validation: a mistake in a ruleset file refuses the file -------------------------------------
+
+def _geldig() -> dict:
+    return copy.deepcopy(ACTIEF.bron)
 
 
-def test_grey_area_picks_most_free_capacity():
-    advies = adviseer(GRIJS, {GI.JBRR: 3, GI.WSS: 1, GI.LJR: 7})
-    assert advies.gi == GI.LJR
-    assert "7" in advies.reden
-    assert [r["gi"] for r in advies.rangorde] == ["LJR", "JBRR", "WSS"]
+def _met(change) -> dict:
+    raw = _geldig()
+    change(raw)
+    return raw
 
 
-@pytest.mark.parametrize(("capaciteit", "gi"), [
-    ({GI.JBRR: 5, GI.WSS: 5, GI.LJR: 5}, GI.JBRR),
-    ({GI.JBRR: 1, GI.WSS: 5, GI.LJR: 5}, GI.WSS),
-    ({GI.JBRR: 1, GI.WSS: 2, GI.LJR: 5}, GI.LJR),
+@pytest.mark.parametrize(("raw", "melding"), [
+    (_met(lambda r: r["expertises"].update(lvb=["WSS", "NIDOS"])), "unknown GI 'NIDOS'"),
+    (_met(lambda r: r["expertises"].update(lvb=[])), "needs at least one GI"),
+    (_met(lambda r: r["expertises"].update(lvb=["WSS", "WSS"])), "names a GI twice"),
+    (_met(lambda r: r["regels"][0].update(expertise="autisme")), "not in the expertises map"),
+    (_met(lambda r: r["regels"][0]["als"].update(kenmerken_een_van=["lvb"])), "unknown value(s) ['lvb']"),
+    (_met(lambda r: r["regels"][1]["als"]["een_van"][0].update(zorgen_een_van=["diefstal"])),
+     "unknown value(s) ['diefstal']"),
+    (_met(lambda r: r["regels"][1]["als"]["een_van"][1].update(kader_een_van=["jeugd"])),
+     "unknown value(s) ['jeugd']"),
+    (_met(lambda r: r["regels"][0]["als"].update(kenmerken_een_van=[])), "non-empty list"),
+    (_met(lambda r: r["regels"][0].update(als={"kenmerk_een_van": ["lvb_kind"]})), "unknown field(s)"),
+    (_met(lambda r: r["regels"][0].update(gi="WSS")), "unknown field(s) gi"),
+    (_met(lambda r: r["regels"][0].pop("expertise")), "expertise is missing"),
+    (_met(lambda r: r["regels"][0].update(toelichting=" ")), "toelichting must be a non-empty text"),
+    (_met(lambda r: r["regels"][0].update(id="verslaving")), "used twice"),
+    (_met(lambda r: r["regels"][0]["als"].update(minimum_leeftijd=40)), "minimum_leeftijd"),
+    (_met(lambda r: r["regels"][1]["als"].update(een_van=[{"kader_een_van": ["straf"]}])),
+     "at least two conditions"),
+    (_met(lambda r: r["regels"].pop()), "last rule must be an unconditional fallback"),
+    (_met(lambda r: r["regels"].insert(2, {**r["regels"][-1], "id": "te_vroeg"})),
+     "'te_vroeg' is unconditional"),
+    (_met(lambda r: r.update(regels=[])), "fallback"),
+    (_met(lambda r: r.update(versie="twee")), "not a version"),
+    (_met(lambda r: r.update(geldig_vanaf="1 december")), "not a date"),
+    (_met(lambda r: r.update(nieuw=True)), "unknown field(s) nieuw"),
 ])
-def test_ties_follow_gi_order(capaciteit, gi):
-    assert adviseer(GRIJS, capaciteit).gi == gi
+def test_invalid_ruleset_is_refused(raw, melding):
+    with pytest.raises(RegelsetOngeldig) as refused:
+        Regelset.from_dict(raw)
+    assert melding in str(refused.value)
 
 
-def test_no_capacity_known_falls_back_to_regional_gi():
-    advies = adviseer(GRIJS, {})
-    assert advies.gi == GI.JBRR
-    assert "geen capaciteit bekend" in advies.reden
-    assert all(r["vrije_plaatsen"] is None for r in advies.rangorde)
+def test_refusal_is_a_value_error_that_says_where():
+    raw = _met(lambda r: r["regels"][3]["als"].update(kenmerken_een_van=["gokken"]))
+    with pytest.raises(ValueError, match=r"ruleset 2026.2, regels\[3\] \(verslaving\), als"):
+        Regelset.from_dict(raw)
 
 
-@pytest.mark.parametrize(("besluit", "capaciteit"), [
-    (LVB, {}), (GRIJS, {}), (GRIJS, {GI.WSS: 4}), (LVB, {GI.JBRR: 9, GI.WSS: 0}),
+def _folder(tmp_path, **files):
+    for name, raw in files.items():
+        (tmp_path / name).write_text(raw if isinstance(raw, str) else json.dumps(raw))
+    return tmp_path
+
+
+def test_version_must_match_the_file_name(tmp_path):
+    folder = _folder(tmp_path, **{"2026.3.json": _geldig()})
+    with pytest.raises(RegelsetOngeldig, match="does not match the file name"):
+        regelsets.versies(folder)
+
+
+@pytest.mark.parametrize(("files", "melding"), [
+    ({"nieuw.json": _geldig()}, "file name must be the version"),
+    ({"2026.2.json": "{ niet json"}, "2026.2.json"),
+    ({"2026.2.json": _geldig(), "2026.02.json": {**_geldig(), "versie": "2026.02"}}, "same version"),
+    ({}, "no ruleset"),
 ])
-def test_reasons_are_readable(besluit, capaciteit):
-    advies = adviseer(besluit, capaciteit)
-    assert isinstance(advies.reden, str)
-    assert len(advies.reden.split()) >= 4
-    assert advies.gi.value in advies.reden
-    assert f"GI.{advies.gi.name}" not in advies.reden
+def test_folder_of_versions_is_checked(tmp_path, files, melding):
+    with pytest.raises(RegelsetOngeldig, match=melding):
+        regelsets.versies(_folder(tmp_path, **files))
+
+
+def test_versions_are_ordered_numerically(tmp_path):
+    oud = {**_geldig(), "versie": "2026.9"}
+    nieuw = {**_geldig(), "versie": "2026.10"}
+    folder = _folder(tmp_path, **{"2026.9.json": oud, "2026.10.json": nieuw})
+    assert list(regelsets.versies(folder)) == ["2026.9", "2026.10"]
+    assert regelsets.active(folder).regelset.versie == "2026.10"

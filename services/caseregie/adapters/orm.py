@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import UUID
 
 metadata = sa.MetaData()
 
@@ -7,14 +7,54 @@ casussen = sa.Table(
     "casussen",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("melding_id", UUID(as_uuid=True), nullable=False, unique=True),
     sa.Column("gezin_id", UUID(as_uuid=True), nullable=False),
     sa.Column("gemeente", sa.String(6), nullable=False),
     sa.Column("gi", sa.String(10), nullable=False),
     sa.Column("doelgroep", sa.String(50), nullable=False),
-    sa.Column("kinderen", JSONB, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("toegewezen_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("geopend_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("gesloten_op", sa.DateTime(timezone=True)),
+    sa.Column("sluitreden", sa.String(40)),
+    sa.Column("toelichting", sa.Text),
+    sa.Column("jeugdbeschermer_id", sa.String(100)),
+    sa.Column("jeugdbeschermer_naam", sa.String(200)),
+    sa.Column("jeugdbeschermer_toegewezen_op", sa.DateTime(timezone=True)),
+)
+
+casus_maatregelen = sa.Table(
+    "casus_maatregelen",
+    metadata,
+    sa.Column("maatregel_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("casus_id", UUID(as_uuid=True), sa.ForeignKey("casussen.id"), nullable=False),
+    sa.Column("melding_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("advies_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("maatregel", sa.String(20), nullable=False),
+    sa.Column("route", sa.String(20), nullable=False),
+    sa.Column("raadsonderzoek", sa.Boolean, nullable=False),
+    sa.Column("startdatum", sa.Date, nullable=False),
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("gi_reden", sa.Text),
+    sa.Column("opgelegd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ontvangen_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+casus_kinderen = sa.Table(
+    "casus_kinderen",
+    metadata,
+    sa.Column("casus_id", UUID(as_uuid=True), sa.ForeignKey("casussen.id"), primary_key=True),
+    sa.Column("kind_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("leeftijd", sa.Integer, nullable=False),
+    sa.Column("melding_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("maatregel_id", UUID(as_uuid=True), sa.ForeignKey("casus_maatregelen.maatregel_id"),
+              nullable=False),
+    sa.Column("maatregel", sa.String(20), nullable=False),
+    sa.Column("maatregel_start", sa.Date, nullable=False),
+    sa.Column("toegevoegd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wacht_sinds", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wacht_tot", sa.DateTime(timezone=True)),
+    sa.Column("jeugdbeschermer_id", sa.String(100)),
+    sa.Column("jeugdbeschermer_naam", sa.String(200)),
+    sa.Column("jeugdbeschermer_toegewezen_op", sa.DateTime(timezone=True)),
 )
 
 overdrachten = sa.Table(
@@ -27,4 +67,54 @@ overdrachten = sa.Table(
     sa.Column("reden", sa.Text, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("aangevraagd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("afgerond_op", sa.DateTime(timezone=True)),
+)
+
+overdracht_besluiten = sa.Table(
+    "overdracht_besluiten",
+    metadata,
+    sa.Column("overdracht_id", UUID(as_uuid=True), sa.ForeignKey("overdrachten.id"), primary_key=True),
+    sa.Column("gi", sa.String(10), primary_key=True),
+    sa.Column("besluit", sa.String(20), nullable=False),
+    sa.Column("manager", sa.String(200), nullable=False),
+    sa.Column("reden", sa.Text),
+    sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+drang_signalen = sa.Table(
+    "drang_signalen",
+    metadata,
+    sa.Column("casus_id", UUID(as_uuid=True), sa.ForeignKey("casussen.id"), primary_key=True),
+    sa.Column("termijn", sa.String(40), primary_key=True),
+    sa.Column("startdatum", sa.Date, nullable=False),
+    sa.Column("gesignaleerd_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+webhook_afleveringen = sa.Table(
+    "webhook_afleveringen",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("webhook_id", UUID(as_uuid=True), sa.ForeignKey("webhooks.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(200), nullable=False),
+    # The exact JSON text sent (and signed), so its key order never changes.
+    sa.Column("bericht", sa.Text, nullable=False),
+    sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pogingen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("volgende_poging_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("laatste_poging_op", sa.DateTime(timezone=True)),
+    sa.Column("laatste_fout", sa.Text),
+    sa.Column("afgeleverd_op", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("webhook_id", "event_id"),
 )

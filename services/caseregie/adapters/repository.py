@@ -1,67 +1,322 @@
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import Kind
-from contracts.vocabulary import GI
-from services.caseregie.adapters.orm import casussen, overdrachten
-from services.caseregie.domain.model import Casus, Overdracht
+from contracts.vocabulary import GI, Maatregel, Sluitreden
+from services.caseregie.adapters.orm import (
+    casus_kinderen,
+    casus_maatregelen,
+    casussen,
+    drang_signalen,
+    overdracht_besluiten,
+    overdrachten,
+    webhook_afleveringen,
+    webhooks,
+)
+from services.caseregie.domain.model import (
+    OPEN,
+    Besluit,
+    Casus,
+    CasusKind,
+    CasusMaatregel,
+    DrangSignaal,
+    Jeugdbeschermer,
+    Overdracht,
+)
+from services.caseregie.domain.webhooks import Aflevering, Webhook, body
 
 
-def _casus(row, transfers: list[Overdracht]) -> Casus:
-    return Casus(id=row.id, melding_id=row.melding_id, gezin_id=row.gezin_id, gemeente=row.gemeente,
-                 gi=GI(row.gi), doelgroep=row.doelgroep,
-                 kinderen=[Kind.model_validate(k) for k in row.kinderen], status=row.status,
-                 toegewezen_op=row.toegewezen_op, overdrachten=transfers)
+def _jeugdbeschermer(row) -> Jeugdbeschermer | None:
+    if row.jeugdbeschermer_id is None:
+        return None
+    return Jeugdbeschermer(id=row.jeugdbeschermer_id, naam=row.jeugdbeschermer_naam,
+                           toegewezen_op=row.jeugdbeschermer_toegewezen_op)
 
 
-def _overdracht(row) -> Overdracht:
+def _jeugdbeschermer_values(jb: Jeugdbeschermer | None) -> dict:
+    return {"jeugdbeschermer_id": jb.id if jb else None, "jeugdbeschermer_naam": jb.naam if jb else None,
+            "jeugdbeschermer_toegewezen_op": jb.toegewezen_op if jb else None}
+
+
+def _kind(row) -> CasusKind:
+    return CasusKind(kind_id=row.kind_id, leeftijd=row.leeftijd, melding_id=row.melding_id,
+                     maatregel_id=row.maatregel_id, maatregel=Maatregel(row.maatregel),
+                     maatregel_start=row.maatregel_start, toegevoegd_op=row.toegevoegd_op,
+                     wacht_sinds=row.wacht_sinds, wacht_tot=row.wacht_tot,
+                     jeugdbeschermer=_jeugdbeschermer(row))
+
+
+def _maatregel(row) -> CasusMaatregel:
+    return CasusMaatregel(maatregel_id=row.maatregel_id, melding_id=row.melding_id, advies_id=row.advies_id,
+                          maatregel=Maatregel(row.maatregel), route=row.route,
+                          raadsonderzoek=row.raadsonderzoek, startdatum=row.startdatum, gi=GI(row.gi),
+                          gi_reden=row.gi_reden, opgelegd_op=row.opgelegd_op, ontvangen_op=row.ontvangen_op)
+
+
+def _overdracht(row, besluiten: list[Besluit]) -> Overdracht:
     return Overdracht(id=row.id, casus_id=row.casus_id, van_gi=GI(row.van_gi), naar_gi=GI(row.naar_gi),
-                      reden=row.reden, status=row.status, aangevraagd_op=row.aangevraagd_op)
+                      reden=row.reden, status=row.status, aangevraagd_op=row.aangevraagd_op,
+                      afgerond_op=row.afgerond_op, besluiten=besluiten)
+
+
+def _besluit(row) -> Besluit:
+    return Besluit(gi=GI(row.gi), besluit=row.besluit, manager=row.manager, besloten_op=row.besloten_op,
+                   reden=row.reden)
+
+
+def _upsert(table: sa.Table, rows: list[dict], keys: list[str]):
+    stmt = insert(table).values(rows)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
 
 
 class CasusRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def add(self, casus: Casus) -> bool:
-        """False when the report already has a case (a replayed advice creates nothing)."""
-        added = await self.session.scalar(insert(casussen).values(
-            id=casus.id, melding_id=casus.melding_id, gezin_id=casus.gezin_id, gemeente=casus.gemeente,
-            gi=casus.gi, doelgroep=casus.doelgroep,
-            kinderen=[k.model_dump(mode="json") for k in casus.kinderen],
-            status=casus.status, toegewezen_op=casus.toegewezen_op,
-        ).on_conflict_do_nothing().returning(casussen.c.id))
-        return added is not None
+    # --- loading ---------------------------------------------------------------------------
 
-    async def get(self, casus_id: UUID, *, for_update: bool = False) -> Casus | None:
-        query = sa.select(casussen).where(casussen.c.id == casus_id)
+    async def _load(self, rows) -> list[Casus]:
+        """Whole cases (children, measures, transfers, drang signals) in a few queries."""
+        ids = [r.id for r in rows]
+        if not ids:
+            return []
+        kinderen, maatregelen, transfers, signalen = (defaultdict(list) for _ in range(4))
+        for r in await self.session.execute(
+                sa.select(casus_kinderen).where(casus_kinderen.c.casus_id.in_(ids))
+                .order_by(casus_kinderen.c.toegevoegd_op, casus_kinderen.c.kind_id)):
+            kinderen[r.casus_id].append(_kind(r))
+        for r in await self.session.execute(
+                sa.select(casus_maatregelen).where(casus_maatregelen.c.casus_id.in_(ids))
+                .order_by(casus_maatregelen.c.ontvangen_op)):
+            maatregelen[r.casus_id].append(_maatregel(r))
+        transfer_rows = (await self.session.execute(
+            sa.select(overdrachten).where(overdrachten.c.casus_id.in_(ids))
+            .order_by(overdrachten.c.aangevraagd_op))).all()
+        besluiten = defaultdict(list)
+        if transfer_rows:
+            for r in await self.session.execute(
+                    sa.select(overdracht_besluiten)
+                    .where(overdracht_besluiten.c.overdracht_id.in_([t.id for t in transfer_rows]))
+                    .order_by(overdracht_besluiten.c.besloten_op)):
+                besluiten[r.overdracht_id].append(_besluit(r))
+        for t in transfer_rows:
+            transfers[t.casus_id].append(_overdracht(t, besluiten[t.id]))
+        for r in await self.session.execute(
+                sa.select(drang_signalen).where(drang_signalen.c.casus_id.in_(ids))
+                .order_by(drang_signalen.c.gesignaleerd_op, drang_signalen.c.termijn)):
+            signalen[r.casus_id].append(DrangSignaal(termijn=r.termijn, startdatum=r.startdatum,
+                                                     gesignaleerd_op=r.gesignaleerd_op))
+        return [Casus(id=r.id, gezin_id=r.gezin_id, gemeente=r.gemeente, gi=GI(r.gi), doelgroep=r.doelgroep,
+                      status=r.status, geopend_op=r.geopend_op, kinderen=kinderen[r.id],
+                      maatregelen=maatregelen[r.id], overdrachten=transfers[r.id],
+                      drang_signalen=signalen[r.id], jeugdbeschermer=_jeugdbeschermer(r),
+                      gesloten_op=r.gesloten_op,
+                      sluitreden=Sluitreden(r.sluitreden) if r.sluitreden else None,
+                      toelichting=r.toelichting)
+                for r in rows]
+
+    async def _one(self, query, for_update: bool) -> Casus | None:
         if for_update:
             query = query.with_for_update()
         row = (await self.session.execute(query)).first()
-        if row is None:
-            return None
-        rows = await self.session.execute(
-            sa.select(overdrachten).where(overdrachten.c.casus_id == casus_id)
-            .order_by(overdrachten.c.aangevraagd_op))
-        return _casus(row, [_overdracht(r) for r in rows])
+        return (await self._load([row]))[0] if row else None
 
-    async def add_overdracht(self, o: Overdracht) -> None:
-        await self.session.execute(insert(overdrachten).values(
-            id=o.id, casus_id=o.casus_id, van_gi=o.van_gi, naar_gi=o.naar_gi, reden=o.reden,
-            status=o.status, aangevraagd_op=o.aangevraagd_op))
+    async def get(self, casus_id: UUID, *, for_update: bool = False) -> Casus | None:
+        return await self._one(sa.select(casussen).where(casussen.c.id == casus_id), for_update)
 
-    async def list(self, *, gi: str | None, gemeente: str | None, limit: int, offset: int
-                   ) -> tuple[list[Casus], int]:
+    async def lock_gezin(self, gezin_id: UUID) -> None:
+        """Serialise everything that opens or joins a family's case (until the transaction ends)."""
+        await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            sa.func.hashtextextended(f"caseregie.gezin:{gezin_id}", 0))))
+
+    async def open_for_gezin(self, gezin_id: UUID) -> Casus | None:
+        return await self._one(sa.select(casussen).where(casussen.c.gezin_id == gezin_id,
+                                                         casussen.c.status == OPEN), for_update=True)
+
+    async def has_maatregel(self, maatregel_id: UUID) -> bool:
+        return await self.session.scalar(sa.select(sa.exists().where(
+            casus_maatregelen.c.maatregel_id == maatregel_id)))
+
+    async def get_overdracht(self, overdracht_id: UUID) -> Overdracht | None:
+        row = (await self.session.execute(
+            sa.select(overdrachten).where(overdrachten.c.id == overdracht_id))).first()
+        return _overdracht(row, []) if row else None
+
+    # --- saving ----------------------------------------------------------------------------
+
+    async def save(self, c: Casus) -> None:
+        """Write the whole case; children, measures, transfers and signals are upserted."""
+        await self.session.execute(_upsert(casussen, [{
+            "id": c.id, "gezin_id": c.gezin_id, "gemeente": c.gemeente, "gi": c.gi, "doelgroep": c.doelgroep,
+            "status": c.status, "geopend_op": c.geopend_op, "gesloten_op": c.gesloten_op,
+            "sluitreden": c.sluitreden, "toelichting": c.toelichting,
+            **_jeugdbeschermer_values(c.jeugdbeschermer)}], ["id"]))
+        if c.maatregelen:
+            await self.session.execute(insert(casus_maatregelen).values([{
+                "maatregel_id": m.maatregel_id, "casus_id": c.id, "melding_id": m.melding_id,
+                "advies_id": m.advies_id, "maatregel": m.maatregel, "route": m.route,
+                "raadsonderzoek": m.raadsonderzoek, "startdatum": m.startdatum, "gi": m.gi,
+                "gi_reden": m.gi_reden, "opgelegd_op": m.opgelegd_op, "ontvangen_op": m.ontvangen_op,
+            } for m in c.maatregelen]).on_conflict_do_nothing())
+        if c.kinderen:
+            await self.session.execute(_upsert(casus_kinderen, [{
+                "casus_id": c.id, "kind_id": k.kind_id, "leeftijd": k.leeftijd, "melding_id": k.melding_id,
+                "maatregel_id": k.maatregel_id, "maatregel": k.maatregel,
+                "maatregel_start": k.maatregel_start,
+                "toegevoegd_op": k.toegevoegd_op, "wacht_sinds": k.wacht_sinds, "wacht_tot": k.wacht_tot,
+                **_jeugdbeschermer_values(k.jeugdbeschermer),
+            } for k in c.kinderen], ["casus_id", "kind_id"]))
+        if c.overdrachten:
+            await self.session.execute(_upsert(overdrachten, [{
+                "id": o.id, "casus_id": c.id, "van_gi": o.van_gi, "naar_gi": o.naar_gi, "reden": o.reden,
+                "status": o.status, "aangevraagd_op": o.aangevraagd_op, "afgerond_op": o.afgerond_op,
+            } for o in c.overdrachten], ["id"]))
+            besluiten = [{"overdracht_id": o.id, "gi": b.gi, "besluit": b.besluit, "manager": b.manager,
+                          "reden": b.reden, "besloten_op": b.besloten_op}
+                         for o in c.overdrachten for b in o.besluiten]
+            if besluiten:
+                await self.session.execute(
+                    insert(overdracht_besluiten).values(besluiten).on_conflict_do_nothing())
+        if c.drang_signalen:
+            await self.session.execute(insert(drang_signalen).values([{
+                "casus_id": c.id, "termijn": s.termijn, "startdatum": s.startdatum,
+                "gesignaleerd_op": s.gesignaleerd_op} for s in c.drang_signalen]).on_conflict_do_nothing())
+
+    # --- queries ---------------------------------------------------------------------------
+
+    async def list(self, *, gi: str | None, status: str | None, gemeente: str | None,
+                   wachtend: bool | None, limit: int, offset: int) -> tuple[list[Casus], int]:
         where = []
+        if gi:
+            where.append(casussen.c.gi == gi)
+        if status:
+            where.append(casussen.c.status == status)
+        if gemeente:
+            where.append(casussen.c.gemeente == gemeente)
+        if wachtend is not None:
+            waiting = sa.and_(casussen.c.status == OPEN, sa.exists().where(
+                casus_kinderen.c.casus_id == casussen.c.id, casus_kinderen.c.jeugdbeschermer_id.is_(None)))
+            where.append(waiting if wachtend else sa.not_(waiting))
+        rows = (await self.session.execute(
+            sa.select(casussen).where(*where).order_by(casussen.c.geopend_op.desc(), casussen.c.id)
+            .limit(limit).offset(offset))).all()
+        total = await self.session.scalar(sa.select(sa.func.count()).select_from(casussen).where(*where))
+        return await self._load(rows), total
+
+    async def wachtlijst(self, *, gi: str | None, gemeente: str | None, limit: int, offset: int
+                         ) -> tuple[list[tuple[Casus, CasusKind]], int]:
+        """Children of open cases without a fixed protector, longest waiting first."""
+        where = [casussen.c.status == OPEN, casus_kinderen.c.jeugdbeschermer_id.is_(None)]
         if gi:
             where.append(casussen.c.gi == gi)
         if gemeente:
             where.append(casussen.c.gemeente == gemeente)
+        joined = casus_kinderen.join(casussen, casussen.c.id == casus_kinderen.c.casus_id)
         rows = (await self.session.execute(
-            sa.select(casussen).where(*where).order_by(casussen.c.toegewezen_op.desc())
+            sa.select(casus_kinderen, casussen.c.gi, casussen.c.gemeente, casussen.c.gezin_id,
+                      casussen.c.doelgroep, casussen.c.status, casussen.c.geopend_op)
+            .select_from(joined).where(*where)
+            .order_by(casus_kinderen.c.wacht_sinds, casus_kinderen.c.casus_id, casus_kinderen.c.kind_id)
             .limit(limit).offset(offset))).all()
-        total = await self.session.scalar(sa.select(sa.func.count()).select_from(casussen).where(*where))
-        return [_casus(r, []) for r in rows], total
+        total = await self.session.scalar(sa.select(sa.func.count()).select_from(joined).where(*where))
+        return [(Casus(id=r.casus_id, gezin_id=r.gezin_id, gemeente=r.gemeente, gi=GI(r.gi),
+                       doelgroep=r.doelgroep, status=r.status, geopend_op=r.geopend_op), _kind(r))
+                for r in rows], total
+
+    async def drang_kandidaten(self, gestart_voor: date) -> list[UUID]:
+        """Open cases with a child under a drang measure that started on or before the date and
+        not yet both drang limits flagged."""
+        flagged = (sa.select(sa.func.count()).select_from(drang_signalen)
+                   .where(drang_signalen.c.casus_id == casussen.c.id).scalar_subquery())
+        rows = await self.session.execute(
+            sa.select(casussen.c.id).distinct()
+            .join(casus_kinderen, casus_kinderen.c.casus_id == casussen.c.id)
+            .where(casussen.c.status == OPEN, casus_kinderen.c.maatregel == "drang",
+                   casus_kinderen.c.maatregel_start <= gestart_voor, flagged < 2))
+        return list(rows.scalars())
+
+
+def _webhook(row) -> Webhook:
+    return Webhook(id=row.id, gi=GI(row.gi), url=row.url, secret=row.secret, aangemaakt_op=row.aangemaakt_op)
+
+
+def _aflevering(row) -> Aflevering:
+    return Aflevering(id=row.id, webhook_id=row.webhook_id, event_id=row.event_id, event_type=row.event_type,
+                      bericht=json.loads(row.bericht), aangemaakt_op=row.aangemaakt_op,
+                      volgende_poging_op=row.volgende_poging_op, pogingen=row.pogingen,
+                      laatste_poging_op=row.laatste_poging_op, laatste_fout=row.laatste_fout,
+                      afgeleverd_op=row.afgeleverd_op)
+
+
+class WebhookRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, w: Webhook) -> None:
+        await self.session.execute(insert(webhooks).values(
+            id=w.id, gi=w.gi, url=w.url, secret=w.secret, aangemaakt_op=w.aangemaakt_op))
+
+    async def get(self, webhook_id: UUID) -> Webhook | None:
+        row = (await self.session.execute(sa.select(webhooks).where(webhooks.c.id == webhook_id))).first()
+        return _webhook(row) if row else None
+
+    async def delete(self, webhook_id: UUID) -> None:
+        await self.session.execute(sa.delete(webhooks).where(webhooks.c.id == webhook_id))
+
+    async def list(self, *, gi: str | None) -> list[Webhook]:
+        query = sa.select(webhooks).order_by(webhooks.c.aangemaakt_op, webhooks.c.id)
+        if gi:
+            query = query.where(webhooks.c.gi == gi)
+        return [_webhook(r) for r in await self.session.execute(query)]
+
+    async def for_gis(self, gis: set[GI]) -> list[Webhook]:
+        if not gis:
+            return []
+        rows = await self.session.execute(sa.select(webhooks).where(webhooks.c.gi.in_([str(g) for g in gis]))
+                                          .order_by(webhooks.c.id))
+        return [_webhook(r) for r in rows]
+
+    async def add_afleveringen(self, afleveringen: list[Aflevering]) -> None:
+        if afleveringen:
+            await self.session.execute(insert(webhook_afleveringen).values([{
+                "webhook_id": a.webhook_id, "event_id": a.event_id, "event_type": a.event_type,
+                "bericht": body(a.bericht), "aangemaakt_op": a.aangemaakt_op, "pogingen": a.pogingen,
+                "volgende_poging_op": a.volgende_poging_op,
+            } for a in afleveringen]).on_conflict_do_nothing())
+
+    async def afleveringen(self, webhook_id: UUID, *, limit: int, offset: int
+                           ) -> tuple[list[Aflevering], int]:
+        where = webhook_afleveringen.c.webhook_id == webhook_id
+        rows = await self.session.execute(sa.select(webhook_afleveringen).where(where)
+                                          .order_by(webhook_afleveringen.c.id.desc()).limit(limit).offset(offset))
+        total = await self.session.scalar(
+            sa.select(sa.func.count()).select_from(webhook_afleveringen).where(where))
+        return [_aflevering(r) for r in rows], total
+
+    async def claim_due(self, now: datetime, limit: int) -> list[tuple[Aflevering, Webhook]]:
+        """Due deliveries, locked: another replica skips them until this transaction ends."""
+        a, w = webhook_afleveringen, webhooks
+        rows = await self.session.execute(
+            sa.select(a, w.c.gi, w.c.url, w.c.secret, w.c.aangemaakt_op.label("webhook_aangemaakt_op"))
+            .join(w, w.c.id == a.c.webhook_id)
+            .where(a.c.afgeleverd_op.is_(None), a.c.volgende_poging_op <= now)
+            .order_by(a.c.volgende_poging_op, a.c.id).limit(limit)
+            .with_for_update(of=a, skip_locked=True))
+        return [(_aflevering(r), Webhook(id=r.webhook_id, gi=GI(r.gi), url=r.url, secret=r.secret,
+                                         aangemaakt_op=r.webhook_aangemaakt_op)) for r in rows]
+
+    async def save_afleveringen(self, afleveringen: list[Aflevering]) -> None:
+        a = webhook_afleveringen
+        for x in afleveringen:
+            await self.session.execute(sa.update(a).where(a.c.id == x.id).values(
+                pogingen=x.pogingen, volgende_poging_op=x.volgende_poging_op,
+                laatste_poging_op=x.laatste_poging_op, laatste_fout=x.laatste_fout,
+                afgeleverd_op=x.afgeleverd_op))

@@ -1,22 +1,82 @@
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from contracts.events import Kind
-from contracts.vocabulary import GI
+from contracts.vocabulary import GI, Maatregel, Sluitreden
 from runtime.http import unit_of_work
-from services.caseregie.domain.model import Casus
-from services.caseregie.service_layer import handlers
+from services.caseregie.domain.model import Besluit, Casus, CasusKind, Overdracht
+from services.caseregie.domain.webhooks import Aflevering, Webhook
+from services.caseregie.service_layer import handlers, webhooks
 
 router = APIRouter(tags=["casussen"])
+webhooks_router = APIRouter(tags=["webhooks"])
 
+Gemeente = Annotated[str | None, Query(pattern=r"^GM\d{4}$")]
+PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
+Page = Annotated[int, Query(ge=1)]
+OverdrachtId = Annotated[UUID, Path(alias="overdrachtId")]
+GiQuery = Annotated[GI | None, Query(description="The GI whose system asks: it reads only its own.")]
+
+_ERRORS = {403: "Another GI's case, transfer or webhook", 404: "Not found",
+           409: "Conflict with the state of the case or transfer"}
+
+
+def errors(*codes: int) -> dict:
+    """Document the problem responses of a route (nl_openapi gives them the problem schema)."""
+    return {code: {"description": _ERRORS[code]} for code in codes}
+
+
+# --- bodies -------------------------------------------------------------------------------------
 
 class OverdrachtIn(BaseModel):
     naar_gi: GI = Field(description="The GI that should take over the case.")
     reden: str = Field(min_length=1, max_length=2000)
+
+
+class JeugdbeschermerIn(BaseModel):
+    gi: GI = Field(description="The GI whose system assigns the protector: the case's GI.")
+    jeugdbeschermer_id: str = Field(min_length=1, max_length=100, description="The GI's own staff code.")
+    naam: str = Field(min_length=1, max_length=200)
+
+
+class AfsluitingIn(BaseModel):
+    gi: GI = Field(description="The GI closing the case: the case's GI.")
+    reden: Sluitreden
+    toelichting: str | None = Field(default=None, max_length=2000)
+
+
+class GoedkeuringIn(BaseModel):
+    gi: GI = Field(description="The GI whose manager approves: the transfer's van_gi or naar_gi.")
+    manager: str = Field(min_length=1, max_length=200)
+
+
+class AfwijzingIn(BaseModel):
+    gi: GI = Field(description="The GI whose manager rejects: the transfer's van_gi or naar_gi.")
+    manager: str = Field(min_length=1, max_length=200)
+    reden: str = Field(min_length=1, max_length=2000)
+
+
+class WebhookIn(BaseModel):
+    gi: GI = Field(description="The GI whose case events this URL receives.")
+    url: str = Field(min_length=1, max_length=2000, description="An http or https URL of the GI's system.")
+
+
+# --- views --------------------------------------------------------------------------------------
+
+class GoedkeuringOut(BaseModel):
+    gi: GI
+    manager: str
+    goedgekeurd_op: datetime
+
+
+class AfwijzingOut(BaseModel):
+    gi: GI
+    manager: str
+    reden: str
+    afgewezen_op: datetime
 
 
 class OverdrachtOut(BaseModel):
@@ -25,21 +85,68 @@ class OverdrachtOut(BaseModel):
     van_gi: GI
     naar_gi: GI
     reden: str
-    status: str
+    status: str = Field(description="'aangevraagd', 'goedgekeurd' (both GIs approved) or 'afgewezen'.")
     aangevraagd_op: datetime
+    afgerond_op: datetime | None
+    goedkeuringen: list[GoedkeuringOut]
+    afwijzing: AfwijzingOut | None
+
+
+class JeugdbeschermerOut(BaseModel):
+    id: str
+    naam: str
+    toegewezen_op: datetime
+
+
+class KindOut(BaseModel):
+    kind_id: UUID
+    leeftijd: int
+    melding_id: UUID
+    maatregel: Maatregel
+    maatregel_start: date
+    wacht_sinds: datetime = Field(description="Start of the current wait for a fixed protector.")
+    wachtend: bool = Field(description="True while the child has no fixed protector.")
+    wachtdagen: int = Field(description="Days waited: so far while waiting, else until the protector came.")
+    jeugdbeschermer: JeugdbeschermerOut | None
+
+
+class MaatregelOut(BaseModel):
+    maatregel_id: UUID
+    melding_id: UUID
+    maatregel: Maatregel
+    route: str
+    raadsonderzoek: bool
+    startdatum: date
+    gi: GI = Field(description="The GI the measure named.")
+    gi_reden: str | None = Field(description="Why the case is at another GI than the measure named.")
+    opgelegd_op: datetime
+
+
+class DrangSignaalOut(BaseModel):
+    termijn: str = Field(description="'3_maanden_zonder_raadsonderzoek' or '6_maanden'.")
+    startdatum: date
+    gesignaleerd_op: datetime
 
 
 class CasusOut(BaseModel):
     id: UUID
-    melding_id: UUID
     gezin_id: UUID
+    melding_id: UUID = Field(description="The report whose measure opened the case.")
+    melding_ids: list[UUID]
     gemeente: str
     gi: GI
     doelgroep: str
-    kinderen: list[Kind]
-    status: str
-    toegewezen_op: datetime
+    status: str = Field(description="'open' or 'gesloten'.")
+    geopend_op: datetime
+    gesloten_op: datetime | None
+    sluitreden: Sluitreden | None
+    toelichting: str | None
+    jeugdbeschermer: JeugdbeschermerOut | None
+    wachtend: bool = Field(description="Open with at least one child waiting for a fixed protector.")
+    kinderen: list[KindOut]
+    maatregelen: list[MaatregelOut]
     overdrachten: list[OverdrachtOut]
+    drang_signalen: list[DrangSignaalOut]
 
 
 class CasussenPage(BaseModel):
@@ -47,31 +154,234 @@ class CasussenPage(BaseModel):
     total: int
 
 
+class WachtendKindOut(BaseModel):
+    casus_id: UUID
+    kind_id: UUID
+    leeftijd: int
+    gemeente: str
+    gi: GI
+    maatregel: Maatregel
+    wacht_sinds: datetime
+    wachtdagen: int
+
+
+class WachtlijstPage(BaseModel):
+    items: list[WachtendKindOut]
+    total: int
+
+
+class WebhookOut(BaseModel):
+    id: UUID
+    gi: GI
+    url: str
+    aangemaakt_op: datetime
+
+
+class NieuwWebhookOut(WebhookOut):
+    secret: str = Field(description="Signing secret (Standard Webhooks, 'whsec_...'); shown only now.")
+
+
+class AfleveringOut(BaseModel):
+    id: int
+    event_id: str
+    event_type: str
+    status: str = Field(description="'wachtend', 'nieuwe_poging' (failed, tried again) or 'afgeleverd'.")
+    pogingen: int
+    aangemaakt_op: datetime
+    laatste_poging_op: datetime | None
+    volgende_poging_op: datetime | None
+    laatste_fout: str | None
+    afgeleverd_op: datetime | None
+
+
+class AfleveringenPage(BaseModel):
+    items: list[AfleveringOut]
+    total: int
+
+
+def _overdracht(o: Overdracht) -> OverdrachtOut:
+    def goed(b: Besluit) -> GoedkeuringOut:
+        return GoedkeuringOut(gi=b.gi, manager=b.manager, goedgekeurd_op=b.besloten_op)
+
+    af = o.afwijzing
+    return OverdrachtOut(
+        id=o.id, casus_id=o.casus_id, van_gi=o.van_gi, naar_gi=o.naar_gi, reden=o.reden, status=o.status,
+        aangevraagd_op=o.aangevraagd_op, afgerond_op=o.afgerond_op,
+        goedkeuringen=[goed(b) for b in o.goedkeuringen],
+        afwijzing=AfwijzingOut(gi=af.gi, manager=af.manager, reden=af.reden, afgewezen_op=af.besloten_op)
+        if af else None)
+
+
+def _jb(jb) -> JeugdbeschermerOut | None:
+    return JeugdbeschermerOut(**jb.__dict__) if jb else None
+
+
+def _kind(k: CasusKind, now: datetime) -> KindOut:
+    return KindOut(kind_id=k.kind_id, leeftijd=k.leeftijd, melding_id=k.melding_id, maatregel=k.maatregel,
+                   maatregel_start=k.maatregel_start, wacht_sinds=k.wacht_sinds, wachtend=k.wachtend,
+                   wachtdagen=k.wachtdagen(now), jeugdbeschermer=_jb(k.jeugdbeschermer))
+
+
 def _out(c: Casus) -> CasusOut:
-    return CasusOut(**{**c.__dict__, "overdrachten": [o.__dict__ for o in c.overdrachten]})
+    now = datetime.now(UTC)
+    return CasusOut(
+        id=c.id, gezin_id=c.gezin_id, melding_id=c.melding_ids[0], melding_ids=c.melding_ids,
+        gemeente=c.gemeente, gi=c.gi, doelgroep=c.doelgroep, status=c.status, geopend_op=c.geopend_op,
+        gesloten_op=c.gesloten_op, sluitreden=c.sluitreden, toelichting=c.toelichting,
+        jeugdbeschermer=_jb(c.jeugdbeschermer), wachtend=c.wachtend,
+        kinderen=[_kind(k, now) for k in c.kinderen],
+        maatregelen=[MaatregelOut(**{k: v for k, v in m.__dict__.items() if k in MaatregelOut.model_fields})
+                     for m in c.maatregelen],
+        overdrachten=[_overdracht(o) for o in c.overdrachten],
+        drang_signalen=[DrangSignaalOut(**s.__dict__) for s in c.drang_signalen])
 
 
-@router.get("/casussen", response_model=CasussenPage, summary="Cases, filtered by GI or municipality")
+def _webhook(w: Webhook) -> WebhookOut:
+    return WebhookOut(id=w.id, gi=w.gi, url=w.url, aangemaakt_op=w.aangemaakt_op)
+
+
+def _aflevering(a: Aflevering) -> AfleveringOut:
+    return AfleveringOut(id=a.id, event_id=a.event_id, event_type=a.event_type, status=a.status,
+                         pogingen=a.pogingen, aangemaakt_op=a.aangemaakt_op,
+                         laatste_poging_op=a.laatste_poging_op,
+                         volgende_poging_op=None if a.afgeleverd_op else a.volgende_poging_op,
+                         laatste_fout=a.laatste_fout, afgeleverd_op=a.afgeleverd_op)
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+@router.get("/casussen", response_model=CasussenPage,
+            summary="Cases, newest first; a GI system asks with its own gi")
 async def list_casussen(
     uow=Depends(unit_of_work),
-    gi: GI | None = None,
-    gemeente: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
-    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
-    page: Annotated[int, Query(ge=1)] = 1,
+    gi: GiQuery = None,
+    status: Literal["open", "gesloten"] | None = None,
+    gemeente: Gemeente = None,
+    wachtend: Annotated[bool | None, Query(description="Only cases where a child waits (true) or none does.")
+                        ] = None,
+    page_size: PageSize = 50,
+    page: Page = 1,
 ):
-    items, total = await handlers.list_casussen(uow, gi=gi, gemeente=gemeente, limit=page_size,
+    items, total = await handlers.list_casussen(uow, gi=gi, status=status, gemeente=gemeente,
+                                                wachtend=wachtend, limit=page_size,
                                                 offset=(page - 1) * page_size)
     return CasussenPage(items=[_out(c) for c in items], total=total)
 
 
-@router.get("/casussen/{id}", response_model=CasusOut, summary="One case with its transfer requests")
-async def get_casus(id: UUID, uow=Depends(unit_of_work)):
-    return _out(await handlers.get_casus(id, uow))
+@router.get("/casussen/{id}", response_model=CasusOut, responses=errors(403, 404),
+            summary="One case: children, waiting days, protector, measures, transfers, drang signals")
+async def get_casus(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
+    return _out(await handlers.get_casus(id, uow, gi=gi))
 
+
+@router.post("/casussen/{id}/jeugdbeschermer", response_model=CasusOut, responses=errors(403, 404, 409),
+             summary="The case's GI assigns the fixed youth protector to every child of the case",
+             description="Every child of the case gets this protector (one plan, one protector). A child "
+                         "that joins the case later waits (it is on the waiting list) until the GI calls "
+                         "this again; children that already have this protector are left as they are, so a "
+                         "repeated call changes nothing. Refused (403) when `gi` is not the case's GI, "
+                         "409 when the case is closed.")
+async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, uow=Depends(unit_of_work)):
+    return _out(await handlers.assign_jeugdbeschermer(id, body.gi, body.jeugdbeschermer_id, body.naam, uow))
+
+
+@router.post("/casussen/{id}/afsluiting", response_model=CasusOut, responses=errors(403, 404, 409),
+             summary="The case's GI closes the case (e.g. afschaling to the local team)")
+async def post_afsluiting(id: UUID, body: AfsluitingIn, uow=Depends(unit_of_work)):
+    return _out(await handlers.close_casus(id, body.gi, body.reden, body.toelichting, uow))
+
+
+@router.get("/wachtlijst", response_model=WachtlijstPage,
+            summary="Children of open cases still waiting for a fixed protector, longest waiting first")
+async def get_wachtlijst(uow=Depends(unit_of_work), gi: GiQuery = None, gemeente: Gemeente = None,
+                         page_size: PageSize = 50, page: Page = 1):
+    items, total = await handlers.wachtlijst(uow, gi=gi, gemeente=gemeente, limit=page_size,
+                                             offset=(page - 1) * page_size)
+    now = datetime.now(UTC)
+    return WachtlijstPage(total=total, items=[WachtendKindOut(
+        casus_id=c.id, kind_id=k.kind_id, leeftijd=k.leeftijd, gemeente=c.gemeente, gi=c.gi,
+        maatregel=k.maatregel, wacht_sinds=k.wacht_sinds, wachtdagen=k.wachtdagen(now)) for c, k in items])
+
+
+# --- transfers ----------------------------------------------------------------------------------
 
 @router.post("/casussen/{id}/overdrachten", status_code=201, response_model=OverdrachtOut,
+             responses=errors(404, 409),
              summary="Request a transfer (overdracht) of the case to another GI")
 async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, uow=Depends(unit_of_work)):
     overdracht = await handlers.request_overdracht(id, body.naar_gi, body.reden, uow)
     response.headers["Location"] = f"/v1/casussen/{id}/overdrachten/{overdracht.id}"
-    return OverdrachtOut(**overdracht.__dict__)
+    return _overdracht(overdracht)
+
+
+@router.get("/casussen/{id}/overdrachten/{overdrachtId}", response_model=OverdrachtOut,
+            responses=errors(403, 404),
+            summary="One transfer with the decisions of both GIs")
+async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, uow=Depends(unit_of_work),
+                         gi: GiQuery = None):
+    return _overdracht(await handlers.get_overdracht(id, overdracht_id, uow, gi=gi))
+
+
+@router.post("/casussen/{id}/overdrachten/{overdrachtId}/goedkeuringen", status_code=201,
+             response_model=OverdrachtOut, responses=errors(403, 404, 409),
+             summary="A manager of one of the two GIs approves; the case moves once both have")
+async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: GoedkeuringIn,
+                           uow=Depends(unit_of_work)):
+    return _overdracht(await handlers.approve_overdracht(id, overdracht_id, body.gi, body.manager, uow))
+
+
+@router.post("/casussen/{id}/overdrachten/{overdrachtId}/afwijzingen", status_code=201,
+             response_model=OverdrachtOut, responses=errors(403, 404, 409),
+             summary="A manager of one of the two GIs rejects; the transfer ends and the case stays")
+async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingIn,
+                         uow=Depends(unit_of_work)):
+    return _overdracht(await handlers.reject_overdracht(id, overdracht_id, body.gi, body.manager,
+                                                        body.reden, uow))
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+WEBHOOK_DESCRIPTION = (
+    "Every case event concerning the GI (assigned, protector, transfer requested/approved/rejected/moved "
+    "— to both GIs —, closed, drang overdue) is POSTed as JSON {id, type, time, subject, data}, signed as "
+    "Standard Webhooks do: headers webhook-id (the event id), webhook-timestamp and webhook-signature "
+    "'v1,' + base64(HMAC-SHA256(key, id.timestamp.body)), the key being the base64-decoded part of the "
+    "secret after 'whsec_'. A 2xx acknowledges; anything else is tried again with exponential backoff. "
+    "The secret is shown only in this response.")
+
+
+@webhooks_router.post("/webhooks", status_code=201, response_model=NieuwWebhookOut,
+                      summary="Register a URL of a GI's system for the case events of that GI",
+                      description=WEBHOOK_DESCRIPTION)
+async def post_webhook(body: WebhookIn, response: Response, uow=Depends(unit_of_work)):
+    webhook = await webhooks.register(body.gi, body.url, uow)
+    response.headers["Location"] = f"/v1/webhooks/{webhook.id}"
+    return NieuwWebhookOut(**_webhook(webhook).model_dump(), secret=webhook.secret)
+
+
+@webhooks_router.get("/webhooks", response_model=list[WebhookOut], summary="Registered webhooks")
+async def list_webhooks(uow=Depends(unit_of_work), gi: GiQuery = None):
+    return [_webhook(w) for w in await webhooks.list_webhooks(uow, gi=gi)]
+
+
+@webhooks_router.get("/webhooks/{id}", response_model=WebhookOut, responses=errors(403, 404),
+                      summary="One webhook (without its secret)")
+async def get_webhook(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
+    return _webhook(await webhooks.get(id, uow, gi=gi))
+
+
+@webhooks_router.delete("/webhooks/{id}", status_code=204, response_class=Response,
+                        responses=errors(403, 404),
+                        summary="Remove a webhook; its pending deliveries are dropped")
+async def delete_webhook(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
+    await webhooks.delete(id, uow, gi=gi)
+    return Response(status_code=204)
+
+
+@webhooks_router.get("/webhooks/{id}/afleveringen", response_model=AfleveringenPage,
+                     responses=errors(403, 404),
+                     summary="Deliveries to a webhook, newest first, with attempts and the last error")
+async def get_afleveringen(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None,
+                           page_size: PageSize = 50, page: Page = 1):
+    items, total = await webhooks.afleveringen(id, uow, gi=gi, limit=page_size, offset=(page - 1) * page_size)
+    return AfleveringenPage(items=[_aflevering(a) for a in items], total=total)

@@ -24,4 +24,28 @@ meldingen = sa.Table(
     sa.Column("casus_id", UUID(as_uuid=True)),
     sa.Column("stappen", JSONB, nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    # 0002
+    sa.Column("herhaald_beroep", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("aanvullen_voor", sa.DateTime(timezone=True)),
+    sa.Column("ontbrekend", JSONB, nullable=False, server_default="[]"),
+    sa.Column("maatregel", sa.String(20)),
+    sa.Column("jeugdbeschermer", sa.String(100)),
+    sa.Column("te_laat_gesignaleerd_op", sa.DateTime(timezone=True)),
+)
+
+# One family across reports: keyed-hash pseudonym of a child's or parent's BSN -> the family.
+gezinssleutels = sa.Table(
+    "gezinssleutels",
+    metadata,
+    sa.Column("sleutel", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gezin_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("vastgelegd_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+# What intake knows about a family beyond its reports: when its last case closed.
+gezinnen = sa.Table(
+    "gezinnen",
+    metadata,
+    sa.Column("gezin_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("laatst_gesloten_op", sa.DateTime(timezone=True), nullable=False),
 )

@@ -5,8 +5,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake.adapters.orm import meldingen
+from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
 from services.intake.domain.model import Melding, Stap
+
+FAMILY_LOCKS = 7351045  # advisory-lock namespace: reports of the same family are matched one at a time
 
 
 def _row(m: Melding) -> dict:
@@ -18,6 +20,9 @@ def _row(m: Melding) -> dict:
         "toegewezen_gi": m.toegewezen_gi, "casus_id": m.casus_id,
         "stappen": [{"stap": s.stap, "tijdstip": s.tijdstip.isoformat(), "details": s.details}
                     for s in m.stappen],
+        "herhaald_beroep": m.herhaald_beroep, "aanvullen_voor": m.aanvullen_voor,
+        "ontbrekend": m.ontbrekend, "maatregel": m.maatregel, "jeugdbeschermer": m.jeugdbeschermer,
+        "te_laat_gesignaleerd_op": m.te_laat_gesignaleerd_op,
     }
 
 
@@ -43,6 +48,25 @@ class MeldingRepository:
         row = (await self.session.execute(query)).first()
         return _melding(row) if row else None
 
+    async def by_casus(self, casus_id: UUID, *, for_update: bool = False) -> list[Melding]:
+        """Every report linked to a case (siblings reported separately share one)."""
+        query = sa.select(meldingen).where(meldingen.c.casus_id == casus_id).order_by(meldingen.c.id)
+        if for_update:
+            query = query.with_for_update()
+        return [_melding(r) for r in (await self.session.execute(query)).all()]
+
+    async def overdue(self, now: datetime, limit: int) -> list[Melding]:
+        """Incomplete reports past their completion deadline and not flagged yet (locked, so two
+        instances never flag the same one)."""
+        rows = (await self.session.execute(
+            sa.select(meldingen)
+            .where(meldingen.c.status == "incomplete", meldingen.c.te_laat_gesignaleerd_op.is_(None),
+                   meldingen.c.aanvullen_voor < now)
+            .order_by(meldingen.c.aanvullen_voor).limit(limit)
+            .with_for_update(skip_locked=True)
+        )).all()
+        return [_melding(r) for r in rows]
+
     async def save(self, melding: Melding) -> None:
         await self.session.execute(
             sa.update(meldingen).where(meldingen.c.id == melding.id)
@@ -62,3 +86,42 @@ class MeldingRepository:
         )).all()
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(meldingen).where(*where))
         return [_melding(r) for r in rows], total
+
+
+class GezinRepository:
+    """Family keys (pseudonyms of BSNs) and the families' last closure."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def find(self, sleutels: list[UUID]) -> dict[UUID, UUID]:
+        """The families these keys are linked to. Locks the keys until the transaction ends, so two
+        reports about one new family at the same moment still end up in one family."""
+        for lock in sorted({int.from_bytes(k.bytes[:4], "big", signed=True) for k in sleutels}):
+            await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(FAMILY_LOCKS, lock)))
+        if not sleutels:
+            return {}
+        rows = await self.session.execute(
+            sa.select(gezinssleutels.c.sleutel, gezinssleutels.c.gezin_id)
+            .where(gezinssleutels.c.sleutel.in_(sleutels)))
+        return {r.sleutel: r.gezin_id for r in rows}
+
+    async def link(self, sleutels: list[UUID], gezin_id: UUID, at: datetime) -> None:
+        """Link the keys not linked yet to the family; existing links stay as they are."""
+        if sleutels:
+            await self.session.execute(
+                insert(gezinssleutels).values([{"sleutel": k, "gezin_id": gezin_id, "vastgelegd_op": at}
+                                               for k in sleutels])
+                .on_conflict_do_nothing())
+
+    async def closed(self, gezin_id: UUID, at: datetime) -> None:
+        """Remember the family's latest closure (a late, older closure changes nothing)."""
+        stmt = insert(gezinnen).values(gezin_id=gezin_id, laatst_gesloten_op=at)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[gezinnen.c.gezin_id],
+            set_={"laatst_gesloten_op": sa.func.greatest(gezinnen.c.laatst_gesloten_op,
+                                                          stmt.excluded.laatst_gesloten_op)}))
+
+    async def last_closed(self, gezin_id: UUID) -> datetime | None:
+        return await self.session.scalar(
+            sa.select(gezinnen.c.laatst_gesloten_op).where(gezinnen.c.gezin_id == gezin_id))

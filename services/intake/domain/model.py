@@ -1,19 +1,37 @@
 """Care reports (zorgmeldingen) and their path through the chain. Pure: no I/O."""
 import hashlib
 import hmac
+from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from contracts.events import Kind, MeldingReceived
-from contracts.vocabulary import GEMEENTEN
+from contracts.events import Kind, MeldingCompletionOverdue, MeldingReceived
+from contracts.vocabulary import GEMEENTEN, Urgentie
+from runtime.errors import Conflict, InvalidInput
 
-# Chain status as the local team sees it; a late or repeated event never moves it back.
-STATUS_ORDER = ("received", "triaged", "advised", "assigned")
+# Chain status as the local team sees it, in chain order. A late or out-of-order event never
+# moves it back; the one exception is the chain's own loop: a protector assigned *after* a
+# transfer (the new GI's protector) makes the status "protector" again. Closed is final.
+STATUS_ORDER = ("incomplete", "received", "triaged", "advised", "measure", "assigned", "protector",
+                "transferred", "closed")
+# Signals recorded on the path without being a status of their own.
+SIGNALS = ("completion_overdue", "drang_overdue")
+# Order of steps with the same timestamp: chain order, a signal right after the step it follows.
+STEP_ORDER = ("incomplete", "completion_overdue", "received", "triaged", "advised", "measure",
+              "drang_overdue", "assigned", "protector", "transferred", "closed")
+
+SPOED_AANVULTERMIJN = timedelta(days=3)  # default completion deadline of an urgent report
+HERHAALD_BEROEP_MAANDEN = 12  # a new report this soon after closure is a re-report
+AANVULBAAR = ("gezin", "zorgen", "kenmerken", "kader", "toelichting")  # what an aanvulling may carry
 
 
-def _rank(stap: str) -> int:
-    return STATUS_ORDER.index(stap) if stap in STATUS_ORDER else len(STATUS_ORDER)
+def _status_rank(stap: str) -> int:
+    return STATUS_ORDER.index(stap)
+
+
+def _step_rank(stap: str) -> int:
+    return STEP_ORDER.index(stap) if stap in STEP_ORDER else len(STEP_ORDER)
 
 
 def is_valid_bsn(bsn: str) -> bool:
@@ -39,6 +57,75 @@ def pseudonym(secret: bytes, bsn: str | None) -> UUID:
     return UUID(bytes=hmac.new(secret, bsn.encode(), hashlib.sha256).digest()[:16], version=4)
 
 
+def utc(moment: datetime) -> datetime:
+    """Timestamps from other services compare safely: a naive one is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# --- completeness -------------------------------------------------------------------------------
+
+def missing_fields(report: dict) -> list[str]:
+    """What the target-group decision still needs, as field paths (empty: the report is complete).
+
+    Complete = at least one child, a birth date for every child, and at least one concern.
+    Characteristics (kenmerken) may be empty; municipality, reporter, urgency and the children's
+    names are checked at the edge and never missing here.
+    """
+    kinderen = (report.get("gezin") or {}).get("kinderen") or []
+    missing = [] if kinderen else ["gezin.kinderen"]
+    missing += [f"gezin.kinderen[{i}].geboortedatum" for i, k in enumerate(kinderen)
+                if not k.get("geboortedatum")]
+    if not report.get("zorgen"):
+        missing.append("zorgen")
+    return missing
+
+
+def refuse_incomplete(missing: list[str]) -> InvalidInput:
+    """A regular report must be complete: one problem naming every missing field."""
+    return InvalidInput(
+        f"The report is incomplete; missing: {', '.join(missing)}. Only an urgent report "
+        "(urgentie 'spoed') may be submitted incomplete and completed later.",
+        fields=[(name, "required for the target-group decision") for name in missing], code="missing",
+    )
+
+
+# --- one family across reports -----------------------------------------------------------------
+
+def family_keys(gezin: dict, secret: bytes) -> list[UUID]:
+    """Keyed-hash pseudonyms of every BSN in the family, children first, then parents."""
+    people = list(gezin.get("kinderen") or []) + list(gezin.get("ouders") or [])
+    keys: list[UUID] = []
+    for person in people:
+        if person.get("bsn") and (key := pseudonym(secret, person["bsn"])) not in keys:
+            keys.append(key)
+    return keys
+
+
+def resolve_gezin_id(keys: list[UUID], known: dict[UUID, UUID]) -> UUID | None:
+    """The family an earlier report with one of these BSNs belongs to, or None (a new family).
+
+    When the keys point to more than one family, the first key wins: a child's own BSN before a
+    parent's. Existing links are never rewritten.
+    """
+    return next((known[k] for k in keys if k in known), None)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
+
+
+def is_herhaald_beroep(laatst_gesloten_op: datetime | None, ontvangen_op: datetime) -> bool:
+    """A re-report: the family's last case closed at most 12 months before this report came in."""
+    if laatst_gesloten_op is None:
+        return False
+    closed, received = utc(laatst_gesloten_op), utc(ontvangen_op)
+    return closed <= received <= add_months(closed, HERHAALD_BEROEP_MAANDEN)
+
+
+# --- the report and its path -------------------------------------------------------------------
+
 @dataclass
 class Stap:
     stap: str
@@ -46,12 +133,17 @@ class Stap:
     details: dict = field(default_factory=dict)
 
 
+def _pseudonymised(gezin: dict, secret: bytes) -> dict:
+    kinderen = [{**k, "kind_id": str(pseudonym(secret, k.get("bsn")))} for k in gezin.get("kinderen") or []]
+    return {**gezin, "kinderen": kinderen, "ouders": list(gezin.get("ouders") or [])}
+
+
 @dataclass
 class Melding:
     """A report with its personal data; only pseudonymous attributes ever leave intake."""
 
     id: UUID
-    gezin_id: UUID
+    gezin_id: UUID  # provisional until the report is complete and matched to earlier reports
     gemeente: str
     urgentie: str
     kader: str | None
@@ -64,25 +156,89 @@ class Melding:
     status: str = "received"
     doelgroep: str | None = None
     geadviseerde_gi: str | None = None
-    toegewezen_gi: str | None = None
+    toegewezen_gi: str | None = None  # the GI that has the case now (follows transfers)
     casus_id: UUID | None = None
     stappen: list[Stap] = field(default_factory=list)
+    herhaald_beroep: bool = False
+    aanvullen_voor: datetime | None = None  # completion deadline of an urgent report
+    ontbrekend: list[str] = field(default_factory=list)  # what an incomplete report still misses
+    maatregel: str | None = None
+    jeugdbeschermer: str | None = None  # the fixed youth protector's staff code, while there is one
+    te_laat_gesignaleerd_op: datetime | None = None  # when the missed deadline was flagged
 
     @classmethod
-    def receive(cls, report: dict, secret: bytes, now: datetime) -> "Melding":
-        kinderen = [
-            {**k, "kind_id": str(pseudonym(secret, k.get("bsn")))} for k in report["gezin"]["kinderen"]
-        ]
+    def receive(cls, report: dict, secret: bytes, now: datetime,
+                aanvultermijn: timedelta = SPOED_AANVULTERMIJN) -> "Melding":
+        """Accept a report: complete, or urgent and incomplete (then with a completion deadline)."""
+        missing = missing_fields(report)
+        if missing and report["urgentie"] != Urgentie.SPOED:
+            raise refuse_incomplete(missing)
         melding = cls(
             id=uuid4(), gezin_id=uuid4(), gemeente=report["gemeente"], urgentie=report["urgentie"],
-            kader=report.get("kader"), zorgen=list(report["zorgen"]), kenmerken=list(report["kenmerken"]),
-            gezin={**report["gezin"], "kinderen": kinderen}, melder=report["melder"],
+            kader=report.get("kader"), zorgen=list(report.get("zorgen") or []),
+            kenmerken=list(report.get("kenmerken") or []),
+            gezin=_pseudonymised(report.get("gezin") or {}, secret), melder=report["melder"],
             toelichting=report.get("toelichting"), ontvangen_op=now,
         )
-        melding.stappen.append(Stap("received", now, {"gemeente": melding.gemeente}))
+        if missing:
+            melding.ontbrekend = missing
+            melding.aanvullen_voor = now + aanvultermijn
+            melding._record("incomplete", now, {"ontbrekend": missing,
+                                                "aanvullen_voor": melding.aanvullen_voor.isoformat()})
+        else:
+            melding._record("received", now, {"gemeente": melding.gemeente})
         return melding
 
+    @property
+    def is_complete(self) -> bool:
+        return not self.ontbrekend
+
+    def family_keys(self, secret: bytes) -> list[UUID]:
+        return family_keys(self.gezin, secret)
+
+    def join_family(self, gezin_id: UUID, laatst_gesloten_op: datetime | None) -> None:
+        """The family this report belongs to, and whether it is a re-report of that family."""
+        self.gezin_id = gezin_id
+        self.herhaald_beroep = is_herhaald_beroep(laatst_gesloten_op, self.ontvangen_op)
+
+    def complete(self, aanvulling: dict, secret: bytes, now: datetime) -> None:
+        """Merge an aanvulling into an incomplete urgent report, before its deadline."""
+        if self.is_complete:
+            raise Conflict(f"melding {self.id} is already complete")
+        if self.aanvullen_voor is not None and now > self.aanvullen_voor:
+            raise Conflict(f"deadline passed: melding {self.id} had to be completed before "
+                           f"{self.aanvullen_voor.isoformat()}")
+        parts = {k: v for k, v in aanvulling.items() if k in AANVULBAAR and v is not None}
+        if not parts:
+            raise InvalidInput(f"an aanvulling carries at least one of: {', '.join(AANVULBAAR)}",
+                               field="body")
+        if "gezin" in parts:
+            self.gezin = _pseudonymised(parts["gezin"], secret)
+        if "zorgen" in parts:
+            self.zorgen = list(parts["zorgen"])
+        if "kenmerken" in parts:
+            self.kenmerken = list(parts["kenmerken"])
+        self.kader = parts.get("kader", self.kader)
+        self.toelichting = parts.get("toelichting", self.toelichting)
+        self.ontbrekend = missing_fields({"gezin": self.gezin, "zorgen": self.zorgen})
+        if self.is_complete:
+            self._record("received", now, {"gemeente": self.gemeente})
+
+    def flag_overdue(self, now: datetime) -> MeldingCompletionOverdue | None:
+        """Once: an urgent report still incomplete after its deadline."""
+        if (self.is_complete or self.aanvullen_voor is None or now <= self.aanvullen_voor
+                or self.te_laat_gesignaleerd_op is not None):
+            return None
+        self.te_laat_gesignaleerd_op = now
+        self._record("completion_overdue", now, {"aanvullen_voor": self.aanvullen_voor.isoformat(),
+                                                 "ontbrekend": list(self.ontbrekend)})
+        return MeldingCompletionOverdue(
+            melding_id=self.id, gemeente=self.gemeente, ontvangen_op=self.ontvangen_op,
+            aanvullen_voor=self.aanvullen_voor, ontbrekend=list(self.ontbrekend), gesignaleerd_op=now)
+
     def received_event(self) -> MeldingReceived:
+        if not self.is_complete:
+            raise Conflict(f"melding {self.id} is incomplete and cannot enter the chain yet")
         today = self.ontvangen_op.date()
         return MeldingReceived(
             melding_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
@@ -91,25 +247,69 @@ class Melding:
                 Kind(kind_id=k["kind_id"], leeftijd=age_on(date.fromisoformat(k["geboortedatum"]), today))
                 for k in self.gezin["kinderen"]
             ],
+            herhaald_beroep=self.herhaald_beroep,
             ontvangen_op=self.ontvangen_op,
         )
 
-    def _advance(self, status: str, at: datetime, details: dict) -> None:
-        self.stappen.append(Stap(status, at, details))
-        # Events from different topics arrive in any order; steps stay in chain order.
-        self.stappen.sort(key=lambda s: (s.tijdstip, _rank(s.stap)))
-        if STATUS_ORDER.index(status) > STATUS_ORDER.index(self.status):
-            self.status = status
+    # --- the path through the chain, from the other services' events ---
 
-    def triaged(self, doelgroep: str, regel: str, toelichting: str, at: datetime) -> None:
-        self.doelgroep = doelgroep
-        self._advance("triaged", at, {"doelgroep": doelgroep, "regel": regel, "toelichting": toelichting})
+    def triaged(self, at: datetime, *, doelgroep: str, expertise: str | None, regel: str,
+                regelset_versie: str, toelichting: str) -> None:
+        self._record("triaged", at, {"doelgroep": doelgroep, "expertise": expertise, "regel": regel,
+                                     "regelset_versie": regelset_versie, "toelichting": toelichting})
 
-    def advised(self, gi: str, reden: str, at: datetime) -> None:
-        self.geadviseerde_gi = gi
-        self._advance("advised", at, {"gi": gi, "reden": reden})
+    def advised(self, at: datetime, *, gi: str, reden: str, afwijking: bool = False,
+                afwijking_reden: str | None = None) -> None:
+        self._record("advised", at, {"gi": str(gi), "reden": reden, "afwijking": afwijking,
+                                     "afwijking_reden": afwijking_reden})
 
-    def assigned(self, gi: str, casus_id: UUID, at: datetime) -> None:
-        self.toegewezen_gi = gi
-        self.casus_id = casus_id
-        self._advance("assigned", at, {"gi": gi, "casus_id": str(casus_id)})
+    def measure(self, at: datetime, *, maatregel: str, route: str, startdatum: date, gi: str) -> None:
+        self._record("measure", at, {"maatregel": str(maatregel), "route": route,
+                                     "startdatum": startdatum.isoformat(), "gi": str(gi)})
+
+    def assigned(self, at: datetime, *, gi: str, casus_id: UUID, nieuwe_casus: bool = True) -> None:
+        self._record("assigned", at, {"gi": str(gi), "casus_id": str(casus_id), "nieuwe_casus": nieuwe_casus})
+
+    def protector(self, at: datetime, *, jeugdbeschermer_id: str, gi: str) -> None:
+        self._record("protector", at, {"jeugdbeschermer_id": jeugdbeschermer_id, "gi": str(gi)})
+
+    def transferred(self, at: datetime, *, van_gi: str, naar_gi: str, reden: str) -> None:
+        self._record("transferred", at, {"van_gi": str(van_gi), "naar_gi": str(naar_gi), "reden": reden})
+
+    def closed(self, at: datetime, *, reden: str) -> None:
+        self._record("closed", at, {"reden": str(reden)})
+
+    def drang_overdue(self, at: datetime, *, termijn: str) -> None:
+        self._record("drang_overdue", at, {"termijn": termijn})
+
+    def _record(self, stap: str, at: datetime, details: dict) -> None:
+        new = Stap(stap, utc(at), details)
+        if new in self.stappen:
+            return  # the same step reported twice
+        self.stappen.append(new)
+        # Events from different topics arrive in any order; steps stay in time, then chain order.
+        self.stappen.sort(key=lambda s: (utc(s.tijdstip), _step_rank(s.stap)))
+        self._derive()
+
+    def _derive(self) -> None:
+        """Status and current facts, folded over the steps in time order."""
+        status = None
+        for s in self.stappen:
+            d = s.details
+            if s.stap in STATUS_ORDER and status != "closed" and (
+                    status is None or _status_rank(s.stap) > _status_rank(status)
+                    or (s.stap == "protector" and status == "transferred")):
+                status = s.stap
+            if s.stap == "triaged":
+                self.doelgroep = d["doelgroep"]
+            elif s.stap == "advised":
+                self.geadviseerde_gi = d["gi"]
+            elif s.stap == "measure":
+                self.maatregel = d["maatregel"]
+            elif s.stap == "assigned":
+                self.toegewezen_gi, self.casus_id = d["gi"], UUID(d["casus_id"])
+            elif s.stap == "protector":
+                self.jeugdbeschermer = d["jeugdbeschermer_id"]
+            elif s.stap == "transferred":
+                self.toegewezen_gi, self.jeugdbeschermer = d["naar_gi"], None
+        self.status = status or self.status

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -5,32 +6,61 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from runtime.http import unit_of_work
 from services.intake.domain.model import Melding
-from services.intake.entrypoints.schemas import MeldingCreated, MeldingenPage, MeldingIn, MeldingOut
+from services.intake.entrypoints.schemas import (
+    AanvullingIn,
+    MeldingCreated,
+    MeldingenPage,
+    MeldingIn,
+    MeldingOut,
+)
 from services.intake.service_layer import handlers
 
 router = APIRouter(tags=["meldingen"])
 uow = unit_of_work
 
 
+def _secret(request: Request) -> bytes:
+    return request.app.state.runtime.settings.pseudonym_key.encode()
+
+
 def _out(m: Melding) -> MeldingOut:
     return MeldingOut(
         id=m.id, status=m.status, gemeente=m.gemeente, urgentie=m.urgentie, kader=m.kader,
-        ontvangen_op=m.ontvangen_op, doelgroep=m.doelgroep, geadviseerde_gi=m.geadviseerde_gi,
-        toegewezen_gi=m.toegewezen_gi, casus_id=m.casus_id,
+        ontvangen_op=m.ontvangen_op, herhaald_beroep=m.herhaald_beroep, aanvullen_voor=m.aanvullen_voor,
+        ontbrekend=m.ontbrekend, doelgroep=m.doelgroep, geadviseerde_gi=m.geadviseerde_gi,
+        maatregel=m.maatregel, toegewezen_gi=m.toegewezen_gi, casus_id=m.casus_id,
+        jeugdbeschermer=m.jeugdbeschermer,
         stappen=[{"stap": s.stap, "tijdstip": s.tijdstip, "details": s.details} for s in m.stappen],
     )
 
 
 @router.post("/meldingen", status_code=201, response_model=MeldingCreated,
-             summary="Submit a care report (zorgmelding)")
+             summary="Submit a care report (zorgmelding)",
+             description="A regular report must be complete (at least one child, every child's birth "
+                         "date, at least one concern); an urgent one (spoed) is accepted incomplete and "
+                         "must be completed before `aanvullen_voor`.")
 async def post_melding(body: MeldingIn, request: Request, response: Response, uow=Depends(uow)):
-    secret = request.app.state.runtime.settings.pseudonym_key.encode()
-    melding = await handlers.receive_melding(body.model_dump(mode="json"), secret, uow)
+    termijn = timedelta(seconds=request.app.state.runtime.settings.spoed_aanvultermijn_s)
+    melding = await handlers.receive_melding(body.model_dump(mode="json"), _secret(request), termijn, uow)
     response.headers["Location"] = f"/v1/meldingen/{melding.id}"
-    return MeldingCreated(id=melding.id, status=melding.status)
+    return MeldingCreated(id=melding.id, status=melding.status, herhaald_beroep=melding.herhaald_beroep,
+                          aanvullen_voor=melding.aanvullen_voor, ontbrekend=melding.ontbrekend)
 
 
-@router.get("/meldingen/{id}", response_model=MeldingOut, summary="A report and its path through the chain")
+@router.post("/meldingen/{id}/aanvullingen", response_model=MeldingOut,
+             summary="Complete an urgent report (spoedmelding)",
+             description="The parts given replace those in the report. Once nothing is missing the "
+                         "report enters the chain (status `received`); otherwise `ontbrekend` shows "
+                         "what is still missing.",
+             responses={404: {"description": "No such report"},
+                        409: {"description": "The report is complete already, or its deadline passed"}})
+async def post_aanvulling(id: UUID, body: AanvullingIn, request: Request, uow=Depends(uow)):
+    aanvulling = {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
+    return _out(await handlers.complete_melding(id, aanvulling, _secret(request), uow))
+
+
+@router.get("/meldingen/{id}", response_model=MeldingOut, summary="A report and its path through the chain",
+            responses={404: {"description": "No such report"}})
 async def get_melding(id: UUID, uow=Depends(uow)):
     return _out(await handlers.get_melding(id, uow))
 

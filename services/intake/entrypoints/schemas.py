@@ -1,4 +1,8 @@
-"""The report as a local team sends it, validated at the edge (errors name the field)."""
+"""The report as a local team sends it, validated at the edge (errors name the field).
+
+Parts the target-group decision needs (children, their birth dates, concerns) may be left out
+here: whether a report is complete enough is the domain's rule (an urgent report may be incomplete).
+"""
 from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -6,7 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.events import MAX_LEEFTIJD
-from contracts.vocabulary import GI, Kader, Kenmerk, Urgentie, Zorg
+from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from services.intake.domain.model import age_on, is_known_gemeente, is_valid_bsn
 
 
@@ -22,7 +26,9 @@ def _bsn(bsn: str | None) -> str | None:
     return bsn
 
 
-def _geboortedatum(day: date) -> date:
+def _geboortedatum(day: date | None) -> date | None:
+    if day is None:
+        return None
     if day > date.today():
         raise ValueError("birth date lies in the future")
     if age_on(day, date.today()) > MAX_LEEFTIJD:
@@ -44,7 +50,8 @@ class Melder(Strict):
 class KindIn(Strict):
     voornaam: str = Field(min_length=1, max_length=100)
     achternaam: str = Field(min_length=1, max_length=100)
-    geboortedatum: Annotated[date, AfterValidator(_geboortedatum)]
+    geboortedatum: Annotated[date | None, AfterValidator(_geboortedatum)] = Field(
+        default=None, description="Needed for a complete report; an urgent report may follow up with it.")
     bsn: Annotated[str | None, AfterValidator(_bsn)] = None
 
 
@@ -55,7 +62,9 @@ class OuderIn(Strict):
 
 
 class GezinIn(Strict):
-    kinderen: list[KindIn] = Field(min_length=1, max_length=20)
+    kinderen: list[KindIn] = Field(
+        default_factory=list, max_length=20,
+        description="At least one child for a complete report; an urgent report may follow up with them.")
     ouders: list[OuderIn] = Field(default_factory=list, max_length=10)
 
 
@@ -64,34 +73,56 @@ class MeldingIn(Strict):
     melder: Melder
     urgentie: Urgentie
     kader: Kader | None = None
-    gezin: GezinIn
-    zorgen: list[Zorg] = Field(min_length=1)
+    gezin: GezinIn = Field(default_factory=GezinIn)
+    zorgen: list[Zorg] = Field(
+        default_factory=list,
+        description="At least one concern for a complete report; an urgent report may follow up with them.")
     kenmerken: list[Kenmerk] = Field(default_factory=list)
     toelichting: str | None = Field(default=None, max_length=5000)
 
 
+class AanvullingIn(Strict):
+    """Completion of an urgent report: the parts given replace those in the report."""
+
+    gezin: GezinIn | None = Field(default=None, description="The whole family, replacing the reported one.")
+    zorgen: list[Zorg] | None = None
+    kenmerken: list[Kenmerk] | None = None
+    kader: Kader | None = None
+    toelichting: str | None = Field(default=None, max_length=5000)
+
+
 class StapOut(BaseModel):
-    stap: str
+    stap: str = Field(description="incomplete, received, triaged, advised, measure, assigned, protector, "
+                                  "transferred, closed; or the signals completion_overdue, drang_overdue")
     tijdstip: datetime
     details: dict
 
 
 class MeldingCreated(BaseModel):
     id: UUID
-    status: str
+    status: str = Field(description="received, or incomplete for an urgent report still to complete")
+    herhaald_beroep: bool
+    aanvullen_voor: datetime | None = Field(description="Completion deadline of an incomplete report.")
+    ontbrekend: list[str] = Field(description="Fields an incomplete report still misses.")
 
 
 class MeldingOut(BaseModel):
     id: UUID
-    status: str = Field(description="received, triaged, advised or assigned")
+    status: str = Field(description="The latest step in the chain: incomplete, received, triaged, advised, "
+                                    "measure, assigned, protector, transferred or closed")
     gemeente: str
     urgentie: Urgentie
     kader: Kader | None
     ontvangen_op: datetime
+    herhaald_beroep: bool = Field(description="The family's case closed less than 12 months before.")
+    aanvullen_voor: datetime | None = Field(description="Completion deadline of an urgent report.")
+    ontbrekend: list[str] = Field(description="Fields an incomplete report still misses.")
     doelgroep: str | None
     geadviseerde_gi: GI | None
-    toegewezen_gi: GI | None
+    maatregel: Maatregel | None
+    toegewezen_gi: GI | None = Field(description="The GI that has the case now (after any transfer).")
     casus_id: UUID | None
+    jeugdbeschermer: str | None = Field(description="Staff code of the fixed youth protector, if any.")
     stappen: list[StapOut]
 
 

@@ -1,20 +1,74 @@
-"""Use cases of intake: receive a report, follow it through the chain."""
-from datetime import UTC, datetime
+"""Use cases of intake: receive and complete a report, follow it through the chain."""
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from contracts.events import AdviesIssued, CasusAssigned, TriageCompleted
+from contracts.events import (
+    AdviesIssued,
+    CasusAssigned,
+    CasusClosed,
+    CasusTransferred,
+    DrangOverdue,
+    JeugdbeschermerAssigned,
+    MaatregelImposed,
+    TriageCompleted,
+)
 from runtime.errors import NotFound
-from services.intake.domain.model import Melding
+from services.intake.domain.model import Melding, resolve_gezin_id
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
+OVERDUE_BATCH = 100
 
-async def receive_melding(report: dict, secret: bytes, uow: IntakeUnitOfWork) -> Melding:
-    melding = Melding.receive(report, secret, datetime.now(UTC))
+
+async def receive_melding(report: dict, secret: bytes, aanvultermijn: timedelta,
+                          uow: IntakeUnitOfWork) -> Melding:
+    """A complete report enters the chain at once; an incomplete urgent one waits for completion."""
+    now = datetime.now(UTC)
+    melding = Melding.receive(report, secret, now, aanvultermijn)
     async with uow:
+        if melding.is_complete:
+            await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.add(melding)
-        uow.publish(melding.received_event())
         await uow.commit()
     return melding
+
+
+async def complete_melding(melding_id: UUID, aanvulling: dict, secret: bytes,
+                           uow: IntakeUnitOfWork) -> Melding:
+    """Complete an urgent report; once nothing is missing, it enters the chain."""
+    now = datetime.now(UTC)
+    async with uow:
+        melding = await uow.meldingen.get(melding_id, for_update=True)
+        if melding is None:
+            raise NotFound(f"melding {melding_id} does not exist")
+        melding.complete(aanvulling, secret, now)
+        if melding.is_complete:
+            await _enter_chain(melding, secret, now, uow)
+        await uow.meldingen.save(melding)
+        await uow.commit()
+    return melding
+
+
+async def _enter_chain(melding: Melding, secret: bytes, now: datetime, uow: IntakeUnitOfWork) -> None:
+    """Match the report to its family (earlier reports with the same BSNs), mark a re-report,
+    and publish it. Only complete reports are linked, so an unfinished one claims no family."""
+    keys = melding.family_keys(secret)
+    gezin_id = resolve_gezin_id(keys, await uow.gezinnen.find(keys)) or melding.gezin_id
+    await uow.gezinnen.link(keys, gezin_id, now)
+    melding.join_family(gezin_id, await uow.gezinnen.last_closed(gezin_id))
+    uow.publish(melding.received_event())
+
+
+async def flag_overdue_completions(uow: IntakeUnitOfWork, now: datetime) -> int:
+    """Flag (once) incomplete urgent reports whose completion deadline passed; one batch."""
+    async with uow:
+        overdue = await uow.meldingen.overdue(now, OVERDUE_BATCH)
+        for melding in overdue:
+            if event := melding.flag_overdue(now):
+                await uow.meldingen.save(melding)
+                uow.publish(event)
+        await uow.commit()
+    return len(overdue)
 
 
 async def get_melding(melding_id: UUID, uow: IntakeUnitOfWork) -> Melding:
@@ -31,7 +85,7 @@ async def list_meldingen(uow: IntakeUnitOfWork, *, gemeente: str | None, status:
         return await uow.meldingen.list(gemeente=gemeente, status=status, limit=limit, offset=offset)
 
 
-async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change) -> None:
+async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change: Callable[[Melding], None]) -> None:
     async with uow:
         melding = await uow.meldingen.get(melding_id, for_update=True)
         if melding is None:
@@ -41,14 +95,59 @@ async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change) -> None:
         await uow.commit()
 
 
+async def _update_casus(casus_id: UUID, uow: IntakeUnitOfWork, change: Callable[[Melding], None]) -> None:
+    """Apply a case event to every report linked to the case. A case intake does not know (another
+    family's, or one whose assignment it never saw) is ignored: the event is simply recorded."""
+    async with uow:
+        for melding in await uow.meldingen.by_casus(casus_id, for_update=True):
+            change(melding)
+            await uow.meldingen.save(melding)
+        await uow.commit()
+
+
 async def on_triage_completed(event: TriageCompleted, uow: IntakeUnitOfWork) -> None:
     await _update(event.melding_id, uow, lambda m: m.triaged(
-        event.doelgroep, event.regel, event.toelichting, event.besloten_op))
+        event.besloten_op, doelgroep=event.doelgroep, expertise=event.expertise, regel=event.regel,
+        regelset_versie=event.regelset_versie, toelichting=event.toelichting))
 
 
 async def on_advies_issued(event: AdviesIssued, uow: IntakeUnitOfWork) -> None:
-    await _update(event.melding_id, uow, lambda m: m.advised(event.gi, event.reden, event.geadviseerd_op))
+    await _update(event.melding_id, uow, lambda m: m.advised(
+        event.geadviseerd_op, gi=event.gi, reden=event.reden, afwijking=event.afwijking,
+        afwijking_reden=event.afwijking_reden))
+
+
+async def on_maatregel_imposed(event: MaatregelImposed, uow: IntakeUnitOfWork) -> None:
+    await _update(event.melding_id, uow, lambda m: m.measure(
+        event.opgelegd_op, maatregel=event.maatregel, route=event.route, startdatum=event.startdatum,
+        gi=event.gi))
 
 
 async def on_casus_assigned(event: CasusAssigned, uow: IntakeUnitOfWork) -> None:
-    await _update(event.melding_id, uow, lambda m: m.assigned(event.gi, event.casus_id, event.toegewezen_op))
+    await _update(event.melding_id, uow, lambda m: m.assigned(
+        event.toegewezen_op, gi=event.gi, casus_id=event.casus_id, nieuwe_casus=event.nieuwe_casus))
+
+
+async def on_jeugdbeschermer_assigned(event: JeugdbeschermerAssigned, uow: IntakeUnitOfWork) -> None:
+    await _update_casus(event.casus_id, uow, lambda m: m.protector(
+        event.toegewezen_op, jeugdbeschermer_id=event.jeugdbeschermer_id, gi=event.gi))
+
+
+async def on_casus_transferred(event: CasusTransferred, uow: IntakeUnitOfWork) -> None:
+    await _update_casus(event.casus_id, uow, lambda m: m.transferred(
+        event.overgedragen_op, van_gi=event.van_gi, naar_gi=event.naar_gi, reden=event.reden))
+
+
+async def on_casus_closed(event: CasusClosed, uow: IntakeUnitOfWork) -> None:
+    """The case's reports show the closure; the family's closure is remembered for re-reports."""
+    async with uow:
+        await uow.gezinnen.closed(event.gezin_id, event.gesloten_op)
+        for melding in await uow.meldingen.by_casus(event.casus_id, for_update=True):
+            melding.closed(event.gesloten_op, reden=event.reden)
+            await uow.meldingen.save(melding)
+        await uow.commit()
+
+
+async def on_drang_overdue(event: DrangOverdue, uow: IntakeUnitOfWork) -> None:
+    await _update_casus(event.casus_id, uow, lambda m: m.drang_overdue(
+        event.gesignaleerd_op, termijn=event.termijn))

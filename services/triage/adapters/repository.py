@@ -1,35 +1,117 @@
 from datetime import datetime
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI
-from services.triage.adapters.orm import adviezen, beschikbaarheid, triages
+from contracts.events import Kind
+from contracts.vocabulary import GI, Kader, Maatregel, Urgentie
+from services.triage.adapters.orm import adviezen, beschikbaarheid, maatregelen, triages
+from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang
+
+
+def _advies_row(a: Advies) -> dict:
+    return {
+        "id": a.id, "melding_id": a.melding_id, "gezin_id": a.gezin_id, "gemeente": a.gemeente,
+        "urgentie": a.urgentie, "kader": a.kader,
+        "kinderen": [k.model_dump(mode="json") for k in a.kinderen], "doelgroep": a.doelgroep,
+        "rangorde": [{"positie": r.positie, "gi": r.gi.value, "geschikt": r.geschikt,
+                      "vrije_plaatsen": r.vrije_plaatsen, "reden": r.reden} for r in a.rangorde],
+        "voorgestelde_gi": a.voorgestelde_gi, "reden": a.reden, "voorgesteld_op": a.voorgesteld_op,
+        "status": a.status, "gi": a.gi, "afwijking": a.afwijking, "afwijking_reden": a.afwijking_reden,
+        "rvdk_toelichting": a.rvdk_toelichting, "bevestigd_door": a.bevestigd_door,
+        "geadviseerd_op": a.geadviseerd_op,
+    }
+
+
+def _advies(row) -> Advies:
+    maatregel = None
+    if row.maatregel_id is not None:
+        maatregel = Maatregelbesluit(
+            id=row.maatregel_id, maatregel=Maatregel(row.maatregel), route=row.route,
+            raadsonderzoek=row.raadsonderzoek, startdatum=row.startdatum, gi=GI(row.maatregel_gi),
+            opgelegd_op=row.opgelegd_op)
+    return Advies(
+        id=row.id, melding_id=row.melding_id, gezin_id=row.gezin_id, gemeente=row.gemeente,
+        urgentie=Urgentie(row.urgentie) if row.urgentie else None,
+        kader=Kader(row.kader) if row.kader else None,
+        kinderen=[Kind.model_validate(k) for k in row.kinderen], doelgroep=row.doelgroep,
+        expertise=row.expertise, regel=row.regel, regelset_versie=row.regelset_versie,
+        toelichting=row.toelichting,
+        rangorde=[Rang(r["positie"], GI(r["gi"]), r["geschikt"], r["vrije_plaatsen"], r["reden"])
+                  for r in row.rangorde],
+        voorgestelde_gi=GI(row.voorgestelde_gi), reden=row.reden, voorgesteld_op=row.voorgesteld_op,
+        status=AdviesStatus(row.status), gi=GI(row.gi) if row.gi else None, afwijking=row.afwijking,
+        afwijking_reden=row.afwijking_reden, rvdk_toelichting=row.rvdk_toelichting,
+        bevestigd_door=row.bevestigd_door, geadviseerd_op=row.geadviseerd_op, maatregel=maatregel)
+
+
+_ADVIES = (
+    sa.select(adviezen, triages.c.expertise, triages.c.regel, triages.c.regelset_versie,
+              triages.c.toelichting, maatregelen.c.id.label("maatregel_id"), maatregelen.c.maatregel,
+              maatregelen.c.route, maatregelen.c.raadsonderzoek, maatregelen.c.startdatum,
+              maatregelen.c.gi.label("maatregel_gi"), maatregelen.c.opgelegd_op)
+    .join(triages, triages.c.melding_id == adviezen.c.melding_id)
+    .outerjoin(maatregelen, maatregelen.c.advies_id == adviezen.c.id)
+)
 
 
 class TriageRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def add_triage(self, **values) -> bool:
+    async def add_triage(self, melding_id: UUID, gezin_id: UUID, gemeente: str, besluit: Besluit,
+                         besloten_op: datetime) -> bool:
         """False when this report was triaged before (the business key guards a replay)."""
-        added = await self.session.scalar(
-            insert(triages).values(**values).on_conflict_do_nothing().returning(triages.c.melding_id))
+        added = await self.session.scalar(insert(triages).values(
+            melding_id=melding_id, gezin_id=gezin_id, gemeente=gemeente, doelgroep=besluit.doelgroep,
+            expertise=besluit.expertise, geschikte_gis=[g.value for g in besluit.geschikte_gis],
+            regelset_versie=besluit.regelset_versie, regel=besluit.regel, toelichting=besluit.toelichting,
+            besloten_op=besloten_op,
+        ).on_conflict_do_nothing().returning(triages.c.melding_id))
         return added is not None
 
-    async def add_advies(self, **values) -> None:
-        await self.session.execute(insert(adviezen).values(**values))
+    async def add_advies(self, advies: Advies) -> None:
+        await self.session.execute(insert(adviezen).values(_advies_row(advies)))
+        await self._add_maatregel(advies)
 
-    async def adviezen(self, *, gi: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
-        where = [adviezen.c.gi == gi] if gi else []
+    async def get_advies(self, advies_id: UUID, *, for_update: bool = False) -> Advies | None:
+        query = _ADVIES.where(adviezen.c.id == advies_id)
+        if for_update:
+            query = query.with_for_update(of=adviezen)
+        row = (await self.session.execute(query)).first()
+        return _advies(row) if row else None
+
+    async def save_advies(self, advies: Advies) -> None:
+        await self.session.execute(
+            sa.update(adviezen).where(adviezen.c.id == advies.id).values(_advies_row(advies)))
+        await self._add_maatregel(advies)
+
+    async def _add_maatregel(self, advies: Advies) -> None:
+        m = advies.maatregel
+        if m is not None:
+            await self.session.execute(insert(maatregelen).values(
+                id=m.id, advies_id=advies.id, maatregel=m.maatregel, route=m.route,
+                raadsonderzoek=m.raadsonderzoek, startdatum=m.startdatum, gi=m.gi, opgelegd_op=m.opgelegd_op,
+            ).on_conflict_do_nothing(index_elements=[maatregelen.c.advies_id]))
+
+    async def adviezen(self, *, status: str | None, gi: str | None, afwijking: bool | None,
+                       limit: int, offset: int) -> tuple[list[Advies], int]:
+        """Newest first. `gi` is the advised GI, or the proposed one while the advice is open."""
+        where = []
+        if status:
+            where.append(adviezen.c.status == status)
+        if gi:
+            where.append(sa.func.coalesce(adviezen.c.gi, adviezen.c.voorgestelde_gi) == gi)
+        if afwijking is not None:
+            where.append(adviezen.c.afwijking.is_(afwijking))
         rows = (await self.session.execute(
-            sa.select(adviezen, triages.c.regel, triages.c.regelset_versie, triages.c.toelichting)
-            .join(triages, triages.c.melding_id == adviezen.c.melding_id)
-            .where(*where).order_by(adviezen.c.geadviseerd_op.desc()).limit(limit).offset(offset)
-        )).mappings().all()
+            _ADVIES.where(*where).order_by(adviezen.c.voorgesteld_op.desc(), adviezen.c.id)
+            .limit(limit).offset(offset)
+        )).all()
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(adviezen).where(*where))
-        return [dict(r) for r in rows], total
+        return [_advies(r) for r in rows], total
 
     async def vrije_plaatsen(self) -> dict[GI, int]:
         rows = (await self.session.execute(sa.select(beschikbaarheid))).all()

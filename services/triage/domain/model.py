@@ -1,23 +1,59 @@
-"""Target-group rules (doelgroepenbepaling) and the RvdK advice. Pure: no I/O."""
+"""Target-group rules (doelgroepenbepaling), the advice proposal and the RvdK advice. Pure: no I/O."""
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID, uuid4
 
-from contracts.vocabulary import GI
+from contracts.events import (
+    MAX_LEEFTIJD,
+    AdviesIssued,
+    Kind,
+    MaatregelImposed,
+    MeldingReceived,
+    TriageCompleted,
+)
+from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from runtime.errors import Conflict, InvalidInput
+
+GI_VOLGORDE: tuple[GI, ...] = tuple(GI)  # the fixed order that breaks ties: JBRR, WSS, LJR
+
+# ---------------------------------------------------------------------------------------------
+# The ruleset: versioned data the GIs and the RvdK agree on, validated when it is read.
+# ---------------------------------------------------------------------------------------------
+
+
+class RegelsetOngeldig(ValueError):
+    """A ruleset file that must not be used."""
 
 
 @dataclass(frozen=True)
 class Conditie:
-    """All given parts must hold; an empty condition always holds (the grey-area fallback)."""
+    """All given parts must hold; `een_van` holds when one of its conditions holds.
+    An empty condition always holds (the grey-area fallback)."""
 
     kenmerken_een_van: frozenset[str] = frozenset()
     zorgen_een_van: frozenset[str] = frozenset()
+    kader_een_van: frozenset[str] = frozenset()
     minimum_leeftijd: int | None = None
+    een_van: tuple["Conditie", ...] = ()
 
-    def geldt(self, zorgen: set[str], kenmerken: set[str], leeftijden: list[int]) -> bool:
+    @property
+    def onvoorwaardelijk(self) -> bool:
+        return self == Conditie()
+
+    def geldt(self, zorgen: set[str], kenmerken: set[str], leeftijden: list[int],
+              kader: str | None = None) -> bool:
         if self.kenmerken_een_van and not self.kenmerken_een_van & kenmerken:
             return False
         if self.zorgen_een_van and not self.zorgen_een_van & zorgen:
             return False
+        if self.kader_een_van and kader not in self.kader_een_van:
+            return False
         if self.minimum_leeftijd is not None and not any(a >= self.minimum_leeftijd for a in leeftijden):
+            return False
+        if self.een_van and not any(c.geldt(zorgen, kenmerken, leeftijden, kader) for c in self.een_van):
             return False
         return True
 
@@ -26,7 +62,7 @@ class Conditie:
 class Regel:
     id: str
     doelgroep: str
-    gi: GI | None
+    expertise: str | None  # None: grey area, every GI is eligible
     als: Conditie
     toelichting: str
 
@@ -35,67 +71,427 @@ class Regel:
 class Regelset:
     versie: str
     regels: tuple[Regel, ...]
+    expertises: Mapping[str, tuple[GI, ...]] = field(default_factory=dict)
     omschrijving: str = ""
     geldig_vanaf: str = ""
 
+    def geschikte_gis(self, expertise: str | None) -> tuple[GI, ...]:
+        """The GIs with the expertise (the shared factsheet); every GI in a grey area."""
+        return GI_VOLGORDE if expertise is None else self.expertises[expertise]
+
     @classmethod
     def from_dict(cls, data: dict) -> "Regelset":
-        regels = tuple(
-            Regel(
-                id=r["id"], doelgroep=r["doelgroep"], gi=GI(r["gi"]) if r.get("gi") else None,
-                als=Conditie(
-                    kenmerken_een_van=frozenset(r["als"].get("kenmerken_een_van", ())),
-                    zorgen_een_van=frozenset(r["als"].get("zorgen_een_van", ())),
-                    minimum_leeftijd=r["als"].get("minimum_leeftijd"),
-                ),
-                toelichting=r["toelichting"],
-            )
-            for r in data["regels"]
-        )
-        if not regels or regels[-1].als != Conditie():
-            raise ValueError(f"ruleset {data.get('versie')}: the last rule must be an unconditional fallback")
-        return cls(versie=data["versie"], regels=regels, omschrijving=data.get("omschrijving", ""),
-                   geldig_vanaf=data.get("geldig_vanaf", ""))
+        """Read and check a ruleset; a mistake refuses the whole file (RegelsetOngeldig).
+
+        Format 2 (from 2026.2) has an `expertises` map and rules that lead to an `expertise`.
+        Format 1 (2026.1) had rules that named a `gi` directly: read as an expertise named
+        after the target group that only that GI has.
+        """
+        if not isinstance(data, dict):
+            raise RegelsetOngeldig("a ruleset is a JSON object")
+        versie = data.get("versie")
+        if not isinstance(versie, str) or not VERSIE.fullmatch(versie):
+            raise RegelsetOngeldig(f"versie {versie!r} is not a version like '2026.2'")
+        waar = f"ruleset {versie}"
+        _alleen(data, {"versie", "geldig_vanaf", "omschrijving", "expertises", "regels"}, waar)
+        geldig_vanaf = data.get("geldig_vanaf", "")
+        if geldig_vanaf:
+            try:
+                date.fromisoformat(geldig_vanaf)
+            except (TypeError, ValueError):
+                raise RegelsetOngeldig(f"{waar}: geldig_vanaf {geldig_vanaf!r} is not a date") from None
+        formaat_1 = "expertises" not in data
+        expertises = {} if formaat_1 else _expertises(data["expertises"], waar)
+        ruw = data.get("regels")
+        if not isinstance(ruw, list) or not ruw:
+            raise RegelsetOngeldig(f"{waar}: no rules; the last rule must be an unconditional fallback")
+        regels: list[Regel] = []
+        for i, r in enumerate(ruw):
+            regel = _regel(r, f"{waar}, regels[{i}]", expertises, formaat_1)
+            if any(regel.id == eerder.id for eerder in regels):
+                raise RegelsetOngeldig(f"{waar}: rule id {regel.id!r} is used twice")
+            regels.append(regel)
+        for regel in regels[:-1]:
+            if regel.als.onvoorwaardelijk:
+                raise RegelsetOngeldig(f"{waar}: rule {regel.id!r} is unconditional, so the rules after it "
+                                       "never fire; only the last rule (the fallback) may be unconditional")
+        if not regels[-1].als.onvoorwaardelijk:
+            raise RegelsetOngeldig(f"{waar}: the last rule must be an unconditional fallback")
+        return cls(versie=versie, regels=tuple(regels), expertises=expertises,
+                   omschrijving=data.get("omschrijving", ""), geldig_vanaf=geldig_vanaf)
+
+
+VERSIE = re.compile(r"\d+(\.\d+)*")
+_VOCABULAIRE: dict[str, type[StrEnum]] = {
+    "kenmerken_een_van": Kenmerk, "zorgen_een_van": Zorg, "kader_een_van": Kader,
+}
+
+
+def _alleen(raw: dict, toegestaan: set[str], waar: str) -> None:
+    onbekend = sorted(set(raw) - toegestaan)
+    if onbekend:
+        raise RegelsetOngeldig(f"{waar}: unknown field(s) {', '.join(onbekend)}; "
+                               f"known: {', '.join(sorted(toegestaan))}")
+
+
+def _tekst(raw: dict, key: str, waar: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RegelsetOngeldig(f"{waar}: {key} must be a non-empty text")
+    return value
+
+
+def _gi(value, waar: str) -> GI:
+    try:
+        return GI(value)
+    except ValueError:
+        raise RegelsetOngeldig(f"{waar}: unknown GI {value!r}; known: "
+                               f"{', '.join(g.value for g in GI)}") from None
+
+
+def _expertises(raw, waar: str) -> dict[str, tuple[GI, ...]]:
+    if not isinstance(raw, dict) or not raw:
+        raise RegelsetOngeldig(f"{waar}: expertises must map each expertise to the GIs that have it")
+    expertises = {}
+    for naam, gis in raw.items():
+        if not naam.strip():
+            raise RegelsetOngeldig(f"{waar}: an expertise needs a name")
+        if not isinstance(gis, list) or not gis:
+            raise RegelsetOngeldig(f"{waar}: expertise {naam!r} needs at least one GI")
+        geldig = tuple(_gi(g, f"{waar}, expertise {naam!r}") for g in gis)
+        if len(set(geldig)) != len(geldig):
+            raise RegelsetOngeldig(f"{waar}: expertise {naam!r} names a GI twice")
+        expertises[naam] = geldig
+    return expertises
+
+
+def _regel(raw, waar: str, expertises: dict[str, tuple[GI, ...]], formaat_1: bool) -> Regel:
+    if not isinstance(raw, dict):
+        raise RegelsetOngeldig(f"{waar}: a rule is a JSON object")
+    verwijzing = "gi" if formaat_1 else "expertise"
+    _alleen(raw, {"id", "doelgroep", verwijzing, "als", "toelichting"}, waar)
+    regel_id = _tekst(raw, "id", waar)
+    waar = f"{waar} ({regel_id})"
+    doelgroep = _tekst(raw, "doelgroep", waar)
+    if verwijzing not in raw:
+        raise RegelsetOngeldig(f"{waar}: {verwijzing} is missing (null for a grey area)")
+    expertise = raw[verwijzing]
+    if formaat_1 and expertise is not None:
+        gi = _gi(expertise, waar)
+        if expertises.setdefault(doelgroep, (gi,)) != (gi,):
+            raise RegelsetOngeldig(f"{waar}: target group {doelgroep!r} is sent to two different GIs")
+        expertise = doelgroep
+    elif expertise is not None and expertise not in expertises:
+        raise RegelsetOngeldig(f"{waar}: expertise {expertise!r} is not in the expertises map")
+    if "als" not in raw:
+        raise RegelsetOngeldig(f"{waar}: als is missing ({{}} for the fallback)")
+    return Regel(id=regel_id, doelgroep=doelgroep, expertise=expertise,
+                 als=_conditie(raw["als"], f"{waar}, als"), toelichting=_tekst(raw, "toelichting", waar))
+
+
+def _conditie(raw, waar: str) -> Conditie:
+    if not isinstance(raw, dict):
+        raise RegelsetOngeldig(f"{waar}: a condition is a JSON object")
+    _alleen(raw, {*_VOCABULAIRE, "minimum_leeftijd", "een_van"}, waar)
+    delen: dict = {}
+    for key, vocabulaire in _VOCABULAIRE.items():
+        if key not in raw:
+            continue
+        waarden = raw[key]
+        if not isinstance(waarden, list) or not waarden:
+            raise RegelsetOngeldig(f"{waar}: {key} must be a non-empty list")
+        bekend = {v.value for v in vocabulaire}
+        onbekend = [w for w in waarden if w not in bekend]
+        if onbekend:
+            raise RegelsetOngeldig(f"{waar}: {key} has unknown value(s) {onbekend}; "
+                                   f"known: {', '.join(sorted(bekend))}")
+        delen[key] = frozenset(waarden)
+    if "minimum_leeftijd" in raw:
+        leeftijd = raw["minimum_leeftijd"]
+        if isinstance(leeftijd, bool) or not isinstance(leeftijd, int) or not 0 <= leeftijd <= MAX_LEEFTIJD:
+            raise RegelsetOngeldig(f"{waar}: minimum_leeftijd must be a whole age from 0 to {MAX_LEEFTIJD}")
+        delen["minimum_leeftijd"] = leeftijd
+    if "een_van" in raw:
+        opties = raw["een_van"]
+        if not isinstance(opties, list) or len(opties) < 2:
+            raise RegelsetOngeldig(f"{waar}: een_van needs at least two conditions")
+        delen["een_van"] = tuple(_conditie(o, f"{waar}, een_van[{i}]") for i, o in enumerate(opties))
+        if any(c.onvoorwaardelijk for c in delen["een_van"]):
+            raise RegelsetOngeldig(f"{waar}: a condition in een_van must not be empty")
+    return Conditie(**delen)
+
+
+# ---------------------------------------------------------------------------------------------
+# The target-group decision.
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Besluit:
     doelgroep: str
-    vereiste_gi: GI | None
+    expertise: str | None
+    geschikte_gis: tuple[GI, ...]
     regelset_versie: str
     regel: str
     toelichting: str
 
+    @property
+    def grijs_gebied(self) -> bool:
+        return self.expertise is None
+
+    def completed_event(self, melding: MeldingReceived, now: datetime) -> TriageCompleted:
+        return TriageCompleted(
+            melding_id=melding.melding_id, gezin_id=melding.gezin_id, gemeente=melding.gemeente,
+            doelgroep=self.doelgroep, expertise=self.expertise, geschikte_gis=list(self.geschikte_gis),
+            regelset_versie=self.regelset_versie, regel=self.regel, toelichting=self.toelichting,
+            besloten_op=now)
+
 
 def bepaal_doelgroep(regelset: Regelset, zorgen: list[str], kenmerken: list[str],
-                     leeftijden: list[int]) -> Besluit:
-    """The first rule whose condition holds decides."""
+                     leeftijden: list[int], kader: str | None = None) -> Besluit:
+    """The first rule whose condition holds decides: the order of the rules matters."""
     for regel in regelset.regels:
-        if regel.als.geldt(set(zorgen), set(kenmerken), leeftijden):
-            return Besluit(regel.doelgroep, regel.gi, regelset.versie, regel.id, regel.toelichting)
+        if regel.als.geldt(set(zorgen), set(kenmerken), leeftijden, kader):
+            return Besluit(regel.doelgroep, regel.expertise, regelset.geschikte_gis(regel.expertise),
+                           regelset.versie, regel.id, regel.toelichting)
     raise AssertionError("a ruleset always ends with a fallback rule")
 
 
+# ---------------------------------------------------------------------------------------------
+# The advice proposal: all three GIs ranked, expertise first, then live free capacity.
+# ---------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class Advies:
+class Rang:
+    positie: int
+    gi: GI
+    geschikt: bool  # has the required expertise (every GI in a grey area)
+    vrije_plaatsen: int | None  # None: no capacity signal received yet
+    reden: str
+
+
+@dataclass(frozen=True)
+class Voorstel:
     gi: GI
     reden: str
-    rangorde: list[dict] = field(default_factory=list)
+    rangorde: tuple[Rang, ...]
 
 
-def adviseer(besluit: Besluit, vrije_plaatsen: dict[GI, int]) -> Advies:
-    """Expertise first; in a grey area the GI with the most free capacity (ties: fixed GI order)."""
-    ranking = sorted(GI, key=lambda gi: (gi != besluit.vereiste_gi, -vrije_plaatsen.get(gi, 0),
-                                         list(GI).index(gi)))
-    rangorde = [{"gi": gi.value, "vrije_plaatsen": vrije_plaatsen.get(gi),
-                 "vereiste_expertise": gi == besluit.vereiste_gi} for gi in ranking]
-    gekozen = ranking[0]
-    if besluit.vereiste_gi is not None:
-        reden = (f"Doelgroep {besluit.doelgroep} (regel {besluit.regel}) vraagt de expertise van "
-                 f"{gekozen.value}.")
-    elif gekozen in vrije_plaatsen:
-        reden = (f"Grijs gebied: {gekozen.value} heeft de meeste vrije plaatsen "
-                 f"({vrije_plaatsen[gekozen]}).")
+def _plaatsen(n: int | None) -> str:
+    if n is None:
+        return "capaciteit onbekend"
+    if n <= 0:
+        return f"geen vrije plaatsen ({n})"
+    return "1 vrije plaats" if n == 1 else f"{n} vrije plaatsen"
+
+
+def _opsomming(gis) -> str:
+    namen = [g.value for g in gis]
+    return namen[0] if len(namen) == 1 else f"{', '.join(namen[:-1])} en {namen[-1]}"
+
+
+def stel_voor(besluit: Besluit, vrije_plaatsen: Mapping[GI, int]) -> Voorstel:
+    """Rank all GIs: those with the required expertise first, then the most free capacity
+    (unknown counts as 0), ties by the fixed GI order. The first is the proposed GI."""
+
+    def sleutel(gi: GI) -> tuple:
+        return gi not in besluit.geschikte_gis, -vrije_plaatsen.get(gi, 0)
+
+    volgorde = sorted(GI_VOLGORDE, key=lambda gi: (*sleutel(gi), GI_VOLGORDE.index(gi)))
+    rangorde = []
+    for positie, gi in enumerate(volgorde, start=1):
+        geschikt = gi in besluit.geschikte_gis
+        if besluit.grijs_gebied:
+            reden = f"Grijs gebied: elke GI komt in aanmerking; {_plaatsen(vrije_plaatsen.get(gi))}."
+        elif geschikt:
+            reden = f"Heeft de vereiste expertise {besluit.expertise}; {_plaatsen(vrije_plaatsen.get(gi))}."
+        else:
+            reden = f"Mist de vereiste expertise {besluit.expertise}; {_plaatsen(vrije_plaatsen.get(gi))}."
+        if positie > 1 and sleutel(volgorde[positie - 2]) == sleutel(gi):
+            reden += f" Gelijk met {volgorde[positie - 2].value}: de vaste volgorde JBRR, WSS, LJR beslist."
+        rangorde.append(Rang(positie, gi, geschikt, vrije_plaatsen.get(gi), reden))
+    gekozen = volgorde[0]
+    kandidaten = [gi for gi in volgorde if gi in besluit.geschikte_gis]
+    gelijk = [gi for gi in kandidaten if sleutel(gi) == sleutel(gekozen)]
+    herkomst = f"regel {besluit.regel}, regelset {besluit.regelset_versie}"
+    if not any(gi in vrije_plaatsen for gi in kandidaten):
+        keuze = f"geen capaciteit bekend: {gekozen.value} als eerste in de vaste volgorde"
+    elif len(gelijk) > 1:
+        keuze = (f"{_opsomming(gelijk)} hebben evenveel vrije plaatsen ({vrije_plaatsen.get(gekozen, 0)}): "
+                 f"de vaste volgorde geeft {gekozen.value}")
     else:
-        reden = f"Grijs gebied en geen capaciteit bekend: {gekozen.value} als regionale GI."
-    return Advies(gekozen, reden, rangorde)
+        keuze = f"daarvan heeft {gekozen.value} de meeste vrije plaatsen ({vrije_plaatsen.get(gekozen, 0)})"
+    if besluit.grijs_gebied:
+        reden = f"Grijs gebied ({herkomst}): elke GI kan de casus nemen; {keuze}."
+    elif len(kandidaten) == 1:
+        reden = (f"Doelgroep {besluit.doelgroep} ({herkomst}) vraagt de expertise {besluit.expertise}; "
+                 f"alleen {gekozen.value} heeft die.")
+        if vrije_plaatsen.get(gekozen, 1) <= 0:
+            reden += (f" {gekozen.value} heeft nu {_plaatsen(vrije_plaatsen.get(gekozen))}, "
+                      "maar expertise gaat voor beschikbaarheid.")
+    else:
+        reden = (f"Doelgroep {besluit.doelgroep} ({herkomst}) vraagt de expertise {besluit.expertise}, "
+                 f"die {_opsomming(besluit.geschikte_gis)} hebben; {keuze}.")
+    return Voorstel(gekozen, reden, tuple(rangorde))
+
+
+# ---------------------------------------------------------------------------------------------
+# The advice: open (proposal) -> bevestigd | afgeweken -> maatregel_opgelegd.
+# ---------------------------------------------------------------------------------------------
+
+
+class AdviesStatus(StrEnum):
+    OPEN = "open"  # a proposal, waiting for the RvdK
+    BEVESTIGD = "bevestigd"  # the RvdK advises the proposed GI
+    AFGEWEKEN = "afgeweken"  # the RvdK advises another GI, with a reason
+    MAATREGEL_OPGELEGD = "maatregel_opgelegd"  # the court (or the JB-plein, for drang) decided
+
+
+RVDK = "rvdk"
+AUTOMATISCH = "automatisch"
+RECHTBANK = "rechtbank"
+JB_PLEIN = "jb_plein"
+
+
+def route_van(maatregel: Maatregel) -> str:
+    """Drang is decided at the JB-plein without a court; OTS, voogdij and JR by the court."""
+    return JB_PLEIN if maatregel == Maatregel.DRANG else RECHTBANK
+
+
+def automatische_maatregel(kader: str | None) -> Maatregel:
+    """The measure auto-confirm mode records: JR for the criminal framework, drang for drang,
+    otherwise a family supervision order (OTS)."""
+    if kader == Kader.STRAF:
+        return Maatregel.JR
+    if kader == Kader.DRANG:
+        return Maatregel.DRANG
+    return Maatregel.OTS
+
+
+def een_jaar_na(dag: date) -> date:
+    try:
+        return dag.replace(year=dag.year + 1)
+    except ValueError:  # 29 February
+        return dag.replace(year=dag.year + 1, day=28)
+
+
+@dataclass(frozen=True)
+class Maatregelbesluit:
+    id: UUID
+    maatregel: Maatregel
+    route: str
+    raadsonderzoek: bool
+    startdatum: date
+    gi: GI
+    opgelegd_op: datetime
+
+
+@dataclass
+class Advies:
+    id: UUID
+    melding_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    urgentie: Urgentie | None  # None only for advice recorded before the proposal step existed
+    kader: Kader | None
+    kinderen: list[Kind]
+    doelgroep: str
+    expertise: str | None
+    regel: str
+    regelset_versie: str
+    toelichting: str
+    rangorde: list[Rang]
+    voorgestelde_gi: GI
+    reden: str  # why the proposal ranks its GI first
+    voorgesteld_op: datetime
+    status: AdviesStatus = AdviesStatus.OPEN
+    gi: GI | None = None  # the GI advised to the court, once confirmed or overridden
+    afwijking: bool = False
+    afwijking_reden: str | None = None
+    rvdk_toelichting: str | None = None
+    bevestigd_door: str | None = None
+    geadviseerd_op: datetime | None = None
+    maatregel: Maatregelbesluit | None = None
+
+    @classmethod
+    def voorstel(cls, melding: MeldingReceived, besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
+                 now: datetime) -> "Advies":
+        voorstel = stel_voor(besluit, vrije_plaatsen)
+        return cls(
+            id=uuid4(), melding_id=melding.melding_id, gezin_id=melding.gezin_id,
+            gemeente=melding.gemeente, urgentie=melding.urgentie, kader=melding.kader,
+            kinderen=list(melding.kinderen), doelgroep=besluit.doelgroep, expertise=besluit.expertise,
+            regel=besluit.regel, regelset_versie=besluit.regelset_versie, toelichting=besluit.toelichting,
+            rangorde=list(voorstel.rangorde), voorgestelde_gi=voorstel.gi, reden=voorstel.reden,
+            voorgesteld_op=now)
+
+    def _alleen_open(self, wat: str) -> None:
+        if self.status != AdviesStatus.OPEN:
+            raise Conflict(f"advies {self.id} is {self.status}; only an open proposal can be {wat}")
+
+    def bevestig(self, now: datetime, *, door: str = RVDK, toelichting: str | None = None) -> AdviesIssued:
+        """The RvdK advises the court the proposed GI."""
+        self._alleen_open("confirmed")
+        self.status = AdviesStatus.BEVESTIGD
+        self.gi = self.voorgestelde_gi
+        self.rvdk_toelichting = (toelichting or "").strip() or None
+        self.bevestigd_door = door
+        self.geadviseerd_op = now
+        return self.issued_event()
+
+    def wijk_af(self, gi: GI, reden: str, now: datetime) -> AdviesIssued:
+        """The RvdK advises another GI than proposed; the override and its reason are recorded."""
+        self._alleen_open("overridden")
+        if gi == self.voorgestelde_gi:
+            raise InvalidInput(f"{gi} is the proposed GI; confirm the proposal instead of overriding it",
+                               field="gi")
+        if not (reden or "").strip():
+            raise InvalidInput("an override needs a reason", field="reden")
+        self.status = AdviesStatus.AFGEWEKEN
+        self.gi = gi
+        self.afwijking = True
+        self.afwijking_reden = reden.strip()
+        self.bevestigd_door = RVDK
+        self.geadviseerd_op = now
+        return self.issued_event()
+
+    def issued_event(self) -> AdviesIssued:
+        assert self.gi is not None and self.bevestigd_door and self.geadviseerd_op and self.urgentie
+        reden = (f"De RvdK wijkt af van het voorstel ({self.voorgestelde_gi.value}): {self.afwijking_reden}"
+                 if self.afwijking else self.reden)
+        return AdviesIssued(
+            advies_id=self.id, melding_id=self.melding_id, gezin_id=self.gezin_id, gemeente=self.gemeente,
+            urgentie=self.urgentie, doelgroep=self.doelgroep, gi=self.gi, reden=reden,
+            voorgestelde_gi=self.voorgestelde_gi, afwijking=self.afwijking,
+            afwijking_reden=self.afwijking_reden, bevestigd_door=self.bevestigd_door,
+            kinderen=self.kinderen, geadviseerd_op=self.geadviseerd_op)
+
+    def leg_maatregel_op(self, maatregel: Maatregel, startdatum: date, now: datetime, *,
+                         gi: GI | None = None, raadsonderzoek: bool | None = None) -> MaatregelImposed:
+        """Record the court's ruling (or the JB-plein's drang decision), once, after the advice."""
+        if self.status == AdviesStatus.MAATREGEL_OPGELEGD:
+            raise Conflict(f"advies {self.id} already has a measure ({self.maatregel.maatregel})")
+        if self.status == AdviesStatus.OPEN:
+            raise Conflict(f"advies {self.id} is still a proposal; confirm or override it before "
+                           "recording the measure")
+        if startdatum > een_jaar_na(now.date()):
+            raise InvalidInput("the start date lies more than a year in the future", field="startdatum")
+        if not self.kinderen:
+            raise Conflict(f"advies {self.id} was recorded without its children; no measure can follow")
+        besluit = Maatregelbesluit(
+            id=uuid4(), maatregel=Maatregel(maatregel), route=route_van(maatregel),
+            raadsonderzoek=maatregel != Maatregel.DRANG if raadsonderzoek is None else raadsonderzoek,
+            startdatum=startdatum, gi=gi or self.gi, opgelegd_op=now)
+        self.maatregel = besluit
+        self.status = AdviesStatus.MAATREGEL_OPGELEGD
+        return MaatregelImposed(
+            maatregel_id=besluit.id, melding_id=self.melding_id, advies_id=self.id, gezin_id=self.gezin_id,
+            gemeente=self.gemeente, doelgroep=self.doelgroep, maatregel=besluit.maatregel,
+            route=besluit.route, raadsonderzoek=besluit.raadsonderzoek, startdatum=besluit.startdatum,
+            gi=besluit.gi, kinderen=self.kinderen, opgelegd_op=now)
+
+    def bevestig_automatisch(self, now: datetime) -> tuple[AdviesIssued, MaatregelImposed]:
+        """Auto-confirm mode (demo): the proposal is confirmed and a measure by framework recorded."""
+        issued = self.bevestig(now, door=AUTOMATISCH)
+        return issued, self.leg_maatregel_op(automatische_maatregel(self.kader), now.date(), now)

@@ -1,59 +1,100 @@
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query, Response
 
 from contracts.vocabulary import GI
+from runtime.errors import NotFound
 from runtime.http import unit_of_work
 from services.triage.adapters import regelsets
+from services.triage.domain.model import AdviesStatus
+from services.triage.entrypoints.schemas import (
+    AdviesOut,
+    AdviezenPage,
+    AfwijkingIn,
+    Beschikbaarheid,
+    BevestigingIn,
+    MaatregelIn,
+    RegelsetVersieOut,
+)
 from services.triage.service_layer import handlers
 
 router = APIRouter()
-
-
-class AdviesOut(BaseModel):
-    id: UUID
-    melding_id: UUID
-    gemeente: str
-    doelgroep: str
-    gi: GI
-    reden: str
-    regel: str
-    regelset_versie: str
-    toelichting: str
-    rangorde: list[dict]
-    geadviseerd_op: datetime
-
-
-class AdviezenPage(BaseModel):
-    items: list[AdviesOut]
-    total: int
-
-
-class Beschikbaarheid(BaseModel):
-    gi: GI
-    vrije_plaatsen: int
-    tijdstip: datetime
+NOT_FOUND = {404: {"description": "No such advice"}}
+CONFLICT = {409: {"description": "Not possible in the advice's current status"}}
 
 
 @router.get("/adviezen", response_model=AdviezenPage, tags=["adviezen"],
-            summary="RvdK advice on the GI per report, with the reasons")
+            summary="RvdK advice per report: proposals, confirmed and overridden advice, newest first")
 async def list_adviezen(
     uow=Depends(unit_of_work),
-    gi: GI | None = None,
+    status: AdviesStatus | None = None,
+    gi: Annotated[GI | None, Query(description="The advised GI (the proposed one while open).")] = None,
+    afwijking: Annotated[bool | None, Query(description="true: only overridden advice.")] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
     page: Annotated[int, Query(ge=1)] = 1,
 ):
-    items, total = await handlers.list_adviezen(uow, gi=gi, limit=page_size, offset=(page - 1) * page_size)
-    return AdviezenPage(items=items, total=total)
+    items, total = await handlers.list_adviezen(uow, status=status, gi=gi, afwijking=afwijking,
+                                                limit=page_size, offset=(page - 1) * page_size)
+    return AdviezenPage(items=[AdviesOut.of(a) for a in items], total=total)
+
+
+@router.get("/adviezen/{id}", response_model=AdviesOut, tags=["adviezen"], responses=NOT_FOUND,
+            summary="One advice with the ranking of the GIs and the reasons")
+async def get_advies(id: UUID, uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.get_advies(id, uow))
+
+
+@router.post("/adviezen/{id}/bevestiging", response_model=AdviesOut, tags=["adviezen"],
+             responses={**NOT_FOUND, **CONFLICT}, summary="The RvdK confirms the proposed GI")
+async def post_bevestiging(id: UUID, body: BevestigingIn | None = None, uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.confirm_advies(id, body.toelichting if body else None, uow))
+
+
+@router.post("/adviezen/{id}/afwijking", response_model=AdviesOut, tags=["adviezen"],
+             responses={**NOT_FOUND, **CONFLICT},
+             summary="The RvdK advises another GI than proposed, with the reason")
+async def post_afwijking(id: UUID, body: AfwijkingIn, uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.override_advies(id, body.gi, body.reden, uow))
+
+
+@router.post("/adviezen/{id}/maatregelen", status_code=201, response_model=AdviesOut, tags=["adviezen"],
+             responses={**NOT_FOUND, **CONFLICT},
+             summary="Record the measure the court imposed (or the JB-plein's drang decision)")
+async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, uow=Depends(unit_of_work)):
+    advies = await handlers.impose_maatregel(id, body.maatregel, body.startdatum, body.gi,
+                                             body.raadsonderzoek, uow)
+    response.headers["Location"] = f"/v1/adviezen/{id}"
+    return AdviesOut.of(advies)
+
+
+def _versie(v: regelsets.Versie) -> RegelsetVersieOut:
+    r = v.regelset
+    return RegelsetVersieOut(versie=r.versie, geldig_vanaf=r.geldig_vanaf or None,
+                             omschrijving=r.omschrijving, regels=len(r.regels),
+                             actief=r.versie == regelsets.active().regelset.versie)
 
 
 @router.get("/doelgroepenbepaling", tags=["doelgroepenbepaling"],
-            summary="The active target-group ruleset, as the GIs agreed it")
+            summary="The active (newest) target-group ruleset, as the GIs agreed it")
 async def doelgroepenbepaling() -> dict:
-    return regelsets.active()[1]
+    return regelsets.active().bron
+
+
+@router.get("/doelgroepenbepaling/versies", response_model=list[RegelsetVersieOut],
+            tags=["doelgroepenbepaling"], summary="All versions of the target-group rules, oldest first")
+async def doelgroepenbepaling_versies():
+    return [_versie(v) for v in regelsets.versies().values()]
+
+
+@router.get("/doelgroepenbepaling/versies/{versie}", tags=["doelgroepenbepaling"],
+            responses={404: {"description": "No such version"}},
+            summary="One version of the target-group rules")
+async def doelgroepenbepaling_versie(versie: str) -> dict:
+    gevonden = regelsets.versie(versie)
+    if gevonden is None:
+        raise NotFound(f"ruleset version {versie} does not exist; see /v1/doelgroepenbepaling/versies")
+    return gevonden.bron
 
 
 @router.get("/beschikbaarheid", response_model=list[Beschikbaarheid], tags=["adviezen"],

@@ -1,43 +1,29 @@
-"""Use cases of triage: decide the target group, advise the GI, follow capacity."""
-from datetime import UTC, datetime
-from uuid import uuid4
+"""Use cases of triage: decide the target group, propose the advice, let the RvdK confirm or
+override it, record the measure, follow capacity."""
+from datetime import UTC, date, datetime
+from uuid import UUID
 
-from contracts.events import AdviesIssued, CapacitySignal, MeldingReceived, TriageCompleted
+from contracts.events import CapacitySignal, MeldingReceived
+from contracts.vocabulary import GI, Maatregel
+from runtime.errors import NotFound
 from services.triage.adapters import regelsets
-from services.triage.domain.model import adviseer, bepaal_doelgroep
+from services.triage.domain.model import Advies, bepaal_doelgroep
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 
 async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork) -> None:
-    regelset, _ = regelsets.active()
+    regelset = regelsets.active().regelset
     besluit = bepaal_doelgroep(regelset, event.zorgen, event.kenmerken,
-                               [k.leeftijd for k in event.kinderen])
+                               [k.leeftijd for k in event.kinderen], event.kader)
     now = datetime.now(UTC)
     async with uow:
-        added = await uow.triage.add_triage(
-            melding_id=event.melding_id, gezin_id=event.gezin_id, gemeente=event.gemeente,
-            doelgroep=besluit.doelgroep, vereiste_gi=besluit.vereiste_gi,
-            regelset_versie=besluit.regelset_versie, regel=besluit.regel,
-            toelichting=besluit.toelichting, besloten_op=now)
-        if not added:
-            return
-        advies = adviseer(besluit, await uow.triage.vrije_plaatsen())
-        advies_id = uuid4()
-        await uow.triage.add_advies(
-            id=advies_id, melding_id=event.melding_id, gemeente=event.gemeente,
-            doelgroep=besluit.doelgroep, gi=advies.gi, reden=advies.reden, rangorde=advies.rangorde,
-            geadviseerd_op=now)
-        uow.publish(
-            TriageCompleted(
-                melding_id=event.melding_id, gezin_id=event.gezin_id, gemeente=event.gemeente,
-                doelgroep=besluit.doelgroep, vereiste_gi=besluit.vereiste_gi,
-                regelset_versie=besluit.regelset_versie, regel=besluit.regel,
-                toelichting=besluit.toelichting, besloten_op=now),
-            AdviesIssued(
-                advies_id=advies_id, melding_id=event.melding_id, gezin_id=event.gezin_id,
-                gemeente=event.gemeente, urgentie=event.urgentie, doelgroep=besluit.doelgroep,
-                gi=advies.gi, reden=advies.reden, kinderen=event.kinderen, geadviseerd_op=now),
-        )
+        if not await uow.triage.add_triage(event.melding_id, event.gezin_id, event.gemeente, besluit, now):
+            return  # triaged before: a redelivered report gets no second proposal
+        advies = Advies.voorstel(event, besluit, await uow.triage.vrije_plaatsen(), now)
+        uow.publish(besluit.completed_event(event, now))
+        if uow.auto_confirm:
+            uow.publish(*advies.bevestig_automatisch(now))
+        await uow.triage.add_advies(advies)
         await uow.commit()
 
 
@@ -47,9 +33,42 @@ async def on_capacity_signal(event: CapacitySignal, uow: TriageUnitOfWork) -> No
         await uow.commit()
 
 
-async def list_adviezen(uow: TriageUnitOfWork, *, gi: str | None, limit: int, offset: int):
+async def _change(advies_id: UUID, uow: TriageUnitOfWork, change) -> Advies:
     async with uow:
-        return await uow.triage.adviezen(gi=gi, limit=limit, offset=offset)
+        advies = await uow.triage.get_advies(advies_id, for_update=True)
+        if advies is None:
+            raise NotFound(f"advies {advies_id} does not exist")
+        uow.publish(change(advies, datetime.now(UTC)))
+        await uow.triage.save_advies(advies)
+        await uow.commit()
+    return advies
+
+
+async def confirm_advies(advies_id: UUID, toelichting: str | None, uow: TriageUnitOfWork) -> Advies:
+    return await _change(advies_id, uow, lambda a, now: a.bevestig(now, toelichting=toelichting))
+
+
+async def override_advies(advies_id: UUID, gi: GI, reden: str, uow: TriageUnitOfWork) -> Advies:
+    return await _change(advies_id, uow, lambda a, now: a.wijk_af(gi, reden, now))
+
+
+async def impose_maatregel(advies_id: UUID, maatregel: Maatregel, startdatum: date, gi: GI | None,
+                           raadsonderzoek: bool | None, uow: TriageUnitOfWork) -> Advies:
+    return await _change(advies_id, uow, lambda a, now: a.leg_maatregel_op(
+        maatregel, startdatum, now, gi=gi, raadsonderzoek=raadsonderzoek))
+
+
+async def get_advies(advies_id: UUID, uow: TriageUnitOfWork) -> Advies:
+    async with uow:
+        advies = await uow.triage.get_advies(advies_id)
+    if advies is None:
+        raise NotFound(f"advies {advies_id} does not exist")
+    return advies
+
+
+async def list_adviezen(uow: TriageUnitOfWork, **filters) -> tuple[list[Advies], int]:
+    async with uow:
+        return await uow.triage.adviezen(**filters)
 
 
 async def beschikbaarheid(uow: TriageUnitOfWork) -> list[dict]:

@@ -1,5 +1,6 @@
 from runtime.uow import UnitOfWork
 from services.triage.adapters.repository import TriageRepository
+from services.triage.settings import TriageSettings
 
 
 class TriageUnitOfWork(UnitOfWork):
@@ -7,3 +8,9 @@ class TriageUnitOfWork(UnitOfWork):
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)
+
+    @property
+    def auto_confirm(self) -> bool:
+        """Demo mode (TriageSettings.auto_confirm): proposals are confirmed and a measure recorded
+        at once. Off unless the service's settings say so: in production the RvdK decides."""
+        return isinstance(self.settings, TriageSettings) and self.settings.auto_confirm

@@ -1,0 +1,20 @@
+"""Periodic jobs of caseregie (ServiceSpec.background); they only call the service layer."""
+from datetime import UTC, datetime
+
+from runtime.service import Runtime
+from services.caseregie.adapters.webhook_client import WebhookClient
+from services.caseregie.service_layer import handlers, webhooks
+
+
+async def check_drang(runtime: Runtime) -> None:
+    await handlers.check_drang(runtime.uow, datetime.now(UTC))
+
+
+async def deliver_webhooks(runtime: Runtime) -> None:
+    settings = runtime.settings
+    async with WebhookClient(settings.webhook_timeout_s) as client:
+        # A full batch means more may be due: carry on without waiting for the next poll.
+        while await webhooks.deliver(runtime.uow(), client.post, batch_size=settings.webhook_batch_size,
+                                     retry_base_s=settings.webhook_retry_base_s,
+                                     retry_max_s=settings.webhook_retry_max_s) == settings.webhook_batch_size:
+            pass

@@ -1,0 +1,100 @@
+"""Use cases of the GI systems' webhooks: register them, fan case events out to them, deliver."""
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from contracts.events import Event, OverdrachtApproved, OverdrachtRejected
+from contracts.vocabulary import GI
+from runtime.consumer import Unprocessable
+from runtime.errors import Forbidden, NotFound
+from services.caseregie.domain import webhooks as wh
+from services.caseregie.domain.webhooks import Aflevering, Webhook
+from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
+
+# POSTs a signed body to a URL; returns None when acknowledged (2xx), else what went wrong.
+Post = Callable[[str, bytes, dict[str, str]], Awaitable[str | None]]
+
+
+async def register(gi: GI, url: str, uow: CaseregieUnitOfWork) -> Webhook:
+    webhook = Webhook.registreer(gi, url, datetime.now(UTC))
+    async with uow:
+        await uow.webhooks.add(webhook)
+        await uow.commit()
+    return webhook
+
+
+async def _webhook(webhook_id: UUID, uow: CaseregieUnitOfWork, gi: GI | None) -> Webhook:
+    webhook = await uow.webhooks.get(webhook_id)
+    if webhook is None:
+        raise NotFound(f"webhook {webhook_id} does not exist")
+    if gi is not None and gi != webhook.gi:
+        raise Forbidden(f"webhook {webhook_id} is not a webhook of {gi}", field="gi")
+    return webhook
+
+
+async def get(webhook_id: UUID, uow: CaseregieUnitOfWork, *, gi: GI | None = None) -> Webhook:
+    async with uow:
+        return await _webhook(webhook_id, uow, gi)
+
+
+async def list_webhooks(uow: CaseregieUnitOfWork, *, gi: GI | None) -> list[Webhook]:
+    async with uow:
+        return await uow.webhooks.list(gi=gi)
+
+
+async def delete(webhook_id: UUID, uow: CaseregieUnitOfWork, *, gi: GI | None = None) -> None:
+    """Removes the webhook with its deliveries; pending ones are not sent any more."""
+    async with uow:
+        await _webhook(webhook_id, uow, gi)
+        await uow.webhooks.delete(webhook_id)
+        await uow.commit()
+
+
+async def afleveringen(webhook_id: UUID, uow: CaseregieUnitOfWork, *, gi: GI | None = None, limit: int,
+                       offset: int) -> tuple[list[Aflevering], int]:
+    async with uow:
+        await _webhook(webhook_id, uow, gi)
+        return await uow.webhooks.afleveringen(webhook_id, limit=limit, offset=offset)
+
+
+async def on_casus_event(event: Event, uow: CaseregieUnitOfWork) -> None:
+    """Consumed from caseregie's own topic: one delivery per webhook of every GI the event concerns.
+    The runtime's event-id ledger (and the unique webhook + event id) make a redelivery add nothing."""
+    ce = uow.incoming
+    if ce is None:
+        raise Unprocessable("a case event for the webhooks must come from the consumer")
+    now = datetime.now(UTC)
+    bericht = wh.bericht(ce.id, ce.type, ce.time, ce.subject, ce.data)
+    async with uow:
+        overdracht = None
+        if isinstance(event, OverdrachtApproved | OverdrachtRejected):
+            overdracht = await uow.casussen.get_overdracht(event.overdracht_id)
+        hooks = await uow.webhooks.for_gis(wh.ontvangers(event, overdracht))
+        await uow.webhooks.add_afleveringen([Aflevering.voor(hook, bericht, now) for hook in hooks])
+        await uow.commit()
+
+
+async def deliver(uow: CaseregieUnitOfWork, post: Post, *, batch_size: int, retry_base_s: float,
+                  retry_max_s: float) -> int:
+    """Send the due deliveries (locked with SKIP LOCKED, so replicas never send the same row at once)
+    and record each attempt. Returns how many were sent."""
+    async with uow:
+        due = await uow.webhooks.claim_due(datetime.now(UTC), batch_size)
+        if not due:
+            return 0
+
+        async def send(aflevering: Aflevering, webhook: Webhook) -> None:
+            body = wh.body(aflevering.bericht)
+            timestamp = int(datetime.now(UTC).timestamp())
+            headers = wh.headers(webhook.secret, aflevering.event_id, timestamp, body)
+            try:
+                fout = await post(webhook.url, body.encode(), headers)
+            except Exception as exc:  # whatever the receiver did, try again later
+                fout = f"{type(exc).__name__}: {exc}"
+            aflevering.poging(datetime.now(UTC), fout, retry_base_s, retry_max_s)
+
+        await asyncio.gather(*(send(a, w) for a, w in due))
+        await uow.webhooks.save_afleveringen([a for a, _ in due])
+        await uow.commit()
+    return len(due)

@@ -1,0 +1,8 @@
+"""Settings of triage; each can be set as TRIAGE_<NAME> or <NAME> (e.g. TRIAGE_AUTO_CONFIRM)."""
+from runtime.settings import ServiceSettings
+
+
+class TriageSettings(ServiceSettings):
+    # Demo mode: every proposal is confirmed at once and a measure recorded, so a report flows to
+    # a case by itself. Off (the default, production): the RvdK confirms or overrides over the API.
+    auto_confirm: bool = False

@@ -1,0 +1,176 @@
+import base64
+import hashlib
+import hmac
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from contracts.events import (
+    CasusClosed,
+    CasusTransferred,
+    DrangOverdue,
+    Kind,
+    OverdrachtApproved,
+    OverdrachtRequested,
+)
+from contracts.vocabulary import GI, Sluitreden
+from runtime.errors import InvalidInput
+from services.caseregie.domain import webhooks as wh
+from services.caseregie.domain.model import AANGEVRAAGD, Overdracht
+from services.caseregie.domain.webhooks import Aflevering, Webhook
+from services.caseregie.service_layer import webhooks as service
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+KEY = bytes(range(32))
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+
+
+def test_signature_is_the_standard_webhooks_hmac_over_id_timestamp_and_body():
+    body = '{"id":"evt_1","type":"nl.jbketen.casus.closed.v1"}'
+    expected = base64.b64encode(hmac.new(
+        KEY, b'evt_1.1767225600.{"id":"evt_1","type":"nl.jbketen.casus.closed.v1"}', hashlib.sha256,
+    ).digest()).decode()
+    assert wh.onderteken(SECRET, "evt_1", 1767225600, body) == "v1," + expected
+
+
+def test_signature_matches_the_standard_webhooks_reference_vector():
+    # The example of the Standard Webhooks specification (and its reference libraries).
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    body = '{"test": 2432232314}'
+    assert wh.onderteken(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == (
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+
+
+def test_headers_of_a_delivery():
+    headers = wh.headers(SECRET, "evt_1", 1767225600, "{}")
+    assert headers["webhook-id"] == "evt_1"
+    assert headers["webhook-timestamp"] == "1767225600"
+    assert headers["webhook-signature"] == wh.onderteken(SECRET, "evt_1", 1767225600, "{}")
+    assert headers["content-type"] == "application/json"
+
+
+def test_a_new_webhook_gets_a_fresh_32_byte_secret():
+    a, b = Webhook.registreer(GI.WSS, "https://gi.example/hooks", NOW), Webhook.registreer(
+        GI.WSS, "https://gi.example/hooks", NOW)
+    assert a.secret.startswith("whsec_") and a.secret != b.secret
+    assert len(base64.b64decode(a.secret.removeprefix("whsec_"))) == 32
+
+
+@pytest.mark.parametrize("url", ["ftp://gi.example/x", "gi.example/hooks", "https://", "", "x" * 3000])
+def test_a_webhook_needs_an_http_or_https_url(url):
+    with pytest.raises(InvalidInput) as exc:
+        Webhook.registreer(GI.WSS, url, NOW)
+    assert exc.value.field == "url"
+
+
+def test_transfer_events_go_to_both_gis_case_events_to_the_cases_gi():
+    casus_id, overdracht_id = uuid4(), uuid4()
+    requested = OverdrachtRequested(overdracht_id=overdracht_id, casus_id=casus_id, gemeente="GM0599",
+                                    van_gi=GI.JBRR, naar_gi=GI.WSS, reden="x", aangevraagd_op=NOW)
+    assert wh.ontvangers(requested) == {GI.JBRR, GI.WSS}
+    moved = CasusTransferred(casus_id=casus_id, overdracht_id=overdracht_id, gemeente="GM0599",
+                             van_gi=GI.JBRR, naar_gi=GI.LJR, reden="x",
+                             kinderen=[Kind(kind_id=uuid4(), leeftijd=3)], overgedragen_op=NOW)
+    assert wh.ontvangers(moved) == {GI.JBRR, GI.LJR}
+    approved = OverdrachtApproved(overdracht_id=overdracht_id, casus_id=casus_id, gemeente="GM0599",
+                                  gi=GI.WSS, manager="m", goedgekeurd_op=NOW)
+    transfer = Overdracht(id=overdracht_id, casus_id=casus_id, van_gi=GI.JBRR, naar_gi=GI.WSS, reden="x",
+                          status=AANGEVRAAGD, aangevraagd_op=NOW)
+    assert wh.ontvangers(approved, transfer) == {GI.JBRR, GI.WSS}
+    closed = CasusClosed(casus_id=casus_id, gezin_id=uuid4(), gemeente="GM0599", gi=GI.LJR,
+                         reden=Sluitreden.AFSCHALING, kinderen=[Kind(kind_id=uuid4(), leeftijd=3)],
+                         gesloten_op=NOW)
+    assert wh.ontvangers(closed) == {GI.LJR}
+    drang = DrangOverdue(casus_id=casus_id, gemeente="GM0599", gi=GI.WSS, termijn="6_maanden",
+                         startdatum=date(2025, 1, 1), gesignaleerd_op=NOW)
+    assert wh.ontvangers(drang) == {GI.WSS}
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap():
+    assert [wh.volgende_poging_na(n, 2, 300) for n in range(1, 11)] == [
+        2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+
+
+def aflevering() -> Aflevering:
+    hook = Webhook.registreer(GI.WSS, "https://gi.example/hooks", NOW)
+    bericht = wh.bericht("evt_1", "nl.jbketen.casus.closed.v1", NOW, "casus-1", {"casus_id": "casus-1"})
+    return Aflevering.voor(hook, bericht, NOW)
+
+
+def test_a_delivery_is_retried_until_acknowledged():
+    a = aflevering()
+    assert a.status == wh.WACHTEND and a.volgende_poging_op == NOW
+    a.poging(NOW, "HTTP 503: busy", 2, 300)
+    assert (a.status, a.pogingen, a.laatste_fout) == (wh.NIEUWE_POGING, 1, "HTTP 503: busy")
+    assert a.volgende_poging_op == NOW + timedelta(seconds=2)
+    a.poging(NOW, "ConnectError", 2, 300)
+    assert a.volgende_poging_op == NOW + timedelta(seconds=4)
+    a.poging(NOW + timedelta(seconds=5), None, 2, 300)
+    assert (a.status, a.pogingen, a.afgeleverd_op) == (wh.AFGELEVERD, 3, NOW + timedelta(seconds=5))
+
+
+def test_the_body_is_the_event_envelope():
+    a = aflevering()
+    assert wh.body(a.bericht) == (
+        '{"id":"evt_1","type":"nl.jbketen.casus.closed.v1","time":"2026-03-01T12:00:00+00:00",'
+        '"subject":"casus-1","data":{"casus_id":"casus-1"}}')
+
+
+class FakeWebhookRepository:
+    def __init__(self, due):
+        self.due, self.saved = due, None
+
+    async def claim_due(self, now, limit):
+        return self.due[:limit]
+
+    async def save_afleveringen(self, afleveringen):
+        self.saved = afleveringen
+
+
+class FakeUnitOfWork:
+    def __init__(self, due):
+        self.webhooks = FakeWebhookRepository(due)
+        self.committed = False
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return None
+
+    async def commit(self):
+        self.committed = True
+
+
+async def test_deliver_signs_each_due_delivery_and_records_the_outcome():
+    ok_hook = Webhook.registreer(GI.WSS, "https://ok.example/hooks", NOW)
+    bad_hook = Webhook.registreer(GI.JBRR, "https://down.example/hooks", NOW)
+    bericht = wh.bericht("evt_1", "nl.jbketen.casus.closed.v1", NOW, "c", {"casus_id": "c"})
+    ok, bad = Aflevering.voor(ok_hook, bericht, NOW), Aflevering.voor(bad_hook, bericht, NOW)
+    sent = {}
+
+    async def post(url, body, headers):
+        sent[url] = (body, headers)
+        if "down" in url:
+            raise OSError("connection refused")
+        return None
+
+    uow = FakeUnitOfWork([(ok, ok_hook), (bad, bad_hook)])
+    assert await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300) == 2
+    body, headers = sent["https://ok.example/hooks"]
+    assert body == wh.body(bericht).encode()
+    assert headers["webhook-id"] == "evt_1"
+    assert headers["webhook-signature"] == wh.onderteken(
+        ok_hook.secret, "evt_1", int(headers["webhook-timestamp"]), body.decode())
+    assert ok.status == wh.AFGELEVERD and ok.pogingen == 1
+    assert bad.status == wh.NIEUWE_POGING and "connection refused" in bad.laatste_fout
+    assert uow.webhooks.saved == [ok, bad] and uow.committed
+
+
+async def test_deliver_with_nothing_due_sends_nothing():
+    async def post(url, body, headers):
+        raise AssertionError("nothing is due")
+
+    assert await service.deliver(FakeUnitOfWork([]), post, batch_size=10, retry_base_s=2,
+                                 retry_max_s=300) == 0

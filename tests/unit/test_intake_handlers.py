@@ -1,0 +1,280 @@
+"""Intake's use cases over an in-memory unit of work: family matching across reports, re-reports,
+urgent completion, the overdue job and case events. No database, no broker."""
+import copy
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from contracts.events import (
+    CasusAssigned,
+    CasusClosed,
+    CasusTransferred,
+    DrangOverdue,
+    JeugdbeschermerAssigned,
+    Kind,
+    MeldingCompletionOverdue,
+    MeldingReceived,
+    WachtendKind,
+)
+from runtime.errors import Conflict, InvalidInput, NotFound
+from services.intake.domain.model import Melding
+from services.intake.service_layer import handlers
+from tests.unit.test_intake_model import REPORT
+
+KEY = b"key"
+TERMIJN = timedelta(days=3)
+
+
+class FakeMeldingen:
+    def __init__(self):
+        self.rows: dict[UUID, Melding] = {}
+
+    async def add(self, melding):
+        self.rows[melding.id] = copy.deepcopy(melding)
+
+    async def get(self, melding_id, *, for_update=False):
+        return copy.deepcopy(self.rows.get(melding_id))
+
+    async def by_casus(self, casus_id, *, for_update=False):
+        return [copy.deepcopy(m) for m in self.rows.values() if m.casus_id == casus_id]
+
+    async def overdue(self, now, limit):
+        return [copy.deepcopy(m) for m in self.rows.values() if m.status == "incomplete"
+                and m.te_laat_gesignaleerd_op is None and m.aanvullen_voor < now][:limit]
+
+    async def save(self, melding):
+        self.rows[melding.id] = copy.deepcopy(melding)
+
+
+class FakeGezinnen:
+    def __init__(self):
+        self.sleutels: dict[UUID, UUID] = {}
+        self.gesloten: dict[UUID, datetime] = {}
+
+    async def find(self, sleutels):
+        return {k: self.sleutels[k] for k in sleutels if k in self.sleutels}
+
+    async def link(self, sleutels, gezin_id, at):
+        for k in sleutels:
+            self.sleutels.setdefault(k, gezin_id)
+
+    async def closed(self, gezin_id, at):
+        self.gesloten[gezin_id] = max(at, self.gesloten.get(gezin_id, at))
+
+    async def last_closed(self, gezin_id):
+        return self.gesloten.get(gezin_id)
+
+
+class FakeUnitOfWork:
+    def __init__(self):
+        self.meldingen = FakeMeldingen()
+        self.gezinnen = FakeGezinnen()
+        self.published: list = []
+        self._pending: list = []
+
+    async def __aenter__(self):
+        self._pending = []
+        return self
+
+    async def __aexit__(self, *exc):
+        self._pending = []
+
+    def publish(self, *events):
+        self._pending.extend(events)
+
+    async def commit(self):
+        self.published.extend(self._pending)
+        self._pending = []
+
+
+@pytest.fixture
+def uow():
+    return FakeUnitOfWork()
+
+
+def report(kinderen=("111222333",), ouders=(), **changes) -> dict:
+    r = copy.deepcopy(REPORT)
+    r["gezin"]["kinderen"] = [{"voornaam": f"Kind{i}", "achternaam": "Jansen", "geboortedatum": "2016-04-12",
+                               "bsn": bsn} for i, bsn in enumerate(kinderen)]
+    r["gezin"]["ouders"] = [{"voornaam": "Kim", "achternaam": "Jansen", "bsn": bsn} for bsn in ouders]
+    r.update(changes)
+    return r
+
+
+async def receive(uow, r) -> Melding:
+    return await handlers.receive_melding(r, KEY, TERMIJN, uow)
+
+
+def received_events(uow) -> list[MeldingReceived]:
+    return [e for e in uow.published if isinstance(e, MeldingReceived)]
+
+
+async def test_siblings_reported_separately_with_the_same_parent_get_one_gezin_id(uow):
+    sem = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
+    noa = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
+    assert sem.gezin_id == noa.gezin_id
+    assert [e.gezin_id for e in received_events(uow)] == [sem.gezin_id, sem.gezin_id]
+
+
+async def test_the_same_child_reported_again_is_the_same_family(uow):
+    first = await receive(uow, report(kinderen=["111222333"]))
+    again = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
+    later_via_parent = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
+    assert first.gezin_id == again.gezin_id == later_via_parent.gezin_id
+
+
+async def test_unrelated_reports_are_different_families(uow):
+    a = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
+    b = await receive(uow, report(kinderen=["100000009"]))
+    c = await receive(uow, report(kinderen=[None]))
+    d = await receive(uow, report(kinderen=[None]))
+    assert len({a.gezin_id, b.gezin_id, c.gezin_id, d.gezin_id}) == 4
+
+
+async def test_re_report_within_12_months_of_the_familys_closure(uow):
+    first = await receive(uow, report(ouders=["123456782"]))
+    assert not first.herhaald_beroep
+    # The family's case closed 200 days ago (a case intake has no report of: still remembered).
+    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), datetime.now(UTC) - timedelta(days=200)),
+                                   uow)
+    again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
+    assert again.gezin_id == first.gezin_id and again.herhaald_beroep
+    assert received_events(uow)[-1].herhaald_beroep is True
+    assert (await handlers.get_melding(again.id, uow)).herhaald_beroep
+
+
+async def test_no_re_report_after_12_months_or_for_another_family(uow):
+    first = await receive(uow, report(ouders=["123456782"]))
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), long_ago), uow)
+    again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
+    other = await receive(uow, report(kinderen=["100000009"]))
+    assert not again.herhaald_beroep and not other.herhaald_beroep
+
+
+async def test_a_late_older_closure_does_not_replace_the_latest(uow):
+    gezin_id = uuid4()
+    recent = datetime.now(UTC) - timedelta(days=10)
+    await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent), uow)
+    await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent - timedelta(days=500)), uow)
+    assert await uow.gezinnen.last_closed(gezin_id) == recent
+
+
+async def test_incomplete_regular_report_stores_and_publishes_nothing(uow):
+    with pytest.raises(InvalidInput):
+        await receive(uow, report(zorgen=[]))
+    assert uow.meldingen.rows == {} and uow.published == []
+
+
+async def test_incomplete_urgent_report_is_stored_but_not_published_until_complete(uow):
+    r = report(kinderen=[None], ouders=["123456782"], urgentie="spoed", zorgen=[])
+    melding = await receive(uow, r)
+    assert melding.status == "incomplete" and melding.ontbrekend == ["zorgen"]
+    assert uow.published == []
+    assert uow.gezinnen.sleutels == {}  # an unfinished report claims no family yet
+
+    completed = await handlers.complete_melding(melding.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    assert completed.status == "received"
+    [event] = received_events(uow)
+    assert event.melding_id == melding.id and event.ontvangen_op == melding.ontvangen_op
+    assert (await handlers.get_melding(melding.id, uow)).status == "received"
+
+
+async def test_completion_matches_the_family_by_the_completed_data(uow):
+    earlier = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
+    spoed = await receive(uow, report(kinderen=[None], urgentie="spoed", zorgen=[]))
+    assert spoed.gezin_id != earlier.gezin_id
+    gezin = report(kinderen=["111222333"])["gezin"]
+    aanvulling = {"gezin": gezin, "zorgen": ["veiligheid"]}
+    completed = await handlers.complete_melding(spoed.id, aanvulling, KEY, uow)
+    assert completed.gezin_id == earlier.gezin_id
+    assert received_events(uow)[-1].gezin_id == earlier.gezin_id
+
+
+async def test_still_incomplete_after_completion_publishes_nothing(uow):
+    r = report(urgentie="spoed", zorgen=[])
+    r["gezin"]["kinderen"][0]["geboortedatum"] = None
+    melding = await receive(uow, r)
+    still = await handlers.complete_melding(melding.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    assert still.status == "incomplete" and still.ontbrekend == ["gezin.kinderen[0].geboortedatum"]
+    assert uow.published == []
+
+
+async def test_completion_refusals(uow):
+    complete = await receive(uow, report())
+    with pytest.raises(Conflict, match="already complete"):
+        await handlers.complete_melding(complete.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    with pytest.raises(NotFound):
+        await handlers.complete_melding(uuid4(), {"zorgen": ["veiligheid"]}, KEY, uow)
+    late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
+    with pytest.raises(Conflict, match="deadline passed"):
+        await handlers.complete_melding(late.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    assert received_events(uow) == received_events(uow)[:1]  # only the complete report
+
+
+async def test_overdue_job_flags_each_late_report_once(uow):
+    late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
+    in_time = await receive(uow, report(urgentie="spoed", zorgen=[]))
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    await handlers.flag_overdue_completions(uow, now)
+    await handlers.flag_overdue_completions(uow, now + timedelta(minutes=1))
+    [event] = [e for e in uow.published if isinstance(e, MeldingCompletionOverdue)]
+    assert event.melding_id == late.id and event.ontbrekend == ["zorgen"]
+    flagged = await handlers.get_melding(late.id, uow)
+    assert flagged.status == "incomplete" and flagged.stappen[-1].stap == "completion_overdue"
+    assert (await handlers.get_melding(in_time.id, uow)).stappen[-1].stap == "incomplete"
+
+
+async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_ignored(uow):
+    sem = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
+    noa = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
+    casus_id = uuid4()
+    await handlers.on_casus_assigned(assigned(sem, casus_id), uow)
+    await handlers.on_casus_assigned(assigned(noa, casus_id, nieuwe_casus=False), uow)
+    now = datetime.now(UTC)
+    kinderen = [Kind(kind_id=uuid4(), leeftijd=9)]
+    await handlers.on_jeugdbeschermer_assigned(JeugdbeschermerAssigned(
+        casus_id=casus_id, gemeente="GM0599", gi="WSS", jeugdbeschermer_id="WSS-1",
+        kinderen=[WachtendKind(kind_id=uuid4(), wachtdagen=3)], toegewezen_op=now), uow)
+    await handlers.on_drang_overdue(DrangOverdue(
+        casus_id=casus_id, gemeente="GM0599", gi="WSS", termijn="6_maanden",
+        startdatum=now.date(), gesignaleerd_op=now + timedelta(seconds=1)), uow)
+    await handlers.on_casus_transferred(CasusTransferred(
+        casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="JBRR",
+        reden="verhuizing", kinderen=kinderen, overgedragen_op=now + timedelta(seconds=2)), uow)
+    for melding_id in (sem.id, noa.id):
+        m = await handlers.get_melding(melding_id, uow)
+        assert m.status == "transferred" and m.toegewezen_gi == "JBRR" and m.jeugdbeschermer is None
+        assert [s.stap for s in m.stappen] == ["received", "assigned", "protector", "drang_overdue",
+                                               "transferred"]
+
+    await handlers.on_casus_closed(closed(sem.gezin_id, casus_id, now + timedelta(seconds=3)), uow)
+    for melding_id in (sem.id, noa.id):
+        m = await handlers.get_melding(melding_id, uow)
+        assert m.status == "closed" and m.stappen[-1].details == {"reden": "afschaling"}
+    assert await uow.gezinnen.last_closed(sem.gezin_id) == now + timedelta(seconds=3)
+
+    before = copy.deepcopy(uow.meldingen.rows)
+    await handlers.on_casus_transferred(CasusTransferred(
+        casus_id=uuid4(), overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="LJR",
+        reden="x", kinderen=kinderen, overgedragen_op=now), uow)  # another family's case
+    assert uow.meldingen.rows == before
+
+
+async def test_an_event_for_an_unknown_report_is_not_found(uow):
+    with pytest.raises(NotFound):
+        await handlers.on_casus_assigned(assigned(Melding.receive(REPORT, KEY, datetime.now(UTC)), uuid4()),
+                                         uow)
+
+
+def assigned(melding: Melding, casus_id: UUID, nieuwe_casus: bool = True) -> CasusAssigned:
+    return CasusAssigned(casus_id=casus_id, melding_id=melding.id, gezin_id=melding.gezin_id,
+                         gemeente="GM0599", gi="WSS", doelgroep="lvb", maatregel="OTS",
+                         nieuwe_casus=nieuwe_casus, kinderen=[Kind(kind_id=uuid4(), leeftijd=9)],
+                         toegewezen_op=datetime.now(UTC))
+
+
+def closed(gezin_id: UUID, casus_id: UUID, at: datetime) -> CasusClosed:
+    return CasusClosed(casus_id=casus_id, gezin_id=gezin_id, gemeente="GM0599", gi="WSS",
+                       reden="afschaling", kinderen=[Kind(kind_id=uuid4(), leeftijd=9)], gesloten_op=at)

@@ -1,0 +1,156 @@
+"""Triage's handlers over an in-memory repository, its settings and its API edge (no database)."""
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceived, TriageCompleted
+from contracts.vocabulary import GI
+from runtime.service import build_app
+from services.triage.bootstrap import SPEC
+from services.triage.domain.model import AdviesStatus
+from services.triage.service_layer import handlers
+from services.triage.service_layer.unit_of_work import TriageUnitOfWork
+from services.triage.settings import TriageSettings
+
+
+class FakeRepository:
+    def __init__(self):
+        self.triages: dict = {}
+        self.adviezen: dict = {}
+        self.capaciteit = {GI.JBRR: 3, GI.WSS: 1, GI.LJR: 8}
+
+    async def add_triage(self, melding_id, gezin_id, gemeente, besluit, besloten_op) -> bool:
+        if melding_id in self.triages:
+            return False
+        self.triages[melding_id] = besluit
+        return True
+
+    async def add_advies(self, advies) -> None:
+        self.adviezen[advies.id] = advies
+
+    async def vrije_plaatsen(self):
+        return dict(self.capaciteit)
+
+
+class FakeUnitOfWork(TriageUnitOfWork):
+    def __init__(self, repository, settings=None):
+        super().__init__(None, "triage", settings=settings)
+        self.triage = repository
+        self.published: list = []
+        self.commits = 0
+
+    async def __aenter__(self):
+        self._pending = []
+        return self
+
+    async def __aexit__(self, *exc):
+        self._pending = []
+
+    async def commit(self):
+        self.published += self._pending
+        self._pending = []
+        self.commits += 1
+
+
+def melding(**changes) -> MeldingReceived:
+    values = dict(melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="spoed", kader=None,
+                  kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["veiligheid"], kenmerken=[],
+                  ontvangen_op=datetime.now(UTC))
+    return MeldingReceived(**{**values, **changes})
+
+
+async def test_a_report_gets_a_triage_decision_and_an_open_proposal():
+    uow = FakeUnitOfWork(FakeRepository())
+    event = melding(zorgen=["crimineel_gedrag"])
+    await handlers.on_melding_received(event, uow)
+    [completed] = uow.published
+    assert isinstance(completed, TriageCompleted)
+    assert (completed.doelgroep, completed.expertise, completed.geschikte_gis) == (
+        "jeugdcriminaliteit", "jeugdreclassering", [GI.JBRR, GI.LJR])
+    [advies] = uow.triage.adviezen.values()
+    assert advies.status == AdviesStatus.OPEN and advies.voorgestelde_gi == GI.LJR
+    assert advies.kinderen == event.kinderen
+
+
+async def test_a_redelivered_report_gets_no_second_proposal():
+    uow = FakeUnitOfWork(FakeRepository())
+    event = melding()
+    await handlers.on_melding_received(event, uow)
+    await handlers.on_melding_received(event, uow)
+    assert len(uow.triage.adviezen) == 1
+    assert len(uow.published) == 1 and uow.commits == 1
+
+
+async def test_auto_confirm_publishes_advice_and_measure_in_the_same_transaction():
+    uow = FakeUnitOfWork(FakeRepository(), settings=TriageSettings(auto_confirm=True))
+    await handlers.on_melding_received(melding(kader="straf", kenmerken=["lvb_kind"]), uow)
+    completed, issued, imposed = uow.published
+    assert uow.commits == 1
+    assert isinstance(completed, TriageCompleted) and completed.doelgroep == "lvb"
+    assert isinstance(issued, AdviesIssued) and (issued.gi, issued.bevestigd_door) == (GI.WSS, "automatisch")
+    assert isinstance(imposed, MaatregelImposed) and (imposed.maatregel, imposed.gi) == ("JR", GI.WSS)
+    [advies] = uow.triage.adviezen.values()
+    assert advies.status == AdviesStatus.MAATREGEL_OPGELEGD
+
+
+def test_auto_confirm_is_off_unless_set(monkeypatch):
+    monkeypatch.delenv("AUTO_CONFIRM", raising=False)
+    monkeypatch.delenv("TRIAGE_AUTO_CONFIRM", raising=False)
+    assert SPEC.settings_class is TriageSettings
+    assert TriageSettings.for_service("triage", 8002).auto_confirm is False
+    assert FakeUnitOfWork(FakeRepository()).auto_confirm is False  # no settings: the RvdK decides
+    monkeypatch.setenv("AUTO_CONFIRM", "true")
+    assert TriageSettings.for_service("triage", 8002).auto_confirm is True
+    monkeypatch.setenv("TRIAGE_AUTO_CONFIRM", "false")  # the service's own prefix wins
+    settings = TriageSettings.for_service("triage", 8002)
+    assert settings.auto_confirm is False
+    assert FakeUnitOfWork(FakeRepository(), settings).auto_confirm is False
+
+
+# --- the API edge, without a database ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(build_app(SPEC))  # no `with`: the lifespan (database, broker) never runs
+
+
+def test_active_ruleset_and_its_versions(client):
+    active = client.get("/v1/doelgroepenbepaling")
+    assert active.status_code == 200 and active.headers["API-Version"] == "1.0.0"
+    assert active.json()["versie"] == "2026.2" and "expertises" in active.json()
+    versies = client.get("/v1/doelgroepenbepaling/versies").json()
+    assert [(v["versie"], v["actief"]) for v in versies] == [("2026.1", False), ("2026.2", True)]
+    assert versies[1]["regels"] == 6 and versies[1]["geldig_vanaf"] == "2026-12-01"
+    assert client.get("/v1/doelgroepenbepaling/versies/2026.1").json()["regels"][0]["gi"] == "WSS"
+
+
+def test_unknown_ruleset_version_is_a_problem(client):
+    response = client.get("/v1/doelgroepenbepaling/versies/2020.1")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+ID = uuid4()
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    (f"/v1/adviezen/{ID}/afwijking", {"gi": "LJR", "reden": "   "}, "reden"),
+    (f"/v1/adviezen/{ID}/afwijking", {"gi": "LJR"}, "reden"),
+    (f"/v1/adviezen/{ID}/afwijking", {"gi": "NIDOS", "reden": "x"}, "gi"),
+    (f"/v1/adviezen/{ID}/maatregelen", {"maatregel": "taakstraf", "startdatum": "2026-12-01"}, "maatregel"),
+    (f"/v1/adviezen/{ID}/maatregelen", {"maatregel": "OTS"}, "startdatum"),
+    (f"/v1/adviezen/{ID}/maatregelen", {"maatregel": "OTS", "startdatum": "2026-12-01", "gi": "X"}, "gi"),
+    (f"/v1/adviezen/{ID}/bevestiging", {"toelichting": "ok", "door": "ik"}, "door"),
+])
+def test_invalid_bodies_are_problems_naming_the_field(client, path, body, field):
+    response = client.post(path, json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in response.json()["invalidParams"]] == [field]
+
+
+@pytest.mark.parametrize("query", ["status=klaar", "gi=NIDOS", "afwijking=misschien", "pageSize=0"])
+def test_invalid_filters_are_problems(client, query):
+    assert client.get(f"/v1/adviezen?{query}").status_code == 400
