@@ -40,3 +40,9 @@ lint: install
 
 clean:
 	rm -rf .data test-artifacts
+
+# Latency of capacity signals (Kafka and SSE) against the raw broker round trip; figures, not a test.
+# Options: make bench-capacity BENCH_ARGS="--rate 20 --duration 30"
+.PHONY: bench-capacity
+bench-capacity: install
+	$(PY) -m bench.capacity_latency $(BENCH_ARGS)

@@ -194,4 +194,5 @@ def serve(spec: ServiceSpec) -> None:
     """Entry point of `python -m services.<name>`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = spec.settings_class.for_service(spec.name, spec.default_port)
-    uvicorn.run(build_app(spec, settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(build_app(spec, settings), host=settings.host, port=settings.port, log_level="info",
+                timeout_graceful_shutdown=settings.shutdown_grace_s)

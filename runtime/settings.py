@@ -28,6 +28,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
     api_version: str = "1.0.0"
+    # Open streams (SSE) never end by themselves: on shutdown they get this long, then are cut.
+    shutdown_grace_s: float = 3.0
     public_base_url: str = ""
     otel_exporter_otlp_endpoint: str = ""
 

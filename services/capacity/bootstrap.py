@@ -2,17 +2,52 @@
 from pathlib import Path
 
 from runtime.service import ServiceSpec
-from services.capacity.entrypoints import api, consumer
+from runtime.settings import ServiceSettings
+from services.capacity.domain.escalatie import Drempels
+from services.capacity.entrypoints import api, consumer, jobs
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
+
+
+class CapacitySettings(ServiceSettings):
+    """Each can be set as CAPACITY_<NAME>, e.g. CAPACITY_ESCALATIE_WACHTEND_MAX=40."""
+
+    # Escalate when more children than this wait for a fixed protector, or one waits longer
+    # than this many days (every GI at or over its norm is the third condition).
+    escalatie_wachtend_max: int = Drempels.wachtend_max
+    escalatie_wachtdagen_max: int = Drempels.wachtdagen_max
+    # Hysteresis: clear only when waiting <= max - marge, longest wait <= max - marge days and
+    # at least one GI has this many free slots again.
+    escalatie_marge_wachtend: int = Drempels.marge_wachtend
+    escalatie_marge_wachtdagen: int = Drempels.marge_wachtdagen
+    escalatie_herstel_vrije_plaatsen: int = Drempels.herstel_vrije_plaatsen
+    # How often waiting days are recomputed (a GI's figure changes at most once a day; a signal
+    # goes out only when it did). The first run is at start-up and also repairs a lost state.
+    wachtdagen_interval_s: float = 3600.0
+    # Live streams wake at once on a change committed in this process; this poll picks up
+    # changes committed by another replica.
+    sse_poll_interval_s: float = 0.5
+    sse_keepalive_s: float = 15.0
+
+    def drempels(self) -> Drempels:
+        return Drempels(wachtend_max=self.escalatie_wachtend_max,
+                        wachtdagen_max=self.escalatie_wachtdagen_max,
+                        marge_wachtend=self.escalatie_marge_wachtend,
+                        marge_wachtdagen=self.escalatie_marge_wachtdagen,
+                        herstel_vrije_plaatsen=self.escalatie_herstel_vrije_plaatsen)
+
 
 SPEC = ServiceSpec(
     name="capacity",
     title="jbketen capaciteit",
-    description="Live availability per GI, pushed to the RvdK on the compacted topic capacity.signals.",
+    description="Live availability per GI and expertise (staffing minus children in care, with the "
+                "waiting list), pushed to the RvdK on the compacted topic capacity.signals and as a "
+                "Server-Sent Events stream; regional escalations when the GIs run out.",
     default_port=8004,
     migrations=Path(__file__).parent / "migrations",
     uow_class=CapacityUnitOfWork,
+    settings_class=CapacitySettings,
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,
+    background=jobs.BACKGROUND,
 )

@@ -1,7 +1,10 @@
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = sa.MetaData()
 
+# Per GI: the reported staffing and the figure last published for it (one row per GI; every
+# change locks all three rows, so changes are serialised and history ids follow commit order).
 capaciteit = sa.Table(
     "capaciteit",
     metadata,
@@ -10,9 +13,15 @@ capaciteit = sa.Table(
     sa.Column("caseload_norm", sa.Integer, nullable=False),
     sa.Column("kinderen_in_zorg", sa.Integer, nullable=False),
     sa.Column("bijgewerkt_op", sa.DateTime(timezone=True)),
+    sa.Column("afwezig", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("teams", JSONB, nullable=False, server_default="[]"),
+    sa.Column("wachtend", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("langste_wachtdagen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("per_expertise", JSONB, nullable=False, server_default="[]"),
 )
 
-# Append-only: every visible change, so any past moment can be reconstructed.
+# Append-only: every visible change with the whole figure, so any past moment can be
+# reconstructed and an SSE client can resume after the id it saw last.
 capaciteit_historie = sa.Table(
     "capaciteit_historie",
     metadata,
@@ -24,4 +33,51 @@ capaciteit_historie = sa.Table(
     sa.Column("vrije_plaatsen", sa.Integer, nullable=False),
     sa.Column("oorzaak", sa.String(200), nullable=False),
     sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("afwezig", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("wachtend", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("langste_wachtdagen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("per_expertise", JSONB, nullable=False, server_default="[]"),
+    sa.Column("teams", JSONB, nullable=False, server_default="[]"),
+)
+
+# The state of each child of each case, folded from the case events (domain.model.KindStand).
+kinderen = sa.Table(
+    "kinderen",
+    metadata,
+    sa.Column("casus_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("kind_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("gi_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("gi_rang", sa.SmallInteger, nullable=False),
+    sa.Column("expertise", sa.String(50)),
+    sa.Column("wacht_sinds", sa.DateTime(timezone=True)),
+    sa.Column("wacht_op", sa.DateTime(timezone=True)),
+    sa.Column("wacht_rang", sa.SmallInteger),
+    sa.Column("gesloten_op", sa.DateTime(timezone=True)),
+)
+
+# Append-only log of every consumed case event and staffing report: the history the view is
+# rebuilt from (the broker is not: Tansu keeps nothing across a restart).
+gebeurtenissen = sa.Table(
+    "gebeurtenissen",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("soort", sa.String(200), nullable=False),  # CloudEvents type, or 'bezetting'
+    sa.Column("event_id", sa.String(64)),
+    sa.Column("gi", sa.String(10)),
+    sa.Column("data", JSONB, nullable=False),
+    sa.Column("vastgelegd_op", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+escalaties = sa.Table(
+    "escalaties",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("niveau", sa.Integer, nullable=False),
+    sa.Column("redenen", JSONB, nullable=False),
+    sa.Column("cijfers", JSONB, nullable=False),
+    sa.Column("gestart_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("bijgewerkt_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
+    sa.Column("cijfers_bij_einde", JSONB),
 )

@@ -1,9 +1,43 @@
 from runtime.uow import UnitOfWork
-from services.capacity.adapters.repository import CapaciteitRepository
+from services.capacity.adapters.repository import (
+    CapaciteitRepository,
+    EscalatieRepository,
+    KinderenRepository,
+    LogRepository,
+)
+from services.capacity.adapters.wijzigingen import WIJZIGINGEN
+from services.capacity.domain.escalatie import Drempels
 
 
 class CapacityUnitOfWork(UnitOfWork):
     capaciteit: CapaciteitRepository
+    kinderen: KinderenRepository
+    log: LogRepository
+    escalaties: EscalatieRepository
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = kwargs.get("settings")
+        # The region's thresholds from CapacitySettings; the defaults outside a Runtime.
+        self.drempels: Drempels = settings.drempels() if hasattr(settings, "drempels") else Drempels()
+        self.zichtbaar_gewijzigd = False
 
     def bind(self, session) -> None:
         self.capaciteit = CapaciteitRepository(session)
+        self.kinderen = KinderenRepository(session)
+        self.log = LogRepository(session)
+        self.escalaties = EscalatieRepository(session)
+
+    @property
+    def incoming_event_id(self) -> str | None:
+        return self._incoming.id if self._incoming is not None else None
+
+    async def __aenter__(self):
+        self.zichtbaar_gewijzigd = False
+        return await super().__aenter__()
+
+    async def commit(self) -> None:
+        await super().commit()
+        if self.zichtbaar_gewijzigd:
+            self.zichtbaar_gewijzigd = False
+            WIJZIGINGEN.wek()  # live streams in this process read the new history at once
