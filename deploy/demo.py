@@ -37,10 +37,22 @@ def synthetic_melding(rng: random.Random) -> dict:
     }
 
 
+def assign_protectors(client: httpx.Client, caseregie: str, rng: random.Random) -> None:
+    """The GIs' own systems at work: the longest-waiting cases get a fixed youth protector."""
+    for gi in ("JBRR", "WSS", "LJR"):
+        waiting = client.get(f"{caseregie}/v1/wachtlijst", params={"gi": gi, "pageSize": 2}).json()
+        for casus_id in {w["casus_id"] for w in waiting["items"]}:
+            number = rng.randint(1, 999)
+            client.post(f"{caseregie}/v1/casussen/{casus_id}/jeugdbeschermer",
+                        json={"gi": gi, "jeugdbeschermer_id": f"{gi}-{number:04d}",
+                              "naam": f"Jeugdbeschermer {number}"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--intake", default="http://127.0.0.1:8001")
     parser.add_argument("--capacity", default="http://127.0.0.1:8004")
+    parser.add_argument("--caseregie", default="http://127.0.0.1:8003")
     parser.add_argument("--per-second", type=float, default=1.0)
     parser.add_argument("--count", type=int, default=0, help="stop after this many (0: until Ctrl-C)")
     parser.add_argument("--seed", type=int, default=None)
@@ -54,10 +66,13 @@ def main() -> None:
                 response = client.post(f"{args.intake}/v1/meldingen", json=melding)
                 response.raise_for_status()
                 sent += 1
+                if sent % 5 == 0:
+                    assign_protectors(client, args.caseregie, rng)
                 if sent % 10 == 0:
-                    vrij = {g["gi"]: g["vrije_plaatsen"]
-                            for g in client.get(f"{args.capacity}/v1/capaciteit").json()["gis"]}
-                    print(f"{sent} reports sent; free capacity now {vrij}")
+                    gis = client.get(f"{args.capacity}/v1/capaciteit").json()["gis"]
+                    vrij = {g["gi"]: g["vrije_plaatsen"] for g in gis}
+                    wachtend = {g["gi"]: g.get("wachtend", 0) for g in gis}
+                    print(f"{sent} reports sent; free capacity {vrij}; waiting for a protector {wachtend}")
                 time.sleep(1 / args.per_second)
         except KeyboardInterrupt:
             pass
