@@ -113,7 +113,8 @@ async def test_redelivered_event_changes_nothing(chain, kafka_bootstrap):
     assigned_count = next(k for k in kpis if k["kpi"] == "casussen_toegewezen")["waarde"]
     async with runtime(chain, "reporting").engine.connect() as conn:
         distinct = await conn.scalar(sa.text(
-            "SELECT count(*) FROM melding_feiten WHERE gi = 'WSS' AND toegewezen_op IS NOT NULL"))
+            "SELECT count(DISTINCT data->>'melding_id') FROM event_historie "
+            "WHERE event_type = 'nl.jbketen.casus.assigned.v1' AND data->>'gi' = 'WSS'"))
     assert assigned_count == distinct
 
 

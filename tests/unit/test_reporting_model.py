@@ -1,41 +1,128 @@
-import random
+"""The KPI catalogue (data, reviewed like the triage rulesets) and how it matches the projection."""
+
+import json
+from collections import defaultdict
+from datetime import date
 
 import pytest
 
-from services.reporting.domain.model import KPIS, ONBEKEND, Telling, vorm
+from bench.historie import genereer
+from runtime.errors import InvalidInput
+from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.domain.model import Catalogus
+from services.reporting.domain.periodes import Periode, lees_periode, periodes_van
+from services.reporting.domain.projectie import HIST, STROOM, bijdragen
 
-GEMEENTEN = ["GM0599", "GM0606", "GM0622", "GM1930"]
-GIS = ["JBRR", "WSS", "LJR", ONBEKEND]
+# What the issue asks for, by KPI id.
+GEVRAAGD = {
+    "meldingen_ontvangen",
+    "doorlooptijd_melding_advies",
+    "doorlooptijd_advies_maatregel",
+    "doorlooptijd_maatregel_toewijzing",
+    "doorlooptijd_toewijzing_jeugdbeschermer",
+    "doorlooptijd_keten",
+    "aandeel_jb_binnen_norm",
+    "wachtlijst",
+    "wachtdagen",
+    "wachtdagen_wachtenden",
+    "overdrachten_uitgevoerd",
+    "adviezen_afwijking",
+    "drang_over_3_maanden",
+    "drang_over_6_maanden",
+    "herhaalde_meldingen",
+    "maatregelen_gestart",
+    "duur_maatregel",
+    "escalaties",
+    "escalatieduur",
+    "adviezen",
+    "casussen_toegewezen",
+}
 
 
-def _tellingen(rng: random.Random) -> list[Telling]:
-    return [Telling(rng.choice([k.id for k in KPIS]), rng.choice(GEMEENTEN), rng.choice(GIS),
-                    rng.randint(0, 50))
-            for _ in range(rng.randint(0, 40))]
+def test_catalogue_is_complete_and_precise():
+    cat = catalogus_bron.actief()
+    raw = json.loads(next(catalogus_bron.FOLDER.glob(f"{cat.versie}.json")).read_text())
+    assert GEVRAAGD <= set(cat.ids)
+    for k in raw["kpis"]:
+        for field in (
+            "id",
+            "naam",
+            "name",
+            "soort",
+            "eenheid",
+            "unit",
+            "definitie",
+            "definition",
+            "events",
+            "tijdstip",
+            "populatie",
+            "gi_toerekening",
+            "uitsplitsingen",
+            "optelbaar",
+            "periodes",
+        ):
+            assert k.get(field) not in (None, ""), (k["id"], field)
+        assert all(e.startswith("nl.jbketen.") for e in k["events"])
+    meldingen = cat.kpi("meldingen_ontvangen")
+    assert {"gemeente", "gi", "urgentie", "doelgroep", "kader"} <= set(meldingen.uitsplitsingen)
+    assert cat.norm_dagen > 0
 
 
-@pytest.mark.parametrize("seed", range(25))
-def test_breakdowns_sum_to_total(seed):
-    tellingen = _tellingen(random.Random(seed))
-    result = vorm(tellingen)
-    assert [r["kpi"] for r in result] == [k.id for k in KPIS]
-    for row in result:
-        expected = sum(t.aantal for t in tellingen if t.kpi == row["kpi"])
-        assert row["waarde"] == expected
-        assert sum(row["per_gemeente"].values()) == expected
-        assert sum(row["per_gi"].values()) == expected
+def test_catalogue_and_projection_agree():
+    """Every KPI stored by the projection is in the catalogue with exactly the breakdowns it emits."""
+    cat = catalogus_bron.actief()
+    dims = defaultdict(set)
+    events = defaultdict(list)
+    from services.reporting.domain.minimalisatie import minimaliseer
+
+    minimal = [(t, minimaliseer(t, d)) for t, d in genereer(600, seed=8, escalaties=3)]
+    gezin_van = {d["casus_id"]: d["gezin_id"] for _, d in minimal if d.get("casus_id") and d.get("gezin_id")}
+    for event_type, d in minimal:
+        events[d.get("gezin_id") or d.get("escalatie_id") or gezin_van[d["casus_id"]]].append((event_type, d))
+    for evs in events.values():
+        for b in bijdragen(evs, cat.norm_dagen):
+            if b.dimensie not in ("", HIST, STROOM) and not b.dimensie.startswith(HIST + ":"):
+                dims[b.kpi].add(b.dimensie)
+            dims.setdefault(b.kpi, set())
+    stored = {k.id for k in cat.kpis if k.soort not in ("aandeel", "stand_gemiddelde")}
+    assert set(dims) == stored
+    for kpi_id, seen in dims.items():
+        assert seen == set(cat.kpi(kpi_id).dimensies), kpi_id
 
 
-def test_known_breakdown():
-    result = {r["kpi"]: r for r in vorm([
-        Telling("adviezen", "GM0599", "WSS", 2),
-        Telling("adviezen", "GM0606", "WSS", 3),
-        Telling("adviezen", "GM0599", "JBRR", 1),
-        Telling("onbekende_kpi", "GM0599", "JBRR", 100),
-    ])}
-    assert result["adviezen"]["waarde"] == 6
-    assert result["adviezen"]["per_gemeente"] == {"GM0599": 3, "GM0606": 3}
-    assert result["adviezen"]["per_gi"] == {"JBRR": 1, "WSS": 5}
-    assert result["meldingen_ontvangen"] == {
-        "kpi": "meldingen_ontvangen", "naam": "Meldingen ontvangen", "name": "Reports received",
-        "waarde": 0, "per_gemeente": {}, "per_gi": {}}
+def test_a_bad_catalogue_is_refused():
+    raw = catalogus_bron.actief().bron
+    broken = {**raw, "kpis": [*raw["kpis"], {**raw["kpis"][0]}]}
+    with pytest.raises(ValueError, match="duplicate"):
+        Catalogus.from_dict(broken)
+    share = next(k for k in raw["kpis"] if k["soort"] == "aandeel")
+    with pytest.raises(ValueError, match="teller"):
+        Catalogus.from_dict({**raw, "kpis": [{**share, "teller": "bestaat_niet"}]})
+    with pytest.raises(ValueError, match="additive"):
+        Catalogus.from_dict({**raw, "kpis": [{**raw["kpis"][0], "optelbaar": False}]})
+
+
+@pytest.mark.parametrize(
+    ("code", "soort", "begin", "einde"),
+    [
+        ("2026-Q4", "kwartaal", date(2026, 10, 1), date(2026, 12, 31)),
+        ("2026-02", "maand", date(2026, 2, 1), date(2026, 2, 28)),
+        ("2026", "jaar", date(2026, 1, 1), date(2026, 12, 31)),
+        ("2026-11-03", "dag", date(2026, 11, 3), date(2026, 11, 3)),
+        (None, "totaal", None, None),
+    ],
+)
+def test_periods(code, soort, begin, einde):
+    p = lees_periode(code, None, date(2026, 11, 25))
+    assert (p.type, p.begin, p.einde) == (soort, begin, einde)
+
+
+def test_period_type_alone_is_the_running_period_and_mismatches_are_refused():
+    assert lees_periode(None, "kwartaal", date(2026, 11, 25)) == Periode("kwartaal", "2026-Q4")
+    assert Periode("kwartaal", "2026-Q1").vorige() == Periode("kwartaal", "2025-Q4")
+    assert Periode("kwartaal", "2026-Q4").peildatum(date(2026, 11, 25)) == date(2026, 11, 25)
+    with pytest.raises(InvalidInput):
+        lees_periode("2026-Q4", "maand", date(2026, 11, 25))
+    with pytest.raises(InvalidInput):
+        lees_periode("2026-13", None, date(2026, 11, 25))
+    assert [t for t, _ in periodes_van(date(2026, 5, 1), False)] == ["maand", "kwartaal", "jaar", "totaal"]

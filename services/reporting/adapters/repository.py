@@ -1,34 +1,225 @@
+"""The event history and the projected KPI cells in the reporting database."""
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.adapters.orm import melding_feiten
-from services.reporting.domain.model import KPIS, ONBEKEND, Telling
+from services.reporting.adapters.orm import event_historie, herberekeningen, kpi_cijfers
+from services.reporting.domain.cijfers import Rij, Stand
+from services.reporting.domain.projectie import STROOM, CelSleutel
+
+# Live event handlers hold this lock shared; swapping in a rebuilt projection holds it exclusively.
+PROJECTIE_LOCK = 705_1044
+h = event_historie.c
 
 
-class FeitenRepository:
+class HistorieRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def upsert(self, melding_id: UUID, gemeente: str, **facts) -> None:
-        """Set facts of one report; setting the same fact again (a redelivery) changes nothing."""
-        stmt = insert(melding_feiten).values(melding_id=melding_id, gemeente=gemeente, **facts)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[melding_feiten.c.melding_id],
-            set_={k: stmt.excluded[k] for k in facts}))
+    async def projectie_gedeeld(self) -> None:
+        await self.session.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": PROJECTIE_LOCK})
 
-    async def tellingen(self, *, gemeente: str | None, gi: str | None) -> list[Telling]:
-        f = melding_feiten.c
-        gi_of = sa.func.coalesce(f.gi, ONBEKEND)
-        where = []
-        if gemeente:
-            where.append(f.gemeente == gemeente)
-        if gi:
-            where.append(gi_of == gi)
-        counts = [sa.func.count(getattr(f, kpi.mijlpaal)).label(kpi.id) for kpi in KPIS]
+    async def vergrendel(self, dossiers: Iterable[str]) -> None:
+        """One dossier is projected by one transaction at a time (replicas, rebuild catch-up)."""
+        for d in sorted(dossiers):
+            await self.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:d))"), {"d": d})
+
+    async def dossier_van_casus(self, casus_id: str, tot_id: int | None = None) -> str | None:
+        q = sa.select(h.dossier).where(h.casus_id == casus_id, h.dossier.is_not(None))
+        if tot_id is not None:
+            q = q.where(h.id <= tot_id)
+        return await self.session.scalar(q.order_by(h.id).limit(1))
+
+    async def laad(self, dossier: str, tot_id: int | None = None) -> list[tuple[str, dict]]:
+        """The dossier's events: a family's own and those of its cases; a case whose family is not
+        known yet is the dossier 'casus:<id>'."""
+        upto = [h.id <= tot_id] if tot_id is not None else []
+        if dossier.startswith("casus:"):
+            casus_id = dossier.removeprefix("casus:")
+            if await self.dossier_van_casus(casus_id, tot_id) is not None:
+                return []
+            where = sa.and_(h.casus_id == casus_id, *upto)
+        else:
+            casussen = list(
+                await self.session.scalars(
+                    sa.select(h.casus_id)
+                    .distinct()
+                    .where(h.dossier == dossier, h.casus_id.is_not(None), *upto)
+                )
+            )
+            where = sa.and_(
+                sa.or_(h.dossier == dossier, h.casus_id.in_(casussen)) if casussen else h.dossier == dossier,
+                *upto,
+            )
+        rows = await self.session.execute(sa.select(h.event_type, h.data).where(where).order_by(h.id))
+        return [(r.event_type, r.data) for r in rows]
+
+    async def bewaar(
+        self,
+        *,
+        event_id: str | None,
+        sleutel: str,
+        event_type: str,
+        dossier: str | None,
+        casus_id: str | None,
+        tijdstip: datetime | None,
+        data: dict,
+    ) -> int | None:
+        """Append the event; None when the same content is there already."""
+        return await self.session.scalar(
+            insert(event_historie)
+            .values(
+                event_id=event_id,
+                sleutel=sleutel,
+                event_type=event_type,
+                dossier=dossier,
+                casus_id=casus_id,
+                tijdstip=tijdstip,
+                data=data,
+            )
+            .on_conflict_do_nothing(index_elements=[h.sleutel])
+            .returning(h.id)
+        )
+
+    async def nieuwer_dan(self, tot_id: int) -> list[tuple[int, str, str | None, str | None, dict]]:
         rows = await self.session.execute(
-            sa.select(f.gemeente, gi_of.label("gi"), *counts).where(*where).group_by(f.gemeente, gi_of))
-        return [Telling(kpi.id, r.gemeente, r.gi, r._mapping[kpi.id])
-                for r in rows for kpi in KPIS if r._mapping[kpi.id]]
+            sa.select(h.id, h.event_type, h.dossier, h.casus_id, h.data).where(h.id > tot_id).order_by(h.id)
+        )
+        return [tuple(r) for r in rows]
+
+    async def aantal(self) -> int:
+        return await self.session.scalar(sa.select(sa.func.count()).select_from(event_historie))
+
+
+class CijferRepository:
+    def __init__(self, session: AsyncSession, tabel: sa.Table = kpi_cijfers):
+        self.session = session
+        self.tabel = tabel
+
+    async def pas_toe(self, delta: dict[CelSleutel, tuple[int, int]]) -> None:
+        """Add the changes to the projected cells (an upsert per cell)."""
+        if not delta:
+            return
+        t = self.tabel
+        rows = [
+            {
+                "kpi": k[0],
+                "periode_type": k[1],
+                "periode": k[2],
+                "gi": k[3],
+                "gemeente": k[4],
+                "dimensie": k[5],
+                "waarde": k[6],
+                "aantal": a,
+                "som": s,
+            }
+            for k, (a, s) in delta.items()
+        ]
+        for start in range(0, len(rows), 2000):
+            stmt = insert(t).values(rows[start : start + 2000])
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[t.c[c] for c in t.primary_key.columns.keys()],
+                    set_={"aantal": t.c.aantal + stmt.excluded.aantal, "som": t.c.som + stmt.excluded.som},
+                )
+            )
+
+    async def rijen(
+        self, periode_type: str, periodes: list[str], kpis: list[str] | None = None
+    ) -> dict[str, list[Rij]]:
+        """The cells of the given periods (of one type), per period. Read with the driver directly:
+        tens of thousands of small rows per request."""
+        sql = (
+            f"SELECT periode, kpi, gi, gemeente, dimensie, waarde, aantal, som FROM {self.tabel.name} "
+            "WHERE periode_type = $1 AND periode = ANY($2::text[]) AND (aantal <> 0 OR som <> 0)"
+        )
+        params: list = [periode_type, periodes]
+        if kpis:
+            sql += " AND kpi = ANY($3::text[])"
+            params.append(kpis)
+        conn = await self.session.connection()
+        driver = (await conn.get_raw_connection()).driver_connection
+        result: dict[str, list[Rij]] = {p: [] for p in periodes}
+        for r in await driver.fetch(sql, *params):
+            result[r[0]].append(Rij(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+        return result
+
+    async def standen(self, peildatum: date, kpis: list[str] | None = None) -> list[Stand]:
+        """In- and outflow of the stock KPIs summed up to and including the reference day: whole
+        years before it, whole months of its year before its month, and the days of its month."""
+        t = self.tabel.c
+        y, m = peildatum.year, peildatum.month
+        q = (
+            sa.select(t.kpi, t.gi, t.gemeente, t.waarde, sa.func.sum(t.aantal), sa.func.sum(t.som))
+            .where(
+                t.dimensie == STROOM,
+                sa.or_(
+                    sa.and_(t.periode_type == "jaar", t.periode < f"{y:04d}"),
+                    sa.and_(
+                        t.periode_type == "maand", t.periode >= f"{y:04d}-01", t.periode < f"{y:04d}-{m:02d}"
+                    ),
+                    sa.and_(
+                        t.periode_type == "dag",
+                        t.periode >= f"{y:04d}-{m:02d}-01",
+                        t.periode <= peildatum.isoformat(),
+                    ),
+                ),
+            )
+            .group_by(t.kpi, t.gi, t.gemeente, t.waarde)
+        )
+        if kpis:
+            q = q.where(t.kpi.in_(kpis))
+        return [Stand(r[0], r[1], r[2], r[3], int(r[4]), int(r[5])) for r in await self.session.execute(q)]
+
+    async def periodes(self, periode_type: str) -> list[str]:
+        t = self.tabel.c
+        return list(
+            await self.session.scalars(
+                sa.select(t.periode).distinct().where(t.periode_type == periode_type).order_by(t.periode)
+            )
+        )
+
+
+class HerberekeningRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def nieuw(
+        self, herberekening_id: UUID, *, vervangen: bool, catalogus_versie: str, aangevraagd_op: datetime
+    ) -> None:
+        await self.session.execute(
+            sa.insert(herberekeningen).values(
+                id=herberekening_id,
+                status="bezig",
+                vervangen=vervangen,
+                catalogus_versie=catalogus_versie,
+                aangevraagd_op=aangevraagd_op,
+            )
+        )
+
+    async def klaar(self, herberekening_id: UUID, **values) -> None:
+        if "voorbeelden" in values:
+            values["voorbeelden"] = json.loads(json.dumps(values["voorbeelden"], default=str))
+        await self.session.execute(
+            sa.update(herberekeningen).where(herberekeningen.c.id == herberekening_id).values(**values)
+        )
+
+    async def get(self, herberekening_id: UUID) -> dict | None:
+        row = (
+            await self.session.execute(
+                sa.select(herberekeningen).where(herberekeningen.c.id == herberekening_id)
+            )
+        ).first()
+        return dict(row._mapping) if row else None
+
+    async def lijst(self, limit: int = 50) -> list[dict]:
+        rows = await self.session.execute(
+            sa.select(herberekeningen).order_by(herberekeningen.c.aangevraagd_op.desc()).limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]

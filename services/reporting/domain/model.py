@@ -1,7 +1,10 @@
-"""KPI definitions and how counts are shaped. Pure: no I/O, no personal data."""
-from dataclasses import dataclass
+"""The KPI catalogue: one definition per KPI, read from a reviewed, versioned JSON file. Pure."""
 
-ONBEKEND = "onbekend"  # not yet advised to a GI: kept so per-GI figures still add up to the region
+from dataclasses import dataclass, field
+
+SOORTEN = ("aantal", "verdeling", "aandeel", "stand", "stand_gemiddelde")
+# The breakdowns every non-regional KPI has; the others are listed per KPI in the catalogue.
+GEMEENTE, GI = "gemeente", "gi"
 
 
 @dataclass(frozen=True)
@@ -9,43 +12,86 @@ class Kpi:
     id: str
     naam: str
     name: str
+    soort: str
+    eenheid: str
     definitie: str
-    mijlpaal: str  # which fact timestamp puts a report in this count
+    uitsplitsingen: tuple[str, ...]
+    optelbaar: bool
+    teller: str | None = None
+    noemer: str | None = None
+    basis: str | None = None
+    richting: str | None = None
+    streefwaarde: float | None = None
+    bron: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def regionaal(self) -> bool:
+        """A regional KPI (escalations) has no GI or municipality."""
+        return GEMEENTE not in self.uitsplitsingen
 
-KPIS: tuple[Kpi, ...] = (
-    Kpi("meldingen_ontvangen", "Meldingen ontvangen", "Reports received",
-        "Number of care reports accepted by intake (event melding.received), by municipality of the "
-        "report and by the GI it was later advised to ('onbekend' until advised).", "ontvangen_op"),
-    Kpi("adviezen", "Adviezen RvdK", "RvdK advices",
-        "Number of reports for which the RvdK advised a GI (event advies.issued), by advised GI.",
-        "geadviseerd_op"),
-    Kpi("casussen_toegewezen", "Casussen toegewezen", "Cases assigned",
-        "Number of reports whose case was opened at a GI (event casus.assigned), by that GI.",
-        "toegewezen_op"),
-)
+    @property
+    def dimensies(self) -> tuple[str, ...]:
+        return tuple(d for d in self.uitsplitsingen if d not in (GEMEENTE, GI))
+
+    @property
+    def opgeslagen_als(self) -> str | None:
+        """The KPI whose projected cells this one is computed from (None: its own)."""
+        return self.basis if self.soort == "stand_gemiddelde" else None
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Kpi":
+        return cls(
+            id=raw["id"],
+            naam=raw["naam"],
+            name=raw["name"],
+            soort=raw["soort"],
+            eenheid=raw["eenheid"],
+            definitie=raw["definitie"],
+            uitsplitsingen=tuple(raw["uitsplitsingen"]),
+            optelbaar=raw["optelbaar"],
+            teller=raw.get("teller"),
+            noemer=raw.get("noemer"),
+            basis=raw.get("basis"),
+            richting=raw.get("richting"),
+            streefwaarde=raw.get("streefwaarde"),
+            bron=raw,
+        )
 
 
 @dataclass(frozen=True)
-class Telling:
-    kpi: str
-    gemeente: str
-    gi: str
-    aantal: int
+class Catalogus:
+    versie: str
+    parameters: dict
+    kpis: tuple[Kpi, ...]
+    bron: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def norm_dagen(self) -> int:
+        return int(self.parameters["norm_dagen"])
 
-def vorm(tellingen: list[Telling]) -> list[dict]:
-    """Totals per KPI with breakdowns per municipality and per GI; both sum to the total."""
-    result = []
-    for kpi in KPIS:
-        rows = [t for t in tellingen if t.kpi == kpi.id]
-        per_gemeente: dict[str, int] = {}
-        per_gi: dict[str, int] = {}
-        for t in rows:
-            per_gemeente[t.gemeente] = per_gemeente.get(t.gemeente, 0) + t.aantal
-            per_gi[t.gi] = per_gi.get(t.gi, 0) + t.aantal
-        result.append({"kpi": kpi.id, "naam": kpi.naam, "name": kpi.name,
-                       "waarde": sum(t.aantal for t in rows),
-                       "per_gemeente": dict(sorted(per_gemeente.items())),
-                       "per_gi": dict(sorted(per_gi.items()))})
-    return result
+    def kpi(self, kpi_id: str) -> Kpi:
+        for k in self.kpis:
+            if k.id == kpi_id:
+                return k
+        raise KeyError(kpi_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(k.id for k in self.kpis)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Catalogus":
+        kpis = tuple(Kpi.from_dict(k) for k in raw["kpis"])
+        ids = [k.id for k in kpis]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate KPI ids in the catalogue")
+        for k in kpis:
+            if k.soort not in SOORTEN:
+                raise ValueError(f"{k.id}: unknown soort {k.soort!r}")
+            if k.optelbaar != (k.soort in ("aantal", "stand")):
+                raise ValueError(f"{k.id}: only counts and stocks are additive")
+            if k.soort == "aandeel" and not (k.teller in ids and k.noemer in ids):
+                raise ValueError(f"{k.id}: a share needs an existing teller and noemer")
+            if k.soort == "stand_gemiddelde" and k.basis not in ids:
+                raise ValueError(f"{k.id}: needs an existing basis stock")
+        return cls(versie=raw["versie"], parameters=dict(raw.get("parameters", {})), kpis=kpis, bron=raw)

@@ -1,37 +1,267 @@
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from runtime.http import unit_of_work
-from services.reporting.domain.model import KPIS
-from services.reporting.service_layer import handlers
+from runtime.errors import NotFound
+from runtime.http import PREFIX, unit_of_work
+from services.reporting.entrypoints import weergave
+from services.reporting.service_layer import handlers, herberekening
 
 router = APIRouter(tags=["kpis"])
+
+Getal = int | float | None
+GEMEENTE = Query(pattern=r"^GM\d{4}$", description="CBS code of a municipality of the region.")
+GI = Query(pattern=r"^(JBRR|WSS|LJR|onbekend)$", description="A GI, or 'onbekend' (not yet advised).")
+PERIODE = Query(
+    pattern=r"^(\d{4}(-Q[1-4]|-\d{2}(-\d{2})?)?|totaal)$",
+    description="2026-Q4, 2026-11, 2026 or 2026-11-03; default all time.",
+)
+PERIODE_TYPE = Query(alias="periodeType", description="Without `periode`: the running period of this type.")
+PeriodeType = Literal["dag", "maand", "kwartaal", "jaar", "totaal"]
+KWARTAAL = Path(pattern=r"^\d{4}-Q[1-4]$", description="The quarter, e.g. 2026-Q4.")
+CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 
 class KpiOut(BaseModel):
     kpi: str
     naam: str
     name: str
-    waarde: int
-    per_gemeente: dict[str, int] = Field(description="Per CBS municipality code; sums to waarde.")
-    per_gi: dict[str, int] = Field(description="Per GI ('onbekend' until advised); sums to waarde.")
+    soort: str = Field(
+        description="aantal, verdeling, aandeel, stand or stand_gemiddelde (see the catalogue)."
+    )
+    eenheid: str
+    optelbaar: bool = Field(description="Per-GI and per-municipality values sum to the region.")
+    periode_type: str
+    periode: str
+    peildatum: date | None = Field(
+        None, description="Reference day of a stock (the period's last day or today)."
+    )
+    waarde: Getal = Field(description="The value for the selection; null when suppressed.")
+    per_gemeente: dict[str, Getal] = Field(description="Per CBS municipality code; null when suppressed.")
+    per_gi: dict[str, Getal] = Field(description="Per GI ('onbekend' until advised).")
+    onderdrukt: list[str] = Field(description="Municipalities whose value is suppressed.")
+    aantal: int | None = Field(None, description="Observations behind a distribution or mean.")
+    gemiddelde: float | None = None
+    mediaan: int | None = None
+    p90: int | None = None
+    teller: int | None = None
+    noemer: int | None = None
+    instroom: int | None = Field(None, description="Inflow of a stock in the period.")
+    uitstroom: int | None = Field(None, description="Outflow of a stock in the period.")
+    verdeling: dict[str, int | None] | None = Field(None, description="Histogram: value -> observations.")
+    uitsplitsingen: dict[str, dict[str, Getal]] = Field(description="Breakdowns (urgentie, maatregel, ...).")
 
 
 class KpisOut(BaseModel):
+    periode_type: str
+    periode: str
+    onderdrukkingsdrempel: int
     kpis: list[KpiOut]
 
 
-@router.get("/kpis", response_model=KpisOut, summary="Uniform KPIs for the region, per GI and municipality")
+class TrendPunt(BaseModel):
+    periode: str
+    kpis: list[KpiOut]
+
+
+class TrendOut(BaseModel):
+    kwartalen: list[TrendPunt]
+
+
+class HerberekeningIn(BaseModel):
+    vervangen: bool = Field(True, description="Replace the live projection when the rebuild differs from it.")
+
+
+class HerberekeningOut(BaseModel):
+    id: UUID
+    status: str = Field(description="bezig, gelijk, verschillen, vervangen or mislukt.")
+    vervangen: bool
+    catalogus_versie: str
+    aangevraagd_op: str
+    klaar_op: str | None = None
+    events: int | None = None
+    dossiers: int | None = None
+    cellen: int | None = None
+    verschillen: int | None = None
+    voorbeelden: list[dict] | None = None
+    duur_s: float | None = None
+    fout: str | None = None
+
+
+class HerberekeningenOut(BaseModel):
+    items: list[HerberekeningOut]
+
+
+def drempel(request: Request) -> int:
+    return request.app.state.runtime.settings.suppression_threshold
+
+
+async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False):
+    p = handlers.periode(periode, periode_type)
+    rows = await handlers.kpis(
+        uow, periode=p, drempel=drempel(request), kpi=kpi, gi=gi, gemeente=gemeente, met_tabel=met_tabel
+    )
+    return p, rows
+
+
+@router.get(
+    "/kpis",
+    response_model=KpisOut,
+    responses={200: {"content": CSV}},
+    summary="Uniform KPIs for the region, per GI and municipality, for a period",
+    description="Filters combine: `gi` and `gemeente` select the slice, `periode` the period. "
+    "Send `Accept: text/csv` for the CSV export.",
+)
 async def get_kpis(
+    request: Request,
     uow=Depends(unit_of_work),
-    gemeente: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
-    gi: Annotated[str | None, Query(pattern=r"^(JBRR|WSS|LJR|onbekend)$")] = None,
+    kpi: Annotated[list[str] | None, Query(description="KPI ids (repeatable); default all.")] = None,
+    gemeente: Annotated[str | None, GEMEENTE] = None,
+    gi: Annotated[str | None, GI] = None,
+    periode: Annotated[str | None, PERIODE] = None,
+    periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ):
-    return KpisOut(kpis=await handlers.kpis(uow, gemeente=gemeente, gi=gi))
+    if "text/csv" in request.headers.get("accept", ""):
+        return await export(request, uow, kpi, gemeente, gi, periode, periode_type)
+    p, rows = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type)
+    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=drempel(request), kpis=rows)
 
 
-@router.get("/kpis/definities", summary="How each KPI is defined")
+@router.get(
+    "/kpis/export",
+    response_class=Response,
+    responses={200: {"content": CSV}},
+    summary="The KPIs as CSV: one row per KPI x municipality x GI (with totals)",
+)
+async def export(
+    request: Request,
+    uow=Depends(unit_of_work),
+    kpi: Annotated[list[str] | None, Query(description="KPI ids (repeatable); default all.")] = None,
+    gemeente: Annotated[str | None, GEMEENTE] = None,
+    gi: Annotated[str | None, GI] = None,
+    periode: Annotated[str | None, PERIODE] = None,
+    periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
+) -> Response:
+    p, rows = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
+    return Response(
+        weergave.csv(rows, gemeente=gemeente, gi=gi),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="kpis-{p.code}.csv"'},
+    )
+
+
+@router.get("/kpis/catalogus", summary="The KPI catalogue: how each number is made")
+async def get_catalogus() -> dict:
+    return handlers.catalogus()
+
+
+@router.get("/kpis/definities", summary="The KPI definitions (the catalogue's list; see /kpis/catalogus)")
 async def definities() -> list[dict]:
-    return [k.__dict__ for k in KPIS]
+    return handlers.catalogus()["kpis"]
+
+
+@router.get("/kpis/trends", response_model=TrendOut, summary="KPIs per quarter, oldest first")
+async def trends(
+    request: Request,
+    uow=Depends(unit_of_work),
+    kpi: Annotated[
+        list[str] | None, Query(description="KPI ids (repeatable); default reports received.")
+    ] = None,
+    kwartalen: Annotated[int, Query(ge=1, le=40)] = 8,
+    tot: Annotated[
+        str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Last quarter; default now.")
+    ] = None,
+):
+    reeks = await handlers.trend(
+        uow,
+        kpi=kpi or ["meldingen_ontvangen"],
+        kwartalen=kwartalen,
+        drempel=drempel(request),
+        tot=handlers.periode(tot, "kwartaal") if tot else None,
+    )
+    return TrendOut(kwartalen=reeks)
+
+
+@router.post(
+    "/kpis/herberekeningen",
+    status_code=202,
+    response_model=HerberekeningOut,
+    summary="Rebuild the projection from the full event history, compare with live, swap",
+    responses={
+        202: {"headers": {"Location": {"description": "The rebuild's status.", "schema": {"type": "string"}}}}
+    },
+)
+async def herbereken(
+    request: Request, uow=Depends(unit_of_work), body: Annotated[HerberekeningIn, Body()] = HerberekeningIn()
+):
+    record = await herberekening.aanvragen(uow, vervangen=body.vervangen)
+    herberekening.start_op_achtergrond(request.app.state.runtime.sessions, record["id"], body.vervangen)
+    return JSONResponse(
+        HerberekeningOut(**_record(record)).model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"{PREFIX}/kpis/herberekeningen/{record['id']}"},
+    )
+
+
+@router.get("/kpis/herberekeningen", response_model=HerberekeningenOut, summary="Recent rebuilds")
+async def herberekeningen(uow=Depends(unit_of_work)):
+    return HerberekeningenOut(items=[_record(r) for r in await herberekening.lijst(uow)])
+
+
+@router.get(
+    "/kpis/herberekeningen/{herberekening_id}",
+    response_model=HerberekeningOut,
+    summary="One rebuild: status, differences found, whether it replaced the live projection",
+    responses={404: {"description": "No such rebuild"}},
+)
+async def get_herberekening(herberekening_id: UUID, uow=Depends(unit_of_work)):
+    record = await herberekening.status(uow, herberekening_id)
+    if record is None:
+        raise NotFound(f"no rebuild {herberekening_id}")
+    return _record(record)
+
+
+def _record(r: dict) -> dict:
+    return {
+        **r,
+        "aangevraagd_op": r["aangevraagd_op"].isoformat(),
+        "klaar_op": r["klaar_op"].isoformat() if r.get("klaar_op") else None,
+    }
+
+
+@router.get(
+    "/rapportages/{kwartaal}",
+    response_class=HTMLResponse,
+    tags=["rapportages"],
+    summary="The quarterly report (kwartaalrapportage) as a web page",
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
+    rapport = await handlers.kwartaalrapportage(uow, kwartaal, drempel(request))
+    return HTMLResponse(weergave.rapport_html(rapport, pdf_url=f"{PREFIX}/rapportages/{kwartaal}/pdf"))
+
+
+@router.get(
+    "/rapportages/{kwartaal}/pdf",
+    response_class=Response,
+    tags=["rapportages"],
+    summary="The quarterly report as PDF",
+    responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+async def rapportage_pdf(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
+    rapport = await handlers.kwartaalrapportage(uow, kwartaal, drempel(request))
+    return Response(
+        weergave.rapport_pdf(rapport),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="kwartaalrapportage-{kwartaal}.pdf"'},
+    )
+
+
+# A page for people, not part of the API contract: it reads the same /v1/kpis endpoints.
+@router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+async def dashboard(request: Request):
+    return HTMLResponse(weergave.dashboard_html(request.app.state.runtime.settings.dashboard_refresh_s))

@@ -1,29 +1,228 @@
-"""Projection of chain events into per-report facts, and the KPIs computed from them."""
-from contracts.events import AdviesIssued, CasusAssigned, MeldingReceived
-from services.reporting.domain.model import vorm
+"""Live projection of the chain's events into KPI cells, and the figures read from them."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from contracts import Event
+from contracts.vocabulary import GEMEENTEN
+from runtime.errors import InvalidInput
+from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.adapters.repository import HistorieRepository
+from services.reporting.domain.cijfers import bereken
+from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
+from services.reporting.domain.model import Catalogus
+from services.reporting.domain.periodes import KWARTAAL, Periode, kwartalen_tot, lees_periode
+from services.reporting.domain.projectie import CelSleutel, bijdragen, cellen, verschil
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
+TIJDSTIP_VELDEN = (
+    "ontvangen_op",
+    "besloten_op",
+    "geadviseerd_op",
+    "opgelegd_op",
+    "toegewezen_op",
+    "aangevraagd_op",
+    "goedgekeurd_op",
+    "afgewezen_op",
+    "overgedragen_op",
+    "gesloten_op",
+    "gesignaleerd_op",
+    "beeindigd_op",
+    "tijdstip",
+)
 
-async def _record(uow: ReportingUnitOfWork, melding_id, gemeente: str, **facts) -> None:
+
+async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
+    await projecteer(
+        uow, event.type, minimaliseer(event.type, event.model_dump(mode="json")), event_id=uow.event_id
+    )
+
+
+async def dossier_cellen(
+    historie: HistorieRepository, dossiers: Iterable[str], catalogus: Catalogus, tot_id: int | None = None
+) -> dict[CelSleutel, list[int]]:
+    totaal: dict[CelSleutel, list[int]] = {}
+    for d in dossiers:
+        cellen(bijdragen(await historie.laad(d, tot_id), catalogus.norm_dagen), totaal)
+    return totaal
+
+
+async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict) -> set[str]:
+    """The dossier the event belongs to and, for a case that gets its family, the case's
+    provisional dossier 'casus:<id>' (whose events now move to the family)."""
+    dossier = dossier_van(event_type, data)
+    casus = data.get("casus_id")
+    if dossier is None:
+        dossier = await historie.dossier_van_casus(casus) or f"casus:{casus}"
+    return {dossier, f"casus:{casus}"} if casus and not dossier.startswith("casus:") else {dossier}
+
+
+async def projecteer(
+    uow: ReportingUnitOfWork,
+    event_type: str,
+    data: dict,
+    *,
+    event_id: str | None = None,
+    catalogus: Catalogus | None = None,
+) -> bool:
+    """Store the (minimised) event and move the projection from the dossier's old contributions
+    to its new ones. A fact stored before (same content) changes nothing. Returns whether the
+    event was new."""
+    catalogus = catalogus or catalogus_bron.actief()
     async with uow:
-        await uow.feiten.upsert(melding_id, gemeente, **facts)
+        await uow.historie.projectie_gedeeld()
+        geraakt = await geraakte_dossiers(uow.historie, event_type, data)
+        await uow.historie.vergrendel(geraakt)
+        # Placed again under the locks: a replica may just have given the case its family.
+        opnieuw = await geraakte_dossiers(uow.historie, event_type, data) - geraakt
+        if opnieuw:
+            await uow.historie.vergrendel(opnieuw)
+            geraakt |= opnieuw
+        oud = await dossier_cellen(uow.historie, geraakt, catalogus)
+        tijdstip = next((data[f] for f in TIJDSTIP_VELDEN if data.get(f)), None)
+        stored = await uow.historie.bewaar(
+            event_id=event_id,
+            sleutel=inhoud_sleutel(event_type, data),
+            event_type=event_type,
+            dossier=dossier_van(event_type, data),
+            casus_id=data.get("casus_id"),
+            tijdstip=datetime.fromisoformat(tijdstip) if tijdstip else None,
+            data=data,
+        )
+        if stored is None:
+            await uow.commit()
+            return False
+        nieuw = await dossier_cellen(uow.historie, geraakt, catalogus)
+        await uow.cijfers.pas_toe(verschil(oud, nieuw))
         await uow.commit()
+        return True
 
 
-async def on_melding_received(event: MeldingReceived, uow: ReportingUnitOfWork) -> None:
-    await _record(uow, event.melding_id, event.gemeente, urgentie=event.urgentie, kader=event.kader,
-                  ontvangen_op=event.ontvangen_op)
+# ---- reading the figures -----------------------------------------------------------------------
 
 
-async def on_advies_issued(event: AdviesIssued, uow: ReportingUnitOfWork) -> None:
-    await _record(uow, event.melding_id, event.gemeente, doelgroep=event.doelgroep, gi=event.gi,
-                  geadviseerd_op=event.geadviseerd_op)
+def vandaag() -> date:
+    from services.reporting.domain.periodes import lokale_datum
+
+    return lokale_datum(datetime.now(UTC))
 
 
-async def on_casus_assigned(event: CasusAssigned, uow: ReportingUnitOfWork) -> None:
-    await _record(uow, event.melding_id, event.gemeente, gi=event.gi, toegewezen_op=event.toegewezen_op)
+def _kpi_ids(catalogus: Catalogus, gevraagd: list[str] | None) -> list[str] | None:
+    if not gevraagd:
+        return None
+    onbekend = [k for k in gevraagd if k not in catalogus.ids]
+    if onbekend:
+        raise InvalidInput(f"unknown KPI {', '.join(onbekend)}; see GET /v1/kpis/catalogus", field="kpi")
+    return gevraagd
 
 
-async def kpis(uow: ReportingUnitOfWork, *, gemeente: str | None, gi: str | None) -> list[dict]:
+def _opgeslagen(catalogus: Catalogus, ids: list[str] | None) -> list[str] | None:
+    """The stored KPIs the requested ones are computed from."""
+    if ids is None:
+        return None
+    needed = set(ids)
+    for k in ids:
+        kpi = catalogus.kpi(k)
+        needed |= {x for x in (kpi.teller, kpi.noemer, kpi.basis) if x}
+    return sorted(needed)
+
+
+def periode(code: str | None, periode_type: str | None) -> Periode:
+    return lees_periode(code, periode_type, vandaag())
+
+
+async def kpis(
+    uow: ReportingUnitOfWork,
+    *,
+    periode: Periode,
+    drempel: int,
+    kpi: list[str] | None = None,
+    gi: str | None = None,
+    gemeente: str | None = None,
+    met_tabel: bool = False,
+) -> list[dict]:
+    catalogus = catalogus_bron.actief()
+    if gemeente and gemeente not in GEMEENTEN:
+        raise InvalidInput(f"{gemeente} is not a municipality of the region", field="gemeente")
+    ids = _kpi_ids(catalogus, kpi)
+    stored = _opgeslagen(catalogus, ids)
+    peildatum = periode.peildatum(vandaag())
     async with uow:
-        return vorm(await uow.feiten.tellingen(gemeente=gemeente, gi=gi))
+        rijen = (await uow.cijfers.rijen(periode.type, [periode.code], stored))[periode.code]
+        standen = await uow.cijfers.standen(peildatum, stored)
+    return bereken(
+        catalogus,
+        rijen,
+        standen,
+        periode_type=periode.type,
+        periode=periode.code,
+        peildatum=peildatum,
+        drempel=drempel,
+        kpis=ids,
+        gi=gi,
+        gemeente=gemeente,
+        met_tabel=met_tabel,
+    )
+
+
+async def trend(
+    uow: ReportingUnitOfWork, *, kpi: list[str], kwartalen: int, drempel: int, tot: Periode | None = None
+) -> list[dict]:
+    """The KPIs per quarter for the last `kwartalen` quarters (oldest first), region and per GI."""
+    catalogus = catalogus_bron.actief()
+    ids = _kpi_ids(catalogus, kpi)
+    stored = _opgeslagen(catalogus, ids)
+    today = vandaag()
+    reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
+    async with uow:
+        rijen = await uow.cijfers.rijen(KWARTAAL, [p.code for p in reeks], stored)
+        standen = {p.code: await uow.cijfers.standen(p.peildatum(today), stored) for p in reeks}
+    return [
+        {
+            "periode": p.code,
+            "kpis": bereken(
+                catalogus,
+                rijen[p.code],
+                standen[p.code],
+                periode_type=KWARTAAL,
+                periode=p.code,
+                peildatum=p.peildatum(today),
+                drempel=drempel,
+                kpis=ids,
+            ),
+        }
+        for p in reeks
+    ]
+
+
+def catalogus() -> dict:
+    return catalogus_bron.actief().bron
+
+
+async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, drempel: int) -> dict:
+    """Everything the quarterly report shows: the catalogue, every KPI with its table per
+    municipality x GI (suppressed), and the previous quarter for comparison."""
+    p = lees_periode(kwartaal, KWARTAAL, vandaag())
+    huidig = await kpis(uow, periode=p, drempel=drempel, met_tabel=True)
+    vorig = {k["kpi"]: k for k in await kpis(uow, periode=p.vorige(), drempel=drempel)}
+    cat = catalogus_bron.actief()
+    return {
+        "kwartaal": p.code,
+        "begin": p.begin.isoformat(),
+        "einde": p.einde.isoformat(),
+        "peildatum": p.peildatum(vandaag()).isoformat(),
+        "drempel": drempel,
+        "catalogus_versie": cat.versie,
+        "regels": cat.bron.get("regels", {}),
+        "parameters": cat.parameters,
+        "kpis": [
+            {
+                **k,
+                "vorig": vorig[k["kpi"]]["waarde"],
+                "definitie": cat.kpi(k["kpi"]).definitie,
+                "richting": cat.kpi(k["kpi"]).richting,
+            }
+            for k in huidig
+        ],
+        "gemeenten": GEMEENTEN,
+    }

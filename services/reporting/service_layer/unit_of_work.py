@@ -1,9 +1,29 @@
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from runtime.uow import UnitOfWork
-from services.reporting.adapters.repository import FeitenRepository
+from services.reporting.adapters.repository import (
+    CijferRepository,
+    HerberekeningRepository,
+    HistorieRepository,
+)
 
 
 class ReportingUnitOfWork(UnitOfWork):
-    feiten: FeitenRepository
+    historie: HistorieRepository
+    cijfers: CijferRepository
+    herberekeningen: HerberekeningRepository
 
     def bind(self, session) -> None:
-        self.feiten = FeitenRepository(session)
+        self.historie = HistorieRepository(session)
+        self.cijfers = CijferRepository(session)
+        self.herberekeningen = HerberekeningRepository(session)
+
+    @property
+    def event_id(self) -> str | None:
+        """The CloudEvents id of the event being consumed, if any (kept for tracing)."""
+        return self._incoming.id if self._incoming is not None else None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """For the rebuild, which streams the whole history outside one unit of work."""
+        return self._sessions.kw["bind"]

@@ -1,0 +1,535 @@
+"""From the events of one dossier (a family, or an escalation) to its contributions to the KPI cells.
+
+A contribution (Bijdrage) says: this dossier adds `aantal` (and `som`, e.g. days) to KPI `kpi` on
+calendar day `datum`, for GI `gi` and municipality `gemeente`, in breakdown `dimensie` = `waarde`
+('' for the KPI's total). The projection is the sum of all dossiers' contributions, spread over
+the periods containing each day. Facts are keyed by their natural ids (report, advice, measure,
+case, transfer, escalation), so a fact delivered twice counts once and the order of arrival does
+not matter. Pure: no I/O.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import NamedTuple
+
+from services.reporting.domain.minimalisatie import EVENT_TYPES
+from services.reporting.domain.periodes import (
+    MET_DAG,
+    ZONDER_DAG,
+    _parse,
+    als_datum,
+    lokale_datum,
+    periodes_van,
+)
+
+ONBEKEND = "onbekend"  # not yet advised or assigned to a GI: kept so per-GI figures add up
+REGIO = "regio"  # regional figures (escalations) have no GI or municipality
+STROOM = "stroom"  # stock KPIs are stored as inflow ('in') and outflow ('uit')
+HIST = "hist"  # histogram of a distribution KPI: waarde = the value (days, hours)
+
+(
+    MELDING,
+    TRIAGE,
+    ADVIES,
+    MAATREGEL,
+    TOEWIJZING,
+    JEUGDBESCHERMER,
+    OVERDRACHT_AANGEVRAAGD,
+    OVERDRACHT_GOEDGEKEURD,
+    OVERDRACHT_AFGEWEZEN,
+    OVERGEDRAGEN,
+    GESLOTEN,
+    DRANG,
+    ESCALATIE,
+    ESCALATIE_VOORBIJ,
+) = EVENT_TYPES
+
+
+class Bijdrage(NamedTuple):
+    kpi: str
+    datum: date
+    gi: str
+    gemeente: str
+    dimensie: str
+    waarde: str
+    aantal: int
+    som: int
+
+
+# A projected cell: (kpi, periode_type, periode, gi, gemeente, dimensie, waarde) -> [aantal, som]
+CelSleutel = tuple[str, str, str, str, str, str, str]
+
+
+def _moment(value: str) -> datetime:
+    return _parse(value)
+
+
+def _earliest(current: dict | None, candidate: dict, field: str) -> dict:
+    return candidate if current is None or _moment(candidate[field]) < _moment(current[field]) else current
+
+
+class _Uitvoer:
+    def __init__(self):
+        self.items: list[Bijdrage] = []
+
+    def telling(self, kpi, datum, gi, gemeente, **dims) -> None:
+        self.items.append(Bijdrage(kpi, datum, gi, gemeente, "", "", 1, 0))
+        for dim, val in dims.items():
+            self.items.append(Bijdrage(kpi, datum, gi, gemeente, dim, str(val), 1, 0))
+
+    def verdeling(self, kpi, datum, gi, gemeente, waarde: int, **dims) -> None:
+        self.items.append(Bijdrage(kpi, datum, gi, gemeente, "", "", 1, waarde))
+        self.items.append(Bijdrage(kpi, datum, gi, gemeente, HIST, str(waarde), 1, 0))
+        for dim, val in dims.items():
+            self.items.append(Bijdrage(kpi, datum, gi, gemeente, dim, str(val), 1, waarde))
+            self.items.append(Bijdrage(kpi, datum, gi, gemeente, f"{HIST}:{dim}", f"{val}:{waarde}", 1, 0))
+
+    def stroom(self, kpi, datum, gi, gemeente, richting: str, som: int = 0) -> None:
+        self.items.append(Bijdrage(kpi, datum, gi, gemeente, STROOM, richting, 1, som))
+
+
+class Dossier:
+    """The facts of one dossier, collected from its events in any order."""
+
+    def __init__(self):
+        self.meldingen: dict[str, dict] = {}
+        self.triages: dict[str, dict] = {}
+        self.adviezen: dict[str, dict] = {}
+        self.maatregelen: dict[str, dict] = {}
+        self.toewijzingen: dict[tuple[str, str], dict] = {}
+        self.jeugdbeschermers: dict[tuple[str, str], dict] = {}
+        self.aanvragen: dict[str, dict] = {}
+        self.afwijzingen: dict[str, dict] = {}
+        self.overdrachten: dict[str, dict] = {}
+        self.sluitingen: dict[tuple[str, str], dict] = {}
+        self.drang: dict[tuple[str, str], dict] = {}
+        self.escalaties: dict[str, dict] = {}
+        self.escalaties_voorbij: dict[str, dict] = {}
+
+    def voeg_toe(self, event_type: str, d: dict) -> None:
+        if event_type == MELDING:
+            self.meldingen[d["melding_id"]] = d
+        elif event_type == TRIAGE:
+            key = d["melding_id"]
+            current = self.triages.get(key)
+            if current is None or (_moment(d["besloten_op"]), d["regel"]) > (
+                _moment(current["besloten_op"]),
+                current["regel"],
+            ):
+                self.triages[key] = d
+        elif event_type == ADVIES:
+            self.adviezen[d["advies_id"]] = d
+        elif event_type == MAATREGEL:
+            self.maatregelen[d["maatregel_id"]] = d
+        elif event_type == TOEWIJZING:
+            key = (d["casus_id"], d["melding_id"])
+            current = self.toewijzingen.get(key)
+            if current is not None:  # the same assignment again: one fact, all its children
+                kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
+                d = {
+                    **_earliest(current, d, "toegewezen_op"),
+                    "kinderen": [{"kind_id": k} for k in sorted(kinderen)],
+                }
+            self.toewijzingen[key] = d
+        elif event_type == JEUGDBESCHERMER:
+            key = (d["casus_id"], d["toegewezen_op"])
+            current = self.jeugdbeschermers.get(key)
+            if current is not None:
+                kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
+                d = {**current, "kinderen": [{"kind_id": k} for k in sorted(kinderen)]}
+            self.jeugdbeschermers[key] = d
+        elif event_type == OVERDRACHT_AANGEVRAAGD:
+            self.aanvragen[d["overdracht_id"]] = d
+        elif event_type == OVERDRACHT_AFGEWEZEN:
+            self.afwijzingen[d["overdracht_id"]] = _earliest(
+                self.afwijzingen.get(d["overdracht_id"]), d, "afgewezen_op"
+            )
+        elif event_type == OVERGEDRAGEN:
+            self.overdrachten[d["overdracht_id"]] = d
+        elif event_type == GESLOTEN:
+            self.sluitingen[(d["casus_id"], d["gesloten_op"])] = d
+        elif event_type == DRANG:
+            key = (d["casus_id"], d["termijn"])
+            self.drang[key] = _earliest(self.drang.get(key), d, "gesignaleerd_op")
+        elif event_type == ESCALATIE:
+            key = d["escalatie_id"]
+            current = self.escalaties.get(key)
+            if current is None or d["niveau"] > current["niveau"]:
+                first = _earliest(current, d, "gestart_op")
+                self.escalaties[key] = {**d, "gestart_op": first["gestart_op"]}
+        elif event_type == ESCALATIE_VOORBIJ:
+            self.escalaties_voorbij[d["escalatie_id"]] = d
+        # approvals change no figure: a transfer counts when it is carried out
+
+    # ---- contributions -------------------------------------------------------------------------
+
+    def bijdragen(self, norm_dagen: int) -> list[Bijdrage]:
+        out = _Uitvoer()
+        laatste_advies = self._laatste_advies_per_melding()
+        eerste_toewijzing = self._eerste_toewijzing_per_melding()
+        self._meldingen(out, laatste_advies, eerste_toewijzing)
+        self._adviezen(out, laatste_advies)
+        eerste_jb = self._kinderen(out)
+        self._maatregelen(out, laatste_advies, eerste_toewijzing, eerste_jb, norm_dagen)
+        self._overdrachten(out)
+        self._drang(out)
+        self._escalaties(out)
+        return out.items
+
+    def _laatste_advies_per_melding(self) -> dict[str, dict]:
+        result: dict[str, dict] = {}
+        for a in self.adviezen.values():
+            current = result.get(a["melding_id"])
+            if current is None or (_moment(a["geadviseerd_op"]), a["advies_id"]) > (
+                _moment(current["geadviseerd_op"]),
+                current["advies_id"],
+            ):
+                result[a["melding_id"]] = a
+        return result
+
+    def _eerste_toewijzing_per_melding(self) -> dict[str, dict]:
+        result: dict[str, dict] = {}
+        for t in self.toewijzingen.values():
+            current = result.get(t["melding_id"])
+            if current is None or (_moment(t["toegewezen_op"]), t["casus_id"]) < (
+                _moment(current["toegewezen_op"]),
+                current["casus_id"],
+            ):
+                result[t["melding_id"]] = t
+        return result
+
+    def _meldingen(self, out: _Uitvoer, advies: dict, toewijzing: dict) -> None:
+        for mid, m in self.meldingen.items():
+            dag = lokale_datum(m["ontvangen_op"])
+            if mid in toewijzing:
+                gi = toewijzing[mid]["gi"]
+            elif mid in advies:
+                gi = advies[mid]["gi"]
+            else:
+                gi = ONBEKEND
+            triage = self.triages.get(mid)
+            doelgroep = (triage or advies.get(mid) or {}).get("doelgroep") or ONBEKEND
+            out.telling(
+                "meldingen_ontvangen",
+                dag,
+                gi,
+                m["gemeente"],
+                urgentie=m["urgentie"],
+                doelgroep=doelgroep,
+                kader=m.get("kader") or "geen",
+            )
+            if m.get("herhaald_beroep"):
+                out.telling("herhaalde_meldingen", dag, gi, m["gemeente"], urgentie=m["urgentie"])
+
+    def _adviezen(self, out: _Uitvoer, advies: dict) -> None:
+        for mid, a in advies.items():
+            dag = lokale_datum(a["geadviseerd_op"])
+            out.telling(
+                "adviezen", dag, a["gi"], a["gemeente"], urgentie=a["urgentie"], doelgroep=a["doelgroep"]
+            )
+            if a["afwijking"]:
+                out.telling(
+                    "adviezen_afwijking", dag, a["gi"], a["gemeente"], voorgestelde_gi=a["voorgestelde_gi"]
+                )
+            m = self.meldingen.get(mid)
+            if m is not None:
+                out.verdeling(
+                    "doorlooptijd_melding_advies",
+                    dag,
+                    a["gi"],
+                    a["gemeente"],
+                    (dag - lokale_datum(m["ontvangen_op"])).days,
+                    urgentie=m["urgentie"],
+                )
+
+    def _kinderen(self, out: _Uitvoer) -> dict[tuple[str, str], date]:
+        """Each child's path through its case: waiting list, in care, protector, transfer, closure.
+        Returns the first protector day per (case, child)."""
+        per_casus: dict[str, list[tuple]] = defaultdict(list)
+        for t in self.toewijzingen.values():
+            per_casus[t["casus_id"]].append((t["toegewezen_op"], 0, "toewijzing", t))
+        for o in self.overdrachten.values():
+            per_casus[o["casus_id"]].append((o["overgedragen_op"], 1, "overdracht", o))
+        for j in self.jeugdbeschermers.values():
+            per_casus[j["casus_id"]].append((j["toegewezen_op"], 2, "jb", j))
+        for s in self.sluitingen.values():
+            per_casus[s["casus_id"]].append((s["gesloten_op"], 3, "sluiting", s))
+
+        eerste_jb: dict[tuple[str, str], date] = {}
+        for casus_id, stappen in per_casus.items():
+            kinderen: dict[str, dict] = {}  # kind_id -> state while in this case
+            for moment, _, soort, e in sorted(stappen, key=lambda s: (_moment(s[0]), s[1])):
+                dag = lokale_datum(moment)
+                for kind_id in (k["kind_id"] for k in e["kinderen"]):
+                    k = kinderen.get(kind_id)
+                    if soort == "toewijzing":
+                        if k is not None and k["actief"]:
+                            continue
+                        kinderen[kind_id] = k = {
+                            "actief": True,
+                            "gi": e["gi"],
+                            "gemeente": e["gemeente"],
+                            "wacht_sinds": dag,
+                            "toegewezen": dag,
+                            "melding_id": e["melding_id"],
+                        }
+                        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
+                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
+                        continue
+                    if k is None or not k["actief"]:
+                        continue  # not (or no longer) in this case: nothing to move
+                    if soort == "overdracht":
+                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
+                        if k["wacht_sinds"] is not None:
+                            out.stroom(
+                                "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
+                            )
+                        k.update(gi=e["naar_gi"], gemeente=e["gemeente"], wacht_sinds=dag)
+                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
+                        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
+                    elif soort == "jb":
+                        if k["wacht_sinds"] is None:
+                            continue  # a change of protector: no waiting involved
+                        out.stroom(
+                            "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
+                        )
+                        out.verdeling(
+                            "wachtdagen", dag, k["gi"], k["gemeente"], (dag - k["wacht_sinds"]).days
+                        )
+                        k["wacht_sinds"] = None
+                        if (casus_id, kind_id) not in eerste_jb:
+                            eerste_jb[(casus_id, kind_id)] = dag
+                            out.verdeling(
+                                "doorlooptijd_toewijzing_jeugdbeschermer",
+                                dag,
+                                k["gi"],
+                                k["gemeente"],
+                                (dag - k["toegewezen"]).days,
+                            )
+                            m = self.meldingen.get(k["melding_id"])
+                            if m is not None:
+                                out.verdeling(
+                                    "doorlooptijd_keten",
+                                    dag,
+                                    k["gi"],
+                                    k["gemeente"],
+                                    (dag - lokale_datum(m["ontvangen_op"])).days,
+                                    urgentie=m["urgentie"],
+                                )
+                    elif soort == "sluiting":
+                        if k["wacht_sinds"] is not None:
+                            out.stroom(
+                                "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
+                            )
+                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
+                        k["actief"] = False
+                        self._einde_maatregel(out, kind_id, dag, k, e["reden"])
+        return eerste_jb
+
+    def _einde_maatregel(self, out: _Uitvoer, kind_id: str, dag: date, k: dict, reden: str) -> None:
+        """The child's measure ends with its case: the latest measure for it that started by then."""
+        lopend = [
+            m
+            for m in self.maatregelen.values()
+            if als_datum(m["startdatum"]) <= dag and any(c["kind_id"] == kind_id for c in m["kinderen"])
+        ]
+        if not lopend:
+            return
+        m = max(lopend, key=lambda m: (m["startdatum"], m["maatregel_id"]))
+        out.telling(
+            "maatregelen_beeindigd", dag, k["gi"], k["gemeente"], maatregel=m["maatregel"], sluitreden=reden
+        )
+        out.verdeling(
+            "duur_maatregel",
+            dag,
+            k["gi"],
+            k["gemeente"],
+            (dag - als_datum(m["startdatum"])).days,
+            maatregel=m["maatregel"],
+        )
+
+    def _maatregelen(
+        self, out: _Uitvoer, advies: dict, toewijzing: dict, eerste_jb: dict, norm_dagen: int
+    ) -> None:
+        toewijzingen_per_melding: dict[str, list[dict]] = defaultdict(list)
+        for t in self.toewijzingen.values():
+            toewijzingen_per_melding[t["melding_id"]].append(t)
+        eerste_maatregel: dict[str, dict] = {}
+        for m in self.maatregelen.values():
+            start = als_datum(m["startdatum"])
+            for kind in m["kinderen"]:
+                kind_id = kind["kind_id"]
+                out.telling(
+                    "maatregelen_gestart",
+                    start,
+                    m["gi"],
+                    m["gemeente"],
+                    maatregel=m["maatregel"],
+                    route=m["route"],
+                )
+                jb = [
+                    eerste_jb[(t["casus_id"], kind_id)]
+                    for t in toewijzingen_per_melding[m["melding_id"]]
+                    if (t["casus_id"], kind_id) in eerste_jb
+                ]
+                if jb and max(0, (min(jb) - start).days) <= norm_dagen:
+                    out.telling(
+                        "kinderen_jb_binnen_norm", start, m["gi"], m["gemeente"], maatregel=m["maatregel"]
+                    )
+            a = advies.get(m["melding_id"])
+            if a is not None:
+                out.verdeling(
+                    "doorlooptijd_advies_maatregel",
+                    start,
+                    m["gi"],
+                    m["gemeente"],
+                    (start - lokale_datum(a["geadviseerd_op"])).days,
+                    maatregel=m["maatregel"],
+                )
+            current = eerste_maatregel.get(m["melding_id"])
+            if current is None or (m["startdatum"], m["maatregel_id"]) < (
+                current["startdatum"],
+                current["maatregel_id"],
+            ):
+                eerste_maatregel[m["melding_id"]] = m
+        for mid, t in toewijzing.items():
+            dag = lokale_datum(t["toegewezen_op"])
+            out.telling("casussen_toegewezen", dag, t["gi"], t["gemeente"], maatregel=t["maatregel"])
+            m = eerste_maatregel.get(mid)
+            if m is not None:
+                out.verdeling(
+                    "doorlooptijd_maatregel_toewijzing",
+                    dag,
+                    t["gi"],
+                    t["gemeente"],
+                    (dag - als_datum(m["startdatum"])).days,
+                    maatregel=m["maatregel"],
+                )
+
+    def _overdrachten(self, out: _Uitvoer) -> None:
+        for a in self.aanvragen.values():
+            out.telling(
+                "overdrachten_aangevraagd",
+                lokale_datum(a["aangevraagd_op"]),
+                a["van_gi"],
+                a["gemeente"],
+                naar_gi=a["naar_gi"],
+                reden=a["reden"],
+            )
+        for oid, r in self.afwijzingen.items():
+            aanvraag = self.aanvragen.get(oid)
+            out.telling(
+                "overdrachten_afgewezen",
+                lokale_datum(r["afgewezen_op"]),
+                aanvraag["van_gi"] if aanvraag else ONBEKEND,
+                r["gemeente"],
+            )
+        for o in self.overdrachten.values():
+            out.telling(
+                "overdrachten_uitgevoerd",
+                lokale_datum(o["overgedragen_op"]),
+                o["van_gi"],
+                o["gemeente"],
+                naar_gi=o["naar_gi"],
+                reden=o["reden"],
+            )
+
+    def _drang(self, out: _Uitvoer) -> None:
+        for (casus_id, termijn), d in self.drang.items():
+            kpi = "drang_over_3_maanden" if termijn.startswith("3") else "drang_over_6_maanden"
+            dag = lokale_datum(d["gesignaleerd_op"])
+            out.stroom(kpi, dag, d["gi"], d["gemeente"], "in")
+            sluiting = [
+                s["gesloten_op"]
+                for (c, _), s in self.sluitingen.items()
+                if c == casus_id and _moment(s["gesloten_op"]) >= _moment(d["gesignaleerd_op"])
+            ]
+            if sluiting:
+                out.stroom(kpi, lokale_datum(min(sluiting, key=_moment)), d["gi"], d["gemeente"], "uit")
+
+    def _escalaties(self, out: _Uitvoer) -> None:
+        for eid in self.escalaties.keys() | self.escalaties_voorbij.keys():
+            raised, cleared = self.escalaties.get(eid), self.escalaties_voorbij.get(eid)
+            niveau = max((raised or {}).get("niveau", 0), (cleared or {}).get("hoogste_niveau", 0))
+            gestart = (raised or cleared)["gestart_op"]
+            begin = lokale_datum(gestart)
+            out.telling("escalaties", begin, REGIO, REGIO, niveau=niveau)
+            out.stroom("escalaties_open", begin, REGIO, REGIO, "in")
+            if cleared is not None:
+                einde = lokale_datum(cleared["beeindigd_op"])
+                out.stroom("escalaties_open", einde, REGIO, REGIO, "uit")
+                uren = int((_moment(cleared["beeindigd_op"]) - _moment(gestart)).total_seconds() // 3600)
+                out.verdeling("escalatieduur", einde, REGIO, REGIO, uren)
+
+
+def bijdragen(events: Iterable[tuple[str, dict]], norm_dagen: int) -> list[Bijdrage]:
+    """All contributions of one dossier, from its (minimised) events in any order."""
+    dossier = Dossier()
+    for event_type, data in events:
+        dossier.voeg_toe(event_type, data)
+    return dossier.bijdragen(norm_dagen)
+
+
+def cellen(
+    items: Iterable[Bijdrage], totaal: dict[CelSleutel, list[int]] | None = None
+) -> dict[CelSleutel, list[int]]:
+    """Contributions summed per projected cell (every period containing the day)."""
+    per_dag: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for b in items:
+        acc = per_dag[b[:6]]
+        acc[0] += b.aantal
+        acc[1] += b.som
+    return uitspreiden(per_dag, totaal)
+
+
+def uitspreiden(
+    per_dag: dict[tuple, list[int]], totaal: dict[CelSleutel, list[int]] | None = None
+) -> dict[CelSleutel, list[int]]:
+    """Day-level sums (kpi, datum, gi, gemeente, dimensie, waarde) spread over all period levels."""
+    result: dict[CelSleutel, list[int]] = totaal if totaal is not None else {}
+    for (kpi, dag, gi, gemeente, dimensie, waarde), (aantal, som) in per_dag.items():
+        if dimensie in ("", STROOM):
+            levels = periodes_van(dag, True)  # totals and flows: every level, days included
+        elif dimensie.startswith(HIST):
+            levels = periodes_van(dag, False)[1:]  # distributions: quarter, year, all time
+        else:
+            levels = periodes_van(dag, False)  # breakdowns: month and longer
+        for ptype, code in levels:
+            key = (kpi, ptype, code, gi, gemeente, dimensie, waarde)
+            acc = result.get(key)
+            if acc is None:
+                result[key] = [aantal, som]
+            else:
+                acc[0] += aantal
+                acc[1] += som
+    return result
+
+
+def verschil(
+    oud: dict[CelSleutel, list[int]], nieuw: dict[CelSleutel, list[int]]
+) -> dict[CelSleutel, tuple[int, int]]:
+    """What to add to the projection to go from `oud` to `nieuw` (zero changes left out)."""
+    delta = {}
+    for key in oud.keys() | nieuw.keys():
+        a0, s0 = oud.get(key, (0, 0))
+        a1, s1 = nieuw.get(key, (0, 0))
+        if a1 != a0 or s1 != s0:
+            delta[key] = (a1 - a0, s1 - s0)
+    return delta
+
+
+__all__ = [
+    "HIST",
+    "MET_DAG",
+    "ONBEKEND",
+    "REGIO",
+    "STROOM",
+    "ZONDER_DAG",
+    "Bijdrage",
+    "Dossier",
+    "bijdragen",
+    "cellen",
+    "uitspreiden",
+    "verschil",
+]

@@ -1,0 +1,282 @@
+"""What people read: the CSV export, the quarterly report (HTML and PDF) and the dashboard page.
+
+Everything shown here comes from the same computed (and suppressed) KPI results as the API.
+"""
+
+import io
+from html import escape
+from pathlib import Path
+
+from contracts.vocabulary import GEMEENTEN
+from services.reporting.domain.onderdrukking import TOTAAL
+
+GIS = ("JBRR", "WSS", "LJR", "onbekend")
+GI_NAMEN = {"JBRR": "JBRR", "WSS": "WSS", "LJR": "LJ&R", "onbekend": "onbekend", TOTAAL: "Totaal"}
+ONDERDRUKT = "×"
+DASHBOARD = Path(__file__).parent / "dashboard.html"
+
+
+def getal(value, eenheid: str = "") -> str:
+    """Dutch notation: 1.234 and 87,5; suppressed values as ×, missing as –."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    else:
+        text = f"{value:,}".replace(",", ".")
+    return text + ("%" if eenheid == "procent" else "")
+
+
+def cel(value, eenheid: str, onderdrukt: bool) -> str:
+    return ONDERDRUKT if onderdrukt else getal(value, eenheid)
+
+
+# ---- CSV ---------------------------------------------------------------------------------------
+
+
+def csv(rows: list[dict], *, gemeente: str | None = None, gi: str | None = None) -> str:
+    out = io.StringIO()
+    writer = _csv_writer(out)
+    writer.writerow(
+        ["kpi", "naam", "eenheid", "periode_type", "periode", "gemeente", "gi", "waarde", "onderdrukt"]
+    )
+    for k in rows:
+        tabel = k.get("tabel") or {TOTAAL: {TOTAAL: k["waarde"]}}
+        for g, per_gi in tabel.items():
+            if gemeente and g != gemeente:
+                continue
+            for i, value in per_gi.items():
+                if gi and i != gi:
+                    continue
+                suppressed = value is None and not _leeg(k)
+                writer.writerow(
+                    [
+                        k["kpi"],
+                        k["naam"],
+                        k["eenheid"],
+                        k["periode_type"],
+                        k["periode"],
+                        "regio" if g == TOTAAL else g,
+                        "alle" if i == TOTAAL else i,
+                        "" if value is None else value,
+                        "ja" if suppressed else "nee",
+                    ]
+                )
+    return out.getvalue()
+
+
+def _csv_writer(out):
+    import csv as csv_module
+
+    return csv_module.writer(out, lineterminator="\r\n")
+
+
+def _leeg(k: dict) -> bool:
+    """A distribution or share without observations has no value; that is not suppression."""
+    return k["soort"] in ("verdeling", "aandeel", "stand_gemiddelde") and not (
+        k.get("aantal") or k.get("noemer")
+    )
+
+
+# ---- the quarterly report ----------------------------------------------------------------------
+
+CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1c2833;
+ background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px 32px;background:#fff}
+h1{font-size:26px;margin:0 0 4px}
+h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #154273;padding-bottom:4px}
+h3{font-size:16px;margin:24px 0 4px;color:#154273}
+p.meta{color:#555;margin:0 0 16px} p.def{margin:4px 0 8px;color:#333;font-size:14px;max-width:900px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}
+th,td{border:1px solid #d0d5dd;padding:4px 8px;text-align:right} th{background:#eef2f7}
+td:first-child,th:first-child{text-align:left}
+tr.totaal td{font-weight:600;background:#f3f5f8}
+.waarde{font-size:18px;font-weight:600}
+.legenda{font-size:13px;color:#555}
+a.pdf{float:right;background:#154273;color:#fff;padding:6px 12px;border-radius:4px;text-decoration:none}
+"""
+
+
+def rapport_html(r: dict, pdf_url: str = "") -> str:
+    gi_kop = "".join(f"<th>{escape(GI_NAMEN[g])}</th>" for g in GIS)
+    samenvatting = []
+    for k in r["kpis"]:
+        per_gi = "".join(f"<td>{escape(getal(k['per_gi'].get(g), k['eenheid']))}</td>" for g in GIS)
+        samenvatting.append(
+            f"<tr><td><a href='#{k['kpi']}'>{escape(k['naam'])}</a></td><td>{escape(k['eenheid'])}</td>"
+            f"<td class='waarde'>{escape(getal(k['waarde'], k['eenheid']))}</td>"
+            f"<td>{escape(getal(k['vorig'], k['eenheid']))}</td>{per_gi}</tr>"
+        )
+    secties = [_kpi_sectie(k) for k in r["kpis"]]
+    regels = "".join(
+        f"<li><b>{escape(naam)}</b>: {escape(tekst)}</li>" for naam, tekst in r["regels"].items()
+    )
+    link = f"<a class='pdf' href='{escape(pdf_url)}'>PDF</a>" if pdf_url else ""
+    return f"""<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><title>Kwartaalrapportage {escape(r["kwartaal"])}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
+<body><main>
+{link}<h1>Kwartaalrapportage jeugdbescherming Rotterdam Rijnmond — {escape(r["kwartaal"])}</h1>
+<p class="meta">Periode {escape(r["begin"])} t/m {escape(r["einde"])} ·
+peildatum standen {escape(r["peildatum"])} · KPI-catalogus {escape(r["catalogus_versie"])} ·
+norm vaste jeugdbeschermer {r["parameters"].get("norm_dagen")} dagen ·
+aantallen per gemeente onder {r["drempel"]} onderdrukt ({ONDERDRUKT})</p>
+<h2>Samenvatting</h2>
+<table id="samenvatting"><tr><th>KPI</th><th>eenheid</th><th>{escape(r["kwartaal"])}</th>
+<th>vorig kwartaal</th>
+{gi_kop}</tr>{"".join(samenvatting)}</table>
+<h2>Per KPI: definitie en tabel per gemeente en GI</h2>
+{"".join(secties)}
+<h2>Rekenregels</h2><ul class="legenda">{regels}</ul>
+<p class="legenda">{ONDERDRUKT} = onderdrukt: een aantal per gemeente onder {r["drempel"]}, of een cel die
+anders uit de totalen terug te rekenen is (secundaire onderdrukking). – = geen waarneming.</p>
+</main></body></html>"""
+
+
+def _kpi_sectie(k: dict) -> str:
+    e = k["eenheid"]
+    kop = (
+        f"<h3 id='{k['kpi']}'>{escape(k['naam'])} "
+        f"<small>({escape(k['name'])}; {escape(k['kpi'])})</small></h3>"
+        f"<p class='def'>{escape(k['definitie'])}</p>"
+    )
+    extra = ""
+    if k["soort"] == "verdeling" and k.get("aantal"):
+        extra = (
+            f" · mediaan {getal(k['mediaan'])} · p90 {getal(k['p90'])}"
+            f" · gemiddelde {getal(k['gemiddelde'])}"
+            f" · {getal(k['aantal'])} waarnemingen"
+        )
+    if k["soort"] == "aandeel" and k.get("noemer") is not None:
+        extra = f" · {getal(k['teller'])} van {getal(k['noemer'])}"
+    waarde = (f"<p>Regio: <span class='waarde'>{escape(getal(k['waarde'], e))}</span> "
+              f"{escape(e)}{escape(extra)}</p>")
+    tabel = k.get("tabel") or {}
+    if set(tabel) <= {TOTAAL}:
+        return kop + waarde
+    gis = [g for g in GIS if any(g in row for row in tabel.values())]
+    rows = []
+    for g in [*sorted((g for g in tabel if g != TOTAAL), key=lambda g: GEMEENTEN.get(g, g)), TOTAAL]:
+        row = tabel.get(g, {})
+        naam = "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})"
+        cellen = "".join(f"<td>{escape(_tabel_cel(row, i, e, k))}</td>" for i in [*gis, TOTAAL])
+        rows.append(f"<tr class='{'totaal' if g == TOTAAL else ''}'><td>{escape(naam)}</td>{cellen}</tr>")
+    kop_gis = "".join(f"<th>{escape(GI_NAMEN[g])}</th>" for g in [*gis, TOTAAL])
+    return (
+        kop
+        + waarde
+        + f"<table class='gemeenten' data-kpi='{k['kpi']}'><tr><th>Gemeente</th>{kop_gis}</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _tabel_cel(row: dict, gi: str, eenheid: str, k: dict) -> str:
+    if gi not in row:
+        return "–" if k["soort"] in ("verdeling", "aandeel", "stand_gemiddelde") else "0"
+    value = row[gi]
+    return ONDERDRUKT if value is None and not _leeg(k) else getal(value, eenheid)
+
+
+def _pdf(text) -> str:
+    """Text for reportlab's standard fonts (WinAnsi), XML-escaped for its paragraphs."""
+    return escape(str(text).replace("→", "->").replace("≤", "<=").replace("≥", ">="))
+
+
+def rapport_pdf(r: dict) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    klein = styles["BodyText"].clone("klein", fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=1.5 * cm,
+        rightMargin=1.5 * cm,
+        topMargin=1.2 * cm,
+        bottomMargin=1.2 * cm,
+        title=f"Kwartaalrapportage {r['kwartaal']}",
+        author="jbketen rapportage",
+    )
+    stijl = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d5dd")),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    story = [
+        Paragraph(
+            f"Kwartaalrapportage jeugdbescherming Rotterdam Rijnmond — {r['kwartaal']}", styles["Title"]
+        ),
+        Paragraph(
+            f"Periode {r['begin']} t/m {r['einde']} · peildatum standen {r['peildatum']} · KPI-catalogus "
+            f"{r['catalogus_versie']} · aantallen per gemeente onder {r['drempel']} onderdrukt "
+            f"({ONDERDRUKT})",
+            klein,
+        ),
+        Spacer(1, 8),
+        Paragraph("Samenvatting", styles["Heading2"]),
+    ]
+    data = [["KPI", "eenheid", r["kwartaal"], "vorig kwartaal", *(GI_NAMEN[g] for g in GIS)]]
+    for k in r["kpis"]:
+        data.append(
+            [
+                Paragraph(_pdf(k["naam"]), klein),
+                _pdf(k["eenheid"]),
+                getal(k["waarde"], k["eenheid"]),
+                getal(k["vorig"], k["eenheid"]),
+                *(getal(k["per_gi"].get(g), k["eenheid"]) for g in GIS),
+            ]
+        )
+    story.append(
+        Table(
+            data,
+            colWidths=[8 * cm, 2.2 * cm, 2.4 * cm, 2.4 * cm] + [2 * cm] * len(GIS),
+            style=stijl,
+            repeatRows=1,
+        )
+    )
+    story.append(Paragraph("Per KPI: definitie en tabel per gemeente en GI", styles["Heading2"]))
+    for k in r["kpis"]:
+        e = k["eenheid"]
+        blok = [
+            Paragraph(f"{_pdf(k['naam'])} ({_pdf(k['kpi'])})", styles["Heading3"]),
+            Paragraph(_pdf(k["definitie"]), klein),
+            Paragraph(f"Regio: <b>{_pdf(getal(k['waarde'], e))}</b> {_pdf(e)}", klein),
+        ]
+        tabel = k.get("tabel") or {}
+        if not set(tabel) <= {TOTAAL}:
+            gis = [g for g in GIS if any(g in row for row in tabel.values())]
+            rows = [["Gemeente", *(GI_NAMEN[g] for g in [*gis, TOTAAL])]]
+            for g in [*sorted((g for g in tabel if g != TOTAAL), key=lambda g: GEMEENTEN.get(g, g)), TOTAAL]:
+                row = tabel.get(g, {})
+                rows.append(
+                    [
+                        "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})",
+                        *(_tabel_cel(row, i, e, k) for i in [*gis, TOTAAL]),
+                    ]
+                )
+            blok.append(Table(rows, colWidths=[6 * cm] + [2.2 * cm] * (len(gis) + 1), style=stijl))
+        blok.append(Spacer(1, 6))
+        story.append(KeepTogether(blok))
+    story.append(Paragraph("Rekenregels", styles["Heading2"]))
+    for naam, tekst in r["regels"].items():
+        story.append(Paragraph(f"<b>{_pdf(naam)}</b>: {_pdf(tekst)}", klein))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def dashboard_html(refresh_s: float) -> str:
+    return DASHBOARD.read_text().replace("__REFRESH_MS__", str(int(refresh_s * 1000)))
+
+
+__all__ = ["cel", "csv", "dashboard_html", "getal", "rapport_html", "rapport_pdf"]

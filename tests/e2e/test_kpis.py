@@ -1,0 +1,168 @@
+"""The region's figures from the running chain, through HTTP and Kafka only: reports become
+KPIs per GI and municipality, published with small counts suppressed, as CSV, as the quarterly
+report (HTML and PDF), and a rebuild from the history (or a second reporting instance reading
+the whole event stream) gives the same figures as the live projection."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from deploy.stack import ROOT, database_url_for, free_port
+from tests.e2e.helpers import post_melding
+from tests.fixtures import grey_area_melding, melding
+from tests.infra import wait_until
+
+pytestmark = pytest.mark.e2e
+
+COUNTS = ("meldingen_ontvangen", "adviezen", "casussen_toegewezen")
+
+
+async def kpis(client, **params) -> dict:
+    r = await client.get("/v1/kpis", params=params)
+    assert r.status_code == 200, r.text
+    return {k["kpi"]: k for k in r.json()["kpis"]}
+
+
+async def threshold(client) -> int:
+    return (await client.get("/v1/kpis", params={"kpi": "adviezen"})).json()["onderdrukkingsdrempel"]
+
+
+def assert_suppressed_consistently(figures: dict, drempel: int) -> None:
+    """Small per-municipality counts are hidden, and never one cell alone."""
+    for k in figures.values():
+        hidden = [g for g, v in k["per_gemeente"].items() if v is None]
+        assert hidden == k["onderdrukt"], k["kpi"]
+        assert len(hidden) != 1, k["kpi"]
+        if k["soort"] in ("aantal", "stand"):
+            assert all(v is None or v == 0 or v >= drempel for v in k["per_gemeente"].values()), k["kpi"]
+
+
+async def test_reports_become_suppressed_kpis_csv_report_and_rebuild_equals_live(http):
+    reporting = http["reporting"]
+    before = await kpis(reporting)
+    for _ in range(6):
+        await post_melding(http, melding())  # LVB: advised to WSS, Rotterdam
+    for _ in range(2):
+        await post_melding(http, grey_area_melding("GM0613"))  # Albrandswaard, a small municipality
+
+    async def counted():
+        now = await kpis(reporting)
+        return (
+            now
+            if (
+                now["meldingen_ontvangen"]["waarde"] >= before["meldingen_ontvangen"]["waarde"] + 8
+                and now["adviezen"]["waarde"] >= before["adviezen"]["waarde"] + 8
+            )
+            else None
+        )
+
+    now = await wait_until(counted, timeout=60, interval=0.5)
+
+    # Additive: the GIs (incl. 'onbekend') add up to the region for every count and stock.
+    for k in now.values():
+        if k["optelbaar"] and k["per_gi"]:
+            assert sum(v for v in k["per_gi"].values()) == k["waarde"], k["kpi"]
+    assert now["adviezen"]["per_gi"].get("WSS", 0) >= before["adviezen"]["per_gi"].get("WSS", 0) + 6
+
+    # Published per municipality with the configured threshold (the stack may lower it).
+    drempel = await threshold(reporting)
+    assert_suppressed_consistently(now, drempel)
+    albrandswaard = await kpis(reporting, gemeente="GM0613", kpi="meldingen_ontvangen")
+    value = albrandswaard["meldingen_ontvangen"]["waarde"]
+    assert value is None or value >= drempel
+
+    # The catalogue says how each number is made.
+    catalogus = (await reporting.get("/v1/kpis/catalogus")).json()
+    assert {k["id"] for k in catalogus["kpis"]} == set(now)
+
+    # CSV export and the quarterly report of this quarter.
+    quarter = (await reporting.get("/v1/kpis", params={"periodeType": "kwartaal"})).json()
+    q = quarter["periode"]
+    q_meldingen = next(k for k in quarter["kpis"] if k["kpi"] == "meldingen_ontvangen")
+    export = await reporting.get("/v1/kpis/export", params={"periode": q, "kpi": "meldingen_ontvangen"})
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert (
+        int(next(r for r in rows if r["gemeente"] == "regio" and r["gi"] == "alle")["waarde"])
+        == q_meldingen["waarde"]
+    )
+    page = await reporting.get(f"/v1/rapportages/{q}")
+    assert page.status_code == 200 and "Meldingen ontvangen" in page.text
+    pdf = await reporting.get(f"/v1/rapportages/{q}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Regio: {q_meldingen['waarde']:,}".replace(",", ".") in text
+    assert (await reporting.get("/v1/dashboard")).status_code == 200
+
+    # A rebuild from the stored history equals the live projection.
+    r = await reporting.post("/v1/kpis/herberekeningen", json={"vervangen": False})
+    assert r.status_code == 202, r.text
+
+    async def rebuilt():
+        body = (await reporting.get(r.headers["Location"])).json()
+        return body if body["status"] != "bezig" else None
+
+    result = await wait_until(rebuilt, timeout=60, interval=0.3)
+    assert result["status"] == "gelijk", result
+
+
+async def test_a_second_reporting_instance_reading_the_whole_stream_gets_the_same_figures(
+    http, stack, database_server_url, database_prefix, kafka_bootstrap
+):
+    """The broker's history projected into a fresh database gives the live figures; this
+    instance publishes with the default threshold (5), so small municipalities are hidden."""
+    port = free_port()
+    url = database_url_for(database_server_url, "reporting_tweede", database_prefix)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REPORTING_DATABASE_URL": url,
+        "PORT": str(port),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_GROUP_ID": f"{database_prefix}-reporting-tweede",
+        "PYTHONUNBUFFERED": "1",
+        "REPORTING_SUPPRESSION_THRESHOLD": "5",
+    }
+    log_dir = ROOT / "test-artifacts" / "e2e-logs" / database_prefix
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "reporting-tweede.log", "ab") as log:  # noqa: ASYNC230 - test setup
+        process = subprocess.Popen(  # noqa: ASYNC220 - test setup
+            [sys.executable, "-m", "services.reporting"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as second:
+
+                async def same():
+                    try:
+                        a, b = await kpis(http["reporting"]), await kpis(second)
+                    except (httpx.HTTPError, AssertionError):
+                        return False
+                    return (
+                        all(
+                            a[k]["waarde"] == b[k]["waarde"] and a[k]["per_gi"] == b[k]["per_gi"]
+                            for k in COUNTS
+                        )
+                        and a["meldingen_ontvangen"]["waarde"] > 0
+                    )
+
+                await wait_until(same, timeout=90, interval=0.5)
+                figures = await kpis(second)
+                assert await threshold(second) == 5
+                assert_suppressed_consistently(figures, 5)
+                # Albrandswaard had only the two reports of the test above (if any at all): hidden.
+                albrandswaard = figures["meldingen_ontvangen"]["per_gemeente"].get("GM0613")
+                assert albrandswaard is None or albrandswaard >= 5
+        finally:
+            process.terminate()
+            process.wait(10)

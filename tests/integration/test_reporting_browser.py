@@ -1,0 +1,363 @@
+"""The reporting service as a real process on a generated history: the API outputs (JSON, CSV,
+catalogue, rebuild), the quarterly report as HTML and PDF, and the live dashboard in a real
+headless Chromium (Debian's), driven over the DevTools protocol. Screenshots are kept in
+test-artifacts/reporting/."""
+
+import asyncio
+import base64
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+import websockets
+
+from bench.historie import genereer
+from deploy.stack import ROOT, database_url_for, free_port
+from runtime import db
+from services.reporting.bootstrap import SPEC
+from services.reporting.domain.minimalisatie import minimaliseer
+from services.reporting.service_layer import handlers
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from tests.infra import wait_until
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "reporting"
+KWARTAAL = "2026-Q3"
+
+
+async def _vul(sessions, events):
+    for event_type, data in events:
+        await handlers.projecteer(
+            ReportingUnitOfWork(sessions, "reporting"), event_type, minimaliseer(event_type, data)
+        )
+
+
+@pytest.fixture(scope="module")
+async def service(database_server_url, database_prefix, kafka_bootstrap):
+    url = database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}", database_prefix)
+    await db.ensure_database(url)
+    engine = db.create_engine(url)
+    await db.migrate(engine, SPEC.migrations)
+    sessions = db.session_factory(engine)
+    await _vul(
+        sessions, genereer(500, seed=21, begin=date(2025, 10, 1), eind=date(2026, 9, 30), escalaties=3)
+    )
+    port = free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "reporting.log", "wb")  # noqa: ASYNC230 - test setup
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REPORTING_DATABASE_URL": url,
+        "PORT": str(port),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_GROUP_ID": f"{database_prefix}-reporting-browser",
+        "REPORTING_DASHBOARD_REFRESH_S": "0.5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(  # noqa: ASYNC220 - test setup
+        [sys.executable, "-m", "services.reporting"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+            async def healthy():
+                assert process.poll() is None, (ARTIFACTS / "reporting.log").read_text()[-3000:]
+                try:
+                    return (await client.get("/v1/health")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_until(healthy, timeout=60, interval=0.2)
+            client.sessions = sessions
+            yield client
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+        await engine.dispose()
+
+
+# ---- a minimal DevTools client for Debian's chromium --------------------------------------------
+
+
+class Pagina:
+    def __init__(self, ws):
+        self.ws = ws
+        self.next_id = 0
+
+    async def send(self, method: str, **params):
+        self.next_id += 1
+        await self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(await self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message.get("result", {})
+
+    async def js(self, expression: str):
+        result = await self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
+        return result["result"].get("value")
+
+    async def screenshot(self, path: Path, full: bool = False) -> None:
+        params = {"format": "png"}
+        if full:
+            size = await self.js(
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+            )
+            params.update(
+                captureBeyondViewport=True,
+                clip={"x": 0, "y": 0, "width": size[0], "height": min(size[1], 6000), "scale": 1},
+            )
+        data = await self.send("Page.captureScreenshot", **params)
+        path.write_bytes(base64.b64decode(data["data"]))  # noqa: ASYNC240 - test setup
+
+
+@pytest.fixture
+async def chromium(tmp_path):
+    assert Path(CHROMIUM).exists(), (  # noqa: ASYNC240 - test setup
+        "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    )
+    port = free_port()
+    process = subprocess.Popen(  # noqa: ASYNC220 - test setup
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp_path / 'profiel'}",
+            f"--remote-debugging-port={port}",
+            "--window-size=1280,1800",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    devtools = f"http://127.0.0.1:{port}"
+
+    async def up():
+        try:
+            return (await httpx.AsyncClient().get(f"{devtools}/json/version", timeout=1)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    sockets = []
+    try:
+        await wait_until(up, timeout=30, interval=0.2)
+
+        async def open_page(url: str) -> Pagina:
+            async with httpx.AsyncClient() as c:
+                target = (await c.put(f"{devtools}/json/new?about:blank", timeout=10)).json()
+            ws = await websockets.connect(target["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024)
+            sockets.append(ws)
+            page = Pagina(ws)
+            await page.send(
+                "Emulation.setDeviceMetricsOverride",
+                width=1280,
+                height=1800,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            await page.send("Page.enable")
+            await page.send("Page.navigate", url=url)
+            await wait_until(lambda: page.js("document.readyState === 'complete'"), timeout=20)
+            return page
+
+        yield open_page
+    finally:
+        for ws in sockets:
+            await ws.close()
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# ---- the API outputs -----------------------------------------------------------------------------
+
+
+async def test_kpis_filters_csv_catalogue_and_suppression(service):
+    r = await service.get("/v1/kpis", params={"periode": KWARTAAL})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (
+        body["periode"] == KWARTAAL
+        and body["periode_type"] == "kwartaal"
+        and body["onderdrukkingsdrempel"] == 5
+    )
+    kpis = {k["kpi"]: k for k in body["kpis"]}
+    catalogus = (await service.get("/v1/kpis/catalogus")).json()
+    assert set(kpis) == {k["id"] for k in catalogus["kpis"]}
+    assert {"definitie", "definition", "events", "eenheid", "uitsplitsingen", "optelbaar"} <= set(
+        catalogus["kpis"][0]
+    )
+    meldingen = kpis["meldingen_ontvangen"]
+    # Per GI the region is complete (GIs are not suppressed); small municipalities are, twice at least.
+    assert sum(meldingen["per_gi"].values()) == meldingen["waarde"] > 0
+    suppressed = [g for g, v in meldingen["per_gemeente"].items() if v is None]
+    assert suppressed == meldingen["onderdrukt"]
+    assert len(suppressed) != 1
+    assert all(v is None or v >= 5 for v in meldingen["per_gemeente"].values())
+
+    # Filters: a GI, a municipality, a month, one KPI.
+    wss = (
+        await service.get("/v1/kpis", params={"periode": KWARTAAL, "gi": "WSS", "kpi": "meldingen_ontvangen"})
+    ).json()
+    assert [k["kpi"] for k in wss["kpis"]] == ["meldingen_ontvangen"]
+    assert wss["kpis"][0]["waarde"] == meldingen["per_gi"]["WSS"] and list(wss["kpis"][0]["per_gi"]) == [
+        "WSS"
+    ]
+    rotterdam = (await service.get("/v1/kpis", params={"periode": KWARTAAL, "gemeente": "GM0599"})).json()
+    assert (
+        next(k for k in rotterdam["kpis"] if k["kpi"] == "meldingen_ontvangen")["waarde"]
+        == meldingen["per_gemeente"]["GM0599"]
+    )
+    maand = (await service.get("/v1/kpis", params={"periode": "2026-08", "kpi": "adviezen"})).json()
+    assert maand["periode_type"] == "maand"
+
+    # CSV, from the same suppressed table; also by content negotiation.
+    export = await service.get("/v1/kpis/export", params={"periode": KWARTAAL})
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    regio = next(
+        r
+        for r in rows
+        if r["kpi"] == "meldingen_ontvangen" and r["gemeente"] == "regio" and r["gi"] == "alle"
+    )
+    assert int(regio["waarde"]) == meldingen["waarde"]
+    for g in suppressed:
+        row = next(
+            r for r in rows if r["kpi"] == "meldingen_ontvangen" and r["gemeente"] == g and r["gi"] == "alle"
+        )
+        assert row["waarde"] == "" and row["onderdrukt"] == "ja"
+    negotiated = await service.get("/v1/kpis", params={"periode": KWARTAAL}, headers={"Accept": "text/csv"})
+    assert negotiated.headers["content-type"].startswith("text/csv") and negotiated.text == export.text
+
+    # Bad input is a problem naming the parameter.
+    bad = await service.get("/v1/kpis", params={"periode": "2026-Q7"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    unknown = await service.get("/v1/kpis", params={"kpi": "geen_kpi"})
+    assert unknown.status_code == 400 and unknown.json()["invalidParams"][0]["name"] == "kpi"
+
+
+async def test_rebuild_over_http_equals_live(service):
+    r = await service.post("/v1/kpis/herberekeningen", json={"vervangen": True})
+    assert r.status_code == 202, r.text
+    location = r.headers["Location"]
+
+    async def done():
+        body = (await service.get(location)).json()
+        return body if body["status"] != "bezig" else None
+
+    result = await wait_until(done, timeout=60, interval=0.2)
+    assert result["status"] == "gelijk" and result["verschillen"] == 0 and result["events"] > 0
+    assert any(
+        x["id"] == result["id"] for x in (await service.get("/v1/kpis/herberekeningen")).json()["items"]
+    )
+
+
+async def test_quarterly_report_as_page_and_pdf(service, chromium):
+    figures = {
+        k["kpi"]: k for k in (await service.get("/v1/kpis", params={"periode": KWARTAAL})).json()["kpis"]
+    }
+    html = await service.get(f"/v1/rapportages/{KWARTAAL}")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    pdf = await service.get(f"/v1/rapportages/{KWARTAAL}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    (ARTIFACTS / f"kwartaalrapportage-{KWARTAAL}.pdf").write_bytes(pdf.content)
+
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Kwartaalrapportage jeugdbescherming Rotterdam Rijnmond — {KWARTAAL}" in text.replace("\n", " ")
+    for kpi in ("meldingen_ontvangen", "casussen_toegewezen", "adviezen", "wachtlijst"):
+        k = figures[kpi]
+        assert f"Regio: {k['waarde']:,}".replace(",", ".") in text, kpi
+        assert kpi in text  # each KPI's section with its definition
+    assert "Definition" not in text and "Rekenregels" in text and "Rotterdam (GM0599)" in text
+
+    page = await chromium(f"{service.base_url}/v1/rapportages/{KWARTAAL}")
+    samenvatting = await page.js(
+        "[...document.querySelectorAll('#samenvatting tr')].slice(1)"
+        ".map(r => [...r.cells].map(c => c.textContent))"
+    )
+    rows = {r[0]: r for r in samenvatting}
+    assert rows["Meldingen ontvangen"][2] == f"{figures['meldingen_ontvangen']['waarde']:,}".replace(",", ".")
+    tabellen = await page.js("document.querySelectorAll('table.gemeenten').length")
+    assert tabellen >= 20
+    await page.screenshot(ARTIFACTS / f"kwartaalrapportage-{KWARTAAL}.png", full=True)
+
+
+async def test_dashboard_updates_live_in_a_real_browser(service, chromium):
+    page = await chromium(f"{service.base_url}/v1/dashboard?periode={KWARTAAL}")
+    await page.js("window.zelfdePagina = true")
+    await wait_until(
+        lambda: page.js("+document.getElementById('bijgewerkt').dataset.updates >= 1"), timeout=20
+    )
+    api = {k["kpi"]: k for k in (await service.get("/v1/kpis", params={"periode": KWARTAAL})).json()["kpis"]}
+
+    async def tegel(kpi):
+        return await page.js(f"document.querySelector('.tile[data-kpi={kpi}] .v').textContent")
+
+    assert await tegel("meldingen_ontvangen") == f"{api['meldingen_ontvangen']['waarde']:,}".replace(",", ".")
+    # Charts are drawn: trend lines, a histogram, bars per GI, a row per municipality.
+    assert await page.js("document.querySelectorAll('#trend path').length") == 3
+    assert await page.js("document.querySelectorAll('#verdeling rect.bak').length") > 3
+    assert await page.js("document.querySelectorAll('#wachtlijst rect').length") == 3
+    rows = await page.js(
+        "[...document.querySelectorAll('#gemeenten tr[data-gemeente]')]"
+        ".map(r => [r.dataset.gemeente, r.cells[1].textContent])"
+    )
+    assert len(rows) == 13
+    for gemeente, shown in rows:
+        value = api["meldingen_ontvangen"]["per_gemeente"].get(gemeente, 0)
+        assert shown == ("×" if value is None else f"{value:,}".replace(",", ".")), gemeente
+    await page.screenshot(ARTIFACTS / "dashboard.png")
+
+    # New events arrive: the page shows them without a reload.
+    before = api["meldingen_ontvangen"]["waarde"]
+    extra = [
+        e
+        for e in genereer(40, seed=77, begin=date(2026, 8, 1), eind=date(2026, 9, 29), escalaties=0)
+        if e[0] == "nl.jbketen.melding.received.v1"
+    ]
+    await _vul(service.sessions, extra)
+    expected = f"{before + len(extra):,}".replace(",", ".")
+
+    async def updated():
+        return await tegel("meldingen_ontvangen") == expected
+
+    await wait_until(updated, timeout=20, interval=0.2)
+    assert await page.js("window.zelfdePagina === true")  # not reloaded
+    await asyncio.sleep(0.1)
+    await page.screenshot(ARTIFACTS / "dashboard-na-update.png")
+    assert time.time()

@@ -1,0 +1,497 @@
+"""Every KPI of the catalogue checked on generated histories against an independent, plain
+computation from the raw events (replaying each case's history, sorting lists for medians),
+and the additivity of the counts and stocks. The projection path here is the pure domain
+(dossiers -> contributions -> cells -> figures); tests/integration runs the same through SQL."""
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bench.historie import genereer
+from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.domain.cijfers import Rij, Stand, bereken
+from services.reporting.domain.minimalisatie import dossier_van, minimaliseer, reden_categorie
+from services.reporting.domain.periodes import Periode
+from services.reporting.domain.projectie import STROOM, bijdragen, cellen
+
+TZ = ZoneInfo("Europe/Amsterdam")
+VANDAAG = date(2026, 11, 25)
+PERIODES = [
+    Periode("kwartaal", "2026-Q1"),
+    Periode("kwartaal", "2025-Q4"),
+    Periode("maand", "2026-05"),
+    Periode("jaar", "2026"),
+    Periode("dag", "2026-03-02"),
+    Periode("totaal", "totaal"),
+]
+
+
+def dag(ts: str) -> date:
+    return datetime.fromisoformat(ts).astimezone(TZ).date()
+
+
+def t(ts: str) -> datetime:
+    return datetime.fromisoformat(ts)
+
+
+class Referentie:
+    """The KPIs straight from the raw (full) events, written without the projection's code."""
+
+    def __init__(self, events, norm_dagen: int):
+        self.norm = norm_dagen
+        by = defaultdict(list)
+        for event_type, data in events:
+            by[event_type.split(".")[2] + "." + event_type.split(".")[3]].append(data)
+        self.meldingen = {m["melding_id"]: m for m in by["melding.received"]}
+        self.triage = {}
+        for x in sorted(by["triage.completed"], key=lambda x: (t(x["besloten_op"]), x["regel"])):
+            self.triage[x["melding_id"]] = x
+        self.advies = {}
+        for a in sorted(by["advies.issued"], key=lambda a: (t(a["geadviseerd_op"]), a["advies_id"])):
+            self.advies[a["melding_id"]] = a
+        self.maatregelen = list({m["maatregel_id"]: m for m in by["maatregel.imposed"]}.values())
+        self.toewijzingen = by["casus.assigned"]
+        self.eerste_toewijzing = {}
+        for x in sorted(
+            self.toewijzingen, key=lambda x: (t(x["toegewezen_op"]), x["casus_id"]), reverse=True
+        ):
+            self.eerste_toewijzing[x["melding_id"]] = x
+        self.jbs, self.transfers, self.sluitingen = (
+            by["jeugdbeschermer.assigned"],
+            by["casus.transferred"],
+            by["casus.closed"],
+        )
+        self.aanvragen = {a["overdracht_id"]: a for a in by["overdracht.requested"]}
+        self.afwijzingen = {}
+        for r in sorted(by["overdracht.rejected"], key=lambda r: t(r["afgewezen_op"]), reverse=True):
+            self.afwijzingen[r["overdracht_id"]] = r
+        self.drang = {}
+        for d in sorted(by["drang.overdue"], key=lambda d: t(d["gesignaleerd_op"]), reverse=True):
+            self.drang[(d["casus_id"], d["termijn"])] = d
+        self.raised, self.cleared = (
+            by["escalatie.raised"],
+            {c["escalatie_id"]: c for c in by["escalatie.cleared"]},
+        )
+        self.obs = defaultdict(list)  # kpi -> [(day, gi, gemeente, value)]
+        self._standen = {}
+        self._stromen()
+
+    def _o(self, kpi, day, gi, gemeente, value=1):
+        self.obs[kpi].append((day, gi, gemeente, value))
+
+    def _stromen(self):
+        for mid, m in self.meldingen.items():
+            gi = (self.eerste_toewijzing.get(mid) or self.advies.get(mid) or {"gi": "onbekend"})["gi"]
+            self._o("meldingen_ontvangen", dag(m["ontvangen_op"]), gi, m["gemeente"])
+            if m["herhaald_beroep"]:
+                self._o("herhaalde_meldingen", dag(m["ontvangen_op"]), gi, m["gemeente"])
+        for mid, a in self.advies.items():
+            d = dag(a["geadviseerd_op"])
+            self._o("adviezen", d, a["gi"], a["gemeente"])
+            if a["afwijking"]:
+                self._o("adviezen_afwijking", d, a["gi"], a["gemeente"])
+            if mid in self.meldingen:
+                self._o(
+                    "doorlooptijd_melding_advies",
+                    d,
+                    a["gi"],
+                    a["gemeente"],
+                    (d - dag(self.meldingen[mid]["ontvangen_op"])).days,
+                )
+        eerste_jb = self._kinderen(None)[3]
+        for m in self.maatregelen:
+            start = date.fromisoformat(m["startdatum"])
+            for k in m["kinderen"]:
+                self._o("maatregelen_gestart", start, m["gi"], m["gemeente"])
+                jb = [
+                    eerste_jb[(x["casus_id"], k["kind_id"])]
+                    for x in self.toewijzingen
+                    if x["melding_id"] == m["melding_id"] and (x["casus_id"], k["kind_id"]) in eerste_jb
+                ]
+                if jb and max(0, (min(jb) - start).days) <= self.norm:
+                    self._o("kinderen_jb_binnen_norm", start, m["gi"], m["gemeente"])
+            a = self.advies.get(m["melding_id"])
+            if a:
+                self._o(
+                    "doorlooptijd_advies_maatregel",
+                    start,
+                    m["gi"],
+                    m["gemeente"],
+                    (start - dag(a["geadviseerd_op"])).days,
+                )
+        for mid, x in self.eerste_toewijzing.items():
+            d = dag(x["toegewezen_op"])
+            self._o("casussen_toegewezen", d, x["gi"], x["gemeente"])
+            eigen = [m for m in self.maatregelen if m["melding_id"] == mid]
+            if eigen:
+                m = min(eigen, key=lambda m: (m["startdatum"], m["maatregel_id"]))
+                self._o(
+                    "doorlooptijd_maatregel_toewijzing",
+                    d,
+                    x["gi"],
+                    x["gemeente"],
+                    (d - date.fromisoformat(m["startdatum"])).days,
+                )
+        for a in self.aanvragen.values():
+            self._o("overdrachten_aangevraagd", dag(a["aangevraagd_op"]), a["van_gi"], a["gemeente"])
+        for oid, r in self.afwijzingen.items():
+            self._o(
+                "overdrachten_afgewezen",
+                dag(r["afgewezen_op"]),
+                self.aanvragen[oid]["van_gi"] if oid in self.aanvragen else "onbekend",
+                r["gemeente"],
+            )
+        for x in self.transfers:
+            self._o("overdrachten_uitgevoerd", dag(x["overgedragen_op"]), x["van_gi"], x["gemeente"])
+        for eid in {r["escalatie_id"] for r in self.raised} | set(self.cleared):
+            start = min(
+                [t(r["gestart_op"]) for r in self.raised if r["escalatie_id"] == eid]
+                or [t(self.cleared[eid]["gestart_op"])]
+            )
+            self._o("escalaties", start.astimezone(TZ).date(), "regio", "regio")
+            if eid in self.cleared:
+                einde = t(self.cleared[eid]["beeindigd_op"])
+                self._o(
+                    "escalatieduur",
+                    einde.astimezone(TZ).date(),
+                    "regio",
+                    "regio",
+                    int((einde - start).total_seconds() // 3600),
+                )
+
+    def _kinderen(self, peildatum: date | None):
+        """Replay every case up to the day (None: all): who is waiting / in care at the end, and
+        the observations of waits, lead times and ended measures."""
+        stappen = defaultdict(list)
+        for x in self.toewijzingen:
+            stappen[x["casus_id"]].append((t(x["toegewezen_op"]), 0, "toe", x))
+        for x in self.transfers:
+            stappen[x["casus_id"]].append((t(x["overgedragen_op"]), 1, "over", x))
+        for x in self.jbs:
+            stappen[x["casus_id"]].append((t(x["toegewezen_op"]), 2, "jb", x))
+        for x in self.sluitingen:
+            stappen[x["casus_id"]].append((t(x["gesloten_op"]), 3, "dicht", x))
+        wachtend, in_zorg, eerste_jb = defaultdict(list), defaultdict(int), {}
+        for casus_id, lijst in stappen.items():
+            state = {}
+            for moment, _, soort, e in sorted(lijst, key=lambda s: (s[0], s[1])):
+                d = moment.astimezone(TZ).date()
+                if peildatum is not None and d > peildatum:
+                    break
+                for kid in (k["kind_id"] for k in e["kinderen"]):
+                    s = state.get(kid)
+                    if soort == "toe":
+                        if not (s and s["actief"]):
+                            state[kid] = {
+                                "actief": True,
+                                "gi": e["gi"],
+                                "gem": e["gemeente"],
+                                "wacht": d,
+                                "toe": d,
+                                "melding": e["melding_id"],
+                            }
+                        continue
+                    if not (s and s["actief"]):
+                        continue
+                    if soort == "over":
+                        s.update(gi=e["naar_gi"], gem=e["gemeente"], wacht=d)
+                    elif soort == "jb" and s["wacht"] is not None:
+                        if peildatum is None:
+                            self._o("wachtdagen", d, s["gi"], s["gem"], (d - s["wacht"]).days)
+                        s["wacht"] = None
+                        if (casus_id, kid) not in eerste_jb:
+                            eerste_jb[(casus_id, kid)] = d
+                            if peildatum is None:
+                                self._o(
+                                    "doorlooptijd_toewijzing_jeugdbeschermer",
+                                    d,
+                                    s["gi"],
+                                    s["gem"],
+                                    (d - s["toe"]).days,
+                                )
+                                m = self.meldingen.get(s["melding"])
+                                if m:
+                                    self._o(
+                                        "doorlooptijd_keten",
+                                        d,
+                                        s["gi"],
+                                        s["gem"],
+                                        (d - dag(m["ontvangen_op"])).days,
+                                    )
+                    elif soort == "dicht":
+                        s["actief"] = False
+                        lopend = [
+                            m
+                            for m in self.maatregelen
+                            if date.fromisoformat(m["startdatum"]) <= d
+                            and kid in [c["kind_id"] for c in m["kinderen"]]
+                        ]
+                        if lopend and peildatum is None:
+                            m = max(lopend, key=lambda m: (m["startdatum"], m["maatregel_id"]))
+                            self._o("maatregelen_beeindigd", d, s["gi"], s["gem"])
+                            self._o(
+                                "duur_maatregel",
+                                d,
+                                s["gi"],
+                                s["gem"],
+                                (d - date.fromisoformat(m["startdatum"])).days,
+                            )
+            for s in state.values():
+                if s["actief"]:
+                    in_zorg[(s["gem"], s["gi"])] += 1
+                    if s["wacht"] is not None:
+                        wachtend[(s["gem"], s["gi"])].append(s["wacht"])
+        return wachtend, in_zorg, None, eerste_jb
+
+    def standen(self, peildatum: date) -> dict[str, dict[tuple[str, str], float]]:
+        if peildatum not in self._standen:
+            self._standen[peildatum] = self._bereken_standen(peildatum)
+        return self._standen[peildatum]
+
+    def _bereken_standen(self, peildatum: date) -> dict[str, dict[tuple[str, str], float]]:
+        wachtend, in_zorg, _, _ = self._kinderen(peildatum)
+        out = {
+            "wachtlijst": {k: len(v) for k, v in wachtend.items()},
+            "kinderen_in_zorg": dict(in_zorg),
+            "wachtdagen_wachtenden": wachtend,
+            "drang_over_3_maanden": defaultdict(int),
+            "drang_over_6_maanden": defaultdict(int),
+            "escalaties_open": defaultdict(int),
+        }
+        for (casus_id, termijn), d in self.drang.items():
+            if dag(d["gesignaleerd_op"]) > peildatum:
+                continue
+            dicht = [
+                s
+                for s in self.sluitingen
+                if s["casus_id"] == casus_id and t(s["gesloten_op"]) >= t(d["gesignaleerd_op"])
+            ]
+            if dicht and dag(min(dicht, key=lambda s: t(s["gesloten_op"]))["gesloten_op"]) <= peildatum:
+                continue
+            kpi = "drang_over_3_maanden" if termijn.startswith("3") else "drang_over_6_maanden"
+            out[kpi][(d["gemeente"], d["gi"])] += 1
+        for eid in {r["escalatie_id"] for r in self.raised}:
+            start = min(t(r["gestart_op"]) for r in self.raised if r["escalatie_id"] == eid)
+            if start.astimezone(TZ).date() <= peildatum and not (
+                eid in self.cleared and dag(self.cleared[eid]["beeindigd_op"]) <= peildatum
+            ):
+                out["escalaties_open"][("regio", "regio")] += 1
+        return out
+
+    def totaal(self, kpi: str) -> int:
+        return len(self.obs[kpi])
+
+
+def _nearest_rank(values: list[int], p: int) -> int | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return values[max(1, math.ceil(p / 100 * len(values))) - 1]
+
+
+def verwacht(ref: Referentie, kpi, periode: Periode, select) -> object:
+    """The expected value of `kpi` over the cells that `select(gemeente, gi)` accepts."""
+    catalogus = catalogus_bron.actief()
+    k = catalogus.kpi(kpi)
+    begin, einde = periode.begin, periode.einde
+
+    def binnen(d):
+        return (begin is None or d >= begin) and (einde is None or d <= einde)
+
+    if k.soort in ("stand", "stand_gemiddelde"):
+        peil = periode.peildatum(VANDAAG)
+        stand = ref.standen(peil)
+        if k.soort == "stand_gemiddelde":
+            dagen = [
+                (peil - w).days
+                for key, ws in stand["wachtdagen_wachtenden"].items()
+                if select(*key)
+                for w in ws
+            ]
+            return round(sum(dagen) / len(dagen), 1) if dagen else None
+        return sum(v for key, v in stand[kpi].items() if select(*key))
+    if k.soort == "aandeel":
+        teller = verwacht(ref, k.teller, periode, select)
+        noemer = verwacht(ref, k.noemer, periode, select)
+        return round(100 * teller / noemer, 1) if noemer else None
+    values = [v for d, gi, gem, v in ref.obs[kpi] if binnen(d) and select(gem, gi)]
+    if k.soort == "aantal":
+        return len(values)
+    # Distributions are kept per quarter and longer; a day or month has its count and mean only.
+    return None if periode.type in ("dag", "maand") else _nearest_rank(values, 50)
+
+
+def vergelijk(rows: list[dict], ref: Referentie, periode: Periode) -> None:
+    by_kpi = {r["kpi"]: r for r in rows}
+    assert set(by_kpi) == set(catalogus_bron.actief().ids)
+    for kpi, r in by_kpi.items():
+        label = f"{kpi} {periode.code}"
+        assert r["waarde"] == verwacht(ref, kpi, periode, lambda g, i: True), label
+        for gi, value in r["per_gi"].items():
+            assert value == verwacht(ref, kpi, periode, lambda g, i, gi=gi: i == gi), f"{label} {gi}"
+        for gem, value in r["per_gemeente"].items():
+            assert value == verwacht(ref, kpi, periode, lambda g, i, gem=gem: g == gem), f"{label} {gem}"
+        if r["soort"] == "verdeling":
+            values = [
+                v
+                for d, gi, gem, v in ref.obs[kpi]
+                if (periode.begin is None or periode.begin <= d <= periode.einde)
+            ]
+            p90 = None if periode.type in ("dag", "maand") else _nearest_rank(values, 90)
+            assert (r["aantal"], r["p90"]) == (len(values), p90), label
+            assert r["gemiddelde"] == (round(sum(values) / len(values), 1) if values else None), label
+
+
+# ---- the pure projection path ------------------------------------------------------------------
+
+
+def projecteer(events, norm_dagen):
+    """Dossiers as the database forms them (a case's events go to its family), then cells."""
+    minimal = [(et, minimaliseer(et, d)) for et, d in events]
+    casus_dossier = {}
+    for et, d in minimal:
+        if d.get("casus_id") and dossier_van(et, d):
+            casus_dossier.setdefault(d["casus_id"], dossier_van(et, d))
+    dossiers = defaultdict(list)
+    for et, d in minimal:
+        key = dossier_van(et, d) or casus_dossier.get(d.get("casus_id")) or f"casus:{d['casus_id']}"
+        dossiers[key].append((et, d))
+    totaal = {}
+    for evs in dossiers.values():
+        cellen(bijdragen(evs, norm_dagen), totaal)
+    return totaal
+
+
+def figures(cells, periode: Periode, drempel=0, **filters):
+    rijen = [
+        Rij(k[0], k[3], k[4], k[5], k[6], a, s)
+        for k, (a, s) in cells.items()
+        if k[1] == periode.type and k[2] == periode.code and (a or s)
+    ]
+    peil = periode.peildatum(VANDAAG)
+    stand = defaultdict(lambda: [0, 0])
+    for k, (a, s) in cells.items():
+        if k[1] == "dag" and k[5] == STROOM and date.fromisoformat(k[2]) <= peil:
+            acc = stand[(k[0], k[3], k[4], k[6])]
+            acc[0] += a
+            acc[1] += s
+    standen = [Stand(*key, a, s) for key, (a, s) in stand.items()]
+    return bereken(
+        catalogus_bron.actief(),
+        rijen,
+        standen,
+        periode_type=periode.type,
+        periode=periode.code,
+        peildatum=peil,
+        drempel=drempel,
+        **filters,
+    )
+
+
+@pytest.fixture(scope="module", params=[1, 2])
+def historie(request):
+    events = list(
+        genereer(1000, seed=request.param, begin=date(2025, 6, 1), eind=date(2026, 9, 30), escalaties=6)
+    )
+    norm = catalogus_bron.actief().norm_dagen
+    return events, Referentie(events, norm), projecteer(events, norm)
+
+
+@pytest.mark.parametrize("periode", PERIODES, ids=lambda p: p.code)
+def test_every_kpi_equals_the_independent_computation(historie, periode):
+    _, ref, cells = historie
+    vergelijk(figures(cells, periode), ref, periode)
+
+
+@pytest.mark.parametrize("periode", PERIODES, ids=lambda p: p.code)
+def test_counts_and_stocks_add_up_per_gi_and_per_municipality(historie, periode):
+    _, _, cells = historie
+    for r in figures(cells, periode):
+        if not r["optelbaar"] or r["kpi"].startswith("escalatie"):
+            continue
+        assert sum(r["per_gi"].values()) == r["waarde"], r["kpi"]
+        assert sum(r["per_gemeente"].values()) == r["waarde"], r["kpi"]
+        for dim, values in r["uitsplitsingen"].items():
+            assert sum(values.values()) == r["waarde"], (r["kpi"], dim)
+
+
+def test_slices_add_up_too(historie):
+    _, _, cells = historie
+    periode = Periode("jaar", "2026")
+    regio = {r["kpi"]: r for r in figures(cells, periode)}
+    per_gi = defaultdict(int)
+    for gi in ("JBRR", "WSS", "LJR", "onbekend"):
+        for r in figures(cells, periode, gi=gi):
+            if r["optelbaar"] and r["waarde"] is not None:
+                per_gi[r["kpi"]] += r["waarde"]
+                assert sum(r["per_gemeente"].values()) == r["waarde"]
+    for kpi, total in per_gi.items():
+        assert total == regio[kpi]["waarde"], kpi
+
+
+def test_a_fact_delivered_twice_or_late_counts_once(historie):
+    events, _, cells = historie
+    norm = catalogus_bron.actief().norm_dagen
+    again = projecteer(list(reversed(events)) + events[:300], norm)
+    assert {k: v for k, v in again.items() if any(v)} == {k: v for k, v in cells.items() if any(v)}
+
+
+def test_stored_events_hold_no_personal_data():
+    for event_type, data in genereer(50, seed=4):
+        kept = minimaliseer(event_type, data)
+        flat = repr(kept)
+        for forbidden in (
+            "toelichting",
+            "leeftijd",
+            "jeugdbeschermer_id",
+            "manager",
+            "afwijking_reden",
+            "redenen",
+            "Synthetisch",
+            "JB-",
+            "Manager",
+        ):
+            assert forbidden not in flat, (event_type, forbidden)
+
+
+@pytest.mark.parametrize(
+    ("reden", "categorie"),
+    [
+        ("Gezin verhuist naar Rotterdam-Zuid", "verhuizing"),
+        ("Expertise LVB nodig", "expertise"),
+        ("Wachtlijst bij de GI te lang", "capaciteit"),
+        ("Vertrouwensbreuk met het gezin", "relatie"),
+        ("Anders", "overig"),
+        (None, "overig"),
+    ],
+)
+def test_transfer_reasons_are_kept_as_category(reden, categorie):
+    assert reden_categorie(reden) == categorie
+
+
+def test_days_are_calendar_days_in_rotterdam():
+    # 23:30 UTC on 31 March 2026 is 1 April in Rotterdam (summer time): Q2.
+    events = [
+        (
+            "nl.jbketen.melding.received.v1",
+            {
+                "melding_id": "m1",
+                "gezin_id": "g1",
+                "gemeente": "GM0599",
+                "urgentie": "spoed",
+                "kader": None,
+                "kinderen": [{"kind_id": "k1", "leeftijd": 3}],
+                "zorgen": [],
+                "kenmerken": [],
+                "herhaald_beroep": False,
+                "ontvangen_op": "2026-03-31T23:30:00+00:00",
+            },
+        )
+    ]
+    cells = projecteer(events, 7)
+    assert ("meldingen_ontvangen", "kwartaal", "2026-Q2", "onbekend", "GM0599", "", "") in cells
+    assert ("meldingen_ontvangen", "dag", "2026-04-01", "onbekend", "GM0599", "", "") in cells
+    assert timedelta(0) == timedelta(0)
