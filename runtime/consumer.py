@@ -71,6 +71,16 @@ class EventConsumer:
     def assigned_partitions(self) -> int:
         return len(self._consumer.assignment())
 
+    async def lag(self) -> int | None:
+        """Records on the assigned partitions not yet processed (None until a fetch has told us)."""
+        total = 0
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                return None
+            total += max(0, highwater - await self._consumer.position(tp))
+        return total
+
     @property
     def joined(self) -> bool:
         return self._membership.joined

@@ -138,6 +138,7 @@ class Runtime:
                 "processed": self.consumer.processed,
                 "dead_lettered": self.consumer.dead_lettered,
                 "assigned_partitions": self.consumer.assigned_partitions(),
+                "lag": await self.consumer.lag() if self.consumer.joined else None,
             }
         tasks_alive = all(not t.done() for t in self._tasks)
         consuming = self.consumer is None or self.consumer.joined

@@ -168,3 +168,15 @@ async def _triage_sees(chain, gi, at_least):
 
 def _uuid(value) -> UUID:
     return UUID(str(value))
+
+
+async def test_health_shows_consumer_lag_going_back_to_zero(chain):
+    r = await chain["intake"].post("/v1/meldingen", json=melding())
+    await assigned(chain, r.json()["id"])
+
+    async def caught_up():
+        report = (await chain["capacity"].get("/v1/health")).json()
+        return report if report["consumer"]["lag"] == 0 else None
+    report = await wait_until(caught_up)
+    assert report["status"] == "up" and report["consumer"]["joined"] is True
+    assert report["database"] == "up" and report["outbox_backlog"] >= 0
