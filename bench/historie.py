@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from contracts.vocabulary import GEMEENTEN, Sluitreden
+from contracts.vocabulary import GEMEENTEN, OverdrachtReden, Sluitreden
 
 GIS = ("JBRR", "WSS", "LJR")
 # Rough share of reports per municipality (Rotterdam is most of the region).
@@ -36,12 +36,13 @@ DOELGROEPEN = (
     ("complexe_scheiding", "complexe_scheiding", ("JBRR",)),
     ("grijs_gebied", None, GIS),
 )
+# A transfer's free-text reason and the category the requesting GI chose with it.
 REDENEN = (
-    "Gezin verhuist naar Rotterdam-Zuid",
-    "Expertise LVB nodig",
-    "Wachtlijst bij de GI te lang",
-    "Vertrouwensbreuk met het gezin",
-    "Anders",
+    ("Gezin verhuist naar Rotterdam-Zuid", OverdrachtReden.VERHUIZING),
+    ("Expertise LVB nodig", OverdrachtReden.EXPERTISE),
+    ("Wachtlijst bij de GI te lang", OverdrachtReden.CAPACITEIT),
+    ("Vertrouwensbreuk met het gezin", OverdrachtReden.RELATIE),
+    ("Anders", OverdrachtReden.OVERIG),
 )
 MAATREGELEN = (
     ("OTS", "rechtbank"),
@@ -256,7 +257,7 @@ class _Gen:
         if rng.random() < 0.04:
             overdracht_id = self.uuid()
             naar = rng.choice([g for g in GIS if g != huidige_gi])
-            reden = rng.choice(REDENEN)
+            reden, categorie = rng.choice(REDENEN)
             gevraagd = nu + timedelta(days=rng.randint(5, 60))
             emit(
                 "nl.jbketen.overdracht.requested.v1",
@@ -267,6 +268,7 @@ class _Gen:
                     "van_gi": huidige_gi,
                     "naar_gi": naar,
                     "reden": reden,
+                    "categorie": categorie.value,
                     "aangevraagd_op": _ts(gevraagd),
                 },
                 gevraagd,
@@ -321,6 +323,7 @@ class _Gen:
                         "van_gi": huidige_gi,
                         "naar_gi": naar,
                         "reden": reden,
+                        "categorie": categorie.value,
                         "kinderen": kinderen,
                         "overgedragen_op": _ts(nu),
                     },

@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import topics
-from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Sluitreden, Urgentie, Zorg
+from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, OverdrachtReden, Sluitreden, Urgentie, Zorg
 
 MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
 
@@ -181,6 +181,8 @@ class OverdrachtRequested(Event):
     van_gi: GI
     naar_gi: GI
     reden: str
+    categorie: OverdrachtReden = Field(
+        description="The reason category chosen by the requesting GI; `reden` is its free text.")
     aangevraagd_op: datetime
 
 
@@ -225,6 +227,8 @@ class CasusTransferred(Event):
     van_gi: GI
     naar_gi: GI
     reden: str
+    categorie: OverdrachtReden = Field(
+        description="The reason category chosen by the requesting GI; `reden` is its free text.")
     kinderen: list[Kind] = Field(min_length=1)
     overgedragen_op: datetime
 

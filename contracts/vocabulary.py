@@ -75,3 +75,13 @@ class Sluitreden(StrEnum):
     MEERDERJARIG = "meerderjarig"
     VERHUISD_BUITEN_REGIO = "verhuisd_buiten_regio"
     OVERIG = "overig"
+
+
+class OverdrachtReden(StrEnum):
+    """Reason category of a transfer, chosen by the requesting GI beside its free-text reason."""
+
+    VERHUIZING = "verhuizing"
+    EXPERTISE = "expertise"  # een andere GI heeft de passende expertise (bv. LVB, jeugdreclassering)
+    CAPACITEIT = "capaciteit"  # geen ruimte: wachtlijst of caseload
+    RELATIE = "relatie"  # samenwerking of vertrouwen tussen gezin en GI verstoord
+    OVERIG = "overig"

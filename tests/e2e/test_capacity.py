@@ -179,7 +179,8 @@ async def test_case_events_move_children_in_care_and_the_waiting_list(http):
     assert (await figure(http, "WSS"))["wachtend"] == wss["wachtend"]
 
     r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/overdrachten",
-                                     json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid"})
+                                     json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid",
+                                           "categorie": "verhuizing"})
     assert r.status_code == 201, r.text
     overdracht = r.json()["id"]
     for gi in ("WSS", "JBRR"):

@@ -147,6 +147,7 @@ async def test_redelivered_case_event_is_not_counted_twice(http, kafka_bootstrap
                     and json.loads(r.value)["melding_id"] == melding_id)
     await wait_until(lambda: _counted_by_capacity(http, "WSS", json.loads(original.value)["casus_id"]))
     wss = (await capacity(http, "WSS"))["vrije_plaatsen"]
+    await wait_until(lambda: _caught_up(http["reporting"]))
     assigned = (await kpi(http, "casussen_toegewezen"))["waarde"]
 
     await produce(kafka_bootstrap, original.topic, original.value, original.key, list(original.headers))
@@ -160,6 +161,11 @@ async def test_redelivered_case_event_is_not_counted_twice(http, kafka_bootstrap
 async def _counted_by_capacity(http, gi, casus_id):
     history = (await http["capacity"].get(f"/v1/gis/{gi}/capaciteit/historie")).json()
     return any(casus_id in entry["oorzaak"] for entry in history)
+
+
+async def _caught_up(client) -> bool:
+    consumer = (await client.get("/v1/health")).json()["consumer"]
+    return consumer["lag"] == 0
 
 
 async def _kpi_is(http, name, value):
@@ -193,12 +199,15 @@ async def test_overdracht_request_is_recorded_and_published(http, kafka_bootstra
     assert same.status_code == 400 and same.headers["content-type"] == "application/problem+json"
 
     r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
-                                     json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid"})
+                                     json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid",
+                                           "categorie": "verhuizing"})
     assert r.status_code == 201, r.text
     overdracht = r.json()
     assert overdracht["van_gi"] == "WSS" and overdracht["status"] == "aangevraagd"
+    assert overdracht["categorie"] == "verhuizing"
     casus = (await http["caseregie"].get(f"/v1/casussen/{casus_id}")).json()
     assert casus["gi"] == "WSS" and casus["overdrachten"][0]["id"] == overdracht["id"]
+    assert casus["overdrachten"][0]["categorie"] == "verhuizing"  # stored with the transfer
 
     async def published():
         return [json.loads(r.value) for r in await read_topic(kafka_bootstrap, OverdrachtRequested.topic.name)
@@ -206,6 +215,7 @@ async def test_overdracht_request_is_recorded_and_published(http, kafka_bootstra
                 and json.loads(r.value)["overdracht_id"] == overdracht["id"]]
     event = (await wait_until(published))[0]
     assert event["naar_gi"] == "JBRR" and event["reden"] == "Gezin verhuist naar Rotterdam-Zuid"
+    assert event["categorie"] == "verhuizing"
 
 
 async def test_late_subscriber_reads_current_capacity_of_every_gi(http, kafka_bootstrap):

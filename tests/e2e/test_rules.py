@@ -117,6 +117,14 @@ async def _decide(http, casus_id, overdracht_id, kind, **body) -> int:
 OK = (200, 201)
 
 
+async def _per_categorie(http, kpi: str) -> dict[str, int]:
+    """The region's count of `kpi` (all time) per reason category, from reporting."""
+    r = await http["reporting"].get("/v1/kpis", params={"kpi": kpi})
+    assert r.status_code == 200, r.text
+    (figure,) = r.json()["kpis"]
+    return figure["uitsplitsingen"].get("reden", {})
+
+
 async def test_transfer_moves_only_with_both_managers(http, kafka_bootstrap):
     body, case = await assigned_case(http, report())
     casus_id, van = case["id"], case["gi"]
@@ -125,10 +133,14 @@ async def test_transfer_moves_only_with_both_managers(http, kafka_bootstrap):
     await http["caseregie"].post(f"/v1/casussen/{casus_id}/jeugdbeschermer",
                                  json={"gi": van, "jeugdbeschermer_id": "P-1", "naam": "P"})
     free_van, free_naar = await capacity(http, van), await capacity(http, naar)
+    kpis = ("overdrachten_aangevraagd", "overdrachten_uitgevoerd")
+    before = {k: (await _per_categorie(http, k)).get("expertise", 0) for k in kpis}
 
     r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
-                                     json={"naar_gi": naar, "reden": "Gezin verhuist"})
+                                     json={"naar_gi": naar, "reden": "Specialistische LVB-hulp nodig",
+                                           "categorie": "expertise"})
     assert r.status_code == 201
+    assert r.json()["categorie"] == "expertise"
     overdracht_id = r.json()["id"]
 
     third = "LJR" if naar != "LJR" and van != "LJR" else "WSS"
@@ -145,12 +157,18 @@ async def test_transfer_moves_only_with_both_managers(http, kafka_bootstrap):
     assert all(k["wachtdagen"] == 0 for k in moved["kinderen"])
     approvals = await wait_until(lambda: _approvals(kafka_bootstrap, overdracht_id, 2))
     assert {a["gi"] for a in approvals} == {van, naar}
-    assert await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, CasusTransferred.type,
-                                           casus_id=casus_id))
+    transferred = await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, CasusTransferred.type,
+                                                  casus_id=casus_id))
+    assert {e["categorie"] for e in transferred} == {"expertise"}  # the requesting GI's choice
     await wait_until(lambda: counted_by_capacity(http, naar, casus_id, "overgedragen"))
     assert await capacity(http, van) == free_van + 1 and await capacity(http, naar) == free_naar - 1
     status = await until_step(http, body["id"], "transferred")
     assert status["toegewezen_gi"] == naar
+
+    async def counted_per_category():  # the region's figures count the transfer under its category
+        now = {k: (await _per_categorie(http, k)).get("expertise", 0) for k in kpis}
+        return all(now[k] >= before[k] + 1 for k in kpis)
+    assert await wait_until(counted_per_category, timeout=30)
 
 
 async def _approvals(bootstrap, overdracht_id, count):
@@ -164,6 +182,8 @@ async def test_rejected_transfer_never_moves_the_case(http, kafka_bootstrap):
     naar = "JBRR" if van != "JBRR" else "WSS"
     overdracht_id = (await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
                                                   json={"naar_gi": naar, "reden": "r"})).json()["id"]
+    viewed = await http["caseregie"].get(f"/v1/casussen/{casus_id}/overdrachten/{overdracht_id}")
+    assert viewed.json()["categorie"] == "overig"  # no category chosen: 'overig'
     assert await _decide(http, casus_id, overdracht_id, "afwijzingen", gi=naar, manager="M",
                          reden="Geen capaciteit") in OK
     assert await _decide(http, casus_id, overdracht_id, "goedkeuringen", gi=van, manager="M") == 409

@@ -51,7 +51,7 @@ def protector(casus_id, kinderen, gi=GI.JBRR, op=NOW) -> JeugdbeschermerAssigned
 
 def transferred(casus_id, kinderen, van=GI.JBRR, naar=GI.WSS, op=NOW) -> CasusTransferred:
     return CasusTransferred(casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi=van,
-                            naar_gi=naar, reden="verhuizing", kinderen=kids(kinderen),
+                            naar_gi=naar, reden="verhuizing", categorie="verhuizing", kinderen=kids(kinderen),
                             overgedragen_op=op)
 
 

@@ -1,10 +1,24 @@
-"""The service layer over an in-memory unit of work: measures open or join the family's case once."""
+"""The service layer over an in-memory unit of work: measures open or join the family's case once;
+a transfer keeps the reason category its requesting GI chose, through the API and both events."""
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
-from contracts.events import CasusAssigned, Kind, MaatregelImposed
-from contracts.vocabulary import GI, Maatregel
-from services.caseregie.domain.model import OPEN
+import pytest
+from fastapi.testclient import TestClient
+
+from contracts.events import (
+    CasusAssigned,
+    CasusTransferred,
+    Kind,
+    MaatregelImposed,
+    OverdrachtApproved,
+    OverdrachtRequested,
+)
+from contracts.vocabulary import GI, Maatregel, OverdrachtReden
+from runtime.http import unit_of_work
+from runtime.service import build_app
+from services.caseregie.bootstrap import SPEC
+from services.caseregie.domain.model import GOEDGEKEURD, OPEN
 from services.caseregie.service_layer import handlers
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -25,6 +39,9 @@ class FakeCasusRepository:
 
     async def save(self, casus):
         self.cases[casus.id] = casus
+
+    async def get(self, casus_id, for_update=False):
+        return self.cases.get(casus_id)
 
 
 class FakeUnitOfWork:
@@ -76,3 +93,71 @@ async def test_another_family_gets_its_own_case():
     await handlers.on_maatregel_imposed(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
     await handlers.on_maatregel_imposed(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
     assert len(uow.casussen.cases) == 2 and [e.nieuwe_casus for e in uow.published] == [True, True]
+
+
+# --- transfers: the reason category -------------------------------------------------------------
+
+async def _case(uow, gi=GI.JBRR):
+    await handlers.on_maatregel_imposed(maatregel(uuid4(), gi, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
+    uow.published.clear()
+    return next(iter(uow.casussen.cases.values()))
+
+
+async def test_the_chosen_category_is_stored_and_carried_in_both_transfer_events():
+    uow = FakeUnitOfWork()
+    casus = await _case(uow)
+    overdracht = await handlers.request_overdracht(
+        casus.id, GI.WSS, "Gezin verhuist", OverdrachtReden.VERHUIZING, uow)
+    assert overdracht.categorie == OverdrachtReden.VERHUIZING
+    assert uow.casussen.cases[casus.id].overdrachten == [overdracht]
+    (requested,) = uow.published
+    assert isinstance(requested, OverdrachtRequested)
+    assert (requested.categorie, requested.reden) == (OverdrachtReden.VERHUIZING, "Gezin verhuist")
+
+    await handlers.approve_overdracht(casus.id, overdracht.id, GI.WSS, "manager WSS", uow)
+    await handlers.approve_overdracht(casus.id, overdracht.id, GI.JBRR, "manager JBRR", uow)
+    assert [type(e) for e in uow.published] == [
+        OverdrachtRequested, OverdrachtApproved, OverdrachtApproved, CasusTransferred]
+    transferred = uow.published[-1]
+    assert (transferred.categorie, transferred.reden) == (OverdrachtReden.VERHUIZING, "Gezin verhuist")
+    assert overdracht.status == GOEDGEKEURD and overdracht.categorie == OverdrachtReden.VERHUIZING
+
+
+@pytest.fixture
+def api():
+    uow = FakeUnitOfWork()
+    app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
+    app.dependency_overrides[unit_of_work] = lambda: uow
+    return TestClient(app), uow
+
+
+async def test_the_category_is_optional_in_the_request_and_defaults_to_overig(api):
+    client, uow = api
+    casus = await _case(uow)
+    r = client.post(f"/v1/casussen/{casus.id}/overdrachten", json={"naar_gi": "LJR", "reden": "Anders"})
+    assert r.status_code == 201, r.text
+    assert r.json()["categorie"] == "overig"
+    (requested,) = uow.published
+    assert requested.categorie == OverdrachtReden.OVERIG
+    assert casus.overdrachten[0].categorie == OverdrachtReden.OVERIG
+
+
+async def test_the_category_is_shown_in_the_transfer_views(api):
+    client, uow = api
+    casus = await _case(uow)
+    r = client.post(f"/v1/casussen/{casus.id}/overdrachten",
+                    json={"naar_gi": "WSS", "reden": "Wachtlijst te lang", "categorie": "capaciteit"})
+    assert r.status_code == 201, r.text
+    assert r.json()["categorie"] == "capaciteit" and r.json()["reden"] == "Wachtlijst te lang"
+    assert uow.published[0].categorie == OverdrachtReden.CAPACITEIT
+    assert client.get(f"/v1/casussen/{casus.id}").json()["overdrachten"][0]["categorie"] == "capaciteit"
+
+
+async def test_an_unknown_category_is_a_problem_naming_the_field(api):
+    client, uow = api
+    casus = await _case(uow)
+    r = client.post(f"/v1/casussen/{casus.id}/overdrachten",
+                    json={"naar_gi": "WSS", "reden": "x", "categorie": "onbekend"})
+    assert r.status_code == 400
+    assert [p["name"] for p in r.json()["invalidParams"]] == ["categorie"]
+    assert casus.overdrachten == [] and uow.published == []

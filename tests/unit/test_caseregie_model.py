@@ -14,7 +14,7 @@ from contracts.events import (
     OverdrachtRejected,
     OverdrachtRequested,
 )
-from contracts.vocabulary import GI, Maatregel, Sluitreden
+from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.caseregie.domain.model import (
     AANGEVRAAGD,
@@ -220,7 +220,7 @@ def test_closing_twice_is_a_conflict():
 
 def test_closing_with_a_pending_transfer_is_a_conflict():
     c = casus()
-    c.vraag_overdracht(GI.WSS, "LVB bij moeder", NOW)
+    c.vraag_overdracht(GI.WSS, "LVB bij moeder", OverdrachtReden.EXPERTISE, NOW)
     with pytest.raises(Conflict):
         c.sluit(GI.JBRR, Sluitreden.AFSCHALING, None, LATER)
     assert c.status == OPEN
@@ -238,22 +238,22 @@ def test_a_case_is_readable_by_its_own_gi_and_the_chain_only():
 
 def test_transfer_to_same_gi_is_invalid():
     with pytest.raises(InvalidInput) as exc:
-        casus().vraag_overdracht(GI.JBRR, "expertise", NOW)
+        casus().vraag_overdracht(GI.JBRR, "expertise", OverdrachtReden.EXPERTISE, NOW)
     assert exc.value.field == "naar_gi"
 
 
 @pytest.mark.parametrize("reden", ["", "   "])
 def test_transfer_needs_a_reason(reden):
     with pytest.raises(InvalidInput) as exc:
-        casus().vraag_overdracht(GI.WSS, reden, NOW)
+        casus().vraag_overdracht(GI.WSS, reden, OverdrachtReden.OVERIG, NOW)
     assert exc.value.field == "reden"
 
 
 def test_only_one_pending_transfer():
     c = casus()
-    c.vraag_overdracht(GI.WSS, "LVB bij moeder", NOW)
+    c.vraag_overdracht(GI.WSS, "LVB bij moeder", OverdrachtReden.EXPERTISE, NOW)
     with pytest.raises(Conflict):
-        c.vraag_overdracht(GI.LJR, "andere reden", NOW)
+        c.vraag_overdracht(GI.LJR, "andere reden", OverdrachtReden.OVERIG, NOW)
     assert len(c.overdrachten) == 1
 
 
@@ -261,12 +261,12 @@ def test_closed_case_cannot_be_transferred():
     c = casus()
     c.sluit(GI.JBRR, Sluitreden.AFSCHALING, None, NOW)
     with pytest.raises(Conflict):
-        c.vraag_overdracht(GI.WSS, "LVB bij moeder", NOW)
+        c.vraag_overdracht(GI.WSS, "LVB bij moeder", OverdrachtReden.EXPERTISE, NOW)
 
 
 def test_transfer_request_event():
     c = casus()
-    overdracht, event = c.vraag_overdracht(GI.WSS, "  LVB bij moeder ", NOW)
+    overdracht, event = c.vraag_overdracht(GI.WSS, "  LVB bij moeder ", OverdrachtReden.EXPERTISE, NOW)
     assert c.overdrachten == [overdracht]
     assert overdracht.status == AANGEVRAAGD
     assert isinstance(event, OverdrachtRequested)
@@ -274,6 +274,7 @@ def test_transfer_request_event():
     assert event.casus_id == c.id
     assert (event.van_gi, event.naar_gi) == (GI.JBRR, GI.WSS)
     assert event.reden == "LVB bij moeder"
+    assert overdracht.categorie == event.categorie == OverdrachtReden.EXPERTISE
     assert event.gemeente == "GM0599"
     assert event.aangevraagd_op == NOW
     assert event.key == str(c.id)
@@ -285,7 +286,7 @@ def test_transfer_request_event():
 def transfer_with_protector():
     c = casus(gi=GI.JBRR, kinderen=[Kind(kind_id=uuid4(), leeftijd=5), Kind(kind_id=uuid4(), leeftijd=8)])
     c.wijs_jeugdbeschermer_toe(GI.JBRR, "JB-1", "P. de Boer", NOW)
-    overdracht, _ = c.vraag_overdracht(GI.WSS, "LVB bij moeder", NOW)
+    overdracht, _ = c.vraag_overdracht(GI.WSS, "LVB bij moeder", OverdrachtReden.EXPERTISE, NOW)
     return c, overdracht
 
 
@@ -307,6 +308,7 @@ def test_both_approvals_move_the_case_clear_the_protector_and_restart_the_waitin
     assert isinstance(transferred, CasusTransferred)
     assert (transferred.van_gi, transferred.naar_gi, transferred.overdracht_id) == (GI.JBRR, GI.WSS, o.id)
     assert transferred.kinderen == c.kinderen_als_kind() and transferred.reden == "LVB bij moeder"
+    assert transferred.categorie == OverdrachtReden.EXPERTISE  # the requesting GI's choice, carried along
     assert (o.status, o.afgerond_op) == (GOEDGEKEURD, LATER)
     assert c.gi == GI.WSS and c.jeugdbeschermer is None and c.wachtend
     assert all(k.wachtend and k.wacht_sinds == LATER and k.wacht_tot is None for k in c.kinderen)
@@ -350,7 +352,7 @@ def test_one_rejection_ends_the_transfer_and_the_case_stays():
         c.wijs_overdracht_af(o.id, GI.JBRR, "manager JBRR", "ook nee", LATER)
     assert c.gi == GI.JBRR
     # the case can be closed, or a new transfer requested, once nothing is pending
-    c.vraag_overdracht(GI.LJR, "andere expertise", LATER)
+    c.vraag_overdracht(GI.LJR, "andere expertise", OverdrachtReden.EXPERTISE, LATER)
     assert len(c.overdrachten) == 2
 
 

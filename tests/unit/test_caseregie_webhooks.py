@@ -14,7 +14,7 @@ from contracts.events import (
     OverdrachtApproved,
     OverdrachtRequested,
 )
-from contracts.vocabulary import GI, Sluitreden
+from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
 from runtime.errors import InvalidInput
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.model import AANGEVRAAGD, Overdracht
@@ -67,16 +67,17 @@ def test_a_webhook_needs_an_http_or_https_url(url):
 def test_transfer_events_go_to_both_gis_case_events_to_the_cases_gi():
     casus_id, overdracht_id = uuid4(), uuid4()
     requested = OverdrachtRequested(overdracht_id=overdracht_id, casus_id=casus_id, gemeente="GM0599",
-                                    van_gi=GI.JBRR, naar_gi=GI.WSS, reden="x", aangevraagd_op=NOW)
+                                    van_gi=GI.JBRR, naar_gi=GI.WSS, reden="x",
+                                    categorie=OverdrachtReden.OVERIG, aangevraagd_op=NOW)
     assert wh.ontvangers(requested) == {GI.JBRR, GI.WSS}
     moved = CasusTransferred(casus_id=casus_id, overdracht_id=overdracht_id, gemeente="GM0599",
-                             van_gi=GI.JBRR, naar_gi=GI.LJR, reden="x",
+                             van_gi=GI.JBRR, naar_gi=GI.LJR, reden="x", categorie=OverdrachtReden.OVERIG,
                              kinderen=[Kind(kind_id=uuid4(), leeftijd=3)], overgedragen_op=NOW)
     assert wh.ontvangers(moved) == {GI.JBRR, GI.LJR}
     approved = OverdrachtApproved(overdracht_id=overdracht_id, casus_id=casus_id, gemeente="GM0599",
                                   gi=GI.WSS, manager="m", goedgekeurd_op=NOW)
     transfer = Overdracht(id=overdracht_id, casus_id=casus_id, van_gi=GI.JBRR, naar_gi=GI.WSS, reden="x",
-                          status=AANGEVRAAGD, aangevraagd_op=NOW)
+                          categorie=OverdrachtReden.OVERIG, status=AANGEVRAAGD, aangevraagd_op=NOW)
     assert wh.ontvangers(approved, transfer) == {GI.JBRR, GI.WSS}
     closed = CasusClosed(casus_id=casus_id, gezin_id=uuid4(), gemeente="GM0599", gi=GI.LJR,
                          reden=Sluitreden.AFSCHALING, kinderen=[Kind(kind_id=uuid4(), leeftijd=3)],

@@ -242,7 +242,8 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
         startdatum=now.date(), gesignaleerd_op=now + timedelta(seconds=1)), uow)
     await handlers.on_casus_transferred(CasusTransferred(
         casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="JBRR",
-        reden="verhuizing", kinderen=kinderen, overgedragen_op=now + timedelta(seconds=2)), uow)
+        reden="verhuizing", categorie="verhuizing", kinderen=kinderen,
+        overgedragen_op=now + timedelta(seconds=2)), uow)
     for melding_id in (sem.id, noa.id):
         m = await handlers.get_melding(melding_id, uow)
         assert m.status == "transferred" and m.toegewezen_gi == "JBRR" and m.jeugdbeschermer is None
@@ -258,7 +259,7 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
     before = copy.deepcopy(uow.meldingen.rows)
     await handlers.on_casus_transferred(CasusTransferred(
         casus_id=uuid4(), overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="LJR",
-        reden="x", kinderen=kinderen, overgedragen_op=now), uow)  # another family's case
+        reden="x", categorie="overig", kinderen=kinderen, overgedragen_op=now), uow)  # another family's case
     assert uow.meldingen.rows == before
 
 

@@ -4,16 +4,17 @@ and the additivity of the counts and stocks. The projection path here is the pur
 (dossiers -> contributions -> cells -> figures); tests/integration runs the same through SQL."""
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bench.historie import genereer
+from contracts.vocabulary import OverdrachtReden
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.domain.cijfers import Rij, Stand, bereken
-from services.reporting.domain.minimalisatie import dossier_van, minimaliseer, reden_categorie
+from services.reporting.domain.minimalisatie import dossier_van, minimaliseer
 from services.reporting.domain.periodes import Periode
 from services.reporting.domain.projectie import STROOM, bijdragen, cellen
 
@@ -457,19 +458,80 @@ def test_stored_events_hold_no_personal_data():
             assert forbidden not in flat, (event_type, forbidden)
 
 
-@pytest.mark.parametrize(
-    ("reden", "categorie"),
-    [
-        ("Gezin verhuist naar Rotterdam-Zuid", "verhuizing"),
-        ("Expertise LVB nodig", "expertise"),
-        ("Wachtlijst bij de GI te lang", "capaciteit"),
-        ("Vertrouwensbreuk met het gezin", "relatie"),
-        ("Anders", "overig"),
-        (None, "overig"),
-    ],
-)
-def test_transfer_reasons_are_kept_as_category(reden, categorie):
-    assert reden_categorie(reden) == categorie
+AANGEVRAAGD = "nl.jbketen.overdracht.requested.v1"
+OVERGEDRAGEN = "nl.jbketen.casus.transferred.v1"
+
+
+def test_of_a_transfer_only_the_chosen_category_is_stored_never_the_free_text():
+    for event_type, data in genereer(300, seed=5):
+        if event_type in (AANGEVRAAGD, OVERGEDRAGEN):
+            kept = minimaliseer(event_type, data)
+            assert "reden" not in kept and data["reden"] not in repr(kept)
+            assert kept["categorie"] == data["categorie"] in set(OverdrachtReden)
+
+
+def test_transfers_are_counted_per_category_the_requesting_gi_chose(historie):
+    events, _, cells = historie
+    rows = {r["kpi"]: r for r in figures(cells, Periode("totaal", "totaal"))}
+    for kpi, event_type in (
+        ("overdrachten_aangevraagd", AANGEVRAAGD),
+        ("overdrachten_uitgevoerd", OVERGEDRAGEN),
+    ):
+        per_transfer = {d["overdracht_id"]: d["categorie"] for et, d in events if et == event_type}
+        expected = Counter(per_transfer.values())
+        assert len(expected) > 1, kpi  # the history has several categories
+        assert rows[kpi]["uitsplitsingen"]["reden"] == dict(sorted(expected.items())), kpi
+
+
+def _transfer(categorie: str, reden: str) -> list[tuple[str, dict]]:
+    common = {
+        "overdracht_id": "o1",
+        "casus_id": "c1",
+        "gemeente": "GM0599",
+        "van_gi": "JBRR",
+        "naar_gi": "WSS",
+    }
+    return [
+        (AANGEVRAAGD, {**common, "reden": reden, "categorie": categorie,
+                       "aangevraagd_op": "2026-03-02T10:00:00+00:00"}),
+        (OVERGEDRAGEN, {**common, "reden": reden, "categorie": categorie, "kinderen": [{"kind_id": "k1"}],
+                        "overgedragen_op": "2026-03-09T10:00:00+00:00"}),
+    ]
+
+
+def _per_categorie(cells) -> dict[str, dict[str, int]]:
+    out = defaultdict(dict)
+    for (kpi, ptype, _, gi, gemeente, dim, waarde), (aantal, _) in cells.items():
+        if dim == "reden" and ptype == "maand" and aantal:
+            assert (gi, gemeente) == ("JBRR", "GM0599")
+            out[kpi][waarde] = aantal
+    return dict(out)
+
+
+def test_the_category_comes_from_the_event_never_from_the_free_text():
+    # The text speaks of a move; the requesting GI chose expertise: expertise counts.
+    cells = projecteer(_transfer("expertise", "Gezin verhuist naar Schiedam, wachtlijst"), 7)
+    assert _per_categorie(cells) == {
+        "overdrachten_aangevraagd": {"expertise": 1},
+        "overdrachten_uitgevoerd": {"expertise": 1},
+    }
+    cells = projecteer(_transfer("overig", "Expertise LVB nodig"), 7)
+    assert _per_categorie(cells) == {
+        "overdrachten_aangevraagd": {"overig": 1},
+        "overdrachten_uitgevoerd": {"overig": 1},
+    }
+
+
+def test_history_stored_before_events_carried_the_category_keeps_its_stored_category():
+    """Such history holds a category (never the free text) under `reden`: a rebuild keeps it."""
+    oud = [(et, {k: v for k, v in minimaliseer(et, d).items() if k != "categorie"} | {"reden": "capaciteit"})
+           for et, d in _transfer("relatie", "Wachtlijst")]
+    totaal = {}
+    cellen(bijdragen(oud, 7), totaal)
+    assert _per_categorie(totaal) == {
+        "overdrachten_aangevraagd": {"capaciteit": 1},
+        "overdrachten_uitgevoerd": {"capaciteit": 1},
+    }
 
 
 def test_days_are_calendar_days_in_rotterdam():

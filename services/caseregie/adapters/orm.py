@@ -65,6 +65,7 @@ overdrachten = sa.Table(
     sa.Column("van_gi", sa.String(10), nullable=False),
     sa.Column("naar_gi", sa.String(10), nullable=False),
     sa.Column("reden", sa.Text, nullable=False),
+    sa.Column("categorie", sa.String(20), nullable=False, server_default="overig"),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("aangevraagd_op", sa.DateTime(timezone=True), nullable=False),
     sa.Column("afgerond_op", sa.DateTime(timezone=True)),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI, Maatregel, Sluitreden
+from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
 from services.caseregie.adapters.orm import (
     casus_kinderen,
     casus_maatregelen,
@@ -62,8 +62,8 @@ def _maatregel(row) -> CasusMaatregel:
 
 def _overdracht(row, besluiten: list[Besluit]) -> Overdracht:
     return Overdracht(id=row.id, casus_id=row.casus_id, van_gi=GI(row.van_gi), naar_gi=GI(row.naar_gi),
-                      reden=row.reden, status=row.status, aangevraagd_op=row.aangevraagd_op,
-                      afgerond_op=row.afgerond_op, besluiten=besluiten)
+                      reden=row.reden, categorie=OverdrachtReden(row.categorie), status=row.status,
+                      aangevraagd_op=row.aangevraagd_op, afgerond_op=row.afgerond_op, besluiten=besluiten)
 
 
 def _besluit(row) -> Besluit:
@@ -177,7 +177,8 @@ class CasusRepository:
         if c.overdrachten:
             await self.session.execute(_upsert(overdrachten, [{
                 "id": o.id, "casus_id": c.id, "van_gi": o.van_gi, "naar_gi": o.naar_gi, "reden": o.reden,
-                "status": o.status, "aangevraagd_op": o.aangevraagd_op, "afgerond_op": o.afgerond_op,
+                "categorie": o.categorie, "status": o.status, "aangevraagd_op": o.aangevraagd_op,
+                "afgerond_op": o.afgerond_op,
             } for o in c.overdrachten], ["id"]))
             besluiten = [{"overdracht_id": o.id, "gi": b.gi, "besluit": b.besluit, "manager": b.manager,
                           "reden": b.reden, "besloten_op": b.besloten_op}

@@ -20,7 +20,7 @@ from contracts.events import (
     OverdrachtRequested,
     WachtendKind,
 )
-from contracts.vocabulary import GI, Maatregel, Sluitreden
+from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 OPEN = "open"
@@ -135,6 +135,7 @@ class Overdracht:
     van_gi: GI
     naar_gi: GI
     reden: str
+    categorie: OverdrachtReden  # chosen by the requesting GI; `reden` is its free text
     status: str
     aangevraagd_op: datetime
     afgerond_op: datetime | None = None
@@ -342,7 +343,7 @@ class Casus:
 
     # --- transfers -------------------------------------------------------------------------
 
-    def vraag_overdracht(self, naar_gi: GI, reden: str, now: datetime
+    def vraag_overdracht(self, naar_gi: GI, reden: str, categorie: OverdrachtReden, now: datetime
                          ) -> tuple[Overdracht, OverdrachtRequested]:
         """A transfer is the exception: it needs a reason and another GI, one request at a time."""
         if self.status != OPEN:
@@ -354,11 +355,12 @@ class Casus:
         if self.lopende_overdracht is not None:
             raise Conflict(f"case {self.id} already has a pending transfer request")
         overdracht = Overdracht(id=uuid4(), casus_id=self.id, van_gi=self.gi, naar_gi=naar_gi,
-                                reden=reden.strip(), status=AANGEVRAAGD, aangevraagd_op=now)
+                                reden=reden.strip(), categorie=OverdrachtReden(categorie), status=AANGEVRAAGD,
+                                aangevraagd_op=now)
         self.overdrachten.append(overdracht)
         event = OverdrachtRequested(overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente,
                                     van_gi=self.gi, naar_gi=naar_gi, reden=overdracht.reden,
-                                    aangevraagd_op=now)
+                                    categorie=overdracht.categorie, aangevraagd_op=now)
         return overdracht, event
 
     def keur_overdracht_goed(self, overdracht_id: UUID, gi: GI, manager: str, now: datetime
@@ -390,7 +392,8 @@ class Casus:
             k.jeugdbeschermer, k.wacht_sinds, k.wacht_tot = None, now, None
         return CasusTransferred(casus_id=self.id, overdracht_id=overdracht.id, gemeente=self.gemeente,
                                 van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi, reden=overdracht.reden,
-                                kinderen=self.kinderen_als_kind(), overgedragen_op=now)
+                                categorie=overdracht.categorie, kinderen=self.kinderen_als_kind(),
+                                overgedragen_op=now)
 
     # --- drang limits ----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from contracts.vocabulary import GI, Maatregel, Sluitreden
+from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
 from runtime.http import unit_of_work
 from services.caseregie.domain.model import Besluit, Casus, CasusKind, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
@@ -34,6 +34,10 @@ def errors(*codes: int) -> dict:
 class OverdrachtIn(BaseModel):
     naar_gi: GI = Field(description="The GI that should take over the case.")
     reden: str = Field(min_length=1, max_length=2000)
+    categorie: OverdrachtReden = Field(
+        default=OverdrachtReden.OVERIG,
+        description="The reason category the requesting GI chooses; the region's figures count transfers "
+                    "per category ('overig' when left out).")
 
 
 class JeugdbeschermerIn(BaseModel):
@@ -85,6 +89,7 @@ class OverdrachtOut(BaseModel):
     van_gi: GI
     naar_gi: GI
     reden: str
+    categorie: OverdrachtReden = Field(description="The reason category the requesting GI chose.")
     status: str = Field(description="'aangevraagd', 'goedgekeurd' (both GIs approved) or 'afgewezen'.")
     aangevraagd_op: datetime
     afgerond_op: datetime | None
@@ -205,8 +210,8 @@ def _overdracht(o: Overdracht) -> OverdrachtOut:
 
     af = o.afwijzing
     return OverdrachtOut(
-        id=o.id, casus_id=o.casus_id, van_gi=o.van_gi, naar_gi=o.naar_gi, reden=o.reden, status=o.status,
-        aangevraagd_op=o.aangevraagd_op, afgerond_op=o.afgerond_op,
+        id=o.id, casus_id=o.casus_id, van_gi=o.van_gi, naar_gi=o.naar_gi, reden=o.reden,
+        categorie=o.categorie, status=o.status, aangevraagd_op=o.aangevraagd_op, afgerond_op=o.afgerond_op,
         goedkeuringen=[goed(b) for b in o.goedkeuringen],
         afwijzing=AfwijzingOut(gi=af.gi, manager=af.manager, reden=af.reden, afgewezen_op=af.besloten_op)
         if af else None)
@@ -309,7 +314,7 @@ async def get_wachtlijst(uow=Depends(unit_of_work), gi: GiQuery = None, gemeente
              responses=errors(404, 409),
              summary="Request a transfer (overdracht) of the case to another GI")
 async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, uow=Depends(unit_of_work)):
-    overdracht = await handlers.request_overdracht(id, body.naar_gi, body.reden, uow)
+    overdracht = await handlers.request_overdracht(id, body.naar_gi, body.reden, body.categorie, uow)
     response.headers["Location"] = f"/v1/casussen/{id}/overdrachten/{overdracht.id}"
     return _overdracht(overdracht)
 

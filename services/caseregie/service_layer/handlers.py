@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from contracts.events import MaatregelImposed
-from contracts.vocabulary import GI, Sluitreden
+from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
 from runtime.errors import Forbidden, NotFound
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
@@ -74,9 +74,9 @@ async def close_casus(casus_id: UUID, gi: GI, reden: Sluitreden, toelichting: st
     return await _change(casus_id, uow, lambda c, now: c.sluit(gi, reden, toelichting, now))
 
 
-async def request_overdracht(casus_id: UUID, naar_gi: GI, reden: str, uow: CaseregieUnitOfWork
-                             ) -> Overdracht:
-    casus = await _change(casus_id, uow, lambda c, now: c.vraag_overdracht(naar_gi, reden, now)[1])
+async def request_overdracht(casus_id: UUID, naar_gi: GI, reden: str, categorie: OverdrachtReden,
+                             uow: CaseregieUnitOfWork) -> Overdracht:
+    casus = await _change(casus_id, uow, lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1])
     return casus.overdrachten[-1]
 
 

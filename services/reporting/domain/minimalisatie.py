@@ -1,7 +1,7 @@
 """What the reporting service keeps of an event: pseudonymous ids, codes, dates and counts only.
 
 Free text (reasons, explanations), staff codes, managers' names and ages are dropped before
-anything is stored; a transfer's free-text reason is kept only as a category. Pure.
+anything is stored; of a transfer's reason only the category the requesting GI chose is kept. Pure.
 """
 
 import hashlib
@@ -94,7 +94,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "gemeente",
         "van_gi",
         "naar_gi",
-        "reden",
+        "categorie",
         "aangevraagd_op",
     ),
     OverdrachtApproved.type: ("overdracht_id", "casus_id", "gemeente", "gi", "goedgekeurd_op"),
@@ -105,7 +105,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "gemeente",
         "van_gi",
         "naar_gi",
-        "reden",
+        "categorie",
         "kinderen",
         "overgedragen_op",
     ),
@@ -115,39 +115,6 @@ BEWAARD: dict[str, tuple[str, ...]] = {
     EscalationCleared.type: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
 }
 EVENT_TYPES = tuple(BEWAARD)
-# Free-text reasons that are kept as a category only.
-VRIJE_REDEN = (OverdrachtRequested.type, CasusTransferred.type)
-
-REDEN_CATEGORIEEN: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("verhuizing", ("verhuis", "verhuiz", "woonplaats", "adres", "gemeente", "regio")),
-    (
-        "expertise",
-        (
-            "expertise",
-            "lvb",
-            "doelgroep",
-            "specialis",
-            "verstandelijk",
-            "jeugdreclassering",
-            "straf",
-            "psychiatr",
-            "verslaving",
-            "radicalis",
-        ),
-    ),
-    ("capaciteit", ("capaciteit", "wachtlijst", "caseload", "bezetting", "werkdruk")),
-    ("relatie", ("vertrouwen", "relatie", "klacht", "conflict", "samenwerking", "wens", "verzoek")),
-)
-OVERIG = "overig"
-
-
-def reden_categorie(reden: str | None) -> str:
-    """A transfer's free-text reason as one of a few categories; the text itself is not kept."""
-    text = (reden or "").lower()
-    for categorie, woorden in REDEN_CATEGORIEEN:
-        if any(w in text for w in woorden):
-            return categorie
-    return OVERIG
 
 
 def minimaliseer(event_type: str, data: dict) -> dict:
@@ -155,8 +122,6 @@ def minimaliseer(event_type: str, data: dict) -> dict:
     kept = {k: data[k] for k in BEWAARD[event_type] if k in data}
     if "kinderen" in kept:
         kept["kinderen"] = [{"kind_id": str(k["kind_id"])} for k in kept["kinderen"]]
-    if event_type in VRIJE_REDEN:
-        kept["reden"] = reden_categorie(kept.get("reden"))
     return kept
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import NamedTuple
 
+from contracts.vocabulary import OverdrachtReden
 from services.reporting.domain.minimalisatie import EVENT_TYPES
 from services.reporting.domain.periodes import (
     MET_DAG,
@@ -63,6 +64,12 @@ CelSleutel = tuple[str, str, str, str, str, str, str]
 
 def _moment(value: str) -> datetime:
     return _parse(value)
+
+
+def _categorie(overdracht: dict) -> str:
+    """The reason category the requesting GI chose. History stored before the events carried it
+    holds a category under `reden` (derived from the free text, which itself was never kept)."""
+    return overdracht.get("categorie") or overdracht.get("reden") or OverdrachtReden.OVERIG
 
 
 def _earliest(current: dict | None, candidate: dict, field: str) -> dict:
@@ -415,7 +422,7 @@ class Dossier:
                 a["van_gi"],
                 a["gemeente"],
                 naar_gi=a["naar_gi"],
-                reden=a["reden"],
+                reden=_categorie(a),
             )
         for oid, r in self.afwijzingen.items():
             aanvraag = self.aanvragen.get(oid)
@@ -432,7 +439,7 @@ class Dossier:
                 o["van_gi"],
                 o["gemeente"],
                 naar_gi=o["naar_gi"],
-                reden=o["reden"],
+                reden=_categorie(o),
             )
 
     def _drang(self, out: _Uitvoer) -> None:
