@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -27,7 +26,7 @@ from datetime import date, datetime
 import httpx
 
 from bench.historie import genereer
-from deploy.stack import ROOT, Broker, database_url_for, embedded_postgres, free_port
+from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
 from runtime import db
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
@@ -138,7 +137,7 @@ def main() -> None:
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     url = database_url_for(server, "reporting", prefix)
     broker = Broker(free_port())
-    process = None
+    stack = None
     print(
         f"KPI rebuild benchmark: {args.reports:,} reports, database {prefix}_reporting, {os.cpu_count()} CPUs"
     )
@@ -167,35 +166,11 @@ def main() -> None:
             f"-> {result['cellen']:,} cells ({result['events'] / rebuild_s:,.0f} events/s)"
         )
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REPORTING_DATABASE_URL": url,
-            "PORT": str(port),
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "KAFKA_GROUP_ID": f"{prefix}-reporting",
-        }
-        log = open(data_dir / "reporting.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "services.reporting"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"reporting service did not start; see {data_dir / 'reporting.log'}")
-            time.sleep(0.2)
+        stack = Stack(server, broker.bootstrap, ports={"reporting": free_port()}, database_prefix=prefix,
+                      env={"REPORTING_KAFKA_GROUP_ID": f"{prefix}-reporting"}, log_dir=data_dir)
+        stack.start("reporting")
+        stack.wait_healthy("reporting", timeout=90)
+        base = stack.url("reporting")
 
         api: dict[str, list[float]] = {}
         bodies = {}
@@ -231,10 +206,10 @@ def main() -> None:
         print()
         print("ratios")
         for name, times in api.items():
-            print(
-                f"  plain SQL aggregate / GET /v1/kpis ({name}): {sql_p50 / p50(times):8.1f}x "
-                f"(the API answers {sql_p50 / p50(times):.0f} times faster, with all KPIs)"
-            )
+            ratio = sql_p50 / p50(times)
+            speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+            print(f"  plain SQL aggregate / GET /v1/kpis ({name}): {ratio:8.1f}x "
+                  f"(the API, with all KPIs, answers {speed} than the ad-hoc aggregate of 2)")
         print(
             f"  full rebuild / plain SQL aggregate:            {rebuild_s / sql_p50:8.1f}x "
             f"(a rebuild costs as much as {rebuild_s / sql_p50:.0f} ad-hoc aggregates of 2 KPIs)"
@@ -243,24 +218,12 @@ def main() -> None:
         if not agree:
             sys.exit(1)
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(10)
+        if stack is not None:
+            stack.stop_all()
         broker.stop()
         if not args.keep:
-            asyncio.run(_drop(server, prefix))
+            asyncio.run(db.drop_databases(server, prefix))
         shutil.rmtree(data_dir / "tmp", ignore_errors=True)
-
-
-async def _drop(server: str, prefix: str) -> None:
-    import asyncpg
-
-    con = await asyncpg.connect(server.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        for name in await con.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", f"{prefix}\\_%"):
-            await con.execute(f'DROP DATABASE IF EXISTS "{name[0]}" WITH (FORCE)')
-    finally:
-        await con.close()
 
 
 if __name__ == "__main__":

@@ -34,6 +34,19 @@ async def ensure_database(database_url: str) -> None:
         await admin.dispose()
 
 
+async def drop_databases(server_url: str, prefix: str) -> None:
+    """Drop every `<prefix>_*` database on a server (test and benchmark clean-up)."""
+    admin = create_async_engine(to_async_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            names = (await conn.execute(sa.text(
+                "SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{prefix}\\_%"})).scalars()
+            for name in list(names):
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
 def _upgrade(connection, script_location: str) -> None:
     config = Config()
     config.set_main_option("script_location", script_location)

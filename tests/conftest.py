@@ -1,7 +1,8 @@
 import pytest
 
 from deploy.stack import ROOT
-from tests.infra import database_server, drop_databases, kafka_broker, unique_prefix
+from runtime.db import drop_databases
+from tests.infra import database_server, kafka_broker, unique_prefix
 
 
 @pytest.fixture(scope="session")

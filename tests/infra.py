@@ -12,12 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from deploy.stack import Broker, embedded_postgres, free_port
-from runtime.settings import to_async_url
 
 
 def docker_available() -> bool:
@@ -62,18 +59,6 @@ def kafka_broker() -> Iterator[str]:
 
 def unique_prefix() -> str:
     return f"t{uuid.uuid4().hex[:8]}"
-
-
-async def drop_databases(server_url: str, prefix: str) -> None:
-    engine = create_async_engine(to_async_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            names = (await conn.execute(sa.text(
-                "SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{prefix}\\_%"})).scalars()
-            for name in list(names):
-                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await engine.dispose()
 
 
 async def wait_until(check: Callable, timeout: float = 15, interval: float = 0.05):

@@ -3,16 +3,14 @@ KPIs per GI and municipality, published with small counts suppressed, as CSV, as
 report (HTML and PDF), and a rebuild from the history (or a second reporting instance reading
 the whole event stream) gives the same figures as the live projection."""
 
+import asyncio
 import csv
 import io
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
 
-from deploy.stack import ROOT, database_url_for, free_port
+from deploy.stack import Stack, database_url_for, free_port
 from tests.e2e.helpers import post_melding
 from tests.fixtures import grey_area_melding, melding
 from tests.infra import wait_until
@@ -117,52 +115,35 @@ async def test_a_second_reporting_instance_reading_the_whole_stream_gets_the_sam
 ):
     """The broker's history projected into a fresh database gives the live figures; this
     instance publishes with the default threshold (5), so small municipalities are hidden."""
-    port = free_port()
     url = database_url_for(database_server_url, "reporting_tweede", database_prefix)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REPORTING_DATABASE_URL": url,
-        "PORT": str(port),
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "KAFKA_GROUP_ID": f"{database_prefix}-reporting-tweede",
-        "PYTHONUNBUFFERED": "1",
-        "REPORTING_SUPPRESSION_THRESHOLD": "5",
-    }
-    log_dir = ROOT / "test-artifacts" / "e2e-logs" / database_prefix
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / "reporting-tweede.log", "ab") as log:  # noqa: ASYNC230 - test setup
-        process = subprocess.Popen(  # noqa: ASYNC220 - test setup
-            [sys.executable, "-m", "services.reporting"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as second:
+    tweede = Stack(database_server_url, kafka_bootstrap, ports={"reporting": free_port()},
+                   env={"REPORTING_DATABASE_URL": url, "REPORTING_SUPPRESSION_THRESHOLD": "5",
+                        "REPORTING_KAFKA_GROUP_ID": f"{database_prefix}-reporting-tweede"},
+                   log_dir=stack.log_dir / "tweede")
+    tweede.start("reporting")
+    try:
+        await asyncio.to_thread(tweede.wait_healthy, "reporting")
+        async with httpx.AsyncClient(base_url=tweede.url("reporting"), timeout=10) as second:
 
-                async def same():
-                    try:
-                        a, b = await kpis(http["reporting"]), await kpis(second)
-                    except (httpx.HTTPError, AssertionError):
-                        return False
-                    return (
-                        all(
-                            a[k]["waarde"] == b[k]["waarde"] and a[k]["per_gi"] == b[k]["per_gi"]
-                            for k in COUNTS
-                        )
-                        and a["meldingen_ontvangen"]["waarde"] > 0
+            async def same():
+                try:
+                    a, b = await kpis(http["reporting"]), await kpis(second)
+                except (httpx.HTTPError, AssertionError):
+                    return False
+                return (
+                    all(
+                        a[k]["waarde"] == b[k]["waarde"] and a[k]["per_gi"] == b[k]["per_gi"]
+                        for k in COUNTS
                     )
+                    and a["meldingen_ontvangen"]["waarde"] > 0
+                )
 
-                await wait_until(same, timeout=90, interval=0.5)
-                figures = await kpis(second)
-                assert await threshold(second) == 5
-                assert_suppressed_consistently(figures, 5)
-                # Albrandswaard had only the two reports of the test above (if any at all): hidden.
-                albrandswaard = figures["meldingen_ontvangen"]["per_gemeente"].get("GM0613")
-                assert albrandswaard is None or albrandswaard >= 5
-        finally:
-            process.terminate()
-            process.wait(10)
+            await wait_until(same, timeout=90, interval=0.5)
+            figures = await kpis(second)
+            assert await threshold(second) == 5
+            assert_suppressed_consistently(figures, 5)
+            # Albrandswaard had only the two reports of the test above (if any at all): hidden.
+            albrandswaard = figures["meldingen_ontvangen"]["per_gemeente"].get("GM0613")
+            assert albrandswaard is None or albrandswaard >= 5
+    finally:
+        tweede.stop_all()

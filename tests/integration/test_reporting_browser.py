@@ -8,10 +8,8 @@ import base64
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,7 @@ import pytest
 import websockets
 
 from bench.historie import genereer
-from deploy.stack import ROOT, database_url_for, free_port
+from deploy.stack import ROOT, Stack, database_url_for, free_port
 from runtime import db
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import minimaliseer
@@ -54,45 +52,18 @@ async def service(database_server_url, database_prefix, kafka_bootstrap):
     await _vul(
         sessions, genereer(500, seed=21, begin=date(2025, 10, 1), eind=date(2026, 9, 30), escalaties=3)
     )
-    port = free_port()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "reporting.log", "wb")  # noqa: ASYNC230 - test setup
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REPORTING_DATABASE_URL": url,
-        "PORT": str(port),
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "KAFKA_GROUP_ID": f"{database_prefix}-reporting-browser",
-        "REPORTING_DASHBOARD_REFRESH_S": "0.5",
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(  # noqa: ASYNC220 - test setup
-        [sys.executable, "-m", "services.reporting"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    stack = Stack(database_server_url, kafka_bootstrap, ports={"reporting": free_port()},
+                  env={"REPORTING_DATABASE_URL": url, "REPORTING_DASHBOARD_REFRESH_S": "0.5",
+                       "REPORTING_KAFKA_GROUP_ID": f"{database_prefix}-reporting-browser"},
+                  log_dir=ARTIFACTS)
+    stack.start("reporting")
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-
-            async def healthy():
-                assert process.poll() is None, (ARTIFACTS / "reporting.log").read_text()[-3000:]
-                try:
-                    return (await client.get("/v1/health")).status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await wait_until(healthy, timeout=60, interval=0.2)
+        await asyncio.to_thread(stack.wait_healthy, "reporting")
+        async with httpx.AsyncClient(base_url=stack.url("reporting"), timeout=30) as client:
             client.sessions = sessions
             yield client
     finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+        stack.stop_all()
         await engine.dispose()
 
 
