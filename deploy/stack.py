@@ -151,6 +151,12 @@ class Stack:
             self.env = saved
         self.wait_healthy(service)
 
+    def republish_all(self) -> dict[str, int]:
+        """Every service sends its published events again (see POST /v1/outbox/herpublicaties)."""
+        return {service: httpx.post(f"{self.url(service)}/v1/outbox/herpublicaties", json={},
+                                    timeout=30).raise_for_status().json()["herpubliceerd"]
+                for service in self.processes}
+
     def stop(self, service: str) -> None:
         process = self.processes.pop(service, None)
         if process:

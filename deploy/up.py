@@ -42,6 +42,12 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         stack.start_all()
+        if broker:
+            # A fresh in-memory broker: put the history back from the outboxes, the durable record
+            # (consumers are idempotent), so e.g. a late RvdK subscriber sees every GI's capacity.
+            resent = stack.republish_all()
+            if any(resent.values()):
+                log.info("republished from the outboxes to the new broker: %s", resent)
         seed_capacity(stack)
         log.info("\njbketen is up (logs in %s; auto-confirm %s):", data / "logs", env["AUTO_CONFIRM"])
         for name in SERVICES:

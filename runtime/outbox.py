@@ -60,6 +60,19 @@ class OutboxRelay:
             )
         return len(rows)
 
+    async def republish(self, since: datetime | None = None) -> int:
+        """Send already-published events again (from `since`, or all): after a broker lost its
+        data the outbox is the durable record, and idempotent consumers ignore what they had."""
+        outbox = tables.outbox
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                sa.update(outbox)
+                .where(outbox.c.published_at.is_not(None),
+                       outbox.c.occurred_at >= since if since else sa.true())
+                .values(published_at=None))
+        self.wake()
+        return result.rowcount
+
     async def backlog(self) -> int:
         async with self._sessions() as session:
             return await session.scalar(

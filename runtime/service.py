@@ -4,11 +4,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel, Field
 
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
@@ -169,11 +171,26 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fas
     return app
 
 
+class HerpublicatieIn(BaseModel):
+    sinds: datetime | None = Field(default=None, description="Only events from this moment on; "
+                                   "empty: the whole outbox.")
+
+
+class HerpublicatieOut(BaseModel):
+    herpubliceerd: int = Field(description="Events queued to be sent again.")
+
+
 def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import JSONResponse
 
     router = APIRouter(tags=["platform"])
+
+    @router.post("/outbox/herpublicaties", status_code=202, response_model=HerpublicatieOut,
+                 summary="Send this service's published events again (after a broker lost its data)")
+    async def herpublicatie(body: HerpublicatieIn, request: Request) -> HerpublicatieOut:
+        count = await request.app.state.runtime.relay.republish(body.sinds)
+        return HerpublicatieOut(herpubliceerd=count)
 
     @router.get("/health", summary="Liveness and readiness of this service")
     async def health(request: Request) -> JSONResponse:

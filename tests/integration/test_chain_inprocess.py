@@ -180,3 +180,23 @@ async def test_health_shows_consumer_lag_going_back_to_zero(chain):
     report = await wait_until(caught_up)
     assert report["status"] == "up" and report["consumer"]["joined"] is True
     assert report["database"] == "up" and report["outbox_backlog"] >= 0
+
+
+async def test_republished_outbox_restores_the_topic_and_changes_nothing(chain, kafka_bootstrap):
+    await seed(chain)
+    before = await chain["capacity"].get("/v1/capaciteit")
+    signals = await read_topic(kafka_bootstrap, "capacity.signals")
+    first_id = header(signals[0], "ce_id")
+    triage = runtime(chain, "triage").consumer
+    seen = triage.processed
+
+    r = await chain["capacity"].post("/v1/outbox/herpublicaties", json={})
+    assert r.status_code == 202 and r.json()["herpubliceerd"] >= len(signals)
+
+    async def resent():
+        ids = [header(s, "ce_id") for s in await read_topic(kafka_bootstrap, "capacity.signals")]
+        return ids.count(first_id) == 2
+    await wait_until(resent)
+    await wait_until(lambda: triage.processed >= seen + len(signals))  # seen again, deduplicated
+    assert (await chain["capacity"].get("/v1/capaciteit")).json() == before.json()
+    assert (await chain["capacity"].get("/v1/health")).json()["outbox_backlog"] == 0
