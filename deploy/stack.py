@@ -110,14 +110,15 @@ class Stack:
         return env
 
     def start(self, service: str) -> None:
-        out = subprocess.DEVNULL
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{service}.log", "ab")
-        self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=self.service_env(service),
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        # The child keeps its own copy of the log's file descriptor; ours closes right away.
+        with (open(self.log_dir / f"{service}.log", "ab") if self.log_dir
+              else open(os.devnull, "wb")) as out:
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=self.service_env(service),
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
     def start_all(self, timeout: float = 60) -> None:
         for service in self.ports:

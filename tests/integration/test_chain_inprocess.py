@@ -1,6 +1,6 @@
 """The runtime's mechanisms with the real services in one process, on real Postgres and Kafka."""
 import json
-from uuid import UUID
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -81,7 +81,7 @@ async def test_outbox_publishes_binary_cloudevents_without_personal_data(chain, 
 async def test_rolled_back_change_leaves_no_state_and_no_event(chain):
     rt = runtime(chain, "intake")
     report = melding()
-    m = Melding.receive(report, b"k", __import__("datetime").datetime.now(__import__("datetime").UTC))
+    m = Melding.receive(report, b"k", datetime.now(UTC))
     async with rt.engine.connect() as conn:
         outbox_before = await conn.scalar(sa.select(sa.func.count()).select_from(tables.outbox))
     with pytest.raises(RuntimeError):
@@ -164,10 +164,6 @@ async def test_grey_area_report_goes_to_gi_with_most_free_capacity(chain):
 async def _triage_sees(chain, gi, at_least):
     rows = (await chain["triage"].get("/v1/beschikbaarheid")).json()
     return any(row["gi"] == gi and row["vrije_plaatsen"] >= at_least - 50 for row in rows)
-
-
-def _uuid(value) -> UUID:
-    return UUID(str(value))
 
 
 async def test_health_shows_consumer_lag_going_back_to_zero(chain):
