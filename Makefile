@@ -8,7 +8,12 @@ SPECTRAL := node_modules/.bin/spectral
 # Debian's Chromium renders the dashboard and the quarterly report in the browser tests.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install up demo test unit contracts lint clean
+.PHONY: install up demo test test-edges unit contracts lint clean
+
+# The calendar's edges in the region (Europe/Amsterdam): last/first day of a month, quarter and
+# year, 29 February, both DST switches. The suite's clock is pinned with JBKETEN_TEST_NOW.
+EDGE_MOMENTS := 2026-03-31T23:30:00+02:00 2026-04-01T00:30:00+02:00 2026-12-31T23:30:00+01:00 \
+	2027-01-01T00:30:00+01:00 2028-02-29T12:00:00+01:00 2027-03-28T03:30:00+02:00 2027-10-31T02:30:00+01:00
 
 install: $(STAMP)
 
@@ -24,8 +29,20 @@ up: install
 demo: install
 	$(PY) -m deploy.demo
 
+# The whole suite on the pinned default moment, then the unit tests (all date logic) on every edge.
 test: install $(SPECTRAL) $(CHROMIUM)
 	$(PY) -m pytest -q
+	@for moment in $(EDGE_MOMENTS); do \
+		echo "unit tests with the clock pinned to $$moment"; \
+		JBKETEN_TEST_NOW=$$moment $(PY) -m pytest -q -p no:cacheprovider tests/unit || exit 1; \
+	done
+
+# The whole suite (integration and end-to-end too) on every edge moment: about 15 minutes.
+test-edges: install $(SPECTRAL) $(CHROMIUM)
+	@for moment in $(EDGE_MOMENTS); do \
+		echo "whole suite with the clock pinned to $$moment"; \
+		JBKETEN_TEST_NOW=$$moment $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
+	done
 
 # --prefix: install into ./node_modules even when a folder above has a package.json.
 $(SPECTRAL):

@@ -22,7 +22,6 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -33,6 +32,7 @@ from contracts.events import CasusAssigned, Kind
 from contracts.topics import CAPACITY_SIGNALS
 from contracts.vocabulary import GI
 from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
+from runtime.clock import SystemClock
 from runtime.cloudevents import CloudEvent
 
 log = logging.getLogger("bench")
@@ -198,8 +198,8 @@ async def load(args, stack: Stack, bootstrap: str, producer: AIOKafkaProducer) -
         event = CasusAssigned(
             casus_id=uuid.uuid4(), melding_id=uuid.uuid4(), gezin_id=uuid.uuid4(), gemeente="GM0599", gi=gi,
             doelgroep="grijs_gebied", maatregel="OTS", nieuwe_casus=True,
-            kinderen=[Kind(kind_id=uuid.uuid4(), leeftijd=9)], toegewezen_op=datetime.now(UTC))
-        ce = CloudEvent.wrap(event, source="bench")
+            kinderen=[Kind(kind_id=uuid.uuid4(), leeftijd=9)], toegewezen_op=SystemClock().now())
+        ce = CloudEvent.wrap(event, source="bench", time=SystemClock().now())
         key = (gi.value, children[gi], START_PROTECTORS)
         changes.kind[key] = "case"
         changes.sent[key] = time.perf_counter()

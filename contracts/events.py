@@ -145,6 +145,9 @@ class CasusAssigned(Event):
     nieuwe_casus: bool = Field(description="False when the children joined an existing open case.")
     kinderen: list[Kind] = Field(description="The children this event adds to the case; empty when the "
                                              "report only concerns children already in it.")
+    gi_reden: str | None = Field(
+        default=None, description="Why the case is at another GI than the measure named (system text, "
+                                  "e.g. 'Eén gezin, één plan: …'); null when it is at that GI.")
     toegewezen_op: datetime
 
 
@@ -196,6 +199,10 @@ class OverdrachtApproved(Event):
     casus_id: UUID
     gemeente: str
     gi: GI = Field(description="The GI whose manager approved.")
+    van_gi: GI | None = Field(default=None, description="The GI the case would move from (null only in "
+                                                        "events recorded before this field existed).")
+    naar_gi: GI | None = Field(default=None, description="The GI the case would move to (null only in "
+                                                         "events recorded before this field existed).")
     manager: str
     goedgekeurd_op: datetime
 
@@ -210,6 +217,10 @@ class OverdrachtRejected(Event):
     casus_id: UUID
     gemeente: str
     gi: GI = Field(description="The GI whose manager rejected.")
+    van_gi: GI | None = Field(default=None, description="The GI the case would have moved from (null only "
+                                                        "in events recorded before this field existed).")
+    naar_gi: GI | None = Field(default=None, description="The GI the case would have moved to (null only "
+                                                         "in events recorded before this field existed).")
     manager: str
     reden: str
     afgewezen_op: datetime

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import httpx
 
 from contracts.vocabulary import GEMEENTEN, Kenmerk, Zorg
+from runtime.clock import clock_from
+from runtime.settings import ServiceSettings
 
 VOORNAMEN = ["Sem", "Noah", "Emma", "Julia", "Liam", "Mila", "Daan", "Sara", "Luuk", "Nora", "Finn", "Yara"]
 ACHTERNAMEN = ["Jansen", "de Vries", "Bakker", "Yilmaz", "El Amrani", "Visser", "Smit", "Mulder"]
@@ -20,10 +22,10 @@ def valid_bsn(rng: random.Random) -> str:
             return "".join(map(str, digits)) + str(check)
 
 
-def synthetic_melding(rng: random.Random) -> dict:
+def synthetic_melding(rng: random.Random, today: date) -> dict:
     achternaam = rng.choice(ACHTERNAMEN)
     kinderen = [{"voornaam": rng.choice(VOORNAMEN), "achternaam": achternaam,
-                 "geboortedatum": (date.today() - timedelta(days=rng.randint(365, 17 * 365))).isoformat(),
+                 "geboortedatum": (today - timedelta(days=rng.randint(365, 17 * 365))).isoformat(),
                  "bsn": valid_bsn(rng)} for _ in range(rng.choice([1, 1, 1, 2, 3]))]
     kenmerken = rng.sample([k.value for k in Kenmerk], rng.choice([0, 0, 1, 2]))
     return {
@@ -58,11 +60,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    settings = ServiceSettings()  # CLOCK_START, as the services read it
+    clock = clock_from(settings.clock_start, settings.clock_started_at)
     sent = 0
     with httpx.Client(timeout=10) as client:
         try:
             while not args.count or sent < args.count:
-                melding = synthetic_melding(rng)
+                melding = synthetic_melding(rng, clock.today())
                 response = client.post(f"{args.intake}/v1/meldingen", json=melding)
                 response.raise_for_status()
                 sent += 1

@@ -1,7 +1,7 @@
 """CloudEvents 1.0 in Kafka binary content mode: attributes as ce_* headers, data as value."""
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -21,7 +21,7 @@ class CloudEvent:
     source: str
     type: str
     subject: str
-    time: datetime
+    time: datetime | None  # optional in CloudEvents; always set on what we publish
     data: dict[str, Any]
     key: str
     topic: str
@@ -29,18 +29,20 @@ class CloudEvent:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def wrap(cls, event: Event, source: str, traceparent: str | None = None) -> "CloudEvent":
+    def wrap(cls, event: Event, source: str, time: datetime,
+             traceparent: str | None = None) -> "CloudEvent":
         return cls.wrap_raw(
             type=event.type, source=source, subject=event.subject,
             data=event.model_dump(mode="json"), key=event.key, topic=event.topic.name,
-            traceparent=traceparent,
+            traceparent=traceparent, time=time,
         )
 
     @classmethod
     def wrap_raw(cls, *, type: str, source: str, subject: str, data: dict[str, Any], key: str,
-                 topic: str, traceparent: str | None = None) -> "CloudEvent":
+                 topic: str, time: datetime, traceparent: str | None = None) -> "CloudEvent":
+        """`time`: when it happened, from the service's clock."""
         return cls(id=str(uuid4()), source=source, type=type, subject=subject,
-                   time=datetime.now(UTC), data=data, key=key, topic=topic,
+                   time=time, data=data, key=key, topic=topic,
                    traceparent=traceparent)
 
     def headers(self) -> list[tuple[str, bytes]]:
@@ -50,7 +52,7 @@ class CloudEvent:
             "ce_source": self.source,
             "ce_type": self.type,
             "ce_subject": self.subject,
-            "ce_time": self.time.isoformat(),
+            **({"ce_time": self.time.isoformat()} if self.time else {}),
             "content-type": CONTENT_TYPE,
             **self.extra_headers,
         }
@@ -71,7 +73,7 @@ class CloudEvent:
             raise EnvelopeError(f"unsupported ce_specversion {h['ce_specversion']!r}")
         try:
             data = json.loads(value or b"")
-            time = datetime.fromisoformat(h["ce_time"]) if h.get("ce_time") else datetime.now(UTC)
+            time = datetime.fromisoformat(h["ce_time"]) if h.get("ce_time") else None
         except ValueError as exc:
             raise EnvelopeError(f"unreadable event: {exc}") from exc
         if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from contracts import Event, event_class
 from contracts.topics import dead_letter_topic
 from runtime import tables, tracing
+from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent, EnvelopeError
 from runtime.uow import AlreadyProcessed, UnitOfWork, outbox_values
 
@@ -51,9 +52,11 @@ class EventConsumer:
         handlers: dict[str, Handler],
         max_attempts: int,
         retry_backoff_s: float,
+        clock: Clock,
         on_commit: Callable[[], None] | None = None,
     ):
         self.service = service
+        self._clock = clock
         self._consumer = consumer
         self._sessions = sessions
         self._uow_factory = uow_factory
@@ -161,7 +164,7 @@ class EventConsumer:
         out = CloudEvent.wrap_raw(
             type=DEAD_LETTER_TYPE, source=self.service, subject=letter["event_id"] or "",
             data=letter, key=key or "", topic=dead_letter_topic(self.service),
-            traceparent=headers.get("traceparent"),
+            traceparent=headers.get("traceparent"), time=self._clock.now(),
         )
         try:
             async with self._sessions() as session, session.begin():

@@ -1,13 +1,14 @@
 """Outbox relay: publishes committed outbox rows to Kafka in order, at least once."""
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from runtime import tables
+from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,10 @@ def _to_cloudevent(row) -> CloudEvent:
 
 
 class OutboxRelay:
-    def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int):
+    def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
+                 clock: Clock):
         self._sessions = sessions
+        self._clock = clock
         self.producer: AIOKafkaProducer | None = None  # set once the service has started
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
@@ -56,7 +59,7 @@ class OutboxRelay:
             await session.execute(
                 sa.update(outbox)
                 .where(outbox.c.id.in_([r.id for r in rows]))
-                .values(published_at=datetime.now(UTC))
+                .values(published_at=self._clock.now())
             )
         return len(rows)
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
+from runtime.clock import Clock, clock_from
 from runtime.consumer import EventConsumer, Handler
 from runtime.http import PREFIX, install_conventions, nl_openapi
 from runtime.outbox import OutboxRelay
@@ -61,19 +62,20 @@ def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]])
 class Runtime:
     """The running resources of one service instance."""
 
-    def __init__(self, spec: ServiceSpec, settings: ServiceSettings):
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings, clock: Clock):
         self.spec = spec
         self.settings = settings
+        self.clock = clock
         self.engine = db.create_engine(settings.database_url)
         self.sessions = db.session_factory(self.engine)
         self.relay = OutboxRelay(self.sessions, settings.outbox_poll_interval_s,
-                                 settings.outbox_batch_size)
+                                 settings.outbox_batch_size, clock)
         self.consumer: EventConsumer | None = None
         self._tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
         return self.spec.uow_class(self.sessions, self.spec.name, on_commit=self.relay.wake,
-                                   settings=self.settings)
+                                   settings=self.settings, clock=self.clock)
 
     async def start(self) -> None:
         tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)
@@ -92,6 +94,7 @@ class Runtime:
                 uow_factory=self.uow, handlers=self.spec.handlers,
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
+                clock=self.clock,
             )
             self._spawn(self.consumer.run, "event consumer")
         for job in self.spec.background:
@@ -149,9 +152,11 @@ class Runtime:
         return healthy, report
 
 
-def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
+              clock: Clock | None = None) -> FastAPI:
+    """The composition root of a service process: settings, the one clock, the runtime, the app."""
     settings = settings or spec.settings_class.for_service(spec.name, spec.default_port)
-    runtime = Runtime(spec, settings)
+    runtime = Runtime(spec, settings, clock or clock_from(settings.clock_start, settings.clock_started_at))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

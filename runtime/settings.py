@@ -1,4 +1,5 @@
 import os
+from datetime import datetime
 from typing import Self
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,12 @@ class ServiceSettings(BaseSettings):
     shutdown_grace_s: float = 3.0
     public_base_url: str = ""
     otel_exporter_otlp_endpoint: str = ""
+    # Empty: the wall clock. A moment (with its offset): the service's clock starts there and runs
+    # at real speed (a stack on a pinned date, for tests and demos).
+    clock_start: datetime | None = None
+    # The wall-clock moment at which the clock read `clock_start` (default: the process's start), so
+    # that the services of one stack agree on the time.
+    clock_started_at: datetime | None = None
 
     @classmethod
     def for_service(cls, name: str, default_port: int, **explicit) -> Self:

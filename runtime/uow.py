@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event
 from runtime import tables, tracing
+from runtime.clock import Clock, SystemClock
 from runtime.cloudevents import CloudEvent
 from runtime.settings import ServiceSettings
 
@@ -38,9 +39,12 @@ class UnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker, source: str,
-                 on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None):
+                 on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None,
+                 clock: Clock | None = None):
         self._sessions = sessions
         self.source = source
+        # The one clock of the process, handed down from the composition root.
+        self.clock = clock or SystemClock()
         # The service's settings, for handlers whose rules depend on them (None outside a Runtime).
         self.settings = settings
         self._on_commit = on_commit
@@ -89,7 +93,8 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._pending:
             traceparent = tracing.current_traceparent()
-            rows = [outbox_values(CloudEvent.wrap(e, self.source, traceparent)) for e in self._pending]
+            now = self.clock.now()
+            rows = [outbox_values(CloudEvent.wrap(e, self.source, now, traceparent)) for e in self._pending]
             await self.session.execute(insert(tables.outbox), rows)
             self._pending = []
             await self.session.commit()

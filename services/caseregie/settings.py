@@ -1,9 +1,14 @@
 """Settings of caseregie; each can be set as CASEREGIE_<NAME> (e.g. CASEREGIE_WEBHOOK_RETRY_BASE_S)."""
 from runtime.settings import ServiceSettings
 
+# A drang limit already passed when the measure is recorded is flagged at once; this periodic check
+# (also run at start) finds the limits passed later, at most this long after the day they pass
+# begins. README and the OpenAPI description of a case's drang_signalen state it.
+DRANG_CHECK_INTERVAL_S = 3600.0
+
 
 class CaseregieSettings(ServiceSettings):
-    drang_check_interval_s: float = 3600.0  # how often open drang cases are checked against the limits
+    drang_check_interval_s: float = DRANG_CHECK_INTERVAL_S  # how often open drang cases are checked
     webhook_poll_interval_s: float = 1.0  # how often due webhook deliveries are sent
     webhook_retry_base_s: float = 2.0  # wait after the first failed delivery; doubles per failure
     webhook_retry_max_s: float = 300.0  # longest wait between two attempts

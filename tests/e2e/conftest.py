@@ -3,6 +3,7 @@ import httpx
 import pytest
 
 from deploy.stack import ROOT, SERVICES, Stack, free_port, seed_capacity
+from tests.clock import STACK_ENV
 from tests.conftest import own_broker, own_databases
 
 kafka_bootstrap = pytest.fixture(scope="package")(own_broker)
@@ -12,6 +13,8 @@ database_prefix = pytest.fixture(scope="package")(own_databases)
 @pytest.fixture(scope="package")
 def stack(database_server_url, kafka_bootstrap, database_prefix):
     env = {
+        # Every service's clock starts at the suite's pinned moment (tests/clock.py) and runs.
+        **STACK_ENV,
         "AUTO_CONFIRM": "true",
         # Short clocks so deadlines, limits and retries happen within a test.
         "INTAKE_SPOED_AANVULTERMIJN_S": "4",

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import uvicorn
@@ -22,6 +22,7 @@ from contracts.events import (
     OverdrachtRejected,
 )
 from deploy.stack import free_port
+from tests.clock import TODAY
 from tests.e2e.helpers import (
     capacity,
     casus,
@@ -325,12 +326,12 @@ async def test_rvdk_confirms_overrides_and_records_the_measure(http, stack, kafk
         assert any(a["id"] == second["id"] for a in overrides["items"])
 
         r = await http["triage"].post(f"/v1/adviezen/{second['id']}/maatregelen",
-                                      json={"maatregel": "OTS", "startdatum": date.today().isoformat()})
+                                      json={"maatregel": "OTS", "startdatum": TODAY.isoformat()})
         assert r.status_code in (200, 201), r.text
         body = await until_status(http, second_id, "assigned")
         assert body["toegewezen_gi"] == "LJR" and step(body, "measure")["details"]["maatregel"] == "OTS"
 
-        start = (date.today() - timedelta(days=200)).isoformat()
+        start = (TODAY - timedelta(days=200)).isoformat()
         drang_besluit = {"maatregel": "drang", "startdatum": start, "raadsonderzoek": False}
         r = await http["triage"].post(f"/v1/adviezen/{first['id']}/maatregelen", json=drang_besluit)
         assert r.status_code in (200, 201), r.text

@@ -15,6 +15,7 @@ from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.intake.bootstrap import SPEC as INTAKE
 from services.reporting.bootstrap import SPEC as REPORTING
 from services.triage.bootstrap import SPEC as TRIAGE
+from tests.clock import running
 from tests.conftest import own_broker, own_databases
 from tests.infra import wait_until
 
@@ -50,8 +51,8 @@ async def chain(spans, database_server_url, kafka_bootstrap, database_prefix):
         clients = {}
         for name, spec in SPECS.items():
             extra = {"auto_confirm": True} if name == "triage" else {}
-            app = build_app(spec, settings_for(name, database_server_url, kafka_bootstrap, database_prefix,
-                                               **extra))
+            settings = settings_for(name, database_server_url, kafka_bootstrap, database_prefix, **extra)
+            app = build_app(spec, settings, clock=running())
             await stack.enter_async_context(app.router.lifespan_context(app))
             client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                        base_url=f"http://{name}")

@@ -1,6 +1,5 @@
 """The runtime's mechanisms with the real services in one process, on real Postgres and Kafka."""
 import json
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +7,7 @@ import sqlalchemy as sa
 from contracts.events import CasusAssigned, MeldingReceived
 from runtime import tables
 from services.intake.domain.model import Melding
+from tests.clock import PINNED_NOW
 from tests.fixtures import EXAMPLE_MELDING, melding
 from tests.infra import header, produce, read_topic, wait_until
 
@@ -81,7 +81,7 @@ async def test_outbox_publishes_binary_cloudevents_without_personal_data(chain, 
 async def test_rolled_back_change_leaves_no_state_and_no_event(chain):
     rt = runtime(chain, "intake")
     report = melding()
-    m = Melding.receive(report, b"k", datetime.now(UTC))
+    m = Melding.receive(report, b"k", PINNED_NOW)
     async with rt.engine.connect() as conn:
         outbox_before = await conn.scalar(sa.select(sa.func.count()).select_from(tables.outbox))
     with pytest.raises(RuntimeError):

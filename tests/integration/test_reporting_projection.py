@@ -19,6 +19,7 @@ from services.reporting.domain.minimalisatie import inhoud_sleutel, minimaliseer
 from services.reporting.domain.periodes import Periode
 from services.reporting.service_layer import handlers, herberekening
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from tests.clock import pinned
 from tests.unit.test_reporting_kpis import Referentie, vergelijk
 
 pytestmark = pytest.mark.integration
@@ -36,7 +37,7 @@ async def reporting_db(database_server_url, database_prefix):
 
 
 def uow(sessions) -> ReportingUnitOfWork:
-    return ReportingUnitOfWork(sessions, "reporting")
+    return ReportingUnitOfWork(sessions, "reporting", clock=pinned())
 
 
 async def projectie(sessions) -> set[tuple]:
@@ -63,7 +64,7 @@ async def test_live_in_any_order_with_redelivery_equals_rebuild_and_reference(re
 
     # Rebuild from the stored history: equal to the live projection, nothing to replace.
     record = await herberekening.aanvragen(uow(sessions), vervangen=True)
-    result = await herberekening.voer_uit(sessions, record["id"], vervangen=True)
+    result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
     assert result["status"] == "gelijk", result["voorbeelden"]
     stored = {inhoud_sleutel(t, minimaliseer(t, d)) for t, d in EVENTS}
     assert result["verschillen"] == 0 and result["events"] == len(stored)
@@ -101,7 +102,10 @@ async def test_a_corrected_definition_is_rebuilt_and_swapped_while_live_goes_on(
             await asyncio.sleep(0)
 
     result, _ = await asyncio.gather(
-        herberekening.voer_uit(sessions, record["id"], vervangen=True, catalogus=corrected), live()
+        herberekening.voer_uit(
+            sessions, record["id"], vervangen=True, clock=pinned(), catalogus=corrected
+        ),
+        live(),
     )
     assert result["status"] == "vervangen" and result["verschillen"] > 0
     after = await projectie(sessions)
@@ -113,6 +117,8 @@ async def test_a_corrected_definition_is_rebuilt_and_swapped_while_live_goes_on(
 
     # Back to the catalogue's definition: a rebuild differs again, and after it live = rebuild.
     record = await herberekening.aanvragen(uow(sessions), vervangen=True)
-    assert (await herberekening.voer_uit(sessions, record["id"], vervangen=True))["status"] == "vervangen"
+    result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
+    assert result["status"] == "vervangen"
     record = await herberekening.aanvragen(uow(sessions), vervangen=False)
-    assert (await herberekening.voer_uit(sessions, record["id"], vervangen=False))["status"] == "gelijk"
+    result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
+    assert result["status"] == "gelijk"

@@ -209,8 +209,10 @@ def test_waiting_children_and_longest_wait_per_gi():
 
 
 def test_waiting_days_grow_with_time_alone_and_that_is_visible():
+    # Calendar days in the region: 12:00 UTC is 13:00 in Rotterdam; 22:59 UTC is still that day.
     events = [assigned(op=NOW)]
-    today, tomorrow = figuur(events, nu=NOW + timedelta(hours=23)), figuur(events, nu=NOW + DAY)
+    today = figuur(events, nu=NOW + timedelta(hours=10, minutes=59))
+    tomorrow = figuur(events, nu=NOW + timedelta(hours=11, minutes=1))
     assert (today.langste_wachtdagen, tomorrow.langste_wachtdagen) == (0, 1)
     assert tomorrow.zichtbaar_anders_dan(today)
 

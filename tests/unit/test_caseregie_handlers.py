@@ -20,6 +20,7 @@ from runtime.service import build_app
 from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain.model import GOEDGEKEURD, OPEN
 from services.caseregie.service_layer import handlers
+from tests.clock import pinned
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -48,6 +49,7 @@ class FakeUnitOfWork:
     def __init__(self):
         self.casussen = FakeCasusRepository()
         self.published, self.commits = [], 0
+        self.clock = pinned(NOW)
 
     async def __aenter__(self):
         return self

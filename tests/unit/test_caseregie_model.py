@@ -72,7 +72,9 @@ def test_a_sibling_joins_the_familys_open_case_at_that_cases_gi_with_the_reason(
     assert (joined.wacht_sinds, joined.maatregel) == (LATER, Maatregel.VOOGDIJ)
     assert joined.melding_id == m.melding_id
     reden = c.maatregelen[1].gi_reden
-    assert "one family, one plan" in reden and "JBRR" in reden and "WSS" in reden
+    assert reden == ("Eén gezin, één plan: het gezin heeft al een open casus bij JBRR; "
+                     "de maatregel noemde WSS.")
+    assert event.gi_reden == reden  # the reason is in the event, not only in the REST view
     assert c.melding_ids == [c.maatregelen[0].melding_id, m.melding_id]
 
 
@@ -116,10 +118,14 @@ def test_a_measure_of_another_family_is_refused():
 
 # --- the fixed youth protector and the waiting list -----------------------------------------------
 
-def test_waiting_days_are_whole_days_and_never_negative():
-    assert wachtdagen(NOW, NOW + timedelta(days=3, hours=23)) == 3
+def test_waiting_days_are_calendar_days_in_the_region_and_never_negative():
+    assert wachtdagen(NOW, NOW + timedelta(days=3, hours=1)) == 3
     assert wachtdagen(NOW, NOW) == 0
     assert wachtdagen(NOW, NOW - timedelta(hours=1)) == 0
+    # 22:30 to 00:30 local time (Europe/Amsterdam) is one calendar day, though only two hours.
+    evening = datetime(2026, 1, 14, 21, 30, tzinfo=UTC)
+    assert wachtdagen(evening, evening + timedelta(hours=2)) == 1
+    assert wachtdagen(evening - timedelta(hours=1), evening) == 0
 
 
 def test_until_a_protector_is_assigned_every_child_waits():

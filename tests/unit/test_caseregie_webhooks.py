@@ -20,6 +20,7 @@ from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.model import AANGEVRAAGD, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import webhooks as service
+from tests.clock import pinned
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -133,6 +134,7 @@ class FakeUnitOfWork:
     def __init__(self, due):
         self.webhooks = FakeWebhookRepository(due)
         self.committed = False
+        self.clock = pinned(NOW)
 
     async def __aenter__(self):
         return self

@@ -6,6 +6,7 @@ import pytest
 
 from contracts.events import CapacitySignal, MeldingReceived
 from runtime.cloudevents import CloudEvent, EnvelopeError
+from tests.clock import PINNED_NOW
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 EVENT = CapacitySignal(gi="WSS", vrije_plaatsen=3, plaatsen=48, kinderen_in_zorg=45, jeugdbeschermers=4,
@@ -13,7 +14,7 @@ EVENT = CapacitySignal(gi="WSS", vrije_plaatsen=3, plaatsen=48, kinderen_in_zorg
 
 
 def test_headers_carry_the_attributes():
-    ce = CloudEvent.wrap(EVENT, "capacity", traceparent=TRACEPARENT)
+    ce = CloudEvent.wrap(EVENT, "capacity", PINNED_NOW, traceparent=TRACEPARENT)
     headers = dict(ce.headers())
     assert headers == {
         "ce_specversion": b"1.0", "ce_id": ce.id.encode(), "ce_source": b"capacity",
@@ -21,14 +22,14 @@ def test_headers_carry_the_attributes():
         "ce_time": ce.time.isoformat().encode(), "content-type": b"application/json",
         "traceparent": TRACEPARENT.encode(),
     }
-    assert "traceparent" not in dict(CloudEvent.wrap(EVENT, "capacity").headers())
+    assert "traceparent" not in dict(CloudEvent.wrap(EVENT, "capacity", PINNED_NOW).headers())
 
 
 def test_round_trip():
     event = MeldingReceived(melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="spoed",
                             kinderen=[{"kind_id": uuid4(), "leeftijd": 4}], zorgen=["veiligheid"],
                             kenmerken=[], ontvangen_op=datetime(2026, 3, 1, tzinfo=UTC))
-    ce = CloudEvent.wrap(event, "intake", traceparent=TRACEPARENT)
+    ce = CloudEvent.wrap(event, "intake", PINNED_NOW, traceparent=TRACEPARENT)
     assert ce.key == str(event.melding_id)
     assert ce.topic == "intake.meldingen"
     back = CloudEvent.from_record(ce.topic, ce.key.encode(), ce.value(), ce.headers())

@@ -1,13 +1,13 @@
 """One family across reports (a stable pseudonymous gezin_id) and re-reports within 12 months."""
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
+from runtime.clock import add_months
 from services.intake.domain.model import (
     Melding,
-    add_months,
     family_keys,
     is_herhaald_beroep,
     pseudonym,
@@ -67,7 +67,9 @@ def test_keys_of_two_families_the_childs_own_wins():
     (CLOSED + timedelta(days=1), True),
     (CLOSED + timedelta(days=364), True),
     (datetime(2026, 3, 15, 10, 0, tzinfo=UTC), True),  # exactly 12 months later
-    (datetime(2026, 3, 15, 10, 1, tzinfo=UTC), False),
+    # The anniversary day in the region's calendar is included, the next day is not.
+    (datetime(2026, 3, 15, 22, 59, tzinfo=UTC), True),  # 23:59 in Rotterdam
+    (datetime(2026, 3, 15, 23, 1, tzinfo=UTC), False),  # 00:01 on 16 March in Rotterdam
     (CLOSED + timedelta(days=400), False),
     (CLOSED - timedelta(days=1), False),  # the case was still open when this report came in
 ])
@@ -80,8 +82,8 @@ def test_no_closure_is_no_re_report():
 
 
 def test_twelve_months_is_calendar_months():
-    assert add_months(datetime(2024, 2, 29, tzinfo=UTC), 12) == datetime(2025, 2, 28, tzinfo=UTC)
-    assert add_months(datetime(2025, 11, 30, tzinfo=UTC), 3) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
 
 
 def test_join_family_marks_the_re_report_and_the_event_says_so():

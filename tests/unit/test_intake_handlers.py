@@ -1,7 +1,7 @@
 """Intake's use cases over an in-memory unit of work: family matching across reports, re-reports,
 urgent completion, the overdue job and case events. No database, no broker."""
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -20,6 +20,7 @@ from contracts.events import (
 from runtime.errors import Conflict, InvalidInput, NotFound
 from services.intake.domain.model import Melding
 from services.intake.service_layer import handlers
+from tests.clock import PINNED_NOW, pinned
 from tests.unit.test_intake_model import REPORT
 
 KEY = b"key"
@@ -72,6 +73,7 @@ class FakeUnitOfWork:
         self.gezinnen = FakeGezinnen()
         self.published: list = []
         self._pending: list = []
+        self.clock = pinned()
 
     async def __aenter__(self):
         self._pending = []
@@ -136,7 +138,7 @@ async def test_re_report_within_12_months_of_the_familys_closure(uow):
     first = await receive(uow, report(ouders=["123456782"]))
     assert not first.herhaald_beroep
     # The family's case closed 200 days ago (a case intake has no report of: still remembered).
-    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), datetime.now(UTC) - timedelta(days=200)),
+    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), PINNED_NOW - timedelta(days=200)),
                                    uow)
     again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
@@ -146,7 +148,7 @@ async def test_re_report_within_12_months_of_the_familys_closure(uow):
 
 async def test_no_re_report_after_12_months_or_for_another_family(uow):
     first = await receive(uow, report(ouders=["123456782"]))
-    long_ago = datetime.now(UTC) - timedelta(days=400)
+    long_ago = PINNED_NOW - timedelta(days=400)
     await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), long_ago), uow)
     again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     other = await receive(uow, report(kinderen=["100000009"]))
@@ -155,7 +157,7 @@ async def test_no_re_report_after_12_months_or_for_another_family(uow):
 
 async def test_a_late_older_closure_does_not_replace_the_latest(uow):
     gezin_id = uuid4()
-    recent = datetime.now(UTC) - timedelta(days=10)
+    recent = PINNED_NOW - timedelta(days=10)
     await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent), uow)
     await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent - timedelta(days=500)), uow)
     assert await uow.gezinnen.last_closed(gezin_id) == recent
@@ -208,6 +210,7 @@ async def test_completion_refusals(uow):
     with pytest.raises(NotFound):
         await handlers.complete_melding(uuid4(), {"zorgen": ["veiligheid"]}, KEY, uow)
     late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
+    uow.clock.advance(seconds=1)
     with pytest.raises(Conflict, match="deadline passed"):
         await handlers.complete_melding(late.id, {"zorgen": ["veiligheid"]}, KEY, uow)
     assert received_events(uow) == received_events(uow)[:1]  # only the complete report
@@ -216,9 +219,10 @@ async def test_completion_refusals(uow):
 async def test_overdue_job_flags_each_late_report_once(uow):
     late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
     in_time = await receive(uow, report(urgentie="spoed", zorgen=[]))
-    now = datetime.now(UTC) + timedelta(seconds=1)
-    await handlers.flag_overdue_completions(uow, now)
-    await handlers.flag_overdue_completions(uow, now + timedelta(minutes=1))
+    uow.clock.advance(seconds=1)
+    await handlers.flag_overdue_completions(uow)
+    uow.clock.advance(minutes=1)
+    await handlers.flag_overdue_completions(uow)
     [event] = [e for e in uow.published if isinstance(e, MeldingCompletionOverdue)]
     assert event.melding_id == late.id and event.ontbrekend == ["zorgen"]
     flagged = await handlers.get_melding(late.id, uow)
@@ -232,7 +236,7 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
     casus_id = uuid4()
     await handlers.on_casus_assigned(assigned(sem, casus_id), uow)
     await handlers.on_casus_assigned(assigned(noa, casus_id, nieuwe_casus=False), uow)
-    now = datetime.now(UTC)
+    now = PINNED_NOW
     kinderen = [Kind(kind_id=uuid4(), leeftijd=9)]
     await handlers.on_jeugdbeschermer_assigned(JeugdbeschermerAssigned(
         casus_id=casus_id, gemeente="GM0599", gi="WSS", jeugdbeschermer_id="WSS-1",
@@ -265,7 +269,7 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
 
 async def test_an_event_for_an_unknown_report_is_not_found(uow):
     with pytest.raises(NotFound):
-        await handlers.on_casus_assigned(assigned(Melding.receive(REPORT, KEY, datetime.now(UTC)), uuid4()),
+        await handlers.on_casus_assigned(assigned(Melding.receive(REPORT, KEY, PINNED_NOW), uuid4()),
                                          uow)
 
 
@@ -273,7 +277,7 @@ def assigned(melding: Melding, casus_id: UUID, nieuwe_casus: bool = True) -> Cas
     return CasusAssigned(casus_id=casus_id, melding_id=melding.id, gezin_id=melding.gezin_id,
                          gemeente="GM0599", gi="WSS", doelgroep="lvb", maatregel="OTS",
                          nieuwe_casus=nieuwe_casus, kinderen=[Kind(kind_id=uuid4(), leeftijd=9)],
-                         toegewezen_op=datetime.now(UTC))
+                         toegewezen_op=PINNED_NOW)
 
 
 def closed(gezin_id: UUID, casus_id: UUID, at: datetime) -> CasusClosed:

@@ -17,9 +17,10 @@ from services.reporting.domain.cijfers import Rij, Stand, bereken
 from services.reporting.domain.minimalisatie import dossier_van, minimaliseer
 from services.reporting.domain.periodes import Periode
 from services.reporting.domain.projectie import STROOM, bijdragen, cellen
+from tests.clock import TODAY
 
 TZ = ZoneInfo("Europe/Amsterdam")
-VANDAAG = date(2026, 11, 25)
+VANDAAG = TODAY  # the suite's pinned date (tests/clock.py), the same the service reads
 PERIODES = [
     Periode("kwartaal", "2026-Q1"),
     Periode("kwartaal", "2025-Q4"),

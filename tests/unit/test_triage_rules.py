@@ -1,7 +1,6 @@
 """Target-group rules (doelgroepenbepaling): the shipped rulesets, rule order and file validation."""
 import copy
 import json
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -10,6 +9,7 @@ from contracts.events import Kind, MeldingReceived, TriageCompleted
 from contracts.vocabulary import GI
 from services.triage.adapters import regelsets
 from services.triage.domain.model import Regelset, RegelsetOngeldig, bepaal_doelgroep
+from tests.clock import PINNED_NOW
 
 ACTIEF = regelsets.active()
 REGELSET = ACTIEF.regelset
@@ -94,9 +94,9 @@ def test_triage_completed_carries_version_rule_and_explanation():
     melding = MeldingReceived(
         melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="regulier", kader="straf",
         kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["crimineel_gedrag"], kenmerken=[],
-        ontvangen_op=datetime.now(UTC))
+        ontvangen_op=PINNED_NOW)
     b = bepaal_doelgroep(REGELSET, melding.zorgen, melding.kenmerken, [15], melding.kader)
-    event = b.completed_event(melding, datetime.now(UTC))
+    event = b.completed_event(melding, PINNED_NOW)
     assert isinstance(event, TriageCompleted)
     assert (event.doelgroep, event.expertise, event.geschikte_gis) == (
         "jeugdcriminaliteit", "jeugdreclassering", [GI.JBRR, GI.LJR])

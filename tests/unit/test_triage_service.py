@@ -1,5 +1,4 @@
 """Triage's handlers over an in-memory repository, its settings and its API edge (no database)."""
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -13,6 +12,7 @@ from services.triage.domain.model import AdviesStatus
 from services.triage.service_layer import handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
+from tests.clock import PINNED_NOW
 
 
 class FakeRepository:
@@ -57,7 +57,7 @@ class FakeUnitOfWork(TriageUnitOfWork):
 def melding(**changes) -> MeldingReceived:
     values = dict(melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="spoed", kader=None,
                   kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["veiligheid"], kenmerken=[],
-                  ontvangen_op=datetime.now(UTC))
+                  ontvangen_op=PINNED_NOW)
     return MeldingReceived(**{**values, **changes})
 
 

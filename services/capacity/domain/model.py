@@ -23,6 +23,7 @@ from contracts.events import (
     JeugdbeschermerAssigned,
 )
 from contracts.vocabulary import GI
+from runtime.clock import calendar_days
 from runtime.errors import InvalidInput
 
 # The expertise a case's target group (doelgroep) needs. The one place of this mapping: a
@@ -260,8 +261,9 @@ def tel(kinderen: Iterable[KindStand]) -> dict[GI, dict[str, Telling]]:
 
 
 def wachtdagen(sinds: datetime, nu: datetime) -> int:
-    """Whole days waited; never negative (a clock a little ahead is not a wait)."""
-    return max(0, (nu - sinds).days)
+    """Calendar days waited in the region (Europe/Amsterdam); never negative (a clock a little
+    ahead is not a wait)."""
+    return calendar_days(sinds, nu)
 
 
 @dataclass(frozen=True)

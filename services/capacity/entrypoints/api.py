@@ -1,7 +1,7 @@
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -228,5 +228,5 @@ async def get_escalaties(
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100,
 ):
     items, total = await handlers.escalaties(status, page_size, uow)
-    nu = datetime.now(UTC)
+    nu = uow.clock.now()
     return EscalatiesPage(items=[_escalatie_out(e, nu) for e in items], total=total)

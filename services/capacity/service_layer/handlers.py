@@ -1,7 +1,7 @@
 """Use cases of capacity: staffing reports and case events change the figures of the GIs; a visible
 change is published as a capacity signal and the region's escalation is evaluated with it."""
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from contracts import Event
 from contracts.events import CasusAssigned, CasusClosed, CasusTransferred, JeugdbeschermerAssigned
@@ -66,7 +66,7 @@ async def report_staffing(gi: GI, uow: CapacityUnitOfWork, *, caseload_norm: int
         figuren = await uow.capaciteit.vergrendel()
         await uow.log.bezetting(gi, bezetting)
         await uow.capaciteit.sla_bezetting_op(gi, bezetting)
-        await _werk_bij(uow, figuren, [gi], "bezetting gemeld", datetime.now(UTC), bezetting={gi: bezetting})
+        await _werk_bij(uow, figuren, [gi], "bezetting gemeld", uow.clock.now(), bezetting={gi: bezetting})
         await uow.commit()
     return figuren[gi]
 
@@ -86,7 +86,7 @@ async def _case_event(event: Event, oorzaak: str, uow: CapacityUnitOfWork) -> No
                 geraakt |= {na.gi} | ({voor.gi} if voor else set())
         await uow.kinderen.save(gewijzigd.values())
         # The measurement time, so that the signals of a GI stay in time order.
-        await _werk_bij(uow, figuren, geraakt, oorzaak, datetime.now(UTC))
+        await _werk_bij(uow, figuren, geraakt, oorzaak, uow.clock.now())
         await uow.commit()
 
 
@@ -107,21 +107,21 @@ async def on_casus_closed(event: CasusClosed, uow: CapacityUnitOfWork) -> None:
     await _case_event(event, f"casus {event.casus_id} gesloten", uow)
 
 
-async def update_waiting_days(uow: CapacityUnitOfWork, nu: datetime | None = None) -> None:
+async def update_waiting_days(uow: CapacityUnitOfWork) -> None:
     """Waiting days grow with time alone: recompute every GI (publishing only what changed) and
     evaluate the escalation, whose longest-wait condition also moves with time."""
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
-        await _werk_bij(uow, figuren, GI, WACHTDAGEN, nu or datetime.now(UTC), altijd_beoordelen=True)
+        await _werk_bij(uow, figuren, GI, WACHTDAGEN, uow.clock.now(), altijd_beoordelen=True)
         await uow.commit()
 
 
-async def rebuild(uow: CapacityUnitOfWork, nu: datetime | None = None) -> dict:
+async def rebuild(uow: CapacityUnitOfWork) -> dict:
     """Fold the log with the domain's fold and compare with the live state; when they differ,
     the log wins: the live state is replaced and the visible changes are published."""
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
-        nu = nu or datetime.now(UTC)
+        nu = uow.clock.now()
         log = await uow.log.alles()
         regio = herbereken(log)
         herberekend = regio.figuren(nu)

@@ -21,6 +21,7 @@ from contracts.events import (
     WachtendKind,
 )
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from runtime.clock import calendar_days
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 OPEN = "open"
@@ -35,8 +36,8 @@ DRANG_6_MAANDEN = "6_maanden"
 
 
 def wachtdagen(sinds: datetime, tot: datetime) -> int:
-    """Whole days (24-hour periods) from `sinds` to `tot`, never negative."""
-    return max(0, (tot - sinds).days)
+    """Calendar days in the region (Europe/Amsterdam) from `sinds` to `tot`, never negative."""
+    return calendar_days(sinds, tot)
 
 
 def plus_maanden(d: date, maanden: int) -> date:
@@ -44,6 +45,15 @@ def plus_maanden(d: date, maanden: int) -> date:
     index = d.month - 1 + maanden
     jaar, maand = d.year + index // 12, index % 12 + 1
     return date(jaar, maand, min(d.day, calendar.monthrange(jaar, maand)[1]))
+
+
+def een_gezin_een_plan(casus_gi: GI, maatregel_gi: GI) -> str | None:
+    """Why a measure's children join the family's case at another GI than the measure named (the
+    reason users read, in Dutch like every other reason); None when the GIs are the same."""
+    if casus_gi == maatregel_gi:
+        return None
+    return (f"Eén gezin, één plan: het gezin heeft al een open casus bij {GI(casus_gi).value}; "
+            f"de maatregel noemde {GI(maatregel_gi).value}.")
 
 
 def drang_termijnen(maatregelen: Iterable[tuple[date, bool]], vandaag: date) -> dict[str, date]:
@@ -269,10 +279,7 @@ class Casus:
             raise InvalidInput(f"measure {m.maatregel_id} is for another family", field="gezin_id")
         if any(x.maatregel_id == m.maatregel_id for x in self.maatregelen):
             return None
-        gi_reden = None
-        if m.gi != self.gi:
-            gi_reden = (f"one family, one plan: the family already has an open case at {self.gi}; "
-                        f"the measure named {m.gi}")
+        gi_reden = een_gezin_een_plan(self.gi, m.gi)
         self.maatregelen.append(CasusMaatregel(
             maatregel_id=m.maatregel_id, melding_id=m.melding_id, advies_id=m.advies_id,
             maatregel=m.maatregel, route=m.route, raadsonderzoek=m.raadsonderzoek,
@@ -294,7 +301,8 @@ class Casus:
             erbij.append(kind)
         return CasusAssigned(casus_id=self.id, melding_id=m.melding_id, gezin_id=self.gezin_id,
                              gemeente=m.gemeente, gi=self.gi, doelgroep=m.doelgroep, maatregel=m.maatregel,
-                             nieuwe_casus=nieuwe_casus, kinderen=erbij, toegewezen_op=now)
+                             nieuwe_casus=nieuwe_casus, kinderen=erbij, gi_reden=gi_reden,
+                             toegewezen_op=now)
 
     # --- the fixed youth protector ---------------------------------------------------------
 
@@ -370,6 +378,7 @@ class Casus:
         compleet = overdracht.keur_goed(gi, manager, now)
         events: list[Event] = [OverdrachtApproved(
             overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente, gi=gi,
+            van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
             manager=overdracht.besluiten[-1].manager, goedgekeurd_op=now)]
         if compleet:
             events.append(self._draag_over(overdracht, now))
@@ -381,7 +390,8 @@ class Casus:
         overdracht.wijs_af(gi, manager, reden, now)
         besluit = overdracht.besluiten[-1]
         return OverdrachtRejected(overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente,
-                                  gi=gi, manager=besluit.manager, reden=besluit.reden, afgewezen_op=now)
+                                  gi=gi, van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
+                                  manager=besluit.manager, reden=besluit.reden, afgewezen_op=now)
 
     def _draag_over(self, overdracht: Overdracht, now: datetime) -> CasusTransferred:
         """The case moves: the new GI has to assign its own protector, so every child waits again."""

@@ -75,6 +75,9 @@ def ontvangers(event: Event, overdracht: Overdracht | None = None) -> set[GI]:
     if isinstance(event, OverdrachtRequested | CasusTransferred):
         return {event.van_gi, event.naar_gi}
     if isinstance(event, OverdrachtApproved | OverdrachtRejected):
+        if event.van_gi and event.naar_gi:
+            return {event.van_gi, event.naar_gi}
+        # An event recorded before decisions named both GIs: the stored transfer does.
         return {overdracht.van_gi, overdracht.naar_gi} if overdracht else {event.gi}
     if isinstance(event, CasusAssigned | JeugdbeschermerAssigned | CasusClosed | DrangOverdue):
         return {event.gi}

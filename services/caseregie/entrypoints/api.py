@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,6 +10,7 @@ from runtime.http import unit_of_work
 from services.caseregie.domain.model import Besluit, Casus, CasusKind, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import handlers, webhooks
+from services.caseregie.settings import DRANG_CHECK_INTERVAL_S
 
 router = APIRouter(tags=["casussen"])
 webhooks_router = APIRouter(tags=["webhooks"])
@@ -127,6 +128,16 @@ class MaatregelOut(BaseModel):
     opgelegd_op: datetime
 
 
+DRANG_SIGNALEN = (
+    "The drang limits this case has passed, each flagged once with a drang.overdue event: "
+    "3 months without RvdK investigation, and 6 months (calendar months from the start date, "
+    "Europe/Amsterdam). A limit already passed when the measure is recorded is flagged at once, in the "
+    "same transaction as the case. A limit passed later is flagged by a check every "
+    f"{DRANG_CHECK_INTERVAL_S:g} seconds ({DRANG_CHECK_INTERVAL_S / 60:g} minutes, the default of the "
+    "setting CASEREGIE_DRANG_CHECK_INTERVAL_S) that also runs when the service starts: at most that long "
+    "after the start of the day the limit passes.")
+
+
 class DrangSignaalOut(BaseModel):
     termijn: str = Field(description="'3_maanden_zonder_raadsonderzoek' or '6_maanden'.")
     startdatum: date
@@ -151,7 +162,7 @@ class CasusOut(BaseModel):
     kinderen: list[KindOut]
     maatregelen: list[MaatregelOut]
     overdrachten: list[OverdrachtOut]
-    drang_signalen: list[DrangSignaalOut]
+    drang_signalen: list[DrangSignaalOut] = Field(description=DRANG_SIGNALEN)
 
 
 class CasussenPage(BaseModel):
@@ -227,8 +238,7 @@ def _kind(k: CasusKind, now: datetime) -> KindOut:
                    wachtdagen=k.wachtdagen(now), jeugdbeschermer=_jb(k.jeugdbeschermer))
 
 
-def _out(c: Casus) -> CasusOut:
-    now = datetime.now(UTC)
+def _out(c: Casus, now: datetime) -> CasusOut:
     return CasusOut(
         id=c.id, gezin_id=c.gezin_id, melding_id=c.melding_ids[0], melding_ids=c.melding_ids,
         gemeente=c.gemeente, gi=c.gi, doelgroep=c.doelgroep, status=c.status, geopend_op=c.geopend_op,
@@ -270,13 +280,13 @@ async def list_casussen(
     items, total = await handlers.list_casussen(uow, gi=gi, status=status, gemeente=gemeente,
                                                 wachtend=wachtend, limit=page_size,
                                                 offset=(page - 1) * page_size)
-    return CasussenPage(items=[_out(c) for c in items], total=total)
+    return CasussenPage(items=[_out(c, uow.clock.now()) for c in items], total=total)
 
 
 @router.get("/casussen/{id}", response_model=CasusOut, responses=errors(403, 404),
             summary="One case: children, waiting days, protector, measures, transfers, drang signals")
 async def get_casus(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
-    return _out(await handlers.get_casus(id, uow, gi=gi))
+    return _out(await handlers.get_casus(id, uow, gi=gi), uow.clock.now())
 
 
 @router.post("/casussen/{id}/jeugdbeschermer", response_model=CasusOut, responses=errors(403, 404, 409),
@@ -287,13 +297,15 @@ async def get_casus(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
                          "repeated call changes nothing. Refused (403) when `gi` is not the case's GI, "
                          "409 when the case is closed.")
 async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, uow=Depends(unit_of_work)):
-    return _out(await handlers.assign_jeugdbeschermer(id, body.gi, body.jeugdbeschermer_id, body.naam, uow))
+    casus = await handlers.assign_jeugdbeschermer(id, body.gi, body.jeugdbeschermer_id, body.naam, uow)
+    return _out(casus, uow.clock.now())
 
 
 @router.post("/casussen/{id}/afsluiting", response_model=CasusOut, responses=errors(403, 404, 409),
              summary="The case's GI closes the case (e.g. afschaling to the local team)")
 async def post_afsluiting(id: UUID, body: AfsluitingIn, uow=Depends(unit_of_work)):
-    return _out(await handlers.close_casus(id, body.gi, body.reden, body.toelichting, uow))
+    casus = await handlers.close_casus(id, body.gi, body.reden, body.toelichting, uow)
+    return _out(casus, uow.clock.now())
 
 
 @router.get("/wachtlijst", response_model=WachtlijstPage,
@@ -302,7 +314,7 @@ async def get_wachtlijst(uow=Depends(unit_of_work), gi: GiQuery = None, gemeente
                          page_size: PageSize = 50, page: Page = 1):
     items, total = await handlers.wachtlijst(uow, gi=gi, gemeente=gemeente, limit=page_size,
                                              offset=(page - 1) * page_size)
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     return WachtlijstPage(total=total, items=[WachtendKindOut(
         casus_id=c.id, kind_id=k.kind_id, leeftijd=k.leeftijd, gemeente=c.gemeente, gi=c.gi,
         maatregel=k.maatregel, wacht_sinds=k.wacht_sinds, wachtdagen=k.wachtdagen(now)) for c, k in items])

@@ -1,13 +1,11 @@
 """Periodic jobs of caseregie (ServiceSpec.background); they only call the service layer."""
-from datetime import UTC, datetime
-
 from runtime.service import Runtime
 from services.caseregie.adapters.webhook_client import WebhookClient
 from services.caseregie.service_layer import handlers, webhooks
 
 
 async def check_drang(runtime: Runtime) -> None:
-    await handlers.check_drang(runtime.uow, datetime.now(UTC))
+    await handlers.check_drang(runtime.uow)
 
 
 async def deliver_webhooks(runtime: Runtime) -> None:

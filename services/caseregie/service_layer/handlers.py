@@ -1,11 +1,12 @@
 """Use cases of caseregie: open or join the family's case on a measure, the fixed protector,
 closure, transfers decided by both GIs, and the drang limits."""
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from contracts.events import MaatregelImposed
 from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
+from runtime.clock import local_date
 from runtime.errors import Forbidden, NotFound
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
@@ -15,15 +16,19 @@ DRANG_VOORSELECTIE = timedelta(days=85)
 
 
 async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork) -> None:
-    """One family, one plan: the children join the family's open case, else a new case opens."""
+    """One family, one plan: the children join the family's open case, else a new case opens.
+
+    A drang limit the case has already passed (a drang decision recorded late) is flagged at once,
+    in the same transaction; limits passed later are found by `check_drang`."""
     async with uow:
         await uow.casussen.lock_gezin(event.gezin_id)
         if not await uow.casussen.has_maatregel(event.maatregel_id):  # a replayed measure changes nothing
+            now = uow.clock.now()
             open_casus = await uow.casussen.open_for_gezin(event.gezin_id)
-            casus, assigned = wijs_maatregel_toe(open_casus, event, datetime.now(UTC))
+            casus, assigned = wijs_maatregel_toe(open_casus, event, now)
+            flags = casus.signaleer_drang(local_date(now), now)
             await uow.casussen.save(casus)
-            if assigned is not None:
-                uow.publish(assigned)
+            uow.publish(*([assigned] if assigned is not None else []), *flags)
         await uow.commit()
 
 
@@ -38,7 +43,7 @@ async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, change: Callable[[Ca
     """Lock the case, apply a domain change, save it and publish what it returns, in one transaction."""
     async with uow:
         casus = await _load(casus_id, uow, for_update=True)
-        result = change(casus, datetime.now(UTC))
+        result = change(casus, uow.clock.now())
         events = result if isinstance(result, list) else [result] if result is not None else []
         await uow.casussen.save(casus)
         uow.publish(*events)
@@ -103,10 +108,11 @@ async def reject_overdracht(casus_id: UUID, overdracht_id: UUID, gi: GI, manager
     return casus.overdracht(overdracht_id)
 
 
-async def check_drang(uow_factory: Callable[[], CaseregieUnitOfWork], now: datetime) -> int:
+async def check_drang(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
     """Flag open drang cases past their limits; one transaction per case. Returns the flags raised."""
-    vandaag = now.date()
     async with uow_factory() as uow:
+        now = uow.clock.now()
+        vandaag = local_date(now)
         kandidaten = await uow.casussen.drang_kandidaten(vandaag - DRANG_VOORSELECTIE)
     raised = 0
     for casus_id in kandidaten:

@@ -1,7 +1,6 @@
 """Use cases of the GI systems' webhooks: register them, fan case events out to them, deliver."""
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from uuid import UUID
 
 from contracts.events import Event, OverdrachtApproved, OverdrachtRejected
@@ -17,7 +16,7 @@ Post = Callable[[str, bytes, dict[str, str]], Awaitable[str | None]]
 
 
 async def register(gi: GI, url: str, uow: CaseregieUnitOfWork) -> Webhook:
-    webhook = Webhook.registreer(gi, url, datetime.now(UTC))
+    webhook = Webhook.registreer(gi, url, uow.clock.now())
     async with uow:
         await uow.webhooks.add(webhook)
         await uow.commit()
@@ -64,11 +63,12 @@ async def on_casus_event(event: Event, uow: CaseregieUnitOfWork) -> None:
     ce = uow.incoming
     if ce is None:
         raise Unprocessable("a case event for the webhooks must come from the consumer")
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     bericht = wh.bericht(ce.id, ce.type, ce.time, ce.subject, ce.data)
     async with uow:
         overdracht = None
-        if isinstance(event, OverdrachtApproved | OverdrachtRejected):
+        if isinstance(event, OverdrachtApproved | OverdrachtRejected) and not event.naar_gi:
+            # recorded before decisions named both GIs: the stored transfer does
             overdracht = await uow.casussen.get_overdracht(event.overdracht_id)
         hooks = await uow.webhooks.for_gis(wh.ontvangers(event, overdracht))
         await uow.webhooks.add_afleveringen([Aflevering.voor(hook, bericht, now) for hook in hooks])
@@ -80,19 +80,19 @@ async def deliver(uow: CaseregieUnitOfWork, post: Post, *, batch_size: int, retr
     """Send the due deliveries (locked with SKIP LOCKED, so replicas never send the same row at once)
     and record each attempt. Returns how many were sent."""
     async with uow:
-        due = await uow.webhooks.claim_due(datetime.now(UTC), batch_size)
+        due = await uow.webhooks.claim_due(uow.clock.now(), batch_size)
         if not due:
             return 0
 
         async def send(aflevering: Aflevering, webhook: Webhook) -> None:
             body = wh.body(aflevering.bericht)
-            timestamp = int(datetime.now(UTC).timestamp())
+            timestamp = int(uow.clock.timestamp())
             headers = wh.headers(webhook.secret, aflevering.event_id, timestamp, body)
             try:
                 fout = await post(webhook.url, body.encode(), headers)
             except Exception as exc:  # whatever the receiver did, try again later
                 fout = f"{type(exc).__name__}: {exc}"
-            aflevering.poging(datetime.now(UTC), fout, retry_base_s, retry_max_s)
+            aflevering.poging(uow.clock.now(), fout, retry_base_s, retry_max_s)
 
         await asyncio.gather(*(send(a, w) for a, w in due))
         await uow.webhooks.save_afleveringen([a for a, _ in due])

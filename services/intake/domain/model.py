@@ -1,13 +1,13 @@
 """Care reports (zorgmeldingen) and their path through the chain. Pure: no I/O."""
 import hashlib
 import hmac
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from contracts.events import Kind, MeldingCompletionOverdue, MeldingReceived
+from contracts.events import MAX_LEEFTIJD, Kind, MeldingCompletionOverdue, MeldingReceived
 from contracts.vocabulary import GEMEENTEN, Urgentie
+from runtime.clock import add_months, local_date
 from runtime.errors import Conflict, InvalidInput
 
 # Chain status as the local team sees it, in chain order. A late or out-of-order event never
@@ -48,6 +48,23 @@ def is_known_gemeente(code: str) -> bool:
 
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def check_geboortedata(gezin: dict | None, today: date) -> None:
+    """Every child's birth date lies in the past and makes it at most MAX_LEEFTIJD years old on
+    `today` (the region's date from the service's clock)."""
+    problems = []
+    for i, kind in enumerate((gezin or {}).get("kinderen") or []):
+        if not kind.get("geboortedatum"):
+            continue
+        born = date.fromisoformat(kind["geboortedatum"])
+        if born > today:
+            problems.append((f"gezin.kinderen[{i}].geboortedatum", "birth date lies in the future"))
+        elif age_on(born, today) > MAX_LEEFTIJD:
+            problems.append((f"gezin.kinderen[{i}].geboortedatum",
+                             f"a child in the chain is at most {MAX_LEEFTIJD} years old"))
+    if problems:
+        raise InvalidInput("; ".join(reason for _, reason in problems), fields=problems)
 
 
 def pseudonym(secret: bytes, bsn: str | None) -> UUID:
@@ -110,18 +127,14 @@ def resolve_gezin_id(keys: list[UUID], known: dict[UUID, UUID]) -> UUID | None:
     return next((known[k] for k in keys if k in known), None)
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
-
-
 def is_herhaald_beroep(laatst_gesloten_op: datetime | None, ontvangen_op: datetime) -> bool:
-    """A re-report: the family's last case closed at most 12 months before this report came in."""
+    """A re-report: the family's last case closed at most 12 calendar months (in the region's
+    calendar, the anniversary day included) before this report came in."""
     if laatst_gesloten_op is None:
         return False
     closed, received = utc(laatst_gesloten_op), utc(ontvangen_op)
-    return closed <= received <= add_months(closed, HERHAALD_BEROEP_MAANDEN)
+    limit = add_months(local_date(closed), HERHAALD_BEROEP_MAANDEN)
+    return closed <= received and local_date(received) <= limit
 
 
 # --- the report and its path -------------------------------------------------------------------
@@ -239,7 +252,7 @@ class Melding:
     def received_event(self) -> MeldingReceived:
         if not self.is_complete:
             raise Conflict(f"melding {self.id} is incomplete and cannot enter the chain yet")
-        today = self.ontvangen_op.date()
+        today = local_date(self.ontvangen_op)
         return MeldingReceived(
             melding_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             urgentie=self.urgentie, kader=self.kader, zorgen=self.zorgen, kenmerken=self.kenmerken,
@@ -259,16 +272,29 @@ class Melding:
                                      "regelset_versie": regelset_versie, "toelichting": toelichting})
 
     def advised(self, at: datetime, *, gi: str, reden: str, afwijking: bool = False,
-                afwijking_reden: str | None = None) -> None:
-        self._record("advised", at, {"gi": str(gi), "reden": reden, "afwijking": afwijking,
-                                     "afwijking_reden": afwijking_reden})
+                afwijking_reden: str | None = None, advies_id: UUID | None = None) -> None:
+        details = {"gi": str(gi), "reden": reden, "afwijking": afwijking, "afwijking_reden": afwijking_reden}
+        if advies_id is not None:
+            details["advies_id"] = str(advies_id)
+        self._record("advised", at, details)
+
+    @property
+    def advies_id(self) -> UUID | None:
+        """The RvdK advice on this report (GET /v1/adviezen/{id} at triage), once advised."""
+        ids = [s.details.get("advies_id") for s in self.stappen if s.stap == "advised"]
+        ids = [i for i in ids if i]
+        return UUID(ids[-1]) if ids else None
 
     def measure(self, at: datetime, *, maatregel: str, route: str, startdatum: date, gi: str) -> None:
         self._record("measure", at, {"maatregel": str(maatregel), "route": route,
                                      "startdatum": startdatum.isoformat(), "gi": str(gi)})
 
-    def assigned(self, at: datetime, *, gi: str, casus_id: UUID, nieuwe_casus: bool = True) -> None:
-        self._record("assigned", at, {"gi": str(gi), "casus_id": str(casus_id), "nieuwe_casus": nieuwe_casus})
+    def assigned(self, at: datetime, *, gi: str, casus_id: UUID, nieuwe_casus: bool = True,
+                 gi_reden: str | None = None) -> None:
+        details = {"gi": str(gi), "casus_id": str(casus_id), "nieuwe_casus": nieuwe_casus}
+        if gi_reden is not None:  # the case is at another GI than the measure named
+            details["gi_reden"] = gi_reden
+        self._record("assigned", at, details)
 
     def protector(self, at: datetime, *, jeugdbeschermer_id: str, gi: str) -> None:
         self._record("protector", at, {"jeugdbeschermer_id": jeugdbeschermer_id, "gi": str(gi)})

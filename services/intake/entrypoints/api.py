@@ -28,7 +28,7 @@ def _out(m: Melding) -> MeldingOut:
         id=m.id, status=m.status, gemeente=m.gemeente, urgentie=m.urgentie, kader=m.kader,
         ontvangen_op=m.ontvangen_op, herhaald_beroep=m.herhaald_beroep, aanvullen_voor=m.aanvullen_voor,
         ontbrekend=m.ontbrekend, doelgroep=m.doelgroep, geadviseerde_gi=m.geadviseerde_gi,
-        maatregel=m.maatregel, toegewezen_gi=m.toegewezen_gi, casus_id=m.casus_id,
+        advies_id=m.advies_id, maatregel=m.maatregel, toegewezen_gi=m.toegewezen_gi, casus_id=m.casus_id,
         jeugdbeschermer=m.jeugdbeschermer,
         stappen=[{"stap": s.stap, "tijdstip": s.tijdstip, "details": s.details} for s in m.stappen],
     )

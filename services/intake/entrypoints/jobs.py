@@ -1,13 +1,11 @@
 """Periodic jobs of intake."""
-from datetime import UTC, datetime
-
 from runtime.service import every
 from services.intake.service_layer import handlers
 
 
 async def bewaak_aanvultermijnen(runtime) -> None:
     """Flag urgent reports not completed before their deadline (MeldingCompletionOverdue, once)."""
-    while await handlers.flag_overdue_completions(runtime.uow(), datetime.now(UTC)) == handlers.OVERDUE_BATCH:
+    while await handlers.flag_overdue_completions(runtime.uow()) == handlers.OVERDUE_BATCH:
         pass
 
 

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.events import MAX_LEEFTIJD
 from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
-from services.intake.domain.model import age_on, is_known_gemeente, is_valid_bsn
+from services.intake.domain.model import is_known_gemeente, is_valid_bsn
 
 
 def _gemeente(code: str) -> str:
@@ -24,16 +24,6 @@ def _bsn(bsn: str | None) -> str | None:
     if bsn is not None and not is_valid_bsn(bsn):
         raise ValueError("BSN fails the eleven-test (elfproef)")
     return bsn
-
-
-def _geboortedatum(day: date | None) -> date | None:
-    if day is None:
-        return None
-    if day > date.today():
-        raise ValueError("birth date lies in the future")
-    if age_on(day, date.today()) > MAX_LEEFTIJD:
-        raise ValueError(f"a child in the chain is at most {MAX_LEEFTIJD} years old")
-    return day
 
 
 class Strict(BaseModel):
@@ -50,8 +40,9 @@ class Melder(Strict):
 class KindIn(Strict):
     voornaam: str = Field(min_length=1, max_length=100)
     achternaam: str = Field(min_length=1, max_length=100)
-    geboortedatum: Annotated[date | None, AfterValidator(_geboortedatum)] = Field(
-        default=None, description="Needed for a complete report; an urgent report may follow up with it.")
+    geboortedatum: date | None = Field(
+        default=None, description="Needed for a complete report; an urgent report may follow up with it. "
+        f"Not in the future; the child is at most {MAX_LEEFTIJD} years old.")
     bsn: Annotated[str | None, AfterValidator(_bsn)] = None
 
 
@@ -119,6 +110,8 @@ class MeldingOut(BaseModel):
     ontbrekend: list[str] = Field(description="Fields an incomplete report still misses.")
     doelgroep: str | None
     geadviseerde_gi: GI | None
+    advies_id: UUID | None = Field(description="The RvdK advice on this report, once advised: "
+                                               "GET /v1/adviezen/{id} at triage.")
     maatregel: Maatregel | None
     toegewezen_gi: GI | None = Field(description="The GI that has the case now (after any transfer).")
     casus_id: UUID | None

@@ -1,6 +1,6 @@
 """Use cases of intake: receive and complete a report, follow it through the chain."""
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from contracts.events import (
@@ -13,8 +13,9 @@ from contracts.events import (
     MaatregelImposed,
     TriageCompleted,
 )
+from runtime.clock import local_date
 from runtime.errors import NotFound
-from services.intake.domain.model import Melding, resolve_gezin_id
+from services.intake.domain.model import Melding, check_geboortedata, resolve_gezin_id
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 OVERDUE_BATCH = 100
@@ -23,7 +24,8 @@ OVERDUE_BATCH = 100
 async def receive_melding(report: dict, secret: bytes, aanvultermijn: timedelta,
                           uow: IntakeUnitOfWork) -> Melding:
     """A complete report enters the chain at once; an incomplete urgent one waits for completion."""
-    now = datetime.now(UTC)
+    now = uow.clock.now()
+    check_geboortedata(report.get("gezin"), local_date(now))
     melding = Melding.receive(report, secret, now, aanvultermijn)
     async with uow:
         if melding.is_complete:
@@ -36,7 +38,8 @@ async def receive_melding(report: dict, secret: bytes, aanvultermijn: timedelta,
 async def complete_melding(melding_id: UUID, aanvulling: dict, secret: bytes,
                            uow: IntakeUnitOfWork) -> Melding:
     """Complete an urgent report; once nothing is missing, it enters the chain."""
-    now = datetime.now(UTC)
+    now = uow.clock.now()
+    check_geboortedata(aanvulling.get("gezin"), local_date(now))
     async with uow:
         melding = await uow.meldingen.get(melding_id, for_update=True)
         if melding is None:
@@ -59,8 +62,9 @@ async def _enter_chain(melding: Melding, secret: bytes, now: datetime, uow: Inta
     uow.publish(melding.received_event())
 
 
-async def flag_overdue_completions(uow: IntakeUnitOfWork, now: datetime) -> int:
+async def flag_overdue_completions(uow: IntakeUnitOfWork) -> int:
     """Flag (once) incomplete urgent reports whose completion deadline passed; one batch."""
+    now = uow.clock.now()
     async with uow:
         overdue = await uow.meldingen.overdue(now, OVERDUE_BATCH)
         for melding in overdue:
@@ -114,7 +118,7 @@ async def on_triage_completed(event: TriageCompleted, uow: IntakeUnitOfWork) -> 
 async def on_advies_issued(event: AdviesIssued, uow: IntakeUnitOfWork) -> None:
     await _update(event.melding_id, uow, lambda m: m.advised(
         event.geadviseerd_op, gi=event.gi, reden=event.reden, afwijking=event.afwijking,
-        afwijking_reden=event.afwijking_reden))
+        afwijking_reden=event.afwijking_reden, advies_id=event.advies_id))
 
 
 async def on_maatregel_imposed(event: MaatregelImposed, uow: IntakeUnitOfWork) -> None:
@@ -125,7 +129,8 @@ async def on_maatregel_imposed(event: MaatregelImposed, uow: IntakeUnitOfWork) -
 
 async def on_casus_assigned(event: CasusAssigned, uow: IntakeUnitOfWork) -> None:
     await _update(event.melding_id, uow, lambda m: m.assigned(
-        event.toegewezen_op, gi=event.gi, casus_id=event.casus_id, nieuwe_casus=event.nieuwe_casus))
+        event.toegewezen_op, gi=event.gi, casus_id=event.casus_id, nieuwe_casus=event.nieuwe_casus,
+        gi_reden=event.gi_reden))
 
 
 async def on_jeugdbeschermer_assigned(event: JeugdbeschermerAssigned, uow: IntakeUnitOfWork) -> None:

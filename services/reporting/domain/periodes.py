@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from runtime.clock import REGION_TZ
 from runtime.errors import InvalidInput
 
-TIJDZONE = ZoneInfo("Europe/Amsterdam")
+TIJDZONE = REGION_TZ
 DAG, MAAND, KWARTAAL, JAAR, TOTAAL = "dag", "maand", "kwartaal", "jaar", "totaal"
 PERIODE_TYPES = (DAG, MAAND, KWARTAAL, JAAR, TOTAAL)
 # Levels a contribution is projected into; histograms and breakdowns skip the day level.

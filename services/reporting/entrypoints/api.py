@@ -101,7 +101,7 @@ def drempel(request: Request) -> int:
 
 
 async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False):
-    p = handlers.periode(periode, periode_type)
+    p = handlers.periode(periode, periode_type, uow.clock.today())
     rows = await handlers.kpis(
         uow, periode=p, drempel=drempel(request), kpi=kpi, gi=gi, gemeente=gemeente, met_tabel=met_tabel
     )
@@ -181,7 +181,7 @@ async def trends(
         kpi=kpi or ["meldingen_ontvangen"],
         kwartalen=kwartalen,
         drempel=drempel(request),
-        tot=handlers.periode(tot, "kwartaal") if tot else None,
+        tot=handlers.periode(tot, "kwartaal", uow.clock.today()) if tot else None,
     )
     return TrendOut(kwartalen=reeks)
 
@@ -199,7 +199,8 @@ async def herbereken(
     request: Request, uow=Depends(unit_of_work), body: Annotated[HerberekeningIn, Body()] = HerberekeningIn()
 ):
     record = await herberekening.aanvragen(uow, vervangen=body.vervangen)
-    herberekening.start_op_achtergrond(request.app.state.runtime.sessions, record["id"], body.vervangen)
+    runtime = request.app.state.runtime
+    herberekening.start_op_achtergrond(runtime.sessions, record["id"], body.vervangen, runtime.clock)
     return JSONResponse(
         HerberekeningOut(**_record(record)).model_dump(mode="json"),
         status_code=202,

@@ -1,7 +1,7 @@
 """Live projection of the chain's events into KPI cells, and the figures read from them."""
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from contracts import Event
 from contracts.vocabulary import GEMEENTEN
@@ -101,12 +101,6 @@ async def projecteer(
 # ---- reading the figures -----------------------------------------------------------------------
 
 
-def vandaag() -> date:
-    from services.reporting.domain.periodes import lokale_datum
-
-    return lokale_datum(datetime.now(UTC))
-
-
 def _kpi_ids(catalogus: Catalogus, gevraagd: list[str] | None) -> list[str] | None:
     if not gevraagd:
         return None
@@ -127,8 +121,8 @@ def _opgeslagen(catalogus: Catalogus, ids: list[str] | None) -> list[str] | None
     return sorted(needed)
 
 
-def periode(code: str | None, periode_type: str | None) -> Periode:
-    return lees_periode(code, periode_type, vandaag())
+def periode(code: str | None, periode_type: str | None, vandaag: date) -> Periode:
+    return lees_periode(code, periode_type, vandaag)
 
 
 async def kpis(
@@ -146,7 +140,7 @@ async def kpis(
         raise InvalidInput(f"{gemeente} is not a municipality of the region", field="gemeente")
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
-    peildatum = periode.peildatum(vandaag())
+    peildatum = periode.peildatum(uow.clock.today())
     async with uow:
         rijen = (await uow.cijfers.rijen(periode.type, [periode.code], stored))[periode.code]
         standen = await uow.cijfers.standen(peildatum, stored)
@@ -172,7 +166,7 @@ async def trend(
     catalogus = catalogus_bron.actief()
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
-    today = vandaag()
+    today = uow.clock.today()
     reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
     async with uow:
         rijen = await uow.cijfers.rijen(KWARTAAL, [p.code for p in reeks], stored)
@@ -202,7 +196,8 @@ def catalogus() -> dict:
 async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, drempel: int) -> dict:
     """Everything the quarterly report shows: the catalogue, every KPI with its table per
     municipality x GI (suppressed), and the previous quarter for comparison."""
-    p = lees_periode(kwartaal, KWARTAAL, vandaag())
+    today = uow.clock.today()
+    p = lees_periode(kwartaal, KWARTAAL, today)
     huidig = await kpis(uow, periode=p, drempel=drempel, met_tabel=True)
     vorig = {k["kpi"]: k for k in await kpis(uow, periode=p.vorige(), drempel=drempel)}
     cat = catalogus_bron.actief()
@@ -210,7 +205,7 @@ async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, drempel: i
         "kwartaal": p.code,
         "begin": p.begin.isoformat(),
         "einde": p.einde.isoformat(),
-        "peildatum": p.peildatum(vandaag()).isoformat(),
+        "peildatum": p.peildatum(today).isoformat(),
         "drempel": drempel,
         "catalogus_versie": cat.versie,
         "regels": cat.bron.get("regels", {}),

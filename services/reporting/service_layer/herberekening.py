@@ -13,12 +13,12 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from runtime.clock import Clock
 from runtime.errors import Conflict
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters import herbouw
@@ -45,14 +45,16 @@ async def aanvragen(uow: ReportingUnitOfWork, *, vervangen: bool) -> dict:
             herberekening_id,
             vervangen=vervangen,
             catalogus_versie=catalogus.versie,
-            aangevraagd_op=datetime.now(UTC),
+            aangevraagd_op=uow.clock.now(),
         )
         await uow.commit()
         return await uow.herberekeningen.get(herberekening_id)
 
 
-def start_op_achtergrond(sessions: async_sessionmaker, herberekening_id: UUID, vervangen: bool) -> None:
-    task = asyncio.create_task(voer_uit(sessions, herberekening_id, vervangen=vervangen))
+def start_op_achtergrond(
+    sessions: async_sessionmaker, herberekening_id: UUID, vervangen: bool, clock: Clock
+) -> None:
+    task = asyncio.create_task(voer_uit(sessions, herberekening_id, vervangen=vervangen, clock=clock))
     _lopend.add(task)
     task.add_done_callback(_lopend.discard)
 
@@ -72,6 +74,7 @@ async def voer_uit(
     herberekening_id: UUID,
     *,
     vervangen: bool,
+    clock: Clock,
     catalogus: Catalogus | None = None,
 ) -> dict:
     """Rebuild, compare and (if asked and different) replace. Returns the recorded outcome."""
@@ -88,7 +91,7 @@ async def voer_uit(
         from services.reporting.adapters.repository import HerberekeningRepository
 
         repo = HerberekeningRepository(session)
-        await repo.klaar(herberekening_id, klaar_op=datetime.now(UTC), **uitkomst)
+        await repo.klaar(herberekening_id, klaar_op=clock.now(), **uitkomst)
         return {**await repo.get(herberekening_id), "fasen": fasen}
 
 

@@ -97,9 +97,11 @@ class TriageRepository:
             ).on_conflict_do_nothing(index_elements=[maatregelen.c.advies_id]))
 
     async def adviezen(self, *, status: str | None, gi: str | None, afwijking: bool | None,
-                       limit: int, offset: int) -> tuple[list[Advies], int]:
+                       limit: int, offset: int, melding_id: UUID | None = None) -> tuple[list[Advies], int]:
         """Newest first. `gi` is the advised GI, or the proposed one while the advice is open."""
         where = []
+        if melding_id:
+            where.append(adviezen.c.melding_id == melding_id)
         if status:
             where.append(adviezen.c.status == status)
         if gi:

@@ -15,6 +15,7 @@ from contracts.events import (
     TriageCompleted,
 )
 from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from runtime.clock import local_date
 from runtime.errors import Conflict, InvalidInput
 
 GI_VOLGORDE: tuple[GI, ...] = tuple(GI)  # the fixed order that breaks ties: JBRR, WSS, LJR
@@ -475,7 +476,7 @@ class Advies:
         if self.status == AdviesStatus.OPEN:
             raise Conflict(f"advies {self.id} is still a proposal; confirm or override it before "
                            "recording the measure")
-        if startdatum > een_jaar_na(now.date()):
+        if startdatum > een_jaar_na(local_date(now)):
             raise InvalidInput("the start date lies more than a year in the future", field="startdatum")
         if not self.kinderen:
             raise Conflict(f"advies {self.id} was recorded without its children; no measure can follow")
@@ -494,4 +495,4 @@ class Advies:
     def bevestig_automatisch(self, now: datetime) -> tuple[AdviesIssued, MaatregelImposed]:
         """Auto-confirm mode (demo): the proposal is confirmed and a measure by framework recorded."""
         issued = self.bevestig(now, door=AUTOMATISCH)
-        return issued, self.leg_maatregel_op(automatische_maatregel(self.kader), now.date(), now)
+        return issued, self.leg_maatregel_op(automatische_maatregel(self.kader), local_date(now), now)

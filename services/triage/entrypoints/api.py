@@ -4,7 +4,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response
 
 from contracts.vocabulary import GI
-from runtime.errors import NotFound
+from runtime.errors import InvalidInput, NotFound
 from runtime.http import unit_of_work
 from services.triage.adapters import regelsets
 from services.triage.domain.model import AdviesStatus
@@ -31,12 +31,25 @@ async def list_adviezen(
     status: AdviesStatus | None = None,
     gi: Annotated[GI | None, Query(description="The advised GI (the proposed one while open).")] = None,
     afwijking: Annotated[bool | None, Query(description="true: only overridden advice.")] = None,
+    melding_id: Annotated[UUID | None, Query(
+        alias="meldingId", description="Only the advice on this report (the `id` of "
+        "GET /v1/meldingen/{id} at intake; `melding_id=` is accepted too).")] = None,
+    melding_id_snake: Annotated[UUID | None, Query(alias="melding_id", include_in_schema=False)] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
     page: Annotated[int, Query(ge=1)] = 1,
 ):
-    items, total = await handlers.list_adviezen(uow, status=status, gi=gi, afwijking=afwijking,
-                                                limit=page_size, offset=(page - 1) * page_size)
+    items, total = await handlers.list_adviezen(
+        uow, status=status, gi=gi, afwijking=afwijking,
+        melding_id=_one_melding_id(melding_id, melding_id_snake),
+        limit=page_size, offset=(page - 1) * page_size)
     return AdviezenPage(items=[AdviesOut.of(a) for a in items], total=total)
+
+
+def _one_melding_id(camel: UUID | None, snake: UUID | None) -> UUID | None:
+    """`meldingId` (the NL API Design Rules' lower camelCase) or `melding_id`; both must agree."""
+    if camel and snake and camel != snake:
+        raise InvalidInput("meldingId and melding_id name different reports", field="meldingId")
+    return camel or snake
 
 
 @router.get("/adviezen/{id}", response_model=AdviesOut, tags=["adviezen"], responses=NOT_FOUND,

@@ -1,6 +1,6 @@
 """Use cases of triage: decide the target group, propose the advice, let the RvdK confirm or
 override it, record the measure, follow capacity."""
-from datetime import UTC, date, datetime
+from datetime import date
 from uuid import UUID
 
 from contracts.events import CapacitySignal, MeldingReceived
@@ -15,7 +15,7 @@ async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork) -> 
     regelset = regelsets.active().regelset
     besluit = bepaal_doelgroep(regelset, event.zorgen, event.kenmerken,
                                [k.leeftijd for k in event.kinderen], event.kader)
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     async with uow:
         if not await uow.triage.add_triage(event.melding_id, event.gezin_id, event.gemeente, besluit, now):
             return  # triaged before: a redelivered report gets no second proposal
@@ -38,7 +38,7 @@ async def _change(advies_id: UUID, uow: TriageUnitOfWork, change) -> Advies:
         advies = await uow.triage.get_advies(advies_id, for_update=True)
         if advies is None:
             raise NotFound(f"advies {advies_id} does not exist")
-        uow.publish(change(advies, datetime.now(UTC)))
+        uow.publish(change(advies, uow.clock.now()))
         await uow.triage.save_advies(advies)
         await uow.commit()
     return advies
