@@ -7,7 +7,10 @@ from datetime import date, timedelta
 import httpx
 
 from contracts.vocabulary import GEMEENTEN, Kenmerk, Zorg
-from runtime.clock import clock_from
+from deploy.identity import ensure_dev_issuer
+from deploy.stack import ROOT
+from runtime.clock import Clock, clock_from
+from runtime.identity import GI_ROL, LOKAAL_TEAM, RVDK
 from runtime.settings import ServiceSettings
 
 VOORNAMEN = ["Sem", "Noah", "Emma", "Julia", "Liam", "Mila", "Daan", "Sara", "Luuk", "Nora", "Finn", "Yara"]
@@ -39,13 +42,28 @@ def synthetic_melding(rng: random.Random, today: date) -> dict:
     }
 
 
-def assign_protectors(client: httpx.Client, caseregie: str, rng: random.Random) -> None:
+class Tokens:
+    """Bearer tokens of the development issuer of `make up` (.data/identity), one per caller."""
+
+    def __init__(self, clock: Clock):
+        self._issuer = ensure_dev_issuer(ROOT / ".data" / "identity")
+        self._clock = clock
+
+    def headers(self, rol: str, organisatie: str, gemeente: str | None = None) -> dict[str, str]:
+        token = self._issuer.mint(rol=rol, organisatie=organisatie, gemeente=gemeente, geldig_s=300,
+                                  clock=self._clock)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def assign_protectors(client: httpx.Client, caseregie: str, rng: random.Random, tokens: Tokens) -> None:
     """The GIs' own systems at work: the longest-waiting cases get a fixed youth protector."""
     for gi in ("JBRR", "WSS", "LJR"):
-        waiting = client.get(f"{caseregie}/v1/wachtlijst", params={"gi": gi, "pageSize": 2}).json()
+        headers = tokens.headers(GI_ROL, gi)
+        waiting = client.get(f"{caseregie}/v1/wachtlijst", params={"gi": gi, "pageSize": 2},
+                             headers=headers).json()
         for casus_id in {w["casus_id"] for w in waiting["items"]}:
             number = rng.randint(1, 999)
-            client.post(f"{caseregie}/v1/casussen/{casus_id}/jeugdbeschermer",
+            client.post(f"{caseregie}/v1/casussen/{casus_id}/jeugdbeschermer", headers=headers,
                         json={"gi": gi, "jeugdbeschermer_id": f"{gi}-{number:04d}",
                               "naam": f"Jeugdbeschermer {number}"})
 
@@ -62,18 +80,21 @@ def main() -> None:
     rng = random.Random(args.seed)
     settings = ServiceSettings()  # CLOCK_START, as the services read it
     clock = clock_from(settings.clock_start, settings.clock_started_at)
+    tokens = Tokens(clock)
     sent = 0
     with httpx.Client(timeout=10) as client:
         try:
             while not args.count or sent < args.count:
                 melding = synthetic_melding(rng, clock.today())
-                response = client.post(f"{args.intake}/v1/meldingen", json=melding)
+                team = tokens.headers(LOKAAL_TEAM, f"WT-{melding['gemeente']}", melding["gemeente"])
+                response = client.post(f"{args.intake}/v1/meldingen", json=melding, headers=team)
                 response.raise_for_status()
                 sent += 1
                 if sent % 5 == 0:
-                    assign_protectors(client, args.caseregie, rng)
+                    assign_protectors(client, args.caseregie, rng, tokens)
                 if sent % 10 == 0:
-                    gis = client.get(f"{args.capacity}/v1/capaciteit").json()["gis"]
+                    gis = client.get(f"{args.capacity}/v1/capaciteit",
+                                     headers=tokens.headers(RVDK, "RvdK")).json()["gis"]
                     vrij = {g["gi"]: g["vrije_plaatsen"] for g in gis}
                     wachtend = {g["gi"]: g.get("wachtend", 0) for g in gis}
                     print(f"{sent} reports sent; free capacity {vrij}; waiting for a protector {wachtend}")

@@ -17,6 +17,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
+from deploy.identity import DevIssuer
+from runtime.identity import BEHEER, GI_ROL
+
 log = logging.getLogger("jbketen.stack")
 
 SERVICES: dict[str, int] = {"intake": 8001, "triage": 8002, "caseregie": 8003, "capacity": 8004,
@@ -94,13 +97,22 @@ class Stack:
     database_prefix: str = "jbketen"
     env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
+    # The issuer the services trust (the development issuer of `make up`, or the tests' own);
+    # None: whatever AUTH_* the environment gives (an OIDC provider).
+    issuer: DevIssuer | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    def auth(self, rol: str, organisatie: str) -> dict[str, str]:
+        """Headers with a token of the stack's issuer, for the launcher's own calls."""
+        if self.issuer is None:
+            return {}
+        return {"Authorization": f"Bearer {self.issuer.mint(rol=rol, organisatie=organisatie, geldig_s=300)}"}
+
     def service_env(self, service: str) -> dict[str, str]:
-        env = {**os.environ, **self.env}
+        env = {**os.environ, **(self.issuer.service_env() if self.issuer else {}), **self.env}
         env.setdefault(f"{service.upper()}_DATABASE_URL",
                        database_url_for(self.database_server_url, service, self.database_prefix))
         env["DATABASE_URL"] = env[f"{service.upper()}_DATABASE_URL"]
@@ -154,8 +166,9 @@ class Stack:
 
     def republish_all(self) -> dict[str, int]:
         """Every service sends its published events again (see POST /v1/outbox/herpublicaties)."""
+        headers = self.auth(BEHEER, "jbketen-beheer")
         return {service: httpx.post(f"{self.url(service)}/v1/outbox/herpublicaties", json={},
-                                    timeout=30).raise_for_status().json()["herpubliceerd"]
+                                    headers=headers, timeout=30).raise_for_status().json()["herpubliceerd"]
                 for service in self.processes}
 
     def stop(self, service: str) -> None:
@@ -174,5 +187,6 @@ SEED_CAPACITY = {"JBRR": (60, 15), "WSS": (25, 13), "LJR": (20, 15)}
 def seed_capacity(stack: Stack, seed: dict[str, tuple[int, int]] = SEED_CAPACITY) -> None:
     for gi, (protectors, norm) in seed.items():
         response = httpx.put(f"{stack.url('capacity')}/v1/gis/{gi}/capaciteit",
-                             json={"jeugdbeschermers": protectors, "caseload_norm": norm}, timeout=10)
+                             json={"jeugdbeschermers": protectors, "caseload_norm": norm},
+                             headers=stack.auth(GI_ROL, gi), timeout=10)
         response.raise_for_status()

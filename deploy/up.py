@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 
+from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, seed_capacity
 
 logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -37,7 +38,16 @@ def main() -> None:
     # Demo mode: the RvdK's advice and the court's measure are recorded automatically, so a
     # report flows to a case by itself. AUTO_CONFIRM=false leaves them to the RvdK (API).
     env = {"AUTO_CONFIRM": os.environ.get("AUTO_CONFIRM", "true")}
-    stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs", env=env)
+    # Identity: an OIDC provider when AUTH_JWKS_URL is set, else the development issuer, whose key
+    # pair is made once under .data/identity (tokens: python -m deploy.token --rol ... ).
+    issuer = None
+    if os.environ.get("AUTH_JWKS_URL"):
+        log.info("Identity: OIDC provider %s (JWKS %s)", os.environ.get("AUTH_ISSUER"),
+                 os.environ["AUTH_JWKS_URL"])
+    else:
+        issuer = ensure_dev_issuer(data / "identity")
+        log.info("Identity: development issuer, key in %s", issuer.folder)
+    stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs", env=env, issuer=issuer)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
@@ -52,7 +62,9 @@ def main() -> None:
         log.info("\njbketen is up (logs in %s; auto-confirm %s):", data / "logs", env["AUTO_CONFIRM"])
         for name in SERVICES:
             log.info("  %-10s %s/v1   (OpenAPI: %s/v1/openapi.json)", name, stack.url(name), stack.url(name))
-        log.info("\nTry:  make demo      (a steady stream of synthetic reports)\nCtrl-C stops everything.")
+        log.info("\nA token:  .venv/bin/python -m deploy.token --rol gi --organisatie WSS"
+                 "\nTry:      make demo      (a steady stream of synthetic reports)"
+                 "\nCtrl-C stops everything.")
         stopped.wait()
     except KeyboardInterrupt:
         pass

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from runtime import tracing
 from runtime.errors import DomainError
+from runtime.identity import Unauthenticated
 
 PREFIX = "/v1"
 PROBLEM = "application/problem+json"
@@ -65,6 +66,14 @@ def install_conventions(app: FastAPI, api_version: str, service: str) -> None:
         invalid += [InvalidParam(name=name, code=exc.code, reason=reason) for name, reason in exc.fields]
         return problem(request, exc.status, exc.title, exc.detail, invalid or None)
 
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated):
+        response = problem(request, 401, "Unauthorized", exc.detail)
+        description = exc.detail.replace('"', "'").encode("ascii", "replace").decode()
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="jbketen", error="{exc.error}", error_description="{description}"')
+        return response
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         return problem(request, exc.status_code, _reason(exc.status_code), str(exc.detail))
@@ -114,9 +123,15 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
     problem_ref = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     version_header = {"API-Version": {"description": "Full version of the API.",
                                       "schema": {"type": "string"}}}
+    schema["components"]["securitySchemes"] = {"bearer": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "OAuth2 access token (JWT, RS256/ES256) with the claims sub, rol, organisatie "
+                       "and, for a local team, gemeente."}}
+    roles = _roles_by_operation(app)
     paths = {}
     for path, ops in schema.get("paths", {}).items():
-        for op in ops.values():
+        for method, op in ops.items():
+            _declare_security(op, roles.get((path, method)))
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             responses.setdefault("400", {"description": "Invalid input"})
@@ -130,6 +145,38 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
     schema["paths"] = paths
     app.openapi_schema = schema
     return schema
+
+
+def _roles_by_operation(app: FastAPI) -> dict[tuple[str, str], frozenset[str] | None]:
+    """(path, method) -> the roles that may call it; None for a public operation (health)."""
+    from fastapi.routing import APIRoute
+
+    from runtime.identity import BEHEER
+
+    policy = app.state.runtime.spec.policy
+    result = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        roles = policy.get(route.name)
+        if roles is None:
+            roles = frozenset({BEHEER}) if route.path != f"{PREFIX}/health" else None
+        for method in route.methods:
+            result[(route.path, method.lower())] = roles
+    return result
+
+
+def _declare_security(op: dict, roles: frozenset[str] | None) -> None:
+    if roles is None:  # public; a token only adds detail
+        op["security"] = [{}, {"bearer": []}]
+        return
+    op["security"] = [{"bearer": []}]
+    op["x-rollen"] = sorted(roles)
+    note = f"Roles: {', '.join(sorted(roles))}."
+    op["description"] = f"{op['description']}\n\n{note}" if op.get("description") else note
+    responses = op.setdefault("responses", {})
+    responses.setdefault("401", {"description": "No valid bearer token"})
+    responses.setdefault("403", {"description": "The token's role or organisation may not do this"})
 
 
 def unit_of_work(request: Request):

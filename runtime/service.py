@@ -9,14 +9,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
+from runtime.access import Policy, authenticated, authorized
 from runtime.clock import Clock, clock_from
 from runtime.consumer import EventConsumer, Handler
+from runtime.errors import Forbidden
 from runtime.http import PREFIX, install_conventions, nl_openapi
+from runtime.identity import BEHEER, Principal, TokenVerifier
 from runtime.outbox import OutboxRelay
 from runtime.settings import ServiceSettings
 from runtime.uow import UnitOfWork
@@ -39,6 +42,8 @@ class ServiceSpec:
     handlers: dict[str, Handler] = field(default_factory=dict)
     subscriptions: list[str] = field(default_factory=list)
     background: list[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
+    # Route name -> roles that may call it (runtime.access); a route not named is refused.
+    policy: Policy = field(default_factory=dict)
 
 
 def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]]):
@@ -66,6 +71,10 @@ class Runtime:
         self.spec = spec
         self.settings = settings
         self.clock = clock
+        self.verifier = TokenVerifier(
+            issuer=settings.auth_issuer, audience=settings.auth_audience, clock=clock,
+            jwks_url=settings.auth_jwks_url, jwks_file=settings.auth_jwks_file,
+            leeway_s=settings.auth_leeway_s)
         self.engine = db.create_engine(settings.database_url)
         self.sessions = db.session_factory(self.engine)
         self.relay = OutboxRelay(self.sessions, settings.outbox_poll_interval_s,
@@ -171,12 +180,14 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
     app.state.runtime = runtime
     install_conventions(app, settings.api_version, spec.name)
     for router in spec.routers:
-        app.include_router(router, prefix=PREFIX)
+        app.include_router(router, prefix=PREFIX, dependencies=[Depends(authorized)])
     app.include_router(_platform_router(app, settings), prefix=PREFIX)
+    app.include_router(_operations_router(), prefix=PREFIX, dependencies=[Depends(beheer_only)])
     return app
 
 
 class HerpublicatieIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     sinds: datetime | None = Field(default=None, description="Only events from this moment on; "
                                    "empty: the whole outbox.")
 
@@ -191,15 +202,13 @@ def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
 
     router = APIRouter(tags=["platform"])
 
-    @router.post("/outbox/herpublicaties", status_code=202, response_model=HerpublicatieOut,
-                 summary="Send this service's published events again (after a broker lost its data)")
-    async def herpublicatie(body: HerpublicatieIn, request: Request) -> HerpublicatieOut:
-        count = await request.app.state.runtime.relay.republish(body.sinds)
-        return HerpublicatieOut(herpubliceerd=count)
-
-    @router.get("/health", summary="Liveness and readiness of this service")
+    @router.get("/health", summary="Liveness and readiness of this service",
+                description="Without a token only `{\"status\": ...}`; with a `beheer` token the "
+                            "details (database, outbox backlog, relay, consumer, lag).")
     async def health(request: Request) -> JSONResponse:
         healthy, report = await request.app.state.runtime.health()
+        if not await _is_beheer(request):
+            report = {"status": report["status"]}
         return JSONResponse(report, status_code=200 if healthy else 503)
 
     @router.get("/openapi.json", include_in_schema=False)
@@ -209,6 +218,31 @@ def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
     @router.get("/docs", include_in_schema=False)
     async def docs():
         return get_swagger_ui_html(openapi_url=f"{PREFIX}/openapi.json", title=app.title)
+
+    return router
+
+
+async def _is_beheer(request: Request) -> bool:
+    if not request.headers.get("authorization"):
+        return False
+    return (await authenticated(request)).is_a(BEHEER)
+
+
+async def beheer_only(principal: Principal = Depends(authenticated)) -> Principal:
+    if not principal.is_a(BEHEER):
+        raise Forbidden(f"role {principal.rol} may not call the platform's operations; they need beheer")
+    return principal
+
+
+def _operations_router() -> APIRouter:
+    """The platform's operations for operations staff (beheer): never a child's file."""
+    router = APIRouter(tags=["platform"])
+
+    @router.post("/outbox/herpublicaties", status_code=202, response_model=HerpublicatieOut,
+                 summary="Send this service's published events again (after a broker lost its data)")
+    async def herpublicatie(body: HerpublicatieIn, request: Request) -> HerpublicatieOut:
+        count = await request.app.state.runtime.relay.republish(body.sinds)
+        return HerpublicatieOut(herpubliceerd=count)
 
     return router
 

@@ -39,6 +39,13 @@ class ServiceSettings(BaseSettings):
     # The wall-clock moment at which the clock read `clock_start` (default: the process's start), so
     # that the services of one stack agree on the time.
     clock_started_at: datetime | None = None
+    # Identity: bearer JWTs from this issuer for this audience, checked against the issuer's JWKS
+    # (an https URL of an OIDC provider, or a file: the development issuer of `make up`).
+    auth_issuer: str = "jbketen-dev"
+    auth_audience: str = "jbketen"
+    auth_jwks_url: str = ""
+    auth_jwks_file: str = ""
+    auth_leeway_s: float = 30.0
 
     @classmethod
     def for_service(cls, name: str, default_port: int, **explicit) -> Self:

@@ -1,8 +1,16 @@
+import os
+
 import pytest
 
 from deploy.stack import ROOT
 from runtime.db import drop_databases
+from tests.clock import STACK_ENV
+from tests.identity import TEST_AUTH_ENV
 from tests.infra import database_server, kafka_broker, unique_prefix
+
+# Every service this test process builds or starts runs on the suite's pinned clock and trusts
+# the suite's own issuer (tests/identity.py).
+os.environ.update({**STACK_ENV, **TEST_AUTH_ENV})
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from pathlib import Path
 from runtime.service import ServiceSpec
 from runtime.settings import ServiceSettings
 from services.capacity.domain.escalatie import Drempels
-from services.capacity.entrypoints import api, consumer, jobs
+from services.capacity.entrypoints import api, consumer, jobs, policy
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 
 
@@ -46,6 +46,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     uow_class=CapacityUnitOfWork,
     settings_class=CapacitySettings,
+    policy=policy.POLICY,
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,

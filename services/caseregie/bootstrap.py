@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from runtime.service import ServiceSpec, every
-from services.caseregie.entrypoints import api, consumer, jobs
+from services.caseregie.entrypoints import api, consumer, jobs, policy
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from services.caseregie.settings import CaseregieSettings
 
@@ -15,6 +15,7 @@ SPEC = ServiceSpec(
     default_port=8003,
     migrations=Path(__file__).parent / "migrations",
     uow_class=CaseregieUnitOfWork,
+    policy=policy.POLICY,
     routers=[api.router, api.webhooks_router],
     settings_class=CaseregieSettings,
     handlers=consumer.HANDLERS,

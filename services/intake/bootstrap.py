@@ -3,7 +3,7 @@ from pathlib import Path
 
 from runtime.service import ServiceSpec
 from runtime.settings import ServiceSettings
-from services.intake.entrypoints import api, consumer, jobs
+from services.intake.entrypoints import api, consumer, jobs, policy
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 
@@ -24,6 +24,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     uow_class=IntakeUnitOfWork,
     settings_class=IntakeSettings,
+    policy=policy.POLICY,
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,

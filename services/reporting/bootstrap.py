@@ -4,7 +4,7 @@ from pathlib import Path
 
 from runtime.service import ServiceSpec
 from runtime.settings import ServiceSettings
-from services.reporting.entrypoints import api, consumer
+from services.reporting.entrypoints import api, consumer, policy
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 
@@ -25,6 +25,7 @@ SPEC = ServiceSpec(
     default_port=8005,
     migrations=Path(__file__).parent / "migrations",
     uow_class=ReportingUnitOfWork,
+    policy=policy.POLICY,
     routers=[api.router],
     settings_class=ReportingSettings,
     handlers=consumer.HANDLERS,

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from runtime.service import ServiceSpec
 from services.triage.adapters import regelsets
-from services.triage.entrypoints import api, consumer
+from services.triage.entrypoints import api, consumer, policy
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 
@@ -18,6 +18,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     uow_class=TriageUnitOfWork,
     settings_class=TriageSettings,
+    policy=policy.POLICY,
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,

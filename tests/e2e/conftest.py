@@ -3,6 +3,7 @@ import httpx
 import pytest
 
 from deploy.stack import ROOT, SERVICES, Stack, free_port, seed_capacity
+from tests import identity
 from tests.clock import STACK_ENV
 from tests.conftest import own_broker, own_databases
 
@@ -29,7 +30,7 @@ def stack(database_server_url, kafka_bootstrap, database_prefix):
     for name in SERVICES:
         env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
     stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},
-                  database_prefix=database_prefix, env=env,
+                  database_prefix=database_prefix, env=env, issuer=identity.ISSUER,
                   log_dir=ROOT / "test-artifacts" / "e2e-logs" / database_prefix)
     try:
         stack.start_all()

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from deploy.stack import Stack, database_url_for, free_port
+from tests import identity
 from tests.e2e.helpers import post_melding
 from tests.fixtures import grey_area_melding, melding
 from tests.infra import wait_until
@@ -117,6 +118,7 @@ async def test_a_second_reporting_instance_reading_the_whole_stream_gets_the_sam
     instance publishes with the default threshold (5), so small municipalities are hidden."""
     url = database_url_for(database_server_url, "reporting_tweede", database_prefix)
     tweede = Stack(database_server_url, kafka_bootstrap, ports={"reporting": free_port()},
+                  issuer=identity.ISSUER,
                    env={"REPORTING_DATABASE_URL": url, "REPORTING_SUPPRESSION_THRESHOLD": "5",
                         "REPORTING_KAFKA_GROUP_ID": f"{database_prefix}-reporting-tweede"},
                    log_dir=stack.log_dir / "tweede")

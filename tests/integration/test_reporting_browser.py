@@ -25,6 +25,7 @@ from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import minimaliseer
 from services.reporting.service_layer import handlers
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from tests import identity
 from tests.clock import STACK_ENV, pinned
 from tests.infra import wait_until
 
@@ -55,6 +56,7 @@ async def service(database_server_url, database_prefix, kafka_bootstrap):
         sessions, genereer(500, seed=21, begin=date(2025, 10, 1), eind=date(2026, 9, 30), escalaties=3)
     )
     stack = Stack(database_server_url, kafka_bootstrap, ports={"reporting": free_port()},
+                  issuer=identity.ISSUER,
                   env={"REPORTING_DATABASE_URL": url, "REPORTING_DASHBOARD_REFRESH_S": "0.5",
                        "REPORTING_KAFKA_GROUP_ID": f"{database_prefix}-reporting-browser",
                        **STACK_ENV},

@@ -20,6 +20,7 @@ from runtime.service import build_app
 from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain.model import GOEDGEKEURD, OPEN
 from services.caseregie.service_layer import handlers
+from tests import identity
 from tests.clock import pinned
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -130,7 +131,7 @@ def api():
     uow = FakeUnitOfWork()
     app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
     app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app), uow
+    return TestClient(app, headers=identity.gi("WSS")), uow
 
 
 async def test_the_category_is_optional_in_the_request_and_defaults_to_overig(api):

@@ -28,6 +28,7 @@ from services.intake.domain.model import Melding
 from services.intake.entrypoints.api import _out as melding_view
 from services.intake.service_layer import handlers as intake
 from services.triage.bootstrap import SPEC as TRIAGE
+from tests import identity
 from tests.clock import PINNED_NOW
 from tests.unit.test_intake_model import REPORT
 
@@ -163,7 +164,7 @@ def triage_api():
     uow = FakeTriageUnitOfWork()
     app = build_app(TRIAGE)  # no `with`: the lifespan (database, broker) never runs
     app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app), uow
+    return TestClient(app, headers=identity.rvdk()), uow
 
 
 @pytest.mark.parametrize("name", ["meldingId", "melding_id"])

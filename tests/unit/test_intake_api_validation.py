@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from runtime.service import build_app
 from services.intake.bootstrap import SPEC
+from tests import identity
 from tests.fixtures import EXAMPLE_MELDING
 
 VALID = EXAMPLE_MELDING
@@ -12,7 +13,8 @@ VALID = EXAMPLE_MELDING
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(build_app(SPEC))  # no `with`: the lifespan (database, broker) never runs
+    # As Veilig Thuis (any municipality); no `with`: the lifespan (database, broker) never runs
+    return TestClient(build_app(SPEC), headers=identity.veilig_thuis())
 
 
 def _with(**changes):

@@ -12,6 +12,7 @@ from services.triage.domain.model import AdviesStatus
 from services.triage.service_layer import handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
+from tests import identity
 from tests.clock import PINNED_NOW
 
 
@@ -113,7 +114,8 @@ def test_auto_confirm_is_off_unless_set(monkeypatch):
 
 @pytest.fixture(scope="module")
 def client():
-    return TestClient(build_app(SPEC))  # no `with`: the lifespan (database, broker) never runs
+    # As the RvdK; no `with`: the lifespan (database, broker) never runs
+    return TestClient(build_app(SPEC), headers=identity.rvdk())
 
 
 def test_active_ruleset_and_its_versions(client):
