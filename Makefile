@@ -70,6 +70,12 @@ clean:
 bench-capacity: install
 	$(PY) -m bench.capacity_latency $(BENCH_ARGS)
 
+# The token check's cost on GET /v1/casussen/{id}, against the same route without it; figures, not a test.
+# Options: make bench-auth BENCH_ARGS="--requests 5000"
+.PHONY: bench-auth
+bench-auth: install
+	$(PY) -m bench.auth_overhead $(BENCH_ARGS)
+
 # Rebuild of all KPIs from a generated history of a million reports, and GET /v1/kpis over it,
 # against a plain SQL aggregate on the same raw events; figures, not a test (about 15 minutes).
 # Options: make bench-kpis BENCH_ARGS="--reports 100000"
