@@ -31,9 +31,11 @@ from sqlalchemy.engine import make_url
 from contracts.events import CasusAssigned, Kind
 from contracts.topics import CAPACITY_SIGNALS
 from contracts.vocabulary import GI
+from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
 from runtime.clock import SystemClock
 from runtime.cloudevents import CloudEvent
+from runtime.identity import GI_ROL, RVDK
 
 log = logging.getLogger("bench")
 FETCH_MAX_WAIT_MS = 10  # Tansu holds a fetch for much of fetch_max_wait_ms even when data is there
@@ -91,8 +93,8 @@ async def kafka_subscriber(bootstrap: str, topic: str, on_record, ready: asyncio
         await consumer.stop()
 
 
-async def sse_client(base_url: str, on_signal, ready: asyncio.Event) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=None) as client, \
+async def sse_client(base_url: str, on_signal, ready: asyncio.Event, headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=None, headers=headers) as client, \
             client.stream("GET", "/v1/capaciteit/stream") as response:
         response.raise_for_status()
         fields: dict[str, str] = {}
@@ -165,7 +167,7 @@ async def load(args, stack: Stack, bootstrap: str, producer: AIOKafkaProducer) -
     base = stack.url("capacity")
     http = httpx.AsyncClient(base_url=base, timeout=30)
     for gi in GI:
-        r = await http.put(f"/v1/gis/{gi}/capaciteit",
+        r = await http.put(f"/v1/gis/{gi}/capaciteit", headers=stack.auth(GI_ROL, gi),
                            json={"jeugdbeschermers": START_PROTECTORS, "caseload_norm": NORM})
         r.raise_for_status()
     kafka_ready, sse_ready = asyncio.Event(), asyncio.Event()
@@ -173,7 +175,8 @@ async def load(args, stack: Stack, bootstrap: str, producer: AIOKafkaProducer) -
         asyncio.create_task(kafka_subscriber(
             bootstrap, CAPACITY_SIGNALS.name, lambda r: changes.arrive("kafka", json.loads(r.value)),
             kafka_ready)),
-        asyncio.create_task(sse_client(base, lambda s: changes.arrive("sse", s), sse_ready)),
+        asyncio.create_task(sse_client(base, lambda s: changes.arrive("sse", s), sse_ready,
+                                       stack.auth(RVDK, "RvdK"))),
     ]
     await asyncio.wait_for(asyncio.gather(kafka_ready.wait(), sse_ready.wait()), 30)
 
@@ -292,7 +295,7 @@ def main() -> None:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     stack = Stack(server_url, bootstrap, ports={"capacity": free_port()}, database_prefix=prefix,
                   env={"CAPACITY_KAFKA_GROUP_ID": f"{prefix}-capacity"},
-                  log_dir=data / "logs" / prefix)
+                  log_dir=data / "logs" / prefix, issuer=ensure_dev_issuer(data / "identity"))
     try:
         log.info("starting the capacity service (logs in %s)", data / "logs" / prefix)
         stack.start_all()

@@ -26,8 +26,11 @@ from datetime import date, datetime
 import httpx
 
 from bench.historie import genereer
+from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
 from runtime import db
+from runtime.clock import SystemClock
+from runtime.identity import REGIO
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.service_layer import herberekening
@@ -154,7 +157,9 @@ def main() -> None:
                     ReportingUnitOfWork(sessions, "reporting"), vervangen=True
                 )
                 started = time.monotonic()
-                result = await herberekening.voer_uit(sessions, record["id"], vervangen=True)
+                result = await herberekening.voer_uit(
+                    sessions, record["id"], vervangen=True, clock=SystemClock()
+                )
                 return result, time.monotonic() - started
             finally:
                 await engine.dispose()
@@ -167,14 +172,15 @@ def main() -> None:
         )
 
         stack = Stack(server, broker.bootstrap, ports={"reporting": free_port()}, database_prefix=prefix,
-                      env={"REPORTING_KAFKA_GROUP_ID": f"{prefix}-reporting"}, log_dir=data_dir)
+                      env={"REPORTING_KAFKA_GROUP_ID": f"{prefix}-reporting"}, log_dir=data_dir,
+                      issuer=ensure_dev_issuer(data_dir / "identity"))
         stack.start("reporting")
         stack.wait_healthy("reporting", timeout=90)
         base = stack.url("reporting")
 
         api: dict[str, list[float]] = {}
         bodies = {}
-        with httpx.Client(base_url=base, timeout=120) as client:
+        with httpx.Client(base_url=base, timeout=120, headers=stack.auth(REGIO, "GRJR")) as client:
             for name, params in (("all time", {}), ("2026-Q3", {"periode": "2026-Q3"})):
                 client.get("/v1/kpis", params=params).raise_for_status()  # warm-up
                 api[name] = []
