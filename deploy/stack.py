@@ -12,12 +12,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy.engine import make_url
 
 from deploy.identity import DevIssuer
+from runtime.clock import Clock, clock_from
 from runtime.identity import BEHEER, GI_ROL
 
 log = logging.getLogger("jbketen.stack")
@@ -109,7 +111,15 @@ class Stack:
         """Headers with a token of the stack's issuer, for the launcher's own calls."""
         if self.issuer is None:
             return {}
-        return {"Authorization": f"Bearer {self.issuer.mint(rol=rol, organisatie=organisatie, geldig_s=300)}"}
+        token = self.issuer.mint(rol=rol, organisatie=organisatie, geldig_s=300, clock=self.clock())
+        return {"Authorization": f"Bearer {token}"}
+
+    def clock(self) -> Clock:
+        """The clock the services run on (CLOCK_START / CLOCK_STARTED_AT of their environment)."""
+        env = {**os.environ, **self.env}
+        start, started_at = env.get("CLOCK_START"), env.get("CLOCK_STARTED_AT")
+        return clock_from(datetime.fromisoformat(start) if start else None,
+                          datetime.fromisoformat(started_at) if started_at else None)
 
     def service_env(self, service: str) -> dict[str, str]:
         env = {**os.environ, **(self.issuer.service_env() if self.issuer else {}), **self.env}

@@ -127,11 +127,10 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": "OAuth2 access token (JWT, RS256/ES256) with the claims sub, rol, organisatie "
                        "and, for a local team, gemeente."}}
-    roles = _roles_by_operation(app)
     paths = {}
     for path, ops in schema.get("paths", {}).items():
-        for method, op in ops.items():
-            _declare_security(op, roles.get((path, method)))
+        for op in ops.values():
+            _declare_security(op, _roles(app, op["operationId"]))
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             responses.setdefault("400", {"description": "Invalid input"})
@@ -147,23 +146,16 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
     return schema
 
 
-def _roles_by_operation(app: FastAPI) -> dict[tuple[str, str], frozenset[str] | None]:
-    """(path, method) -> the roles that may call it; None for a public operation (health)."""
-    from fastapi.routing import APIRoute
-
+def _roles(app: FastAPI, operation_id: str) -> frozenset[str] | None:
+    """The roles that may call an operation (its operationId is its route's name, the key of the
+    service's policy); None for a public one (health, and PUBLIC pages)."""
+    from runtime.access import PUBLIC
     from runtime.identity import BEHEER
 
-    policy = app.state.runtime.spec.policy
-    result = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        roles = policy.get(route.name)
-        if roles is None:
-            roles = frozenset({BEHEER}) if route.path != f"{PREFIX}/health" else None
-        for method in route.methods:
-            result[(route.path, method.lower())] = roles
-    return result
+    if operation_id == "health":
+        return None
+    roles = app.state.runtime.spec.policy.get(operation_id, frozenset({BEHEER}))  # platform: beheer
+    return None if roles == PUBLIC else roles
 
 
 def _declare_security(op: dict, roles: frozenset[str] | None) -> None:

@@ -21,6 +21,7 @@ from runtime.errors import Forbidden
 from runtime.http import PREFIX, install_conventions, nl_openapi
 from runtime.identity import BEHEER, Principal, TokenVerifier
 from runtime.outbox import OutboxRelay
+from runtime.ratelimit import RateLimit, throttled
 from runtime.settings import ServiceSettings
 from runtime.uow import UnitOfWork
 
@@ -78,7 +79,9 @@ class Runtime:
         self.engine = db.create_engine(settings.database_url)
         self.sessions = db.session_factory(self.engine)
         self.relay = OutboxRelay(self.sessions, settings.outbox_poll_interval_s,
-                                 settings.outbox_batch_size, clock)
+                                 settings.outbox_batch_size, clock,
+                                 max_record_bytes=settings.kafka_max_request_size)
+        self.rate_limit = RateLimit(settings.rate_limit_requests, settings.rate_limit_window_s)
         self.consumer: EventConsumer | None = None
         self._tasks: list[asyncio.Task] = []
 
@@ -143,6 +146,7 @@ class Runtime:
                 await conn.execute(sa.text("SELECT 1"))
             report["database"] = "up"
             report["outbox_backlog"] = await self.relay.backlog()
+            report["outbox_parked"], report["parked_events"] = await self.relay.parked()
         except Exception as exc:
             report["database"] = f"down: {type(exc).__name__}"
         report["relay_error"] = self.relay.last_error
@@ -157,7 +161,9 @@ class Runtime:
         tasks_alive = all(not t.done() for t in self._tasks)
         consuming = self.consumer is None or self.consumer.joined
         healthy = report["database"] == "up" and tasks_alive and consuming
-        report["status"] = "up" if healthy else "down"
+        # Up, but some events could not be sent (parked): they need operations' attention.
+        degraded = healthy and bool(report.get("outbox_parked"))
+        report["status"] = "degraded" if degraded else "up" if healthy else "down"
         return healthy, report
 
 
@@ -176,7 +182,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
             await runtime.stop()
 
     app = FastAPI(title=spec.title, description=spec.description, version=settings.api_version,
-                  lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+                  lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
+                  # operationId = the route's name = its key in the service's policy
+                  generate_unique_id_function=lambda route: route.name)
     app.state.runtime = runtime
     install_conventions(app, settings.api_version, spec.name)
     for router in spec.routers:

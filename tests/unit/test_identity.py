@@ -116,9 +116,13 @@ def test_every_operation_is_in_the_policy_and_declares_its_security(service):
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     for path, ops in document["paths"].items():
         for method, op in ops.items():
-            assert op["security"], f"{method} {path}"
-            if path != "/health" and op["security"] != [{}, {"bearer": []}]:
-                assert "401" in op["responses"] and op["x-rollen"], f"{method} {path}"
+            roles = spec.policy.get(op["operationId"])
+            if path == "/health" or roles == {"*"}:  # public
+                assert op["security"] == [{}, {"bearer": []}], f"{method} {path}"
+                continue
+            assert op["security"] == [{"bearer": []}], f"{method} {path}"
+            assert set(op["x-rollen"]) == set(roles or {"beheer"}), f"{method} {path}"
+            assert {"401", "403"} <= set(op["responses"]), f"{method} {path}"
 
 
 class _Jwks(http.server.BaseHTTPRequestHandler):
