@@ -1,4 +1,5 @@
-"""A local team, the RvdK and a GI system drive the running chain from outside."""
+"""A local team, the RvdK and a GI system drive the running chain from outside, each with its own
+token (tests/identity.py)."""
 import base64
 import json
 
@@ -6,33 +7,36 @@ import pytest
 
 from contracts.events import CapacitySignal, CasusAssigned, MeldingReceived, OverdrachtRequested
 from contracts.topics import TOPICS
+from tests import identity
+from tests.e2e.helpers import casus, post_melding
+from tests.e2e.helpers import melding as read_melding
 from tests.fixtures import EXAMPLE_MELDING, grey_area_melding, melding
 from tests.infra import end_offsets, header, produce, read_topic, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
-async def post_melding(http, report) -> str:
-    r = await http["intake"].post("/v1/meldingen", json=report)
-    assert r.status_code == 201, r.text
-    assert r.headers["Location"] == f"/v1/meldingen/{r.json()['id']}"
-    return r.json()["id"]
-
-
-async def until_assigned(http, melding_id) -> dict:
+async def until_assigned(http, melding_id, caller: dict[str, str] | None = None) -> dict:
+    """The report as its submitter (or `caller`) reads it, once it is a case."""
     async def check():
-        body = (await http["intake"].get(f"/v1/meldingen/{melding_id}")).json()
+        body = await read_melding(http, melding_id, caller)
         return body if body["status"] == "assigned" else None
     return await wait_until(check)
 
 
 async def capacity(http, gi) -> dict:
-    return (await http["capacity"].get(f"/v1/gis/{gi}/capaciteit")).json()
+    return (await http["capacity"].get(f"/v1/gis/{gi}/capaciteit", headers=identity.rvdk())).json()
 
 
 async def kpi(http, name, **params) -> dict:
-    body = (await http["reporting"].get("/v1/kpis", params=params)).json()
+    body = (await http["reporting"].get("/v1/kpis", params=params, headers=identity.regio())).json()
     return next(k for k in body["kpis"] if k["kpi"] == name)
+
+
+async def total(http, caller) -> int:
+    r = await http["intake"].get("/v1/meldingen", headers=caller)
+    assert r.status_code == 200, r.text
+    return r.json()["total"]
 
 
 async def latest_signals(bootstrap) -> dict:
@@ -44,18 +48,28 @@ async def test_example_report_becomes_a_wss_case_with_capacity_and_kpis(http, ka
     received = await kpi(http, "meldingen_ontvangen")
     assigned = await kpi(http, "casussen_toegewezen")
 
-    melding_id = await post_melding(http, EXAMPLE_MELDING)
-    body = await until_assigned(http, melding_id)
+    team = identity.lokaal_team("GM0599")
+    r = await http["intake"].post("/v1/meldingen", json=EXAMPLE_MELDING, headers=team)
+    assert r.status_code == 201, r.text
+    melding_id = r.json()["id"]
+    assert r.headers["Location"] == f"/v1/meldingen/{melding_id}"
+    body = await until_assigned(http, melding_id, team)
     await wait_until(lambda: _counted_by_capacity(http, "WSS", body["casus_id"]))
 
     assert body["doelgroep"] == "lvb"
     assert body["geadviseerde_gi"] == "WSS" and body["toegewezen_gi"] == "WSS"
     assert [s["stap"] for s in body["stappen"]] == ["received", "triaged", "advised", "measure", "assigned"]
-    cases = (await http["caseregie"].get("/v1/casussen", params={"gi": "WSS"})).json()["items"]
+    cases = (await http["caseregie"].get("/v1/casussen", params={"gi": "WSS"},
+                                         headers=identity.gi("WSS"))).json()["items"]
     assert any(c["melding_id"] == melding_id and c["id"] == body["casus_id"] for c in cases)
+    # The RvdK reads the report referred to it; another municipality's team does not see it.
+    referred = await http["intake"].get(f"/v1/meldingen/{melding_id}", headers=identity.rvdk())
+    assert referred.status_code == 200 and referred.json()["casus_id"] == body["casus_id"]
+    other = await http["intake"].get(f"/v1/meldingen/{melding_id}", headers=identity.lokaal_team("GM0606"))
+    assert other.status_code == 404
 
     assert (await capacity(http, "WSS"))["vrije_plaatsen"] == wss_before - 1
-    overview = (await http["capacity"].get("/v1/capaciteit")).json()
+    overview = (await http["capacity"].get("/v1/capaciteit", headers=identity.rvdk())).json()
     assert next(g for g in overview["gis"] if g["gi"] == "WSS")["vrije_plaatsen"] == wss_before - 1
     signal = await wait_until(lambda: _signal_is(kafka_bootstrap, "WSS", wss_before - 1))
     assert set(signal) >= {"gi", "vrije_plaatsen", "tijdstip"}
@@ -69,7 +83,8 @@ async def test_example_report_becomes_a_wss_case_with_capacity_and_kpis(http, ka
     await wait_until(counted)
     # Counted for GM0599, but shown only from the suppression threshold on (no child recognisable).
     figures = await kpi(http, "meldingen_ontvangen")
-    drempel = (await http["reporting"].get("/v1/kpis")).json()["onderdrukkingsdrempel"]
+    drempel = (await http["reporting"].get("/v1/kpis", headers=identity.regio())).json()[
+        "onderdrukkingsdrempel"]
     gm0599 = figures["per_gemeente"]["GM0599"]
     assert (gm0599 is None and "GM0599" in figures["onderdrukt"]) or gm0599 >= drempel
 
@@ -85,23 +100,24 @@ async def _signal_is(bootstrap, gi, value):
 
 async def test_grey_area_follows_live_capacity(http, kafka_bootstrap):
     for gi, protectors in (("JBRR", 5), ("WSS", 5), ("LJR", 80)):
-        r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit",
+        r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit", headers=identity.gi(gi),
                                        json={"jeugdbeschermers": protectors, "caseload_norm": 15})
-        assert r.status_code == 200
+        assert r.status_code == 200, r.text
     await wait_until(lambda: _triage_knows(http, "LJR", 80 * 15))
     first = await until_assigned(http, await post_melding(http, grey_area_melding()))
     assert first["toegewezen_gi"] == "LJR"
     assert "grijs gebied" in first["stappen"][2]["details"]["reden"].lower()
 
-    r = await http["capacity"].put("/v1/gis/JBRR/capaciteit",
+    r = await http["capacity"].put("/v1/gis/JBRR/capaciteit", headers=identity.gi("JBRR"),
                                    json={"jeugdbeschermers": 200, "caseload_norm": 15})
+    assert r.status_code == 200, r.text
     await wait_until(lambda: _triage_knows(http, "JBRR", 200 * 15))
     second = await until_assigned(http, await post_melding(http, grey_area_melding()))
     assert second["toegewezen_gi"] == "JBRR"
 
 
 async def _triage_knows(http, gi, at_least):
-    rows = (await http["triage"].get("/v1/beschikbaarheid")).json()
+    rows = (await http["triage"].get("/v1/beschikbaarheid", headers=identity.rvdk())).json()
     return any(r["gi"] == gi and r["vrije_plaatsen"] >= at_least - 20 for r in rows)
 
 
@@ -114,10 +130,11 @@ async def _triage_knows(http, gi, at_least):
 ])
 async def test_invalid_report_is_refused_and_nothing_is_stored_or_published(
         http, kafka_bootstrap, change, field):
-    total_before = (await http["intake"].get("/v1/meldingen")).json()["total"]
+    vt = identity.veilig_thuis()  # reports for any municipality: every refusal here is about the input
+    total_before = await total(http, vt)
     offsets_before = await end_offsets(kafka_bootstrap, MeldingReceived.topic.name)
 
-    r = await http["intake"].post("/v1/meldingen", json=melding(**change))
+    r = await http["intake"].post("/v1/meldingen", json=melding(**change), headers=vt)
 
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/problem+json"
@@ -125,7 +142,19 @@ async def test_invalid_report_is_refused_and_nothing_is_stored_or_published(
     problem = r.json()
     assert problem["status"] == 400 and problem["title"] and field in problem["detail"]
     assert field in [p["name"] for p in problem["invalidParams"]]
-    assert (await http["intake"].get("/v1/meldingen")).json()["total"] == total_before
+    assert await total(http, vt) == total_before
+    assert await end_offsets(kafka_bootstrap, MeldingReceived.topic.name) == offsets_before
+
+
+async def test_a_local_team_reporting_for_another_municipality_is_refused_and_nothing_is_stored(
+        http, kafka_bootstrap):
+    team = identity.lokaal_team("GM0599")
+    total_before = await total(http, team)
+    offsets_before = await end_offsets(kafka_bootstrap, MeldingReceived.topic.name)
+    r = await http["intake"].post("/v1/meldingen", json=melding(gemeente="GM0363"), headers=team)
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in r.json()["invalidParams"]] == ["gemeente"]
+    assert await total(http, team) == total_before
     assert await end_offsets(kafka_bootstrap, MeldingReceived.topic.name) == offsets_before
 
 
@@ -159,12 +188,13 @@ async def test_redelivered_case_event_is_not_counted_twice(http, kafka_bootstrap
 
 
 async def _counted_by_capacity(http, gi, casus_id):
-    history = (await http["capacity"].get(f"/v1/gis/{gi}/capaciteit/historie")).json()
+    history = (await http["capacity"].get(f"/v1/gis/{gi}/capaciteit/historie",
+                                          headers=identity.rvdk())).json()
     return any(casus_id in entry["oorzaak"] for entry in history)
 
 
 async def _caught_up(client) -> bool:
-    consumer = (await client.get("/v1/health")).json()["consumer"]
+    consumer = (await client.get("/v1/health", headers=identity.beheer())).json()["consumer"]
     return consumer["lag"] == 0
 
 
@@ -194,20 +224,21 @@ async def test_overdracht_request_is_recorded_and_published(http, kafka_bootstra
     body = await until_assigned(http, await post_melding(http, melding()))
     casus_id = body["casus_id"]
 
-    same = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
+    wss = identity.gi("WSS")
+    same = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten", headers=wss,
                                         json={"naar_gi": "WSS", "reden": "x"})
     assert same.status_code == 400 and same.headers["content-type"] == "application/problem+json"
 
-    r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten",
+    r = await http["caseregie"].post(f"/v1/casussen/{casus_id}/overdrachten", headers=wss,
                                      json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid",
                                            "categorie": "verhuizing"})
     assert r.status_code == 201, r.text
     overdracht = r.json()
     assert overdracht["van_gi"] == "WSS" and overdracht["status"] == "aangevraagd"
     assert overdracht["categorie"] == "verhuizing"
-    casus = (await http["caseregie"].get(f"/v1/casussen/{casus_id}")).json()
-    assert casus["gi"] == "WSS" and casus["overdrachten"][0]["id"] == overdracht["id"]
-    assert casus["overdrachten"][0]["categorie"] == "verhuizing"  # stored with the transfer
+    case = await casus(http, casus_id, "WSS")
+    assert case["gi"] == "WSS" and case["overdrachten"][0]["id"] == overdracht["id"]
+    assert case["overdrachten"][0]["categorie"] == "verhuizing"  # stored with the transfer
 
     async def published():
         return [json.loads(r.value) for r in await read_topic(kafka_bootstrap, OverdrachtRequested.topic.name)

@@ -1,13 +1,19 @@
-"""The runtime's mechanisms with the real services in one process, on real Postgres and Kafka."""
+"""The runtime's mechanisms with the real services in one process, on real Postgres and Kafka; and
+who sees which report, enforced in intake's own queries."""
 import json
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
 
 from contracts.events import CasusAssigned, MeldingReceived
 from runtime import tables
+from runtime.identity import LOKAAL_TEAM, VEILIG_THUIS
 from services.intake.domain.model import Melding
+from tests import identity
 from tests.clock import PINNED_NOW
+from tests.e2e import helpers
+from tests.e2e.helpers import post_melding, until_status
 from tests.fixtures import EXAMPLE_MELDING, melding
 from tests.infra import header, produce, read_topic, wait_until
 
@@ -20,29 +26,25 @@ def runtime(chain, name):
 
 async def seed(chain, capacity=None):
     for gi, (protectors, norm) in (capacity or {"JBRR": (10, 15), "WSS": (10, 13), "LJR": (10, 15)}).items():
-        r = await chain["capacity"].put(f"/v1/gis/{gi}/capaciteit",
+        r = await chain["capacity"].put(f"/v1/gis/{gi}/capaciteit", headers=identity.gi(gi),
                                         json={"jeugdbeschermers": protectors, "caseload_norm": norm})
         assert r.status_code == 200, r.text
 
 
 async def assigned(chain, melding_id) -> dict:
-    async def check():
-        body = (await chain["intake"].get(f"/v1/meldingen/{melding_id}")).json()
-        return body if body["status"] == "assigned" else None
-    return await wait_until(check)
+    """The report as its submitter reads it, once it is a case."""
+    return await until_status(chain, melding_id, "assigned")
 
 
 async def free_slots(chain, gi: str) -> int:
-    r = await chain["capacity"].get(f"/v1/gis/{gi}/capaciteit")
+    r = await chain["capacity"].get(f"/v1/gis/{gi}/capaciteit", headers=identity.rvdk())
     return r.json()["vrije_plaatsen"]
 
 
 async def test_report_spans_share_one_trace_across_services(chain, spans):
     await seed(chain)
     spans.clear()
-    r = await chain["intake"].post("/v1/meldingen", json=melding())
-    assert r.status_code == 201
-    melding_id = r.json()["id"]
+    melding_id = await post_melding(chain, melding())
     await assigned(chain, melding_id)
     post_span = next(s for s in spans.get_finished_spans() if s.name == "POST /v1/meldingen")
 
@@ -58,8 +60,7 @@ async def test_report_spans_share_one_trace_across_services(chain, spans):
 
 
 async def test_outbox_publishes_binary_cloudevents_without_personal_data(chain, kafka_bootstrap):
-    r = await chain["intake"].post("/v1/meldingen", json=EXAMPLE_MELDING)
-    melding_id = r.json()["id"]
+    melding_id = await post_melding(chain, EXAMPLE_MELDING)
     await assigned(chain, melding_id)
     records = await read_topic(kafka_bootstrap, MeldingReceived.topic.name)
     record = next(r for r in records if json.loads(r.value)["melding_id"] == melding_id)
@@ -96,8 +97,7 @@ async def test_rolled_back_change_leaves_no_state_and_no_event(chain):
 
 
 async def test_redelivered_event_changes_nothing(chain, kafka_bootstrap):
-    r = await chain["intake"].post("/v1/meldingen", json=melding())
-    melding_id = r.json()["id"]
+    melding_id = await post_melding(chain, melding())
     await assigned(chain, melding_id)
     consumer = runtime(chain, "capacity").consumer
     await wait_until(lambda: consumer.processed >= 1)
@@ -109,7 +109,8 @@ async def test_redelivered_event_changes_nothing(chain, kafka_bootstrap):
     await produce(kafka_bootstrap, original.topic, original.value, original.key, list(original.headers))
     await wait_until(lambda: consumer.processed > seen)
     assert await free_slots(chain, "WSS") == before
-    kpis = (await chain["reporting"].get("/v1/kpis", params={"gi": "WSS"})).json()["kpis"]
+    kpis = (await chain["reporting"].get("/v1/kpis", params={"gi": "WSS"},
+                                         headers=identity.regio())).json()["kpis"]
     assigned_count = next(k for k in kpis if k["kpi"] == "casussen_toegewezen")["waarde"]
     async with runtime(chain, "reporting").engine.connect() as conn:
         distinct = await conn.scalar(sa.text(
@@ -136,8 +137,7 @@ async def test_poison_events_are_dead_lettered_and_the_consumer_carries_on(chain
     assert poison["topic"] == topic and poison["value"] == '{"casus_id": "nope"}'
 
     before = await free_slots(chain, "WSS")
-    r = await chain["intake"].post("/v1/meldingen", json=melding())
-    await assigned(chain, r.json()["id"])
+    await assigned(chain, await post_melding(chain, melding()))
     await wait_until(lambda: _free_below(chain, "WSS", before))
 
 
@@ -153,25 +153,22 @@ async def _free_below(chain, gi, before):
 async def test_grey_area_report_goes_to_gi_with_most_free_capacity(chain):
     await seed(chain, {"JBRR": (1, 15), "WSS": (1, 13), "LJR": (50, 15)})
     await wait_until(lambda: _triage_sees(chain, "LJR", 750 - 0))
-    report = melding(kenmerken=[])
-    r = await chain["intake"].post("/v1/meldingen", json=report)
-    body = await assigned(chain, r.json()["id"])
+    body = await assigned(chain, await post_melding(chain, melding(kenmerken=[])))
     assert body["toegewezen_gi"] == "LJR"
     advice = next(s for s in body["stappen"] if s["stap"] == "advised")
     assert "meeste vrije plaatsen" in advice["details"]["reden"]
 
 
 async def _triage_sees(chain, gi, at_least):
-    rows = (await chain["triage"].get("/v1/beschikbaarheid")).json()
+    rows = (await chain["triage"].get("/v1/beschikbaarheid", headers=identity.rvdk())).json()
     return any(row["gi"] == gi and row["vrije_plaatsen"] >= at_least - 50 for row in rows)
 
 
 async def test_health_shows_consumer_lag_going_back_to_zero(chain):
-    r = await chain["intake"].post("/v1/meldingen", json=melding())
-    await assigned(chain, r.json()["id"])
+    await assigned(chain, await post_melding(chain, melding()))
 
     async def caught_up():
-        report = (await chain["capacity"].get("/v1/health")).json()
+        report = (await chain["capacity"].get("/v1/health", headers=identity.beheer())).json()
         return report if report["consumer"]["lag"] == 0 else None
     report = await wait_until(caught_up)
     assert report["status"] == "up" and report["consumer"]["joined"] is True
@@ -180,13 +177,13 @@ async def test_health_shows_consumer_lag_going_back_to_zero(chain):
 
 async def test_republished_outbox_restores_the_topic_and_changes_nothing(chain, kafka_bootstrap):
     await seed(chain)
-    before = await chain["capacity"].get("/v1/capaciteit")
+    before = await chain["capacity"].get("/v1/capaciteit", headers=identity.rvdk())
     signals = await read_topic(kafka_bootstrap, "capacity.signals")
     first_id = header(signals[0], "ce_id")
     triage = runtime(chain, "triage").consumer
     seen = triage.processed
 
-    r = await chain["capacity"].post("/v1/outbox/herpublicaties", json={})
+    r = await chain["capacity"].post("/v1/outbox/herpublicaties", json={}, headers=identity.beheer())
     assert r.status_code == 202 and r.json()["herpubliceerd"] >= len(signals)
 
     async def resent():
@@ -194,5 +191,144 @@ async def test_republished_outbox_restores_the_topic_and_changes_nothing(chain, 
         return ids.count(first_id) == 2
     await wait_until(resent)
     await wait_until(lambda: triage.processed >= seen + len(signals))  # seen again, deduplicated
-    assert (await chain["capacity"].get("/v1/capaciteit")).json() == before.json()
-    assert (await chain["capacity"].get("/v1/health")).json()["outbox_backlog"] == 0
+    assert (await chain["capacity"].get("/v1/capaciteit", headers=identity.rvdk())).json() == before.json()
+    health = await chain["capacity"].get("/v1/health", headers=identity.beheer())
+    assert health.json()["outbox_backlog"] == 0
+
+
+# --- who sees which report ------------------------------------------------------------------------
+# Each test makes organisations of its own, so their lists hold exactly what the test submitted.
+
+def team(gemeente: str = "GM0599") -> dict[str, str]:
+    """A local team of `gemeente` that exists only in this test."""
+    return identity.auth(LOKAAL_TEAM, f"WT-{gemeente}-{uuid4().hex[:8]}", gemeente=gemeente)
+
+
+def veilig_thuis() -> dict[str, str]:
+    return identity.auth(VEILIG_THUIS, f"VT-{uuid4().hex[:8]}")
+
+
+OUTSIDERS = {"gi": identity.gi("WSS"), "gi_manager": identity.gi_manager("WSS"),
+             "regio": identity.regio(), "beheer": identity.beheer(), "privacy": identity.privacy()}
+SPOED = {"urgentie": "spoed", "zorgen": []}
+AANVULLING = {"zorgen": ["veiligheid"]}
+
+
+async def listed(chain, caller, **params) -> tuple[set[str], int]:
+    r = await chain["intake"].get("/v1/meldingen", params={"pageSize": 200, **params}, headers=caller)
+    assert r.status_code == 200, r.text
+    return {m["id"] for m in r.json()["items"]}, r.json()["total"]
+
+
+async def read(chain, melding_id, caller):
+    return await chain["intake"].get(f"/v1/meldingen/{melding_id}", headers=caller)
+
+
+async def complete(chain, melding_id, caller):
+    return await chain["intake"].post(f"/v1/meldingen/{melding_id}/aanvullingen", json=AANVULLING,
+                                      headers=caller)
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
+async def test_a_local_team_reports_for_its_own_municipality_only(chain):
+    own = team("GM0599")
+    for elsewhere in ("GM0363", "GM0606"):  # outside the region, and a neighbour in it
+        r = await chain["intake"].post("/v1/meldingen", json=melding(gemeente=elsewhere), headers=own)
+        assert [p["name"] for p in assert_problem(r, 403)["invalidParams"]] == ["gemeente"]
+    assert await listed(chain, own) == (set(), 0)
+    submitted = await post_melding(chain, melding(), own)
+    assert await listed(chain, own) == ({submitted}, 1)
+
+
+async def test_a_local_team_reads_and_completes_only_its_own_reports(chain):
+    own, same_municipality, neighbour = team("GM0599"), team("GM0599"), team("GM0606")
+    regulier = await post_melding(chain, melding(), own)
+    spoed = await post_melding(chain, melding(**SPOED), own)
+    for other in (same_municipality, neighbour):
+        for melding_id in (regulier, spoed):
+            assert_problem(await read(chain, melding_id, other), 404)
+        assert_problem(await complete(chain, spoed, other), 404)
+        assert await listed(chain, other) == (set(), 0)
+        assert await listed(chain, other, gemeente="GM0599") == (set(), 0)
+    assert (await helpers.melding(chain, spoed))["status"] == "incomplete"  # nothing changed
+    assert await listed(chain, own) == ({regulier, spoed}, 2)
+    assert await listed(chain, own, status="incomplete") == ({spoed}, 1)
+    assert await listed(chain, own, gemeente="GM0606") == (set(), 0)
+    r = await complete(chain, spoed, own)
+    assert r.status_code == 200 and r.json()["status"] == "received"
+
+
+async def test_veilig_thuis_reports_for_any_municipality_and_reads_only_its_own(chain):
+    vt, other_vt, gm0599 = veilig_thuis(), veilig_thuis(), team("GM0599")
+    ids = [await post_melding(chain, melding(gemeente=g), vt) for g in ("GM0599", "GM0606", "GM1924")]
+    outside = await chain["intake"].post("/v1/meldingen", json=melding(gemeente="GM0363"), headers=vt)
+    assert [p["name"] for p in assert_problem(outside, 400)["invalidParams"]] == ["gemeente"]
+    team_report = await post_melding(chain, melding(), gm0599)
+    assert [(await helpers.melding(chain, i))["gemeente"] for i in ids] == ["GM0599", "GM0606", "GM1924"]
+    assert_problem(await read(chain, ids[0], gm0599), 404)  # in the team's municipality, not its own
+    assert_problem(await read(chain, ids[0], other_vt), 404)
+    assert_problem(await read(chain, team_report, vt), 404)
+    assert await listed(chain, vt) == (set(ids), 3)
+    assert await listed(chain, vt, gemeente="GM0606") == ({ids[1]}, 1)
+    assert await listed(chain, gm0599) == ({team_report}, 1)
+    assert await listed(chain, other_vt) == (set(), 0)
+
+
+async def test_the_rvdk_reads_the_reports_referred_to_it_only(chain):
+    own, rvdk = team(), identity.rvdk()
+    regulier = await post_melding(chain, melding(), own)
+    spoed = await post_melding(chain, melding(**SPOED), own)
+    assert (await read(chain, regulier, rvdk)).json()["id"] == regulier
+    assert_problem(await read(chain, spoed, rvdk), 404)
+    ids, _ = await listed(chain, rvdk)
+    assert regulier in ids and spoed not in ids
+    assert await listed(chain, rvdk, status="incomplete") == (set(), 0)
+    assert_problem(await complete(chain, spoed, rvdk), 403)
+    assert (await complete(chain, spoed, own)).status_code == 200
+    assert (await read(chain, spoed, rvdk)).status_code == 200  # referred now
+    assert spoed in (await listed(chain, rvdk))[0]
+
+
+async def test_every_other_role_is_refused_every_intake_operation(chain):
+    own = team()
+    regulier = await post_melding(chain, melding(), own)
+    spoed = await post_melding(chain, melding(**SPOED), own)
+    calls = [("post", "/v1/meldingen", melding()), ("get", "/v1/meldingen", None),
+             ("get", f"/v1/meldingen/{regulier}", None),
+             ("post", f"/v1/meldingen/{spoed}/aanvullingen", AANVULLING)]
+    for rol, caller in OUTSIDERS.items():
+        for method, path, body in calls:
+            r = await chain["intake"].request(method, path, json=body, headers=caller)
+            assert r.status_code == 403, (rol, method, path, r.text)
+    for method, path, body in calls:
+        r = await chain["intake"].request(method, path, json=body)
+        assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (await helpers.melding(chain, spoed))["status"] == "incomplete"
+    assert await listed(chain, own) == ({regulier, spoed}, 2)
+
+
+async def test_no_other_organisation_ever_sees_a_childs_name(chain):
+    own = team()
+    personal = ["Zoë-Lieke", "Brandsma-Okafor", "R. Visser-Bakker", "Onrustig thuis bij oma"]
+    reports = [melding(toelichting=personal[3]), melding(toelichting=personal[3], **SPOED)]
+    for report in reports:
+        report["gezin"]["kinderen"][0].update(voornaam=personal[0], achternaam=personal[1])
+        report["melder"]["naam"] = personal[2]
+    ids = [await post_melding(chain, report, own) for report in reports]
+    others = [team(), team("GM0606"), veilig_thuis(), identity.rvdk(), *OUTSIDERS.values()]
+    answers = []
+    for caller in others:
+        answers.append(await chain["intake"].get("/v1/meldingen", headers=caller))
+        for melding_id in ids:
+            answers += [await read(chain, melding_id, caller), await complete(chain, melding_id, caller)]
+    assert any(a.status_code == 200 and a.json().get("id") == ids[0] for a in answers)  # the RvdK's
+    bsn = reports[0]["gezin"]["kinderen"][0]["bsn"]
+    for answer in answers:
+        assert answer.status_code in (200, 403, 404)
+        for secret in [*personal, bsn]:
+            assert secret not in answer.text, (secret, answer.request.url, answer.text)

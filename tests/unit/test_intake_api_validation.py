@@ -127,3 +127,19 @@ def test_openapi_documents_the_completion(client):
     paths = client.get("/v1/openapi.json").json()["paths"]
     responses = paths["/meldingen/{id}/aanvullingen"]["post"]["responses"]
     assert {"200", "400", "404", "409"} <= set(responses)
+
+
+def test_a_local_team_reporting_for_another_municipality_is_a_problem_naming_gemeente(client):
+    response = client.post("/v1/meldingen", json=_with(gemeente="GM0363"),
+                           headers=identity.lokaal_team("GM0599"))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [p["name"] for p in response.json()["invalidParams"]] == ["gemeente"]
+    assert "GM0599" in response.json()["detail"] and "GM0363" in response.json()["detail"]
+
+
+def test_openapi_documents_who_sees_which_report(client):
+    paths = client.get("/v1/openapi.json").json()["paths"]
+    assert "403" in paths["/meldingen"]["post"]["responses"]
+    for path, method in (("/meldingen/{id}", "get"), ("/meldingen/{id}/aanvullingen", "post")):
+        assert "not one of yours" in paths[path][method]["responses"]["404"]["description"]

@@ -1,5 +1,6 @@
 """Intake's use cases over an in-memory unit of work: family matching across reports, re-reports,
-urgent completion, the overdue job and case events. No database, no broker."""
+urgent completion, the overdue job and case events, and who may touch which report. No database,
+no broker."""
 import copy
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -17,7 +18,8 @@ from contracts.events import (
     MeldingReceived,
     WachtendKind,
 )
-from runtime.errors import Conflict, InvalidInput, NotFound
+from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
+from runtime.identity import LOKAAL_TEAM, RVDK, VEILIG_THUIS, Principal
 from services.intake.domain.model import Melding
 from services.intake.service_layer import handlers
 from tests.clock import PINNED_NOW, pinned
@@ -25,6 +27,11 @@ from tests.unit.test_intake_model import REPORT
 
 KEY = b"key"
 TERMIJN = timedelta(days=3)
+TEAM = Principal(sub="medewerker@WT-GM0599", rol=LOKAAL_TEAM, organisatie="WT-GM0599", gemeente="GM0599")
+OTHER_TEAM = Principal(sub="medewerker@WT-GM0599-Noord", rol=LOKAAL_TEAM, organisatie="WT-GM0599-Noord",
+                       gemeente="GM0599")
+VEILIG_THUIS_RR = Principal(sub="medewerker@VT-RR", rol=VEILIG_THUIS, organisatie="VT-RR")
+RAAD = Principal(sub="raadsonderzoeker@RvdK", rol=RVDK, organisatie="RvdK")
 
 
 class FakeMeldingen:
@@ -34,8 +41,16 @@ class FakeMeldingen:
     async def add(self, melding):
         self.rows[melding.id] = copy.deepcopy(melding)
 
-    async def get(self, melding_id, *, for_update=False):
-        return copy.deepcopy(self.rows.get(melding_id))
+    async def get(self, melding_id, *, scope=None, for_update=False):
+        melding = self.rows.get(melding_id)
+        if melding is None or (scope is not None and not scope.admits(melding)):
+            return None
+        return copy.deepcopy(melding)
+
+    async def list(self, *, scope, gemeente, status, limit, offset):
+        found = [m for m in self.rows.values() if scope.admits(m)
+                 and gemeente in (None, m.gemeente) and status in (None, m.status)]
+        return [copy.deepcopy(m) for m in found[offset:offset + limit]], len(found)
 
     async def by_casus(self, casus_id, *, for_update=False):
         return [copy.deepcopy(m) for m in self.rows.values() if m.casus_id == casus_id]
@@ -104,8 +119,16 @@ def report(kinderen=("111222333",), ouders=(), **changes) -> dict:
     return r
 
 
-async def receive(uow, r) -> Melding:
-    return await handlers.receive_melding(r, KEY, TERMIJN, uow)
+async def receive(uow, r, by: Principal = TEAM) -> Melding:
+    return await handlers.receive_melding(by, r, KEY, TERMIJN, uow)
+
+
+async def complete(uow, melding_id, aanvulling, by: Principal = TEAM) -> Melding:
+    return await handlers.complete_melding(by, melding_id, aanvulling, KEY, uow)
+
+
+async def read(uow, melding_id, by: Principal = TEAM) -> Melding:
+    return await handlers.get_melding(by, melding_id, uow)
 
 
 def received_events(uow) -> list[MeldingReceived]:
@@ -143,7 +166,7 @@ async def test_re_report_within_12_months_of_the_familys_closure(uow):
     again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
     assert received_events(uow)[-1].herhaald_beroep is True
-    assert (await handlers.get_melding(again.id, uow)).herhaald_beroep
+    assert (await read(uow, again.id)).herhaald_beroep
 
 
 async def test_no_re_report_after_12_months_or_for_another_family(uow):
@@ -176,11 +199,11 @@ async def test_incomplete_urgent_report_is_stored_but_not_published_until_comple
     assert uow.published == []
     assert uow.gezinnen.sleutels == {}  # an unfinished report claims no family yet
 
-    completed = await handlers.complete_melding(melding.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    completed = await complete(uow, melding.id, {"zorgen": ["veiligheid"]})
     assert completed.status == "received"
     [event] = received_events(uow)
     assert event.melding_id == melding.id and event.ontvangen_op == melding.ontvangen_op
-    assert (await handlers.get_melding(melding.id, uow)).status == "received"
+    assert (await read(uow, melding.id)).status == "received"
 
 
 async def test_completion_matches_the_family_by_the_completed_data(uow):
@@ -189,7 +212,7 @@ async def test_completion_matches_the_family_by_the_completed_data(uow):
     assert spoed.gezin_id != earlier.gezin_id
     gezin = report(kinderen=["111222333"])["gezin"]
     aanvulling = {"gezin": gezin, "zorgen": ["veiligheid"]}
-    completed = await handlers.complete_melding(spoed.id, aanvulling, KEY, uow)
+    completed = await complete(uow, spoed.id, aanvulling)
     assert completed.gezin_id == earlier.gezin_id
     assert received_events(uow)[-1].gezin_id == earlier.gezin_id
 
@@ -198,26 +221,28 @@ async def test_still_incomplete_after_completion_publishes_nothing(uow):
     r = report(urgentie="spoed", zorgen=[])
     r["gezin"]["kinderen"][0]["geboortedatum"] = None
     melding = await receive(uow, r)
-    still = await handlers.complete_melding(melding.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+    still = await complete(uow, melding.id, {"zorgen": ["veiligheid"]})
     assert still.status == "incomplete" and still.ontbrekend == ["gezin.kinderen[0].geboortedatum"]
     assert uow.published == []
 
 
 async def test_completion_refusals(uow):
-    complete = await receive(uow, report())
+    done = await receive(uow, report())
     with pytest.raises(Conflict, match="already complete"):
-        await handlers.complete_melding(complete.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+        await complete(uow, done.id, {"zorgen": ["veiligheid"]})
     with pytest.raises(NotFound):
-        await handlers.complete_melding(uuid4(), {"zorgen": ["veiligheid"]}, KEY, uow)
-    late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
+        await complete(uow, uuid4(), {"zorgen": ["veiligheid"]})
+    late = await handlers.receive_melding(TEAM, report(urgentie="spoed", zorgen=[]), KEY, timedelta(0),
+                                        uow)
     uow.clock.advance(seconds=1)
     with pytest.raises(Conflict, match="deadline passed"):
-        await handlers.complete_melding(late.id, {"zorgen": ["veiligheid"]}, KEY, uow)
+        await complete(uow, late.id, {"zorgen": ["veiligheid"]})
     assert received_events(uow) == received_events(uow)[:1]  # only the complete report
 
 
 async def test_overdue_job_flags_each_late_report_once(uow):
-    late = await handlers.receive_melding(report(urgentie="spoed", zorgen=[]), KEY, timedelta(0), uow)
+    late = await handlers.receive_melding(TEAM, report(urgentie="spoed", zorgen=[]), KEY, timedelta(0),
+                                        uow)
     in_time = await receive(uow, report(urgentie="spoed", zorgen=[]))
     uow.clock.advance(seconds=1)
     await handlers.flag_overdue_completions(uow)
@@ -225,9 +250,9 @@ async def test_overdue_job_flags_each_late_report_once(uow):
     await handlers.flag_overdue_completions(uow)
     [event] = [e for e in uow.published if isinstance(e, MeldingCompletionOverdue)]
     assert event.melding_id == late.id and event.ontbrekend == ["zorgen"]
-    flagged = await handlers.get_melding(late.id, uow)
+    flagged = await read(uow, late.id)
     assert flagged.status == "incomplete" and flagged.stappen[-1].stap == "completion_overdue"
-    assert (await handlers.get_melding(in_time.id, uow)).stappen[-1].stap == "incomplete"
+    assert (await read(uow, in_time.id)).stappen[-1].stap == "incomplete"
 
 
 async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_ignored(uow):
@@ -249,14 +274,14 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
         reden="verhuizing", categorie="verhuizing", kinderen=kinderen,
         overgedragen_op=now + timedelta(seconds=2)), uow)
     for melding_id in (sem.id, noa.id):
-        m = await handlers.get_melding(melding_id, uow)
+        m = await read(uow, melding_id)
         assert m.status == "transferred" and m.toegewezen_gi == "JBRR" and m.jeugdbeschermer is None
         assert [s.stap for s in m.stappen] == ["received", "assigned", "protector", "drang_overdue",
                                                "transferred"]
 
     await handlers.on_casus_closed(closed(sem.gezin_id, casus_id, now + timedelta(seconds=3)), uow)
     for melding_id in (sem.id, noa.id):
-        m = await handlers.get_melding(melding_id, uow)
+        m = await read(uow, melding_id)
         assert m.status == "closed" and m.stappen[-1].details == {"reden": "afschaling"}
     assert await uow.gezinnen.last_closed(sem.gezin_id) == now + timedelta(seconds=3)
 
@@ -283,3 +308,66 @@ def assigned(melding: Melding, casus_id: UUID, nieuwe_casus: bool = True) -> Cas
 def closed(gezin_id: UUID, casus_id: UUID, at: datetime) -> CasusClosed:
     return CasusClosed(casus_id=casus_id, gezin_id=gezin_id, gemeente="GM0599", gi="WSS",
                        reden="afschaling", kinderen=[Kind(kind_id=uuid4(), leeftijd=9)], gesloten_op=at)
+
+
+# --- who may touch which report ------------------------------------------------------------------
+
+async def test_a_report_belongs_to_the_submitting_organisation_and_person(uow):
+    melding = await receive(uow, report())
+    stored = uow.meldingen.rows[melding.id]
+    assert (stored.organisatie, stored.ingediend_door) == ("WT-GM0599", "medewerker@WT-GM0599")
+    by_vt = await receive(uow, report(gemeente="GM0606"), by=VEILIG_THUIS_RR)
+    assert (uow.meldingen.rows[by_vt.id].organisatie, by_vt.ingediend_door) == ("VT-RR", "medewerker@VT-RR")
+
+
+async def test_a_local_team_reports_only_for_its_own_municipality_and_nothing_is_stored(uow):
+    with pytest.raises(Forbidden) as refused:
+        await receive(uow, report(gemeente="GM0363"))
+    assert refused.value.field == "gemeente"
+    assert uow.meldingen.rows == {} and uow.published == []
+
+
+async def test_only_local_teams_and_veilig_thuis_submit(uow):
+    with pytest.raises(Forbidden):
+        await receive(uow, report(), by=RAAD)
+    assert uow.meldingen.rows == {}
+
+
+async def test_another_team_neither_reads_nor_completes_the_report(uow):
+    spoed = await receive(uow, report(urgentie="spoed", zorgen=[]))
+    for other in (OTHER_TEAM, VEILIG_THUIS_RR):
+        with pytest.raises(NotFound):
+            await read(uow, spoed.id, by=other)
+        with pytest.raises(NotFound):
+            await complete(uow, spoed.id, {"zorgen": ["veiligheid"]}, by=other)
+    assert uow.meldingen.rows[spoed.id].status == "incomplete" and uow.published == []
+    assert (await complete(uow, spoed.id, {"zorgen": ["veiligheid"]})).status == "received"
+
+
+async def test_the_rvdk_reads_a_report_once_it_is_referred_and_never_completes_one(uow):
+    spoed = await receive(uow, report(urgentie="spoed", zorgen=[]))
+    with pytest.raises(NotFound):
+        await read(uow, spoed.id, by=RAAD)
+    with pytest.raises(Forbidden):
+        await complete(uow, spoed.id, {"zorgen": ["veiligheid"]}, by=RAAD)
+    await complete(uow, spoed.id, {"zorgen": ["veiligheid"]})
+    assert (await read(uow, spoed.id, by=RAAD)).status == "received"
+
+
+async def test_the_list_holds_only_what_the_caller_may_read(uow):
+    own = await receive(uow, report())
+    own_spoed = await receive(uow, report(urgentie="spoed", zorgen=[]))
+    theirs = await receive(uow, report(), by=OTHER_TEAM)
+    vt = await receive(uow, report(gemeente="GM0606"), by=VEILIG_THUIS_RR)
+
+    async def ids(by, **filters):
+        items, total = await handlers.list_meldingen(
+            by, uow, **{"gemeente": None, "status": None, **filters}, limit=50, offset=0)
+        assert total == len(items)
+        return {m.id for m in items}
+    assert await ids(TEAM) == {own.id, own_spoed.id}
+    assert await ids(TEAM, status="incomplete") == {own_spoed.id}
+    assert await ids(OTHER_TEAM) == {theirs.id}
+    assert await ids(VEILIG_THUIS_RR) == {vt.id}
+    assert await ids(RAAD) == {own.id, theirs.id, vt.id}
+    assert await ids(RAAD, gemeente="GM0606") == {vt.id}

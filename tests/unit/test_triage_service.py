@@ -156,3 +156,46 @@ def test_invalid_bodies_are_problems_naming_the_field(client, path, body, field)
 @pytest.mark.parametrize("query", ["status=klaar", "gi=NIDOS", "afwijking=misschien", "pageSize=0"])
 def test_invalid_filters_are_problems(client, query):
     assert client.get(f"/v1/adviezen?{query}").status_code == 400
+
+
+# --- who may call what (the advice is the RvdK's; the rules are public to the chain) ---------------
+
+OTHERS = {"lokaal_team": identity.lokaal_team("GM0599"), "veilig_thuis": identity.veilig_thuis(),
+          "gi": identity.gi("WSS"), "gi_manager": identity.gi_manager("WSS"), "regio": identity.regio(),
+          "privacy": identity.privacy(), "beheer": identity.beheer()}
+RVDK_ONLY = [
+    ("get", "/v1/adviezen", None),
+    ("get", f"/v1/adviezen/{ID}", None),
+    ("post", f"/v1/adviezen/{ID}/bevestiging", {"toelichting": "akkoord"}),
+    ("post", f"/v1/adviezen/{ID}/afwijking", {"gi": "LJR", "reden": "expertise"}),
+    ("post", f"/v1/adviezen/{ID}/maatregelen", {"maatregel": "OTS", "startdatum": "2026-12-01"}),
+    ("get", "/v1/beschikbaarheid", None),
+]
+RULES = ["/v1/doelgroepenbepaling", "/v1/doelgroepenbepaling/versies",
+         "/v1/doelgroepenbepaling/versies/2026.1"]
+
+
+@pytest.mark.parametrize("rol", OTHERS)
+@pytest.mark.parametrize(("method", "path", "body"), RVDK_ONLY)
+def test_advice_measures_and_availability_are_the_rvdks_only(client, rol, method, path, body):
+    response = client.request(method, path, json=body, headers=OTHERS[rol])
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("rol", ["lokaal_team", "veilig_thuis", "gi", "gi_manager", "regio"])
+def test_the_rules_are_readable_by_every_chain_partner(client, rol):
+    for path in RULES:
+        assert client.get(path, headers=OTHERS[rol]).status_code == 200
+
+
+@pytest.mark.parametrize("rol", ["privacy", "beheer"])
+def test_the_rules_are_not_for_privacy_or_operations(client, rol):
+    for path in RULES:
+        assert client.get(path, headers=OTHERS[rol]).status_code == 403
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [*RVDK_ONLY, *(("get", p, None) for p in RULES)])
+def test_every_triage_operation_needs_a_token(method, path, body):
+    response = TestClient(build_app(SPEC)).request(method, path, json=body)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")

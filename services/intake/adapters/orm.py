@@ -31,6 +31,9 @@ meldingen = sa.Table(
     sa.Column("maatregel", sa.String(20)),
     sa.Column("jeugdbeschermer", sa.String(100)),
     sa.Column("te_laat_gesignaleerd_op", sa.DateTime(timezone=True)),
+    # 0003: who submitted it (from the token)
+    sa.Column("organisatie", sa.String(100)),
+    sa.Column("ingediend_door", sa.String(200)),
 )
 
 # One family across reports: keyed-hash pseudonym of a child's or parent's BSN -> the family.

@@ -6,6 +6,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
+from services.intake.domain.access import REFERRED, Scope
 from services.intake.domain.model import Melding, Stap
 
 FAMILY_LOCKS = 7351045  # advisory-lock namespace: reports of the same family are matched one at a time
@@ -22,7 +23,8 @@ def _row(m: Melding) -> dict:
                     for s in m.stappen],
         "herhaald_beroep": m.herhaald_beroep, "aanvullen_voor": m.aanvullen_voor,
         "ontbrekend": m.ontbrekend, "maatregel": m.maatregel, "jeugdbeschermer": m.jeugdbeschermer,
-        "te_laat_gesignaleerd_op": m.te_laat_gesignaleerd_op,
+        "te_laat_gesignaleerd_op": m.te_laat_gesignaleerd_op, "organisatie": m.organisatie,
+        "ingediend_door": m.ingediend_door,
     }
 
 
@@ -34,6 +36,16 @@ def _melding(row) -> Melding:
     return Melding(**data)
 
 
+def _visible(scope: Scope) -> list:
+    """The scope as SQL conditions: what a caller may not see never leaves the database."""
+    where = []
+    if scope.organisatie is not None:
+        where.append(meldingen.c.organisatie == scope.organisatie)
+    if scope.referred_only:
+        where.append(meldingen.c.status.in_(REFERRED))
+    return where
+
+
 class MeldingRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -41,8 +53,11 @@ class MeldingRepository:
     async def add(self, melding: Melding) -> None:
         await self.session.execute(insert(meldingen).values(_row(melding)))
 
-    async def get(self, melding_id: UUID, *, for_update: bool = False) -> Melding | None:
-        query = sa.select(meldingen).where(meldingen.c.id == melding_id)
+    async def get(self, melding_id: UUID, *, scope: Scope | None = None,
+                  for_update: bool = False) -> Melding | None:
+        """The report, if it is in the caller's `scope` (None: intake itself, following events)."""
+        query = sa.select(meldingen).where(meldingen.c.id == melding_id,
+                                           *(_visible(scope) if scope else []))
         if for_update:
             query = query.with_for_update()
         row = (await self.session.execute(query)).first()
@@ -73,9 +88,9 @@ class MeldingRepository:
             .values(**_row(melding), version=meldingen.c.version + 1)
         )
 
-    async def list(self, *, gemeente: str | None, status: str | None, limit: int, offset: int
-                   ) -> tuple[list[Melding], int]:
-        where = []
+    async def list(self, *, scope: Scope, gemeente: str | None, status: str | None, limit: int,
+                   offset: int) -> tuple[list[Melding], int]:
+        where = _visible(scope)
         if gemeente:
             where.append(meldingen.c.gemeente == gemeente)
         if status:

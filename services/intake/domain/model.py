@@ -178,11 +178,18 @@ class Melding:
     maatregel: str | None = None
     jeugdbeschermer: str | None = None  # the fixed youth protector's staff code, while there is one
     te_laat_gesignaleerd_op: datetime | None = None  # when the missed deadline was flagged
+    # Who submitted it, from the token: the organisation (a local team, Veilig Thuis) that reads
+    # and completes it, and the person or system (`sub`). None only for reports from before
+    # identity: no local team sees those, the RvdK once they are referred.
+    organisatie: str | None = None
+    ingediend_door: str | None = None
 
     @classmethod
     def receive(cls, report: dict, secret: bytes, now: datetime,
-                aanvultermijn: timedelta = SPOED_AANVULTERMIJN) -> "Melding":
-        """Accept a report: complete, or urgent and incomplete (then with a completion deadline)."""
+                aanvultermijn: timedelta = SPOED_AANVULTERMIJN, *, organisatie: str | None = None,
+                ingediend_door: str | None = None) -> "Melding":
+        """Accept a report: complete, or urgent and incomplete (then with a completion deadline),
+        from `organisatie` (submitted by `ingediend_door`, the token's subject)."""
         missing = missing_fields(report)
         if missing and report["urgentie"] != Urgentie.SPOED:
             raise refuse_incomplete(missing)
@@ -191,7 +198,8 @@ class Melding:
             kader=report.get("kader"), zorgen=list(report.get("zorgen") or []),
             kenmerken=list(report.get("kenmerken") or []),
             gezin=_pseudonymised(report.get("gezin") or {}, secret), melder=report["melder"],
-            toelichting=report.get("toelichting"), ontvangen_op=now,
+            toelichting=report.get("toelichting"), ontvangen_op=now, organisatie=organisatie,
+            ingediend_door=ingediend_door,
         )
         if missing:
             melding.ontbrekend = missing

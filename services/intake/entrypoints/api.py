@@ -4,7 +4,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from runtime.access import authenticated
+from runtime.fields import Page
 from runtime.http import unit_of_work
+from runtime.identity import Principal
 from services.intake.domain.model import Melding
 from services.intake.entrypoints.schemas import (
     AanvullingIn,
@@ -17,6 +20,7 @@ from services.intake.service_layer import handlers
 
 router = APIRouter(tags=["meldingen"])
 uow = unit_of_work
+NOT_FOUND = {404: {"description": "No such report, or not one of yours"}}
 
 
 def _secret(request: Request) -> bytes:
@@ -38,10 +42,15 @@ def _out(m: Melding) -> MeldingOut:
              summary="Submit a care report (zorgmelding)",
              description="A regular report must be complete (at least one child, every child's birth "
                          "date, at least one concern); an urgent one (spoed) is accepted incomplete and "
-                         "must be completed before `aanvullen_voor`.")
-async def post_melding(body: MeldingIn, request: Request, response: Response, uow=Depends(uow)):
+                         "must be completed before `aanvullen_voor`. A local team reports for the "
+                         "municipality in its token, Veilig Thuis for any municipality of the region; "
+                         "the report belongs to the caller's organisation.",
+             responses={403: {"description": "Not your municipality (`gemeente`), or not your role"}})
+async def post_melding(body: MeldingIn, request: Request, response: Response, uow=Depends(uow),
+                       principal: Principal = Depends(authenticated)):
     termijn = timedelta(seconds=request.app.state.runtime.settings.spoed_aanvultermijn_s)
-    melding = await handlers.receive_melding(body.model_dump(mode="json"), _secret(request), termijn, uow)
+    melding = await handlers.receive_melding(principal, body.model_dump(mode="json"), _secret(request),
+                                             termijn, uow)
     response.headers["Location"] = f"/v1/meldingen/{melding.id}"
     return MeldingCreated(id=melding.id, status=melding.status, herhaald_beroep=melding.herhaald_beroep,
                           aanvullen_voor=melding.aanvullen_voor, ontbrekend=melding.ontbrekend)
@@ -51,28 +60,35 @@ async def post_melding(body: MeldingIn, request: Request, response: Response, uo
              summary="Complete an urgent report (spoedmelding)",
              description="The parts given replace those in the report. Once nothing is missing the "
                          "report enters the chain (status `received`); otherwise `ontbrekend` shows "
-                         "what is still missing.",
-             responses={404: {"description": "No such report"},
+                         "what is still missing. Only the organisation that submitted the report "
+                         "completes it.",
+             responses={**NOT_FOUND,
                         409: {"description": "The report is complete already, or its deadline passed"}})
-async def post_aanvulling(id: UUID, body: AanvullingIn, request: Request, uow=Depends(uow)):
+async def post_aanvulling(id: UUID, body: AanvullingIn, request: Request, uow=Depends(uow),
+                          principal: Principal = Depends(authenticated)):
     aanvulling = {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
-    return _out(await handlers.complete_melding(id, aanvulling, _secret(request), uow))
+    return _out(await handlers.complete_melding(principal, id, aanvulling, _secret(request), uow))
 
 
 @router.get("/meldingen/{id}", response_model=MeldingOut, summary="A report and its path through the chain",
-            responses={404: {"description": "No such report"}})
-async def get_melding(id: UUID, uow=Depends(uow)):
-    return _out(await handlers.get_melding(id, uow))
+            description="A local team and Veilig Thuis read their own organisation's reports, the RvdK "
+                        "the reports referred to it (complete, in the chain: status `received` or later).",
+            responses=NOT_FOUND)
+async def get_melding(id: UUID, uow=Depends(uow), principal: Principal = Depends(authenticated)):
+    return _out(await handlers.get_melding(principal, id, uow))
 
 
-@router.get("/meldingen", response_model=MeldingenPage, summary="Reports, newest first")
+@router.get("/meldingen", response_model=MeldingenPage, summary="Reports, newest first",
+            description="Only the reports the caller may read: a local team's and Veilig Thuis's own, "
+                        "for the RvdK the referred ones.")
 async def list_meldingen(
     uow=Depends(uow),
+    principal: Principal = Depends(authenticated),
     gemeente: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
-    status: Annotated[str | None, Query()] = None,
+    status: Annotated[str | None, Query(max_length=30)] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ):
     items, total = await handlers.list_meldingen(
-        uow, gemeente=gemeente, status=status, limit=page_size, offset=(page - 1) * page_size)
+        principal, uow, gemeente=gemeente, status=status, limit=page_size, offset=(page - 1) * page_size)
     return MeldingenPage(items=[_out(m) for m in items], total=total)

@@ -3,21 +3,16 @@
 Parts the target-group decision needs (children, their birth dates, concerns) may be left out
 here: whether a report is complete enough is the domain's rule (an urgent report may be incomplete).
 """
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.events import MAX_LEEFTIJD
-from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
-from services.intake.domain.model import is_known_gemeente, is_valid_bsn
-
-
-def _gemeente(code: str) -> str:
-    if not is_known_gemeente(code):
-        raise ValueError(f"unknown municipality code {code!r}: use a CBS code of the region")
-    return code
+from contracts.vocabulary import GEMEENTEN, GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from runtime.fields import UNIQUE, Datum, Line, Text
+from services.intake.domain.model import is_valid_bsn
 
 
 def _bsn(bsn: str | None) -> str | None:
@@ -31,25 +26,25 @@ class Strict(BaseModel):
 
 
 class Melder(Strict):
-    organisatie: str = Field(min_length=1, max_length=200)
-    naam: str = Field(min_length=1, max_length=200)
-    telefoon: str | None = Field(default=None, max_length=50)
-    email: str | None = Field(default=None, max_length=200)
+    organisatie: Line(200, min_length=1)
+    naam: Line(200, min_length=1)
+    telefoon: Line(50) | None = None
+    email: Line(200) | None = None
 
 
 class KindIn(Strict):
-    voornaam: str = Field(min_length=1, max_length=100)
-    achternaam: str = Field(min_length=1, max_length=100)
-    geboortedatum: date | None = Field(
+    voornaam: Line(100, min_length=1)
+    achternaam: Line(100, min_length=1)
+    geboortedatum: Datum | None = Field(
         default=None, description="Needed for a complete report; an urgent report may follow up with it. "
         f"Not in the future; the child is at most {MAX_LEEFTIJD} years old.")
-    bsn: Annotated[str | None, AfterValidator(_bsn)] = None
+    bsn: Annotated[Line(9) | None, AfterValidator(_bsn)] = None
 
 
 class OuderIn(Strict):
-    voornaam: str | None = Field(default=None, max_length=100)
-    achternaam: str = Field(min_length=1, max_length=100)
-    bsn: Annotated[str | None, AfterValidator(_bsn)] = None
+    voornaam: Line(100) | None = None
+    achternaam: Line(100, min_length=1)
+    bsn: Annotated[Line(9) | None, AfterValidator(_bsn)] = None
 
 
 class GezinIn(Strict):
@@ -59,27 +54,36 @@ class GezinIn(Strict):
     ouders: list[OuderIn] = Field(default_factory=list, max_length=10)
 
 
+# Each concern and characteristic at most once, so a list is never longer than its vocabulary.
+Zorgen = Annotated[list[Zorg], Field(max_length=len(Zorg)), *UNIQUE]
+Kenmerken = Annotated[list[Kenmerk], Field(max_length=len(Kenmerk)), *UNIQUE]
+
+
 class MeldingIn(Strict):
-    gemeente: Annotated[str, AfterValidator(_gemeente)]
+    # Whether the caller may report for it (a local team: only its own) and whether it is one of
+    # the region's is the domain's rule (domain/access.py): a team's other municipality is 403.
+    gemeente: str = Field(pattern=r"^GM\d{4}$", description=(
+        "CBS code of a municipality of the region: " + ", ".join(sorted(GEMEENTEN))
+        + ". A local team reports for the municipality in its token only."))
     melder: Melder
     urgentie: Urgentie
     kader: Kader | None = None
     gezin: GezinIn = Field(default_factory=GezinIn)
-    zorgen: list[Zorg] = Field(
+    zorgen: Zorgen = Field(
         default_factory=list,
         description="At least one concern for a complete report; an urgent report may follow up with them.")
-    kenmerken: list[Kenmerk] = Field(default_factory=list)
-    toelichting: str | None = Field(default=None, max_length=5000)
+    kenmerken: Kenmerken = Field(default_factory=list)
+    toelichting: Text(5000) | None = None
 
 
 class AanvullingIn(Strict):
     """Completion of an urgent report: the parts given replace those in the report."""
 
     gezin: GezinIn | None = Field(default=None, description="The whole family, replacing the reported one.")
-    zorgen: list[Zorg] | None = None
-    kenmerken: list[Kenmerk] | None = None
+    zorgen: Zorgen | None = None
+    kenmerken: Kenmerken | None = None
     kader: Kader | None = None
-    toelichting: str | None = Field(default=None, max_length=5000)
+    toelichting: Text(5000) | None = None
 
 
 class StapOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Use cases of intake: receive and complete a report, follow it through the chain."""
+"""Use cases of intake: receive and complete a report, follow it through the chain. The caller
+(the verified Principal) decides which reports a use case may touch (domain/access.py)."""
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -15,18 +16,23 @@ from contracts.events import (
 )
 from runtime.clock import local_date
 from runtime.errors import NotFound
+from runtime.identity import Principal
+from services.intake.domain.access import check_submission, completing_scope, reading_scope
 from services.intake.domain.model import Melding, check_geboortedata, resolve_gezin_id
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 OVERDUE_BATCH = 100
 
 
-async def receive_melding(report: dict, secret: bytes, aanvultermijn: timedelta,
+async def receive_melding(principal: Principal, report: dict, secret: bytes, aanvultermijn: timedelta,
                           uow: IntakeUnitOfWork) -> Melding:
-    """A complete report enters the chain at once; an incomplete urgent one waits for completion."""
+    """A complete report enters the chain at once; an incomplete urgent one waits for completion.
+    The report belongs to the caller's organisation."""
+    check_submission(principal, report["gemeente"])
     now = uow.clock.now()
     check_geboortedata(report.get("gezin"), local_date(now))
-    melding = Melding.receive(report, secret, now, aanvultermijn)
+    melding = Melding.receive(report, secret, now, aanvultermijn, organisatie=principal.organisatie,
+                              ingediend_door=principal.sub)
     async with uow:
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
@@ -35,13 +41,15 @@ async def receive_melding(report: dict, secret: bytes, aanvultermijn: timedelta,
     return melding
 
 
-async def complete_melding(melding_id: UUID, aanvulling: dict, secret: bytes,
+async def complete_melding(principal: Principal, melding_id: UUID, aanvulling: dict, secret: bytes,
                            uow: IntakeUnitOfWork) -> Melding:
-    """Complete an urgent report; once nothing is missing, it enters the chain."""
+    """Complete an urgent report of the caller's organisation; once nothing is missing, it enters
+    the chain. Another organisation's report does not exist for the caller."""
+    scope = completing_scope(principal)
     now = uow.clock.now()
     check_geboortedata(aanvulling.get("gezin"), local_date(now))
     async with uow:
-        melding = await uow.meldingen.get(melding_id, for_update=True)
+        melding = await uow.meldingen.get(melding_id, scope=scope, for_update=True)
         if melding is None:
             raise NotFound(f"melding {melding_id} does not exist")
         melding.complete(aanvulling, secret, now)
@@ -75,18 +83,23 @@ async def flag_overdue_completions(uow: IntakeUnitOfWork) -> int:
     return len(overdue)
 
 
-async def get_melding(melding_id: UUID, uow: IntakeUnitOfWork) -> Melding:
+async def get_melding(principal: Principal, melding_id: UUID, uow: IntakeUnitOfWork) -> Melding:
+    """A report the caller may read; any other is 404, whether it exists or not."""
+    scope = reading_scope(principal)
     async with uow:
-        melding = await uow.meldingen.get(melding_id)
+        melding = await uow.meldingen.get(melding_id, scope=scope)
     if melding is None:
         raise NotFound(f"melding {melding_id} does not exist")
     return melding
 
 
-async def list_meldingen(uow: IntakeUnitOfWork, *, gemeente: str | None, status: str | None,
-                         limit: int, offset: int) -> tuple[list[Melding], int]:
+async def list_meldingen(principal: Principal, uow: IntakeUnitOfWork, *, gemeente: str | None,
+                         status: str | None, limit: int, offset: int) -> tuple[list[Melding], int]:
+    """The reports the caller may read, filtered in the query itself."""
+    scope = reading_scope(principal)
     async with uow:
-        return await uow.meldingen.list(gemeente=gemeente, status=status, limit=limit, offset=offset)
+        return await uow.meldingen.list(scope=scope, gemeente=gemeente, status=status, limit=limit,
+                                        offset=offset)
 
 
 async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change: Callable[[Melding], None]) -> None:

@@ -1,10 +1,11 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from contracts.vocabulary import GI
 from runtime.errors import InvalidInput, NotFound
+from runtime.fields import Page
 from runtime.http import unit_of_work
 from services.triage.adapters import regelsets
 from services.triage.domain.model import AdviesStatus
@@ -36,7 +37,7 @@ async def list_adviezen(
         "GET /v1/meldingen/{id} at intake; `melding_id=` is accepted too).")] = None,
     melding_id_snake: Annotated[UUID | None, Query(alias="melding_id", include_in_schema=False)] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ):
     items, total = await handlers.list_adviezen(
         uow, status=status, gi=gi, afwijking=afwijking,
@@ -103,7 +104,7 @@ async def doelgroepenbepaling_versies():
 @router.get("/doelgroepenbepaling/versies/{versie}", tags=["doelgroepenbepaling"],
             responses={404: {"description": "No such version"}},
             summary="One version of the target-group rules")
-async def doelgroepenbepaling_versie(versie: str) -> dict:
+async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)]) -> dict:
     gevonden = regelsets.versie(versie)
     if gevonden is None:
         raise NotFound(f"ruleset version {versie} does not exist; see /v1/doelgroepenbepaling/versies")

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Kind
 from contracts.vocabulary import GI, Kader, Maatregel, Urgentie
+from runtime.fields import Datum, Text
 from services.triage.domain.model import Advies, AdviesStatus
 
 
@@ -14,18 +15,18 @@ class Strict(BaseModel):
 
 
 class BevestigingIn(Strict):
-    toelichting: str | None = Field(default=None, max_length=2000,
-                                    description="Optional note of the RvdK, kept with the advice.")
+    toelichting: Text(2000) | None = Field(default=None,
+                                          description="Optional note of the RvdK, kept with the advice.")
 
 
 class AfwijkingIn(Strict):
     gi: GI = Field(description="The GI the RvdK advises instead of the proposed one.")
-    reden: str = Field(min_length=1, max_length=2000, description="Why the RvdK overrides the proposal.")
+    reden: Text(2000, min_length=1) = Field(description="Why the RvdK overrides the proposal.")
 
 
 class MaatregelIn(Strict):
     maatregel: Maatregel = Field(description="OTS, voogdij or JR (court), or drang (JB-plein, no court).")
-    startdatum: date = Field(description="Start of the measure; at most a year ahead.")
+    startdatum: Datum = Field(description="Start of the measure; at most a year ahead.")
     gi: GI | None = Field(default=None, description="The GI that runs it; default: the advised GI.")
     raadsonderzoek: bool | None = Field(
         default=None, description="Whether the RvdK investigated; default true, false for drang.")
