@@ -11,6 +11,7 @@ import pytest
 
 from contracts.events import CapacitySignal, EscalationCleared, EscalationRaised
 from deploy.stack import SEED_CAPACITY
+from tests import identity
 from tests.e2e.helpers import casus, counted_by_capacity, events, post_melding, until_status
 from tests.fixtures import melding
 from tests.infra import read_topic, wait_until
@@ -24,19 +25,19 @@ ESCALATIES = "capacity.escalaties"
 async def seeded_staffing_afterwards(http):
     yield
     for gi, (protectors, norm) in SEED_CAPACITY.items():
-        r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit",
+        r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit", headers=identity.gi(gi),
                                        json={"jeugdbeschermers": protectors, "caseload_norm": norm})
         assert r.status_code == 200, r.text
 
 
 async def figure(http, gi) -> dict:
-    r = await http["capacity"].get(f"/v1/gis/{gi}/capaciteit")
+    r = await http["capacity"].get(f"/v1/gis/{gi}/capaciteit", headers=identity.rvdk())
     assert r.status_code == 200, r.text
     return r.json()
 
 
 async def put_staffing(http, gi, **body) -> dict:
-    r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit", json=body)
+    r = await http["capacity"].put(f"/v1/gis/{gi}/capaciteit", json=body, headers=identity.gi(gi))
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -77,7 +78,7 @@ async def test_late_subscriber_reads_the_current_capacity_of_every_gi(http, kafk
 
 async def test_invalid_staffing_is_refused_and_changes_nothing(http):
     before = await figure(http, "JBRR")
-    r = await http["capacity"].put("/v1/gis/JBRR/capaciteit",
+    r = await http["capacity"].put("/v1/gis/JBRR/capaciteit", headers=identity.gi("JBRR"),
                                    json={"jeugdbeschermers": 3, "afwezig": 5, "caseload_norm": 15})
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
     assert "afwezig" in [p["name"] for p in r.json()["invalidParams"]]
@@ -88,7 +89,7 @@ async def test_invalid_staffing_is_refused_and_changes_nothing(http):
 
 @asynccontextmanager
 async def sse(http, last_event_id=None):
-    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
+    headers = identity.rvdk() | ({"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {})
     async with http["capacity"].stream("GET", "/v1/capaciteit/stream", headers=headers) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -161,7 +162,7 @@ async def test_an_unchanged_report_sends_no_signal(http):
 async def test_case_events_move_children_in_care_and_the_waiting_list(http):
     wss, jbrr = await figure(http, "WSS"), await figure(http, "JBRR")
     body = await until_status(http, await post_melding(http, melding(kenmerken=["lvb_kind"])), "assigned")
-    case = await casus(http, body["casus_id"])
+    case = await casus(http, body["casus_id"], "WSS")
     assert case["gi"] == "WSS"
     n = len(case["kinderen"])
     await wait_until(lambda: counted_by_capacity(http, "WSS", case["id"], "toegewezen"))
@@ -172,20 +173,20 @@ async def test_case_events_move_children_in_care_and_the_waiting_list(http):
     lvb = {e["expertise"]: e for e in assigned["per_expertise"]}.get("lvb")
     assert lvb is None or lvb["kinderen_in_zorg"] >= n  # per expertise only when WSS reported teams
 
-    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/jeugdbeschermer",
+    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/jeugdbeschermer", headers=identity.gi("WSS"),
                                      json={"gi": "WSS", "jeugdbeschermer_id": "WSS-7", "naam": "P. de Boer"})
     assert r.status_code in (200, 201), r.text
     await wait_until(lambda: counted_by_capacity(http, "WSS", case["id"], "jeugdbeschermer"))
     assert (await figure(http, "WSS"))["wachtend"] == wss["wachtend"]
 
-    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/overdrachten",
+    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/overdrachten", headers=identity.gi("WSS"),
                                      json={"naar_gi": "JBRR", "reden": "Gezin verhuist naar Rotterdam-Zuid",
                                            "categorie": "verhuizing"})
     assert r.status_code == 201, r.text
     overdracht = r.json()["id"]
     for gi in ("WSS", "JBRR"):
         r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/overdrachten/{overdracht}/goedkeuringen",
-                                         json={"gi": gi, "manager": f"M-{gi}"})
+                                         json={"gi": gi}, headers=identity.gi_manager(gi))
         assert r.status_code in (200, 201), r.text
     await wait_until(lambda: counted_by_capacity(http, "JBRR", case["id"], "overgedragen"))
     moved_wss, moved_jbrr = await figure(http, "WSS"), await figure(http, "JBRR")
@@ -193,8 +194,8 @@ async def test_case_events_move_children_in_care_and_the_waiting_list(http):
     assert moved_jbrr["kinderen_in_zorg"] == jbrr["kinderen_in_zorg"] + n
     assert moved_jbrr["wachtend"] == jbrr["wachtend"] + n  # a transfer clears the protector: waiting again
 
-    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/afsluiting",
-                                     json={"gi": "JBRR", "reden": "afschaling"})
+    r = await http["caseregie"].post(f"/v1/casussen/{case['id']}/afsluiting", headers=identity.gi("JBRR"),
+                                     json={"reden": "afschaling"})
     assert r.status_code in (200, 201), r.text
     await wait_until(lambda: counted_by_capacity(http, "JBRR", case["id"], "gesloten"))
     closed = await figure(http, "JBRR")
@@ -204,7 +205,7 @@ async def test_case_events_move_children_in_care_and_the_waiting_list(http):
 # -- escalation ---------------------------------------------------------------------------------
 
 async def escalaties(http, status) -> list[dict]:
-    r = await http["capacity"].get("/v1/escalaties", params={"status": status})
+    r = await http["capacity"].get("/v1/escalaties", params={"status": status}, headers=identity.regio())
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -249,18 +250,53 @@ async def test_the_view_at_a_past_moment_comes_from_the_history(http):
     await asyncio.sleep(0.05)
     await put_staffing(http, "LJR", jeugdbeschermers=31, caseload_norm=15)
 
-    then = (await http["capacity"].get("/v1/capaciteit", params={"tijdstip": moment})).json()
+    then = (await http["capacity"].get("/v1/capaciteit", params={"tijdstip": moment},
+                                       headers=identity.regio())).json()
     assert next(g for g in then["gis"] if g["gi"] == "LJR")["jeugdbeschermers"] == 30
-    now = (await http["capacity"].get("/v1/capaciteit")).json()
+    now = (await http["capacity"].get("/v1/capaciteit", headers=identity.gi("LJR"))).json()
     assert next(g for g in now["gis"] if g["gi"] == "LJR")["jeugdbeschermers"] == 31
     assert set(now["regio"]) >= {"vrije_plaatsen", "wachtend", "langste_wachtdagen"}
 
 
 async def test_rebuild_from_the_log_equals_the_live_view(http):
-    r = await http["capacity"].post("/v1/capaciteit/herberekening")
+    for caller in (identity.rvdk(), identity.gi("WSS"), identity.regio()):  # a rebuild is for operations
+        r = await http["capacity"].post("/v1/capaciteit/herberekening", headers=caller)
+        assert r.status_code == 403
+    r = await http["capacity"].post("/v1/capaciteit/herberekening", headers=identity.beheer())
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["gelijk"] is True, body["verschillen"]
     assert body["gebeurtenissen"] > 0
     strip = [{k: v for k, v in f.items() if k != "bijgewerkt_op"} for f in body["live"]]
     assert strip == [{k: v for k, v in f.items() if k != "bijgewerkt_op"} for f in body["herberekend"]]
+
+
+# -- who may report and read staffing -------------------------------------------------------------
+
+async def test_only_the_gi_itself_reports_its_staffing(http):
+    before = await figure(http, "WSS")
+    zero = {"jeugdbeschermers": 0, "caseload_norm": 1}
+    path = "/v1/gis/WSS/capaciteit"
+    r = await http["capacity"].put(path, json=zero)
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    for stranger in (identity.gi("JBRR"), identity.gi_manager("JBRR")):
+        r = await http["capacity"].put(path, json=zero, headers=stranger)
+        assert r.status_code == 403 and [p["name"] for p in r.json()["invalidParams"]] == ["gi"]
+    for not_a_gi in (identity.rvdk(), identity.regio(), identity.beheer()):
+        assert (await http["capacity"].put(path, json=zero, headers=not_a_gi)).status_code == 403
+    assert visible(await figure(http, "WSS")) == visible(before)  # nobody but WSS set it to 0
+
+    protectors, norm = SEED_CAPACITY["WSS"]
+    r = await http["capacity"].put(path, json={"jeugdbeschermers": protectors + 1, "caseload_norm": norm},
+                                   headers=identity.gi_manager("WSS"))
+    assert r.status_code == 200 and r.json()["jeugdbeschermers"] == protectors + 1
+
+
+async def test_capacity_is_read_by_the_rvdk_the_gis_and_the_region_only(http):
+    for reader in (identity.rvdk(), identity.gi("LJR"), identity.gi_manager("WSS"), identity.regio()):
+        for path in ("/v1/capaciteit", "/v1/gis/WSS/capaciteit", "/v1/gis/WSS/capaciteit/historie"):
+            assert (await http["capacity"].get(path, headers=reader)).status_code == 200, path
+    others = (identity.lokaal_team("GM0599"), identity.veilig_thuis(), identity.privacy(), identity.beheer())
+    for other in others:
+        assert (await http["capacity"].get("/v1/capaciteit", headers=other)).status_code == 403
+    assert (await http["capacity"].get("/v1/capaciteit")).status_code == 401

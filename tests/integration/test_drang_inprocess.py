@@ -8,6 +8,7 @@ import pytest
 from services.caseregie.domain.model import DRANG_3_MAANDEN, DRANG_6_MAANDEN, plus_maanden
 from services.caseregie.service_layer import handlers
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
+from tests import identity
 from tests.clock import TODAY, pinned
 from tests.fixtures import grey_area_melding
 from tests.infra import wait_until
@@ -17,15 +18,23 @@ pytestmark = pytest.mark.integration
 
 async def drang_case(chain) -> dict:
     """A drang decision recorded today (auto-confirm: the JB-plein decision starts today)."""
-    r = await chain["intake"].post("/v1/meldingen", json=grey_area_melding() | {"kader": "drang"})
+    report = grey_area_melding() | {"kader": "drang"}
+    team = identity.lokaal_team(report["gemeente"])
+    r = await chain["intake"].post("/v1/meldingen", json=report, headers=team)
     assert r.status_code == 201, r.text
     melding_id = r.json()["id"]
 
     async def assigned():
-        body = (await chain["intake"].get(f"/v1/meldingen/{melding_id}")).json()
+        body = (await chain["intake"].get(f"/v1/meldingen/{melding_id}", headers=team)).json()
         return body if body["status"] == "assigned" else None
-    casus_id = (await wait_until(assigned))["casus_id"]
-    return (await chain["caseregie"].get(f"/v1/casussen/{casus_id}")).json()
+    body = await wait_until(assigned)
+    return await read_case(chain, body["casus_id"], body["toegewezen_gi"])
+
+
+async def read_case(chain, casus_id, gi) -> dict:
+    r = await chain["caseregie"].get(f"/v1/casussen/{casus_id}", headers=identity.gi(gi))
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def only(runtime, casus_id, clock):
@@ -58,7 +67,7 @@ async def test_the_periodic_check_flags_each_limit_on_the_day_it_passes(chain):
     assert await handlers.check_drang(on(plus_maanden(start, 3))) == 1
     assert await handlers.check_drang(on(plus_maanden(start, 3))) == 0  # flagged once
     assert await handlers.check_drang(on(plus_maanden(start, 6))) == 1
-    flags = (await chain["caseregie"].get(f"/v1/casussen/{case['id']}")).json()["drang_signalen"]
+    flags = (await read_case(chain, case["id"], case["gi"]))["drang_signalen"]
     assert [f["termijn"] for f in flags] == [DRANG_3_MAANDEN, DRANG_6_MAANDEN]
 
     async with runtime.uow() as uow:  # both flagged: no longer a candidate

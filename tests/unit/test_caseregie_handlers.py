@@ -16,6 +16,7 @@ from contracts.events import (
 )
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden
 from runtime.http import unit_of_work
+from runtime.identity import GI_MANAGER, GI_ROL, Principal
 from runtime.service import build_app
 from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain.model import GOEDGEKEURD, OPEN
@@ -65,6 +66,14 @@ class FakeUnitOfWork:
         self.commits += 1
 
 
+def gi_systeem(gi: GI) -> Principal:
+    return Principal(sub=f"systeem@{gi}", rol=GI_ROL, organisatie=gi)
+
+
+def manager(gi: GI, naam: str | None = None) -> Principal:
+    return Principal(sub=f"manager@{gi}", rol=GI_MANAGER, organisatie=gi, naam=naam)
+
+
 def maatregel(gezin_id, gi, kinderen) -> MaatregelImposed:
     return MaatregelImposed(
         maatregel_id=uuid4(), melding_id=uuid4(), advies_id=uuid4(), gezin_id=gezin_id, gemeente="GM0599",
@@ -110,15 +119,15 @@ async def test_the_chosen_category_is_stored_and_carried_in_both_transfer_events
     uow = FakeUnitOfWork()
     casus = await _case(uow)
     overdracht = await handlers.request_overdracht(
-        casus.id, GI.WSS, "Gezin verhuist", OverdrachtReden.VERHUIZING, uow)
+        casus.id, gi_systeem(GI.JBRR), GI.WSS, "Gezin verhuist", OverdrachtReden.VERHUIZING, uow)
     assert overdracht.categorie == OverdrachtReden.VERHUIZING
     assert uow.casussen.cases[casus.id].overdrachten == [overdracht]
     (requested,) = uow.published
     assert isinstance(requested, OverdrachtRequested)
     assert (requested.categorie, requested.reden) == (OverdrachtReden.VERHUIZING, "Gezin verhuist")
 
-    await handlers.approve_overdracht(casus.id, overdracht.id, GI.WSS, "manager WSS", uow)
-    await handlers.approve_overdracht(casus.id, overdracht.id, GI.JBRR, "manager JBRR", uow)
+    await handlers.approve_overdracht(casus.id, overdracht.id, manager(GI.WSS), uow)
+    await handlers.approve_overdracht(casus.id, overdracht.id, manager(GI.JBRR), uow)
     assert [type(e) for e in uow.published] == [
         OverdrachtRequested, OverdrachtApproved, OverdrachtApproved, CasusTransferred]
     transferred = uow.published[-1]
@@ -131,7 +140,7 @@ def api():
     uow = FakeUnitOfWork()
     app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
     app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app, headers=identity.gi("WSS")), uow
+    return TestClient(app, headers=identity.gi("JBRR")), uow
 
 
 async def test_the_category_is_optional_in_the_request_and_defaults_to_overig(api):

@@ -149,11 +149,11 @@ def test_the_cases_gi_assigns_one_protector_to_every_child_with_their_waiting_da
     assert [k.wachtdagen(LATER + timedelta(days=30)) for k in c.kinderen] == [9, 5]
 
 
-def test_a_protector_for_a_case_of_another_gi_is_forbidden():
+def test_for_another_gi_the_case_to_give_a_protector_does_not_exist():
     c = casus(gi=GI.JBRR)
-    with pytest.raises(Forbidden) as exc:
+    with pytest.raises(NotFound) as exc:
         c.wijs_jeugdbeschermer_toe(GI.WSS, "JB-1", "naam", LATER)
-    assert "another GI" in exc.value.detail and exc.value.field == "gi"
+    assert exc.value.detail == f"casus {c.id} not found"  # the same words as a case that does not exist
     assert c.wachtend and c.jeugdbeschermer is None
 
 
@@ -209,9 +209,9 @@ def test_the_cases_gi_closes_it_with_the_family_and_all_children():
     assert not c.wachtend  # a closed case is on no waiting list
 
 
-def test_closing_a_case_of_another_gi_is_forbidden():
+def test_for_another_gi_the_case_to_close_does_not_exist():
     c = casus(gi=GI.JBRR)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         c.sluit(GI.LJR, Sluitreden.AFSCHALING, None, LATER)
     assert c.status == OPEN
 
@@ -232,12 +232,13 @@ def test_closing_with_a_pending_transfer_is_a_conflict():
     assert c.status == OPEN
 
 
-def test_a_case_is_readable_by_its_own_gi_and_the_chain_only():
+@pytest.mark.parametrize("gi", [GI.JBRR, GI.LJR, None])
+def test_a_case_is_readable_by_its_own_gi_only(gi):
     c = casus(gi=GI.WSS)
     c.zichtbaar_voor(GI.WSS)
-    c.zichtbaar_voor(None)
-    with pytest.raises(Forbidden):
-        c.zichtbaar_voor(GI.JBRR)
+    with pytest.raises(NotFound) as exc:  # 404, not 403: its existence is not given away
+        c.zichtbaar_voor(gi)
+    assert exc.value.detail == f"casus {c.id} not found"
 
 
 # --- transfer requests -------------------------------------------------------------------------
@@ -320,10 +321,13 @@ def test_both_approvals_move_the_case_clear_the_protector_and_restart_the_waitin
     assert all(k.wachtend and k.wacht_sinds == LATER and k.wacht_tot is None for k in c.kinderen)
     assert c.lopende_overdracht is None
     # the case is now WSS's: JBRR can neither read it nor assign a protector
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         c.zichtbaar_voor(GI.JBRR)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         c.wijs_jeugdbeschermer_toe(GI.JBRR, "JB-1", "P. de Boer", LATER)
+    c.zichtbaar_voor(GI.WSS)
+    # ... but JBRR still reads the transfer it decided on
+    assert c.overdracht_voor(o.id, GI.JBRR) is o
 
 
 def test_the_same_gi_cannot_approve_twice():
@@ -377,3 +381,41 @@ def test_deciding_on_an_unknown_transfer_is_not_found():
     c, _ = transfer_with_protector()
     with pytest.raises(NotFound):
         c.keur_overdracht_goed(uuid4(), GI.JBRR, "manager", LATER)
+
+
+# --- who sees a transfer, who decides ------------------------------------------------------------
+
+def test_both_gis_of_a_transfer_read_it_and_nobody_else_finds_it_or_the_case():
+    c, o = transfer_with_protector()  # JBRR -> WSS
+    assert c.overdracht_voor(o.id, GI.JBRR) is o and c.overdracht_voor(o.id, GI.WSS) is o
+    for outsider in (GI.LJR, None):
+        with pytest.raises(NotFound) as exc:
+            c.overdracht_voor(o.id, outsider)
+        assert exc.value.detail == f"casus {c.id} not found"
+    with pytest.raises(NotFound) as exc:  # the receiver learns nothing about other transfers
+        c.overdracht_voor(uuid4(), GI.WSS)
+    assert exc.value.detail == f"casus {c.id} not found"
+    with pytest.raises(NotFound) as exc:  # the case's own GI: the case exists, the transfer does not
+        c.overdracht_voor(uuid4(), GI.JBRR)
+    assert "has no transfer" in exc.value.detail
+    with pytest.raises(NotFound):  # the receiver does not read the case itself before it moves
+        c.zichtbaar_voor(GI.WSS)
+
+
+def test_a_decision_records_who_decided_and_the_name_the_token_gave():
+    c, o = transfer_with_protector()
+    (approved,) = c.keur_overdracht_goed(o.id, GI.JBRR, "manager@JBRR", NOW, "S. Amrani")
+    event = c.wijs_overdracht_af(o.id, GI.WSS, "manager@WSS", "geen plek", LATER)
+    assert [(b.gi, b.manager, b.manager_naam) for b in o.besluiten] == [
+        (GI.JBRR, "manager@JBRR", "S. Amrani"), (GI.WSS, "manager@WSS", None)]
+    assert (approved.manager, event.manager) == ("manager@JBRR", "manager@WSS")  # the subject, not a name
+
+
+def test_one_manager_never_decides_for_both_gis():
+    c, o = transfer_with_protector()
+    c.keur_overdracht_goed(o.id, GI.JBRR, "same-person", NOW)
+    with pytest.raises(Forbidden):
+        c.keur_overdracht_goed(o.id, GI.WSS, "same-person", LATER)
+    with pytest.raises(Forbidden):
+        c.wijs_overdracht_af(o.id, GI.WSS, "same-person", "nee", LATER)
+    assert o.status == AANGEVRAAGD and c.gi == GI.JBRR and len(o.besluiten) == 1

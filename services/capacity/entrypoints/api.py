@@ -11,7 +11,10 @@ from pydantic import BaseModel, Field
 
 from contracts.events import EscalatieCijfers
 from contracts.vocabulary import GI
+from runtime.access import authenticated
+from runtime.fields import Moment
 from runtime.http import unit_of_work
+from runtime.identity import Principal
 from services.capacity.adapters.wijzigingen import WIJZIGINGEN
 from services.capacity.domain.escalatie import Escalatie
 from services.capacity.domain.model import GiCapaciteit, Team
@@ -21,7 +24,7 @@ router = APIRouter(tags=["capaciteit"])
 
 
 class TeamIn(BaseModel):
-    expertise: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,49}$",
+    expertise: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,49}$", max_length=50,
                            description="Expertise or area team, e.g. 'lvb', 'jeugdreclassering', 'algemeen'.")
     jeugdbeschermers: int = Field(ge=0, le=10000, description="Youth protectors in this team.")
     afwezig: int = Field(default=0, ge=0, le=10000, description="Of whom temporarily absent.")
@@ -125,11 +128,15 @@ def _escalatie_out(e: Escalatie, nu: datetime) -> EscalatieOut:
 
 
 @router.put("/gis/{gi}/capaciteit", response_model=CapaciteitOut,
-            summary="A GI reports its staffing: youth protectors (per team), absence and caseload norm")
-async def put_capaciteit(gi: GI, body: BezettingIn, uow=Depends(unit_of_work)):
+            responses={403: {"description": "Another GI's staffing: a GI reports only its own"}},
+            summary="A GI reports its own staffing: youth protectors (per team), absence and caseload norm",
+            description="Only for the token's own GI: `gi` in the path must be the token's organisation "
+                        "(another GI is 403, naming `gi`).")
+async def put_capaciteit(gi: GI, body: BezettingIn, principal: Annotated[Principal, Depends(authenticated)],
+                         uow=Depends(unit_of_work)):
     teams = [Team(t.expertise, t.jeugdbeschermers, t.afwezig) for t in body.teams] if body.teams else None
     return _out(await handlers.report_staffing(
-        gi, uow, caseload_norm=body.caseload_norm, jeugdbeschermers=body.jeugdbeschermers,
+        principal, gi, uow, caseload_norm=body.caseload_norm, jeugdbeschermers=body.jeugdbeschermers,
         afwezig=body.afwezig, teams=teams))
 
 
@@ -142,7 +149,7 @@ async def get_gi_capaciteit(gi: GI, uow=Depends(unit_of_work)):
             summary="Capacity of every GI and the region, live or at a past moment")
 async def get_capaciteit(
     uow=Depends(unit_of_work),
-    tijdstip: Annotated[datetime | None, Query(
+    tijdstip: Annotated[Moment | None, Query(
         description="A past moment (ISO 8601 with time zone): the view as it was then.")] = None,
 ):
     caps = await handlers.overview(uow, tijdstip)
@@ -172,11 +179,12 @@ async def get_historie(gi: GI, uow=Depends(unit_of_work),
 )
 async def stream_capaciteit(
     request: Request,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID",
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=18,
                                                 description="Resume after this event id.")] = None,
 ):
     runtime = request.app.state.runtime
-    after = int(last_event_id) if last_event_id and last_event_id.strip().isdigit() else None
+    last = (last_event_id or "").strip()
+    after = int(last) if last.isascii() and last.isdigit() else None  # another id: from the start
     return StreamingResponse(_capaciteit_events(runtime, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from contracts import Event
 from contracts.events import CasusAssigned, CasusClosed, CasusTransferred, JeugdbeschermerAssigned
 from contracts.vocabulary import GI
-from runtime.errors import InvalidInput
+from runtime.errors import Forbidden, InvalidInput
+from runtime.identity import Principal
 from services.capacity.domain.escalatie import Escalatie, Regiocijfers, beoordeel
 from services.capacity.domain.model import (
     Bezetting,
@@ -57,9 +58,17 @@ async def _beoordeel_escalatie(uow: CapacityUnitOfWork, figuren: Iterable[GiCapa
         uow.publish(event)
 
 
-async def report_staffing(gi: GI, uow: CapacityUnitOfWork, *, caseload_norm: int,
+def _eigen_gi(principal: Principal, gi: GI) -> None:
+    """A GI reports its own staffing only; nobody else (no other GI, not the RvdK) reports it."""
+    if principal.gi != gi:
+        raise Forbidden(f"only {gi} itself reports its staffing; your token is for "
+                        f"{principal.organisatie} ({principal.rol})", field="gi")
+
+
+async def report_staffing(principal: Principal, gi: GI, uow: CapacityUnitOfWork, *, caseload_norm: int,
                           jeugdbeschermers: int | None = None, afwezig: int | None = None,
                           teams: list[Team] | None = None) -> GiCapaciteit:
+    _eigen_gi(principal, gi)
     bezetting = Bezetting.melden(caseload_norm=caseload_norm, jeugdbeschermers=jeugdbeschermers,
                                  afwezig=afwezig, teams=teams)
     async with uow:

@@ -129,13 +129,15 @@ class CasusMaatregel:
 
 @dataclass
 class Besluit:
-    """A GI manager's decision on a transfer."""
+    """A GI manager's decision on a transfer. `manager` is the deciding manager's identity: the
+    subject (`sub`) of the token that decided, `manager_naam` the name the token gave (if any)."""
 
     gi: GI
     besluit: str  # GOEDGEKEURD or AFGEWEZEN
     manager: str
     besloten_op: datetime
     reden: str | None = None
+    manager_naam: str | None = None
 
 
 @dataclass
@@ -159,10 +161,10 @@ class Overdracht:
     def afwijzing(self) -> Besluit | None:
         return next((b for b in self.besluiten if b.besluit == AFGEWEZEN), None)
 
-    def betrokken(self, gi: GI) -> bool:
-        return gi in (self.van_gi, self.naar_gi)
+    def betrokken(self, gi: GI | None) -> bool:
+        return gi is not None and gi in (self.van_gi, self.naar_gi)
 
-    def _mag_beslissen(self, gi: GI) -> None:
+    def _mag_beslissen(self, gi: GI, manager: str) -> None:
         if not self.betrokken(gi):
             raise Forbidden(f"only the managers of {self.van_gi} and {self.naar_gi} decide on this transfer",
                             field="gi")
@@ -170,22 +172,29 @@ class Overdracht:
             raise Conflict(f"transfer {self.id} is already {self.status}")
         if any(b.gi == gi for b in self.besluiten):
             raise Conflict(f"{gi} already decided on transfer {self.id}")
+        eerder = next((b for b in self.besluiten if b.manager == manager), None)
+        if eerder is not None:  # one person never decides for both GIs
+            raise Forbidden(f"{manager} already decided for {eerder.gi}; a manager of {gi} decides for {gi}")
 
-    def keur_goed(self, gi: GI, manager: str, now: datetime) -> bool:
-        """Record one GI's approval; True when both GIs have now approved."""
-        self._mag_beslissen(gi)
-        self.besluiten.append(Besluit(gi=gi, besluit=GOEDGEKEURD, manager=_nodig(manager, "manager"),
-                                      besloten_op=now))
+    def keur_goed(self, gi: GI, manager: str, now: datetime, manager_naam: str | None = None) -> bool:
+        """Record one GI's approval by its manager (`manager`: who, e.g. the token's subject);
+        True when both GIs have now approved."""
+        manager = _nodig(manager, "manager")
+        self._mag_beslissen(gi, manager)
+        self.besluiten.append(Besluit(gi=gi, besluit=GOEDGEKEURD, manager=manager, besloten_op=now,
+                                      manager_naam=manager_naam))
         if {b.gi for b in self.goedkeuringen} == {self.van_gi, self.naar_gi}:
             self.status, self.afgerond_op = GOEDGEKEURD, now
             return True
         return False
 
-    def wijs_af(self, gi: GI, manager: str, reden: str, now: datetime) -> None:
+    def wijs_af(self, gi: GI, manager: str, reden: str, now: datetime, manager_naam: str | None = None
+                ) -> None:
         """One rejection ends the transfer: the case stays where it is."""
-        self._mag_beslissen(gi)
-        self.besluiten.append(Besluit(gi=gi, besluit=AFGEWEZEN, manager=_nodig(manager, "manager"),
-                                      besloten_op=now, reden=_nodig(reden, "reden")))
+        manager = _nodig(manager, "manager")
+        self._mag_beslissen(gi, manager)
+        self.besluiten.append(Besluit(gi=gi, besluit=AFGEWEZEN, manager=manager, besloten_op=now,
+                                      reden=_nodig(reden, "reden"), manager_naam=manager_naam))
         self.status, self.afgerond_op = AFGEWEZEN, now
 
 
@@ -244,16 +253,24 @@ class Casus:
         return found
 
     def zichtbaar_voor(self, gi: GI | None) -> None:
-        """A GI reads only its own cases; without a GI (the chain itself) the case is readable."""
-        if gi is not None and gi != self.gi:
-            raise Forbidden(f"case {self.id} is not a case of {gi}", field="gi")
+        """A GI reads and changes only its own cases: to anyone else (another GI, no GI at all) the
+        case is not found, exactly as a case that does not exist."""
+        if gi is None or gi != self.gi:
+            raise NotFound(f"casus {self.id} not found")
+
+    def overdracht_voor(self, overdracht_id: UUID, gi: GI | None) -> Overdracht:
+        """A transfer as its two GIs (sender and receiver) and the case's current GI see it. To any
+        other GI neither the transfer nor the case exists. The receiving GI of a transfer reads the
+        transfer (to decide on it), not the case itself: that stays the sender's until it moves."""
+        found = next((o for o in self.overdrachten if o.id == overdracht_id), None)
+        if gi != self.gi and (found is None or not found.betrokken(gi)):
+            raise NotFound(f"casus {self.id} not found")
+        if found is None:
+            raise NotFound(f"case {self.id} has no transfer {overdracht_id}")
+        return found
 
     def kinderen_als_kind(self) -> list[Kind]:
         return [k.kind() for k in self.kinderen]
-
-    def _eigen_gi(self, gi: GI, wat: str) -> None:
-        if gi != self.gi:
-            raise Forbidden(f"{wat} for a case of another GI: case {self.id} is at {self.gi}", field="gi")
 
     def _moet_open_zijn(self, wat: str) -> None:
         if self.status != OPEN:
@@ -313,7 +330,7 @@ class Casus:
         Children that already have this protector are left as they are; None when no child
         changed (a repeated call). The event lists the children that got this protector, each
         with the days it waited in its current waiting period."""
-        self._eigen_gi(gi, "a protector")
+        self.zichtbaar_voor(gi)
         self._moet_open_zijn("assigning a protector")
         jb = Jeugdbeschermer(id=_nodig(jeugdbeschermer_id, "jeugdbeschermer_id"),
                              naam=_nodig(naam, "naam"), toegewezen_op=now)
@@ -338,7 +355,7 @@ class Casus:
     # --- closure ---------------------------------------------------------------------------
 
     def sluit(self, gi: GI, reden: Sluitreden, toelichting: str | None, now: datetime) -> CasusClosed:
-        self._eigen_gi(gi, "closure")
+        self.zichtbaar_voor(gi)
         if self.status == GESLOTEN:
             raise Conflict(f"case {self.id} is already closed")
         if self.lopende_overdracht is not None:
@@ -371,11 +388,11 @@ class Casus:
                                     categorie=overdracht.categorie, aangevraagd_op=now)
         return overdracht, event
 
-    def keur_overdracht_goed(self, overdracht_id: UUID, gi: GI, manager: str, now: datetime
-                             ) -> list[Event]:
+    def keur_overdracht_goed(self, overdracht_id: UUID, gi: GI, manager: str, now: datetime,
+                             manager_naam: str | None = None) -> list[Event]:
         """A manager of one of the two GIs approves. Only when both have, the case moves."""
         overdracht = self.overdracht(overdracht_id)
-        compleet = overdracht.keur_goed(gi, manager, now)
+        compleet = overdracht.keur_goed(gi, manager, now, manager_naam)
         events: list[Event] = [OverdrachtApproved(
             overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente, gi=gi,
             van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
@@ -384,10 +401,10 @@ class Casus:
             events.append(self._draag_over(overdracht, now))
         return events
 
-    def wijs_overdracht_af(self, overdracht_id: UUID, gi: GI, manager: str, reden: str, now: datetime
-                           ) -> OverdrachtRejected:
+    def wijs_overdracht_af(self, overdracht_id: UUID, gi: GI, manager: str, reden: str, now: datetime,
+                           manager_naam: str | None = None) -> OverdrachtRejected:
         overdracht = self.overdracht(overdracht_id)
-        overdracht.wijs_af(gi, manager, reden, now)
+        overdracht.wijs_af(gi, manager, reden, now, manager_naam)
         besluit = overdracht.besluiten[-1]
         return OverdrachtRejected(overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente,
                                   gi=gi, van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,

@@ -1,13 +1,23 @@
+"""caseregie's REST API. Every operation works for the caller's GI, taken from the token: a `gi`
+in a query or body may only repeat it (another GI is 403, naming the field); another GI's case,
+transfer or webhook does not exist for the caller (404); lists hold only the caller's GI's items,
+filtered in the query itself."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from runtime.access import authenticated, own_gi
+from runtime.errors import Forbidden, NotFound
+from runtime.fields import Line, Page, Text
 from runtime.http import unit_of_work
-from services.caseregie.domain.model import Besluit, Casus, CasusKind, Overdracht
+from runtime.identity import Principal
+from services.caseregie.domain.model import AANGEVRAAGD, Besluit, Casus, CasusKind, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import handlers, webhooks
 from services.caseregie.settings import DRANG_CHECK_INTERVAL_S
@@ -17,11 +27,14 @@ webhooks_router = APIRouter(tags=["webhooks"])
 
 Gemeente = Annotated[str | None, Query(pattern=r"^GM\d{4}$")]
 PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
-Page = Annotated[int, Query(ge=1)]
 OverdrachtId = Annotated[UUID, Path(alias="overdrachtId")]
-GiQuery = Annotated[GI | None, Query(description="The GI whose system asks: it reads only its own.")]
+GI_VELD = ("Optional: the token decides for which GI the caller acts. When given, it must be the "
+           "token's own GI (another GI is 403).")
+GiQuery = Annotated[GI | None, Query(description=GI_VELD)]
+Caller = Annotated[Principal, Depends(authenticated)]
 
-_ERRORS = {403: "Another GI's case, transfer or webhook", 404: "Not found",
+_ERRORS = {403: "A `gi` that is not the token's GI, or a role that may not do this",
+           404: "Not found: it does not exist, or it is another GI's case, transfer or webhook",
            409: "Conflict with the state of the case or transfer"}
 
 
@@ -34,7 +47,7 @@ def errors(*codes: int) -> dict:
 
 class OverdrachtIn(BaseModel):
     naar_gi: GI = Field(description="The GI that should take over the case.")
-    reden: str = Field(min_length=1, max_length=2000)
+    reden: Text(2000, min_length=1)
     categorie: OverdrachtReden = Field(
         default=OverdrachtReden.OVERIG,
         description="The reason category the requesting GI chooses; the region's figures count transfers "
@@ -42,44 +55,58 @@ class OverdrachtIn(BaseModel):
 
 
 class JeugdbeschermerIn(BaseModel):
-    gi: GI = Field(description="The GI whose system assigns the protector: the case's GI.")
-    jeugdbeschermer_id: str = Field(min_length=1, max_length=100, description="The GI's own staff code.")
-    naam: str = Field(min_length=1, max_length=200)
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    jeugdbeschermer_id: Line(100, min_length=1) = Field(description="The GI's own staff code.")
+    naam: Line(200, min_length=1)
 
 
 class AfsluitingIn(BaseModel):
-    gi: GI = Field(description="The GI closing the case: the case's GI.")
+    gi: GI | None = Field(default=None, description=GI_VELD)
     reden: Sluitreden
-    toelichting: str | None = Field(default=None, max_length=2000)
+    toelichting: Text(2000) | None = None
+
+
+BESLISSER = ("The manager is the caller: the decision is recorded with the token's subject (`sub`) "
+             "and name (`naam`) for the token's GI; a body never names a manager (unknown fields are "
+             "refused).")
 
 
 class GoedkeuringIn(BaseModel):
-    gi: GI = Field(description="The GI whose manager approves: the transfer's van_gi or naar_gi.")
-    manager: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"description": BESLISSER})
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
 
 
 class AfwijzingIn(BaseModel):
-    gi: GI = Field(description="The GI whose manager rejects: the transfer's van_gi or naar_gi.")
-    manager: str = Field(min_length=1, max_length=200)
-    reden: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"description": BESLISSER})
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    reden: Text(2000, min_length=1)
 
 
 class WebhookIn(BaseModel):
-    gi: GI = Field(description="The GI whose case events this URL receives.")
+    gi: GI | None = Field(default=None, description=GI_VELD + " The webhook receives that GI's case events.")
     url: str = Field(min_length=1, max_length=2000, description="An http or https URL of the GI's system.")
 
 
 # --- views --------------------------------------------------------------------------------------
 
+MANAGER = ("Who decided: the subject (`sub`) of the manager's token (for decisions recorded before "
+           "tokens, the name given then).")
+MANAGER_NAAM = "The name the manager's token gave (`naam`), if any."
+
+
 class GoedkeuringOut(BaseModel):
-    gi: GI
-    manager: str
+    gi: GI = Field(description="The GI whose manager approved.")
+    manager: str = Field(description=MANAGER)
+    manager_naam: str | None = Field(description=MANAGER_NAAM)
     goedgekeurd_op: datetime
 
 
 class AfwijzingOut(BaseModel):
-    gi: GI
-    manager: str
+    gi: GI = Field(description="The GI whose manager rejected.")
+    manager: str = Field(description=MANAGER)
+    manager_naam: str | None = Field(description=MANAGER_NAAM)
     reden: str
     afgewezen_op: datetime
 
@@ -96,6 +123,27 @@ class OverdrachtOut(BaseModel):
     afgerond_op: datetime | None
     goedkeuringen: list[GoedkeuringOut]
     afwijzing: AfwijzingOut | None
+
+
+class OverdrachtKindOut(BaseModel):
+    leeftijd: int
+    maatregel: Maatregel
+    maatregel_start: date
+
+
+class OverdrachtCasusOut(BaseModel):
+    """What both managers need to decide on a transfer, and no more: no names, no protector."""
+
+    gemeente: str
+    gi: GI = Field(description="The GI the case is at now.")
+    doelgroep: str
+    kinderen: list[OverdrachtKindOut]
+
+
+class OverdrachtDetailOut(OverdrachtOut):
+    casus: OverdrachtCasusOut | None = Field(description=(
+        "While the transfer awaits decisions: the case summary the managers of both GIs decide on "
+        "(the receiving GI does not read the case itself until it has moved). Null once decided."))
 
 
 class JeugdbeschermerOut(BaseModel):
@@ -217,15 +265,33 @@ class AfleveringenPage(BaseModel):
 
 def _overdracht(o: Overdracht) -> OverdrachtOut:
     def goed(b: Besluit) -> GoedkeuringOut:
-        return GoedkeuringOut(gi=b.gi, manager=b.manager, goedgekeurd_op=b.besloten_op)
+        return GoedkeuringOut(gi=b.gi, manager=b.manager, manager_naam=b.manager_naam,
+                              goedgekeurd_op=b.besloten_op)
 
     af = o.afwijzing
     return OverdrachtOut(
         id=o.id, casus_id=o.casus_id, van_gi=o.van_gi, naar_gi=o.naar_gi, reden=o.reden,
         categorie=o.categorie, status=o.status, aangevraagd_op=o.aangevraagd_op, afgerond_op=o.afgerond_op,
         goedkeuringen=[goed(b) for b in o.goedkeuringen],
-        afwijzing=AfwijzingOut(gi=af.gi, manager=af.manager, reden=af.reden, afgewezen_op=af.besloten_op)
-        if af else None)
+        afwijzing=AfwijzingOut(gi=af.gi, manager=af.manager, manager_naam=af.manager_naam, reden=af.reden,
+                               afgewezen_op=af.besloten_op) if af else None)
+
+
+def _overdracht_detail(o: Overdracht, c: Casus) -> OverdrachtDetailOut:
+    samenvatting = OverdrachtCasusOut(
+        gemeente=c.gemeente, gi=c.gi, doelgroep=c.doelgroep,
+        kinderen=[OverdrachtKindOut(leeftijd=k.leeftijd, maatregel=k.maatregel,
+                                    maatregel_start=k.maatregel_start) for k in c.kinderen],
+    ) if o.status == AANGEVRAAGD else None
+    return OverdrachtDetailOut(**_overdracht(o).model_dump(), casus=samenvatting)
+
+
+def _gi(principal: Principal, requested: GI | None = None) -> GI:
+    """The caller's GI (from the token); a `gi` in the request naming another GI is 403."""
+    gi = own_gi(principal, requested)
+    if gi is None:  # the policy lets only GI roles in; never read everything for a stranger
+        raise Forbidden(f"role {principal.rol} works for no GI")
+    return GI(gi)
 
 
 def _jb(jb) -> JeugdbeschermerOut | None:
@@ -266,8 +332,9 @@ def _aflevering(a: Aflevering) -> AfleveringOut:
 # --- cases --------------------------------------------------------------------------------------
 
 @router.get("/casussen", response_model=CasussenPage,
-            summary="Cases, newest first; a GI system asks with its own gi")
+            summary="The caller's GI's cases, newest first")
 async def list_casussen(
+    principal: Caller,
     uow=Depends(unit_of_work),
     gi: GiQuery = None,
     status: Literal["open", "gesloten"] | None = None,
@@ -277,16 +344,20 @@ async def list_casussen(
     page_size: PageSize = 50,
     page: Page = 1,
 ):
-    items, total = await handlers.list_casussen(uow, gi=gi, status=status, gemeente=gemeente,
+    _gi(principal, gi)
+    items, total = await handlers.list_casussen(uow, principal, status=status, gemeente=gemeente,
                                                 wachtend=wachtend, limit=page_size,
                                                 offset=(page - 1) * page_size)
     return CasussenPage(items=[_out(c, uow.clock.now()) for c in items], total=total)
 
 
-@router.get("/casussen/{id}", response_model=CasusOut, responses=errors(403, 404),
-            summary="One case: children, waiting days, protector, measures, transfers, drang signals")
-async def get_casus(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
-    return _out(await handlers.get_casus(id, uow, gi=gi), uow.clock.now())
+@router.get("/casussen/{id}", response_model=CasusOut, responses=errors(404),
+            summary="One case: children, waiting days, protector, measures, transfers, drang signals",
+            description="Only the case's own GI reads it; to anyone else it does not exist (404). The "
+                        "receiving GI of a pending transfer reads that transfer, with the case summary it "
+                        "needs to decide, at `/casussen/{id}/overdrachten/{overdrachtId}`.")
+async def get_casus(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
+    return _out(await handlers.get_casus(id, uow, principal), uow.clock.now())
 
 
 @router.post("/casussen/{id}/jeugdbeschermer", response_model=CasusOut, responses=errors(403, 404, 409),
@@ -294,25 +365,29 @@ async def get_casus(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
              description="Every child of the case gets this protector (one plan, one protector). A child "
                          "that joins the case later waits (it is on the waiting list) until the GI calls "
                          "this again; children that already have this protector are left as they are, so a "
-                         "repeated call changes nothing. Refused (403) when `gi` is not the case's GI, "
-                         "409 when the case is closed.")
-async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, uow=Depends(unit_of_work)):
-    casus = await handlers.assign_jeugdbeschermer(id, body.gi, body.jeugdbeschermer_id, body.naam, uow)
+                         "repeated call changes nothing. Another GI's case is 404, a `gi` that is not the "
+                         "token's GI 403, a closed case 409.")
+async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, principal: Caller,
+                               uow=Depends(unit_of_work)):
+    _gi(principal, body.gi)
+    casus = await handlers.assign_jeugdbeschermer(id, principal, body.jeugdbeschermer_id, body.naam, uow)
     return _out(casus, uow.clock.now())
 
 
 @router.post("/casussen/{id}/afsluiting", response_model=CasusOut, responses=errors(403, 404, 409),
              summary="The case's GI closes the case (e.g. afschaling to the local team)")
-async def post_afsluiting(id: UUID, body: AfsluitingIn, uow=Depends(unit_of_work)):
-    casus = await handlers.close_casus(id, body.gi, body.reden, body.toelichting, uow)
+async def post_afsluiting(id: UUID, body: AfsluitingIn, principal: Caller, uow=Depends(unit_of_work)):
+    _gi(principal, body.gi)
+    casus = await handlers.close_casus(id, principal, body.reden, body.toelichting, uow)
     return _out(casus, uow.clock.now())
 
 
 @router.get("/wachtlijst", response_model=WachtlijstPage,
-            summary="Children of open cases still waiting for a fixed protector, longest waiting first")
-async def get_wachtlijst(uow=Depends(unit_of_work), gi: GiQuery = None, gemeente: Gemeente = None,
-                         page_size: PageSize = 50, page: Page = 1):
-    items, total = await handlers.wachtlijst(uow, gi=gi, gemeente=gemeente, limit=page_size,
+            summary="The caller's GI's children still waiting for a fixed protector, longest waiting first")
+async def get_wachtlijst(principal: Caller, uow=Depends(unit_of_work), gi: GiQuery = None,
+                         gemeente: Gemeente = None, page_size: PageSize = 50, page: Page = 1):
+    _gi(principal, gi)
+    items, total = await handlers.wachtlijst(uow, principal, gemeente=gemeente, limit=page_size,
                                              offset=(page - 1) * page_size)
     now = uow.clock.now()
     return WachtlijstPage(total=total, items=[WachtendKindOut(
@@ -324,36 +399,44 @@ async def get_wachtlijst(uow=Depends(unit_of_work), gi: GiQuery = None, gemeente
 
 @router.post("/casussen/{id}/overdrachten", status_code=201, response_model=OverdrachtOut,
              responses=errors(404, 409),
-             summary="Request a transfer (overdracht) of the case to another GI")
-async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, uow=Depends(unit_of_work)):
-    overdracht = await handlers.request_overdracht(id, body.naar_gi, body.reden, body.categorie, uow)
+             summary="The case's GI requests a transfer (overdracht) of the case to another GI")
+async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, principal: Caller,
+                          uow=Depends(unit_of_work)):
+    overdracht = await handlers.request_overdracht(id, principal, body.naar_gi, body.reden, body.categorie,
+                                                   uow)
     response.headers["Location"] = f"/v1/casussen/{id}/overdrachten/{overdracht.id}"
     return _overdracht(overdracht)
 
 
-@router.get("/casussen/{id}/overdrachten/{overdrachtId}", response_model=OverdrachtOut,
-            responses=errors(403, 404),
-            summary="One transfer with the decisions of both GIs")
-async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, uow=Depends(unit_of_work),
-                         gi: GiQuery = None):
-    return _overdracht(await handlers.get_overdracht(id, overdracht_id, uow, gi=gi))
+@router.get("/casussen/{id}/overdrachten/{overdrachtId}", response_model=OverdrachtDetailOut,
+            responses=errors(404),
+            summary="One transfer with the decisions of both GIs",
+            description="For the sending and the receiving GI (and the case's current GI); to any other "
+                        "GI it does not exist (404). While it awaits decisions it carries the case summary "
+                        "both managers decide on.")
+async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, principal: Caller, uow=Depends(unit_of_work)):
+    return _overdracht_detail(*await handlers.get_overdracht(id, overdracht_id, uow, principal))
 
 
 @router.post("/casussen/{id}/overdrachten/{overdrachtId}/goedkeuringen", status_code=201,
              response_model=OverdrachtOut, responses=errors(403, 404, 409),
-             summary="A manager of one of the two GIs approves; the case moves once both have")
-async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: GoedkeuringIn,
+             summary="A manager of one of the two GIs approves for its own GI; the case moves once both have",
+             description=BESLISSER + " Only a `gi_manager` of the sending or the receiving GI; one manager "
+                         "never decides for both GIs.")
+async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: GoedkeuringIn, principal: Caller,
                            uow=Depends(unit_of_work)):
-    return _overdracht(await handlers.approve_overdracht(id, overdracht_id, body.gi, body.manager, uow))
+    _gi(principal, body.gi)
+    return _overdracht(await handlers.approve_overdracht(id, overdracht_id, principal, uow))
 
 
 @router.post("/casussen/{id}/overdrachten/{overdrachtId}/afwijzingen", status_code=201,
              response_model=OverdrachtOut, responses=errors(403, 404, 409),
-             summary="A manager of one of the two GIs rejects; the transfer ends and the case stays")
-async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingIn,
+             summary="A manager of one of the two GIs rejects; the transfer ends and the case stays",
+             description=BESLISSER + " Only a `gi_manager` of the sending or the receiving GI.")
+async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingIn, principal: Caller,
                          uow=Depends(unit_of_work)):
-    return _overdracht(await handlers.reject_overdracht(id, overdracht_id, body.gi, body.manager,
-                                                        body.reden, uow))
+    _gi(principal, body.gi)
+    return _overdracht(await handlers.reject_overdracht(id, overdracht_id, principal, body.reden, uow))
 
 
 # --- webhooks -----------------------------------------------------------------------------------
@@ -367,38 +450,52 @@ WEBHOOK_DESCRIPTION = (
     "The secret is shown only in this response.")
 
 
+@contextmanager
+def _eigen_webhook(webhook_id: UUID) -> Iterator[None]:
+    """Another GI's webhook does not exist for the caller: 404, like one that does not exist."""
+    try:
+        yield
+    except Forbidden:
+        raise NotFound(f"webhook {webhook_id} not found") from None
+
+
 @webhooks_router.post("/webhooks", status_code=201, response_model=NieuwWebhookOut,
-                      summary="Register a URL of a GI's system for the case events of that GI",
+                      summary="Register a URL of the caller's GI's system for that GI's case events",
                       description=WEBHOOK_DESCRIPTION)
-async def post_webhook(body: WebhookIn, response: Response, uow=Depends(unit_of_work)):
-    webhook = await webhooks.register(body.gi, body.url, uow)
+async def post_webhook(body: WebhookIn, response: Response, principal: Caller, uow=Depends(unit_of_work)):
+    webhook = await webhooks.register(_gi(principal, body.gi), body.url, uow)
     response.headers["Location"] = f"/v1/webhooks/{webhook.id}"
     return NieuwWebhookOut(**_webhook(webhook).model_dump(), secret=webhook.secret)
 
 
-@webhooks_router.get("/webhooks", response_model=list[WebhookOut], summary="Registered webhooks")
-async def list_webhooks(uow=Depends(unit_of_work), gi: GiQuery = None):
-    return [_webhook(w) for w in await webhooks.list_webhooks(uow, gi=gi)]
+@webhooks_router.get("/webhooks", response_model=list[WebhookOut], summary="The caller's GI's webhooks")
+async def list_webhooks(principal: Caller, uow=Depends(unit_of_work), gi: GiQuery = None):
+    return [_webhook(w) for w in await webhooks.list_webhooks(uow, gi=_gi(principal, gi))]
 
 
-@webhooks_router.get("/webhooks/{id}", response_model=WebhookOut, responses=errors(403, 404),
-                      summary="One webhook (without its secret)")
-async def get_webhook(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
-    return _webhook(await webhooks.get(id, uow, gi=gi))
+@webhooks_router.get("/webhooks/{id}", response_model=WebhookOut, responses=errors(404),
+                      summary="One of the caller's GI's webhooks (without its secret)")
+async def get_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
+    with _eigen_webhook(id):
+        return _webhook(await webhooks.get(id, uow, gi=_gi(principal)))
 
 
 @webhooks_router.delete("/webhooks/{id}", status_code=204, response_class=Response,
-                        responses=errors(403, 404),
-                        summary="Remove a webhook; its pending deliveries are dropped")
-async def delete_webhook(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None):
-    await webhooks.delete(id, uow, gi=gi)
+                        responses=errors(404),
+                        summary="Remove one of the caller's GI's webhooks and its pending deliveries")
+async def delete_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
+    with _eigen_webhook(id):
+        await webhooks.delete(id, uow, gi=_gi(principal))
     return Response(status_code=204)
 
 
 @webhooks_router.get("/webhooks/{id}/afleveringen", response_model=AfleveringenPage,
-                     responses=errors(403, 404),
-                     summary="Deliveries to a webhook, newest first, with attempts and the last error")
-async def get_afleveringen(id: UUID, uow=Depends(unit_of_work), gi: GiQuery = None,
-                           page_size: PageSize = 50, page: Page = 1):
-    items, total = await webhooks.afleveringen(id, uow, gi=gi, limit=page_size, offset=(page - 1) * page_size)
+                     responses=errors(404),
+                     summary="Deliveries to one of the caller's GI's webhooks, newest first, with attempts "
+                             "and the last error")
+async def get_afleveringen(id: UUID, principal: Caller, uow=Depends(unit_of_work), page_size: PageSize = 50,
+                           page: Page = 1):
+    with _eigen_webhook(id):
+        items, total = await webhooks.afleveringen(id, uow, gi=_gi(principal), limit=page_size,
+                                                   offset=(page - 1) * page_size)
     return AfleveringenPage(items=[_aflevering(a) for a in items], total=total)

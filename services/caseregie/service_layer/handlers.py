@@ -8,6 +8,7 @@ from contracts.events import MaatregelImposed
 from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
 from runtime.clock import local_date
 from runtime.errors import Forbidden, NotFound
+from runtime.identity import GI_MANAGER, Principal
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 
@@ -35,14 +36,29 @@ async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork
 async def _load(casus_id: UUID, uow: CaseregieUnitOfWork, *, for_update: bool = False) -> Casus:
     casus = await uow.casussen.get(casus_id, for_update=for_update)
     if casus is None:
-        raise NotFound(f"casus {casus_id} does not exist")
+        raise NotFound(f"casus {casus_id} not found")
     return casus
 
 
-async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, change: Callable[[Casus, datetime], object]):
-    """Lock the case, apply a domain change, save it and publish what it returns, in one transaction."""
+def _eigen(casus: Casus, principal: Principal) -> None:
+    casus.zichtbaar_voor(principal.gi)
+
+
+def _gi(principal: Principal) -> GI:
+    """The GI the caller works for: everything caseregie shows is scoped to it."""
+    if principal.gi is None:
+        raise Forbidden(f"role {principal.rol} works for no GI; only a GI's systems use caseregie")
+    return GI(principal.gi)
+
+
+async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal,
+                  change: Callable[[Casus, datetime], object],
+                  toegang: Callable[[Casus, Principal], object] = _eigen):
+    """Lock the case, check the caller may act on it (`toegang`: by default only the case's own GI),
+    apply a domain change, save it and publish what it returns, in one transaction."""
     async with uow:
         casus = await _load(casus_id, uow, for_update=True)
+        toegang(casus, principal)
         result = change(casus, uow.clock.now())
         events = result if isinstance(result, list) else [result] if result is not None else []
         await uow.casussen.save(casus)
@@ -51,60 +67,83 @@ async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, change: Callable[[Ca
     return casus
 
 
-async def get_casus(casus_id: UUID, uow: CaseregieUnitOfWork, *, gi: GI | None = None) -> Casus:
+async def get_casus(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal) -> Casus:
+    """The case, for its own GI only; to anyone else it does not exist (404)."""
     async with uow:
         casus = await _load(casus_id, uow)
-    casus.zichtbaar_voor(gi)
+    _eigen(casus, principal)
     return casus
 
 
-async def list_casussen(uow: CaseregieUnitOfWork, **filters) -> tuple[list[Casus], int]:
+async def list_casussen(uow: CaseregieUnitOfWork, principal: Principal, **filters
+                        ) -> tuple[list[Casus], int]:
+    """The caller's GI's cases only: the filter is applied in the query, never afterwards."""
     async with uow:
-        return await uow.casussen.list(**filters)
+        return await uow.casussen.list(gi=_gi(principal), **filters)
 
 
-async def wachtlijst(uow: CaseregieUnitOfWork, **filters) -> tuple[list[tuple[Casus, CasusKind]], int]:
+async def wachtlijst(uow: CaseregieUnitOfWork, principal: Principal, **filters
+                     ) -> tuple[list[tuple[Casus, CasusKind]], int]:
+    """The caller's GI's waiting children only (filtered in the query)."""
     async with uow:
-        return await uow.casussen.wachtlijst(**filters)
+        return await uow.casussen.wachtlijst(gi=_gi(principal), **filters)
 
 
-async def assign_jeugdbeschermer(casus_id: UUID, gi: GI, jeugdbeschermer_id: str, naam: str,
+async def assign_jeugdbeschermer(casus_id: UUID, principal: Principal, jeugdbeschermer_id: str, naam: str,
                                  uow: CaseregieUnitOfWork) -> Casus:
-    return await _change(casus_id, uow, lambda c, now: c.wijs_jeugdbeschermer_toe(
-        gi, jeugdbeschermer_id, naam, now))
+    return await _change(casus_id, uow, principal, lambda c, now: c.wijs_jeugdbeschermer_toe(
+        _gi(principal), jeugdbeschermer_id, naam, now))
 
 
-async def close_casus(casus_id: UUID, gi: GI, reden: Sluitreden, toelichting: str | None,
+async def close_casus(casus_id: UUID, principal: Principal, reden: Sluitreden, toelichting: str | None,
                       uow: CaseregieUnitOfWork) -> Casus:
-    return await _change(casus_id, uow, lambda c, now: c.sluit(gi, reden, toelichting, now))
+    return await _change(casus_id, uow, principal,
+                         lambda c, now: c.sluit(_gi(principal), reden, toelichting, now))
 
 
-async def request_overdracht(casus_id: UUID, naar_gi: GI, reden: str, categorie: OverdrachtReden,
-                             uow: CaseregieUnitOfWork) -> Overdracht:
-    casus = await _change(casus_id, uow, lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1])
+async def request_overdracht(casus_id: UUID, principal: Principal, naar_gi: GI, reden: str,
+                             categorie: OverdrachtReden, uow: CaseregieUnitOfWork) -> Overdracht:
+    """Only the case's own GI asks to hand it over."""
+    casus = await _change(casus_id, uow, principal,
+                          lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1])
     return casus.overdrachten[-1]
 
 
-async def get_overdracht(casus_id: UUID, overdracht_id: UUID, uow: CaseregieUnitOfWork, *,
-                         gi: GI | None = None) -> Overdracht:
+async def get_overdracht(casus_id: UUID, overdracht_id: UUID, uow: CaseregieUnitOfWork,
+                         principal: Principal) -> tuple[Overdracht, Casus]:
+    """The transfer for its sending and receiving GI (and the case's current GI), with the case
+    it is about: the route shows the receiving GI only the summary it needs to decide."""
     async with uow:
-        overdracht = (await _load(casus_id, uow)).overdracht(overdracht_id)
-    if gi is not None and not overdracht.betrokken(gi):
-        raise Forbidden(f"transfer {overdracht_id} does not concern {gi}", field="gi")
-    return overdracht
+        casus = await _load(casus_id, uow)
+    return casus.overdracht_voor(overdracht_id, principal.gi), casus
 
 
-async def approve_overdracht(casus_id: UUID, overdracht_id: UUID, gi: GI, manager: str,
+def _beslisser(principal: Principal) -> tuple[GI, str, str | None]:
+    """Who decides on a transfer: a manager of a GI, named by the token only (sub and naam)."""
+    if not principal.is_a(GI_MANAGER):
+        raise Forbidden(f"only a GI's manager decides on a transfer, not role {principal.rol}")
+    return _gi(principal), principal.sub, principal.naam
+
+
+def _partij(overdracht_id: UUID) -> Callable[[Casus, Principal], object]:
+    return lambda casus, principal: casus.overdracht_voor(overdracht_id, principal.gi)
+
+
+async def approve_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Principal,
                              uow: CaseregieUnitOfWork) -> Overdracht:
-    casus = await _change(casus_id, uow, lambda c, now: c.keur_overdracht_goed(
-        overdracht_id, gi, manager, now))
+    """The caller's GI approves, recorded with the caller's token subject; the case moves once
+    both GIs' managers have approved."""
+    gi, manager, naam = _beslisser(principal)
+    casus = await _change(casus_id, uow, principal, lambda c, now: c.keur_overdracht_goed(
+        overdracht_id, gi, manager, now, naam), toegang=_partij(overdracht_id))
     return casus.overdracht(overdracht_id)
 
 
-async def reject_overdracht(casus_id: UUID, overdracht_id: UUID, gi: GI, manager: str, reden: str,
+async def reject_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Principal, reden: str,
                             uow: CaseregieUnitOfWork) -> Overdracht:
-    casus = await _change(casus_id, uow, lambda c, now: c.wijs_overdracht_af(
-        overdracht_id, gi, manager, reden, now))
+    gi, manager, naam = _beslisser(principal)
+    casus = await _change(casus_id, uow, principal, lambda c, now: c.wijs_overdracht_af(
+        overdracht_id, gi, manager, reden, now, naam), toegang=_partij(overdracht_id))
     return casus.overdracht(overdracht_id)
 
 
