@@ -14,3 +14,11 @@ class CaseregieSettings(ServiceSettings):
     webhook_retry_max_s: float = 300.0  # longest wait between two attempts
     webhook_timeout_s: float = 10.0  # a receiver must answer within this time
     webhook_batch_size: int = 50  # deliveries sent per poll (and per replica)
+    # Webhook targets must be https and resolve only to global addresses (no SSRF into our network).
+    # Development only: plain http, and loopback/private/shared addresses (a receiver on 127.0.0.1).
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    # Fernet key(s) encrypting the signing secrets at rest, comma-separated: the first encrypts,
+    # every one decrypts (rotation). Empty: a key generated once at <data_dir>/webhook-secret.key.
+    webhook_secret_key: str = ""
+    data_dir: str = ".data/caseregie"  # this service's own files (the development key)

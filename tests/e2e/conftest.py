@@ -23,6 +23,8 @@ def stack(database_server_url, kafka_bootstrap, database_prefix):
         "CASEREGIE_DRANG_CHECK_INTERVAL_S": "0.5",
         "CASEREGIE_WEBHOOK_POLL_INTERVAL_S": "0.2",
         "CASEREGIE_WEBHOOK_RETRY_BASE_S": "0.3",
+        # The webhook test's receiver is plain http on 127.0.0.1: development settings only.
+        "CASEREGIE_WEBHOOK_ALLOW_HTTP": "true", "CASEREGIE_WEBHOOK_ALLOW_PRIVATE": "true",
         # The whole run's waiting list must not keep an escalation open; the escalation test
         # drives "every GI at its norm" instead.
         "CAPACITY_ESCALATIE_WACHTEND_MAX": "1000",

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from cryptography.fernet import Fernet
 
 from contracts.events import (
     CasusClosed,
@@ -20,11 +21,13 @@ from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.model import AANGEVRAAGD, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import webhooks as service
+from services.caseregie.settings import CaseregieSettings
 from tests.clock import pinned
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = bytes(range(32))
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
+FERNET_KEY = Fernet.generate_key().decode()
 
 
 def test_signature_is_the_standard_webhooks_hmac_over_id_timestamp_and_body():
@@ -58,11 +61,17 @@ def test_a_new_webhook_gets_a_fresh_32_byte_secret():
     assert len(base64.b64decode(a.secret.removeprefix("whsec_"))) == 32
 
 
-@pytest.mark.parametrize("url", ["ftp://gi.example/x", "gi.example/hooks", "https://", "", "x" * 3000])
-def test_a_webhook_needs_an_http_or_https_url(url):
+@pytest.mark.parametrize("url", ["ftp://gi.example/x", "gi.example/hooks", "https://", "", "x" * 3000,
+                                 "http://gi.example/hooks"])
+def test_a_webhook_needs_an_https_url(url):
     with pytest.raises(InvalidInput) as exc:
         Webhook.registreer(GI.WSS, url, NOW)
     assert exc.value.field == "url"
+
+
+def test_plain_http_only_with_the_development_setting():
+    hook = Webhook.registreer(GI.WSS, "http://gi.example/hooks", NOW, wh.Doelbeleid(allow_http=True))
+    assert hook.url == "http://gi.example/hooks"
 
 
 def test_transfer_events_go_to_both_gis_case_events_to_the_cases_gi():
@@ -121,20 +130,24 @@ def test_the_body_is_the_event_envelope():
 
 class FakeWebhookRepository:
     def __init__(self, due):
-        self.due, self.saved = due, None
+        self.due, self.saved, self.added = due, None, []
 
-    async def claim_due(self, now, limit):
+    async def claim_due(self, now, limit, box):
         return self.due[:limit]
+
+    async def add(self, webhook, box):
+        self.added.append((webhook, box.encrypt(webhook.secret)))
 
     async def save_afleveringen(self, afleveringen):
         self.saved = afleveringen
 
 
 class FakeUnitOfWork:
-    def __init__(self, due):
+    def __init__(self, due, **settings):
         self.webhooks = FakeWebhookRepository(due)
         self.committed = False
         self.clock = pinned(NOW)
+        self.settings = CaseregieSettings(webhook_secret_key=FERNET_KEY, **settings)
 
     async def __aenter__(self):
         return self
@@ -153,8 +166,9 @@ async def test_deliver_signs_each_due_delivery_and_records_the_outcome():
     ok, bad = Aflevering.voor(ok_hook, bericht, NOW), Aflevering.voor(bad_hook, bericht, NOW)
     sent = {}
 
-    async def post(url, body, headers):
+    async def post(url, body, headers, beleid):
         sent[url] = (body, headers)
+        assert beleid == wh.STRIKT
         if "down" in url:
             raise OSError("connection refused")
         return None
@@ -172,8 +186,47 @@ async def test_deliver_signs_each_due_delivery_and_records_the_outcome():
 
 
 async def test_deliver_with_nothing_due_sends_nothing():
-    async def post(url, body, headers):
+    async def post(url, body, headers, beleid):
         raise AssertionError("nothing is due")
 
     assert await service.deliver(FakeUnitOfWork([]), post, batch_size=10, retry_base_s=2,
                                  retry_max_s=300) == 0
+
+
+async def test_deliver_passes_the_development_policy_of_the_settings():
+    hook = Webhook.registreer(GI.WSS, "https://ok.example/hooks", NOW)
+    due = [(Aflevering.voor(hook, wh.bericht("evt_1", "t", NOW, "c", {}), NOW), hook)]
+    seen = []
+
+    async def post(url, body, headers, beleid):
+        seen.append(beleid)
+
+    uow = FakeUnitOfWork(due, webhook_allow_http=True, webhook_allow_private=True)
+    await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300)
+    assert seen == [wh.Doelbeleid(allow_http=True, allow_private=True)]
+
+
+async def test_a_secret_no_key_opens_is_a_failed_attempt_and_nothing_is_sent():
+    hook = Webhook.registreer(GI.WSS, "https://ok.example/hooks", NOW)
+    hook.secret = None  # what the repository gives when no configured key decrypts it
+    a = Aflevering.voor(hook, wh.bericht("evt_1", "t", NOW, "c", {}), NOW)
+
+    async def post(url, body, headers, beleid):
+        raise AssertionError("an unsigned delivery must not be sent")
+
+    uow = FakeUnitOfWork([(a, hook)])
+    await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300)
+    assert a.status == wh.NIEUWE_POGING and a.laatste_fout == service.UNREADABLE_SECRET
+
+
+async def public(host, port):
+    return ["93.184.215.14"]
+
+
+async def test_register_stores_the_secret_encrypted_and_returns_it_once():
+    uow = FakeUnitOfWork([])
+    hook = await service.register(GI.WSS, "https://gi.example/hooks", uow, resolve=public)
+    (stored, versleuteld), = uow.webhooks.added
+    assert stored is hook and hook.secret.startswith("whsec_") and uow.committed
+    assert hook.secret not in versleuteld
+    assert Fernet(FERNET_KEY.encode()).decrypt(versleuteld.encode()).decode() == hook.secret

@@ -77,9 +77,10 @@ overdracht_besluiten = sa.Table(
     sa.Column("overdracht_id", UUID(as_uuid=True), sa.ForeignKey("overdrachten.id"), primary_key=True),
     sa.Column("gi", sa.String(10), primary_key=True),
     sa.Column("besluit", sa.String(20), nullable=False),
-    sa.Column("manager", sa.String(200), nullable=False),
+    sa.Column("manager", sa.String(200), nullable=False),  # the deciding token's subject (sub)
     sa.Column("reden", sa.Text),
     sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("manager_naam", sa.String(200)),  # the deciding token's naam, if it had one
 )
 
 drang_signalen = sa.Table(
@@ -97,7 +98,8 @@ webhooks = sa.Table(
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("gi", sa.String(10), nullable=False),
     sa.Column("url", sa.Text, nullable=False),
-    sa.Column("secret", sa.String(100), nullable=False),
+    # The signing secret, Fernet-encrypted (adapters/webhook_client.py: SecretBox); never plain.
+    sa.Column("versleuteld_geheim", sa.Text, nullable=False),
     sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
 )
 

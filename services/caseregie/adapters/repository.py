@@ -20,6 +20,7 @@ from services.caseregie.adapters.orm import (
     webhook_afleveringen,
     webhooks,
 )
+from services.caseregie.adapters.webhook_client import SecretBox
 from services.caseregie.domain.model import (
     OPEN,
     Besluit,
@@ -68,7 +69,7 @@ def _overdracht(row, besluiten: list[Besluit]) -> Overdracht:
 
 def _besluit(row) -> Besluit:
     return Besluit(gi=GI(row.gi), besluit=row.besluit, manager=row.manager, besloten_op=row.besloten_op,
-                   reden=row.reden)
+                   reden=row.reden, manager_naam=row.manager_naam)
 
 
 def _upsert(table: sa.Table, rows: list[dict], keys: list[str]):
@@ -181,7 +182,7 @@ class CasusRepository:
                 "afgerond_op": o.afgerond_op,
             } for o in c.overdrachten], ["id"]))
             besluiten = [{"overdracht_id": o.id, "gi": b.gi, "besluit": b.besluit, "manager": b.manager,
-                          "reden": b.reden, "besloten_op": b.besloten_op}
+                          "manager_naam": b.manager_naam, "reden": b.reden, "besloten_op": b.besloten_op}
                          for o in c.overdrachten for b in o.besluiten]
             if besluiten:
                 await self.session.execute(
@@ -193,11 +194,10 @@ class CasusRepository:
 
     # --- queries ---------------------------------------------------------------------------
 
-    async def list(self, *, gi: str | None, status: str | None, gemeente: str | None,
+    async def list(self, *, gi: str, status: str | None, gemeente: str | None,
                    wachtend: bool | None, limit: int, offset: int) -> tuple[list[Casus], int]:
-        where = []
-        if gi:
-            where.append(casussen.c.gi == gi)
+        """One GI's cases: the GI is always part of the query (access is enforced at the source)."""
+        where = [casussen.c.gi == gi]
         if status:
             where.append(casussen.c.status == status)
         if gemeente:
@@ -212,12 +212,11 @@ class CasusRepository:
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(casussen).where(*where))
         return await self._load(rows), total
 
-    async def wachtlijst(self, *, gi: str | None, gemeente: str | None, limit: int, offset: int
+    async def wachtlijst(self, *, gi: str, gemeente: str | None, limit: int, offset: int
                          ) -> tuple[list[tuple[Casus, CasusKind]], int]:
-        """Children of open cases without a fixed protector, longest waiting first."""
-        where = [casussen.c.status == OPEN, casus_kinderen.c.jeugdbeschermer_id.is_(None)]
-        if gi:
-            where.append(casussen.c.gi == gi)
+        """One GI's children of open cases without a fixed protector, longest waiting first."""
+        where = [casussen.c.gi == gi, casussen.c.status == OPEN,
+                 casus_kinderen.c.jeugdbeschermer_id.is_(None)]
         if gemeente:
             where.append(casussen.c.gemeente == gemeente)
         joined = casus_kinderen.join(casussen, casussen.c.id == casus_kinderen.c.casus_id)
@@ -246,7 +245,8 @@ class CasusRepository:
 
 
 def _webhook(row) -> Webhook:
-    return Webhook(id=row.id, gi=GI(row.gi), url=row.url, secret=row.secret, aangemaakt_op=row.aangemaakt_op)
+    """Without its secret: only a delivery decrypts it (claim_due)."""
+    return Webhook(id=row.id, gi=GI(row.gi), url=row.url, secret=None, aangemaakt_op=row.aangemaakt_op)
 
 
 def _aflevering(row) -> Aflevering:
@@ -261,9 +261,10 @@ class WebhookRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
-    async def add(self, w: Webhook) -> None:
+    async def add(self, w: Webhook, box: SecretBox) -> None:
         await self.session.execute(insert(webhooks).values(
-            id=w.id, gi=w.gi, url=w.url, secret=w.secret, aangemaakt_op=w.aangemaakt_op))
+            id=w.id, gi=w.gi, url=w.url, versleuteld_geheim=box.encrypt(w.secret),
+            aangemaakt_op=w.aangemaakt_op))
 
     async def get(self, webhook_id: UUID) -> Webhook | None:
         row = (await self.session.execute(sa.select(webhooks).where(webhooks.c.id == webhook_id))).first()
@@ -302,16 +303,19 @@ class WebhookRepository:
             sa.select(sa.func.count()).select_from(webhook_afleveringen).where(where))
         return [_aflevering(r) for r in rows], total
 
-    async def claim_due(self, now: datetime, limit: int) -> list[tuple[Aflevering, Webhook]]:
-        """Due deliveries, locked: another replica skips them until this transaction ends."""
+    async def claim_due(self, now: datetime, limit: int, box: SecretBox) -> list[tuple[Aflevering, Webhook]]:
+        """Due deliveries, locked: another replica skips them until this transaction ends. Each
+        webhook's secret decrypted (None when no configured key opens it)."""
         a, w = webhook_afleveringen, webhooks
         rows = await self.session.execute(
-            sa.select(a, w.c.gi, w.c.url, w.c.secret, w.c.aangemaakt_op.label("webhook_aangemaakt_op"))
+            sa.select(a, w.c.gi, w.c.url, w.c.versleuteld_geheim,
+                      w.c.aangemaakt_op.label("webhook_aangemaakt_op"))
             .join(w, w.c.id == a.c.webhook_id)
             .where(a.c.afgeleverd_op.is_(None), a.c.volgende_poging_op <= now)
             .order_by(a.c.volgende_poging_op, a.c.id).limit(limit)
             .with_for_update(of=a, skip_locked=True))
-        return [(_aflevering(r), Webhook(id=r.webhook_id, gi=GI(r.gi), url=r.url, secret=r.secret,
+        return [(_aflevering(r), Webhook(id=r.webhook_id, gi=GI(r.gi), url=r.url,
+                                         secret=box.decrypt(r.versleuteld_geheim),
                                          aangemaakt_op=r.webhook_aangemaakt_op)) for r in rows]
 
     async def save_afleveringen(self, afleveringen: list[Aflevering]) -> None:

@@ -1,14 +1,86 @@
-"""POSTs webhook deliveries to the GI systems over HTTP."""
+"""The webhooks' ways out: resolving and checking a target's addresses, POSTing deliveries pinned
+to the checked address, and the key that keeps signing secrets encrypted at rest."""
+import asyncio
+import os
+import socket
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
 import httpx
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from runtime.errors import InvalidInput
+from services.caseregie.domain import webhooks as wh
+
+# host, port -> the addresses it resolves to (the system's resolver; tests inject their own).
+Resolve = Callable[[str, int], Awaitable[list[str]]]
+
+MAX_RESPONSE_BYTES = 4096  # of a receiver's answer: enough for the reason of a failure
+KEY_FILE = "webhook-secret.key"
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class Doel:
+    """A checked target: the URL and the one address the connection must go to."""
+
+    url: httpx.URL
+    adres: str
+
+
+async def controleer_doel(url: str, beleid: wh.Doelbeleid, resolve: Resolve = system_resolve) -> Doel:
+    """The URL's shape, then every address its host resolves to (InvalidInput naming `url`)."""
+    url = wh.controleer_url(url, beleid)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InvalidInput(f"not a valid URL: {exc}", field="url") from None
+    host, port = parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        adressen = [host] if _is_ip(host) else await resolve(parsed.raw_host.decode("ascii"), port)
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInput(f"{host} could not be resolved ({type(exc).__name__})", field="url") from None
+    wh.controleer_adressen(host, adressen, beleid)
+    # IPv4 first: a host without IPv6 connectivity still reaches a dual-stack receiver.
+    return Doel(url=parsed, adres=sorted(adressen, key=lambda adres: ":" in adres)[0])
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+        return True
+    except OSError:
+        return False
+
+
+def pinned_request(client: httpx.AsyncClient, doel: Doel, body: bytes,
+                   headers: dict[str, str]) -> httpx.Request:
+    """A POST to the checked address itself (no second lookup a rebinding DNS could answer
+    differently), with the name in the Host header and, for https, in SNI and the certificate check."""
+    url = doel.url.copy_with(host=doel.adres)
+    extensions = {"sni_hostname": doel.url.raw_host.decode("ascii")} if doel.url.scheme == "https" else {}
+    return client.build_request("POST", url, content=body, extensions=extensions,
+                                headers={**headers, "host": doel.url.netloc.decode("ascii")})
 
 
 class WebhookClient:
     """An HTTP client for one delivery round, opened at the first POST (most rounds send nothing).
-    Redirects are not followed: deliveries go to the registered URL only."""
+    Every POST checks its target again (shape and addresses, under the given policy) and goes to the
+    checked address; redirects are not followed; the whole attempt, lookup included, is bounded by
+    the timeout and at most MAX_RESPONSE_BYTES of the answer are read."""
 
-    def __init__(self, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, timeout_s: float, transport: httpx.AsyncBaseTransport | None = None,
+                 resolve: Resolve = system_resolve):
         self._timeout_s = timeout_s
         self._transport = transport
+        self._resolve = resolve
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> "WebhookClient":
@@ -19,15 +91,108 @@ class WebhookClient:
             await self._client.aclose()
             self._client = None
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> str | None:
+    async def post(self, url: str, body: bytes, headers: dict[str, str],
+                   beleid: wh.Doelbeleid = wh.STRIKT) -> str | None:
         """None when the receiver acknowledged (2xx), else the reason to try again."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout_s, transport=self._transport,
-                                             follow_redirects=False)
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            async with asyncio.timeout(self._timeout_s):
+                doel = await controleer_doel(url, beleid, self._resolve)
+                return await self._send(doel, body, headers)
+        except InvalidInput as exc:
+            return f"refused: {exc.detail}"
+        except TimeoutError:
+            return f"no answer within {self._timeout_s:g} s"
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if response.is_success:
+
+    async def _send(self, doel: Doel, body: bytes, headers: dict[str, str]) -> str | None:
+        if self._client is None:
+            # trust_env=False: no proxy from the environment, which would resolve the name itself.
+            self._client = httpx.AsyncClient(timeout=self._timeout_s, transport=self._transport,
+                                             follow_redirects=False, trust_env=False)
+        request = pinned_request(self._client, doel, body, headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            if response.is_success:
+                return None
+            answer = await _read_at_most(response, MAX_RESPONSE_BYTES)
+        finally:
+            await response.aclose()
+        if response.is_redirect:
+            return (f"HTTP {response.status_code}: redirect to {response.headers.get('location', '?')[:200]} "
+                    "not followed")
+        return f"HTTP {response.status_code}: {answer.decode('utf-8', 'replace')[:200]}"
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> bytes:
+    if response.is_stream_consumed:  # an answer given whole (a test transport's)
+        return response.content[:limit]
+    received = b""
+    async for chunk in response.aiter_raw():
+        received += chunk
+        if len(received) >= limit:
+            break
+    return received[:limit]
+
+
+# --- signing secrets at rest ---------------------------------------------------------------------
+
+class SecretBox:
+    """Encrypts signing secrets with Fernet (AES-128-CBC + HMAC-SHA256). Several keys rotate: the
+    first encrypts, any of them decrypts. Keys given as a function are read at first use."""
+
+    def __init__(self, keys: list[str] | Callable[[], list[str]]):
+        self._keys = keys
+        self._fernet: MultiFernet | None = None
+        if not callable(keys):
+            self._open()
+
+    def _open(self) -> MultiFernet:
+        if self._fernet is None:
+            keys = self._keys() if callable(self._keys) else self._keys
+            try:
+                self._fernet = MultiFernet([Fernet(key.strip().encode()) for key in keys if key.strip()])
+            except (ValueError, TypeError) as exc:
+                raise ValueError("CASEREGIE_WEBHOOK_SECRET_KEY must be one or more Fernet keys "
+                                 "(comma-separated, urlsafe base64 of 32 bytes)") from exc
+        return self._fernet
+
+    def encrypt(self, secret: str) -> str:
+        return self._open().encrypt(secret.encode()).decode("ascii")
+
+    def decrypt(self, token: str) -> str | None:
+        """None when no key opens it (a key was replaced without keeping the old one)."""
+        fernet = self._open()
+        try:
+            return fernet.decrypt(token.encode("ascii")).decode()
+        except (InvalidToken, ValueError):
             return None
-        return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def secret_box(settings) -> SecretBox:
+    """The box of the settings' key(s); with none set, a key generated once under the data dir
+    (created when a secret is first encrypted or decrypted, not before)."""
+    return _box(settings.webhook_secret_key, str(Path(settings.data_dir) / KEY_FILE))
+
+
+@lru_cache(maxsize=8)
+def _box(keys: str, key_file: str) -> SecretBox:
+    if keys.strip():
+        return SecretBox(keys.split(","))
+    return SecretBox(lambda: [_development_key(Path(key_file))])
+
+
+def _development_key(path: Path) -> str:
+    """Read the key file, or create it (mode 0600) so that racing processes all end with one key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(Fernet.generate_key() + b"\n")
+            os.link(tmp, path)  # atomic; fails when another process was first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()

@@ -1,4 +1,6 @@
-"""Use cases of the GI systems' webhooks: register them, fan case events out to them, deliver."""
+"""Use cases of the GI systems' webhooks: register them, fan case events out to them, deliver.
+A target is checked at registration and again at every delivery (domain: its shape; adapter: the
+addresses it resolves to); a secret is shown once and stored encrypted."""
 import asyncio
 from collections.abc import Awaitable, Callable
 from uuid import UUID
@@ -6,19 +8,40 @@ from uuid import UUID
 from contracts.events import Event, OverdrachtApproved, OverdrachtRejected
 from contracts.vocabulary import GI
 from runtime.consumer import Unprocessable
-from runtime.errors import Forbidden, NotFound
+from runtime.errors import Forbidden, InvalidInput, NotFound
+from services.caseregie.adapters.webhook_client import Resolve, controleer_doel, secret_box, system_resolve
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 
-# POSTs a signed body to a URL; returns None when acknowledged (2xx), else what went wrong.
-Post = Callable[[str, bytes, dict[str, str]], Awaitable[str | None]]
+# POSTs a signed body to a URL after checking the target under the policy, connecting to the
+# checked address; returns None when acknowledged (2xx), else what went wrong (or why refused).
+Post = Callable[[str, bytes, dict[str, str], wh.Doelbeleid], Awaitable[str | None]]
+
+UNREADABLE_SECRET = ("the signing secret cannot be decrypted: is the key that encrypted it still in "
+                     "CASEREGIE_WEBHOOK_SECRET_KEY?")
 
 
-async def register(gi: GI, url: str, uow: CaseregieUnitOfWork) -> Webhook:
-    webhook = Webhook.registreer(gi, url, uow.clock.now())
+def beleid(settings) -> wh.Doelbeleid:
+    """The target policy of the settings (strict without settings)."""
+    return wh.Doelbeleid(allow_http=getattr(settings, "webhook_allow_http", False),
+                         allow_private=getattr(settings, "webhook_allow_private", False))
+
+
+async def register(gi: GI, url: str, uow: CaseregieUnitOfWork, *,
+                   resolve: Resolve = system_resolve) -> Webhook:
+    """A new webhook with a fresh secret (plain only in the returned object, to be shown once).
+    The target must pass the checks now: 400 naming `url` otherwise."""
+    rules = beleid(uow.settings)
+    webhook = Webhook.registreer(gi, url, uow.clock.now(), rules)
+    try:
+        async with asyncio.timeout(uow.settings.webhook_timeout_s):
+            await controleer_doel(webhook.url, rules, resolve)
+    except TimeoutError:
+        raise InvalidInput("its host could not be resolved in time", field="url") from None
+    box = secret_box(uow.settings)
     async with uow:
-        await uow.webhooks.add(webhook)
+        await uow.webhooks.add(webhook, box)
         await uow.commit()
     return webhook
 
@@ -79,17 +102,21 @@ async def deliver(uow: CaseregieUnitOfWork, post: Post, *, batch_size: int, retr
                   retry_max_s: float) -> int:
     """Send the due deliveries (locked with SKIP LOCKED, so replicas never send the same row at once)
     and record each attempt. Returns how many were sent."""
+    rules = beleid(uow.settings)
     async with uow:
-        due = await uow.webhooks.claim_due(uow.clock.now(), batch_size)
+        due = await uow.webhooks.claim_due(uow.clock.now(), batch_size, secret_box(uow.settings))
         if not due:
             return 0
 
         async def send(aflevering: Aflevering, webhook: Webhook) -> None:
             body = wh.body(aflevering.bericht)
             timestamp = int(uow.clock.timestamp())
-            headers = wh.headers(webhook.secret, aflevering.event_id, timestamp, body)
             try:
-                fout = await post(webhook.url, body.encode(), headers)
+                if webhook.secret is None:
+                    fout = UNREADABLE_SECRET
+                else:
+                    headers = wh.headers(webhook.secret, aflevering.event_id, timestamp, body)
+                    fout = await post(webhook.url, body.encode(), headers, rules)
             except Exception as exc:  # whatever the receiver did, try again later
                 fout = f"{type(exc).__name__}: {exc}"
             aflevering.poging(uow.clock.now(), fout, retry_base_s, retry_max_s)
