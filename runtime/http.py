@@ -10,7 +10,9 @@ from starlette.exceptions import HTTPException
 
 from runtime import tracing
 from runtime.errors import DomainError
+from runtime.guards import BodyLimit, ControlCharacters
 from runtime.identity import Unauthenticated
+from runtime.ratelimit import RateLimited
 
 PREFIX = "/v1"
 PROBLEM = "application/problem+json"
@@ -48,8 +50,13 @@ def _field_name(loc: tuple) -> str:
     return name or "body"
 
 
-def install_conventions(app: FastAPI, api_version: str, service: str) -> None:
+def install_conventions(app: FastAPI, api_version: str, service: str,
+                        max_body_bytes: int = 1024 * 1024) -> None:
     tracer = tracing.tracer(service)
+    # Pure ASGI guards inside the version/trace middleware below (so their answers carry both):
+    # the body limit outermost, so the control-character check reads a bounded body.
+    app.add_middleware(ControlCharacters)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -72,6 +79,12 @@ def install_conventions(app: FastAPI, api_version: str, service: str) -> None:
         description = exc.detail.replace('"', "'").encode("ascii", "replace").decode()
         response.headers["WWW-Authenticate"] = (
             f'Bearer realm="jbketen", error="{exc.error}", error_description="{description}"')
+        return response
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited):
+        response = problem(request, 429, "Too Many Requests", exc.detail)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
 
     @app.exception_handler(HTTPException)
@@ -134,6 +147,7 @@ def nl_openapi(app: FastAPI, api_version: str) -> dict[str, Any]:
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
             responses.setdefault("400", {"description": "Invalid input"})
+            _declare_abuse_limits(op, responses)
             responses.setdefault("500", {"description": "Internal server error"})
             for code, response in responses.items():
                 if code[0] in "23":
@@ -169,6 +183,17 @@ def _declare_security(op: dict, roles: frozenset[str] | None) -> None:
     responses = op.setdefault("responses", {})
     responses.setdefault("401", {"description": "No valid bearer token"})
     responses.setdefault("403", {"description": "The token's role or organisation may not do this"})
+
+
+def _declare_abuse_limits(op: dict, responses: dict) -> None:
+    """413 for a body over the limit, 429 (with Retry-After) for a token over its rate limit."""
+    if "requestBody" in op:
+        responses.setdefault("413", {"description": "The request body is larger than the limit"})
+    if op["security"] == [{"bearer": []}]:
+        responses.setdefault("429", {
+            "description": "Too many requests for this token's subject",
+            "headers": {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                        "schema": {"type": "integer"}}}})
 
 
 def unit_of_work(request: Request):

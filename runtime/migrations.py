@@ -5,18 +5,46 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 
 def run_env() -> None:
-    """Body of each service's migrations/env.py: run online on the connection we pass in."""
+    """Body of each service's migrations/env.py: run online on the connection we pass in.
+
+    After the service's own migrations, the runtime's later revisions of its tables
+    (RUNTIME_REVISIONS) are applied in the same transaction, so every service has them without
+    a migration of its own."""
     connection = context.config.attributes["connection"]
     context.configure(connection=connection, transactional_ddl=True)
     with context.begin_transaction():
         context.run_migrations()
+        upgrade_runtime_tables(connection)
+
+
+# The runtime's tables after v1, in order: (what, a query that is true once it is applied, the
+# statements). run_env applies the missing ones on every start, under the migration's advisory
+# lock; runtime/tables.py describes the result.
+RUNTIME_REVISIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("v2: parked outbox events",
+     "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+     "AND table_name = 'outbox' AND column_name = 'park_reason')",
+     ("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS parked_at TIMESTAMP WITH TIME ZONE",
+      "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS park_reason TEXT")),
+)
+
+
+def upgrade_runtime_tables(connection) -> None:
+    """Bring the runtime tables of v1 (create_runtime_tables_v1) up to runtime/tables.py."""
+    has_outbox = connection.execute(sa.text("SELECT to_regclass('outbox') IS NOT NULL")).scalar()
+    if not has_outbox:  # a service whose first migration has not created them (none today)
+        return
+    for _what, applied, statements in RUNTIME_REVISIONS:
+        if not connection.execute(sa.text(applied)).scalar():
+            for statement in statements:
+                connection.execute(sa.text(statement))
 
 
 def create_runtime_tables_v1() -> None:
     """Outbox, processed-event ledger and dead letters, frozen as of runtime schema v1.
 
-    Every service's first migration calls this; a later change to runtime/tables.py
-    needs a new function here that every service's next migration calls.
+    Every service's first migration calls this; later changes to runtime/tables.py are
+    RUNTIME_REVISIONS, which run_env applies after the service's own migrations.
     """
     op.create_table(
         "outbox",

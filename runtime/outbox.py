@@ -1,10 +1,27 @@
-"""Outbox relay: publishes committed outbox rows to Kafka in order, at least once."""
+"""Outbox relay: publishes committed outbox rows to Kafka in order, at least once.
+
+An event the broker can never take (larger than the record limit, refused as too large or
+malformed, not serialisable) is parked with its reason instead of being retried forever: the
+others go on in order and health reports it (`degraded`). Anything else (the broker away, a
+leader moving) is retried, and nothing after the failed event is marked sent, so the order holds.
+"""
 import asyncio
 import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    UnsupportedForMessageFormatError,
+)
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from runtime import tables
@@ -12,6 +29,12 @@ from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent
 
 log = logging.getLogger(__name__)
+
+# What the broker (or the producer in front of it) says about one record, never about itself.
+UNSENDABLE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError, InvalidTopicError,
+              CorruptRecordException, InvalidTimestampError, UnsupportedForMessageFormatError)
+REASON_MAX = 2000
+PARKED_SHOWN = 20
 
 
 def _to_cloudevent(row) -> CloudEvent:
@@ -22,14 +45,37 @@ def _to_cloudevent(row) -> CloudEvent:
     )
 
 
+def unsendable(exc: BaseException) -> bool:
+    """True when retrying cannot help this one event: park it. Serialising it failed (TypeError,
+    ValueError such as an unencodable header) or the broker refused the record itself."""
+    if isinstance(exc, KafkaError):
+        return isinstance(exc, UNSENDABLE)
+    return isinstance(exc, TypeError | ValueError)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:REASON_MAX]
+
+
+async def _outcome(sent: asyncio.Future | BaseException) -> BaseException | None:
+    if isinstance(sent, BaseException):
+        return sent
+    try:
+        await sent
+        return None
+    except Exception as exc:
+        return exc
+
+
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
-                 clock: Clock):
+                 clock: Clock, max_record_bytes: int = 1024 * 1024):
         self._sessions = sessions
         self._clock = clock
         self.producer: AIOKafkaProducer | None = None  # set once the service has started
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
+        self.max_record_bytes = max_record_bytes
         self._wakeup = asyncio.Event()
         self.last_error: str | None = None
 
@@ -38,50 +84,102 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def publish_pending(self) -> int:
+        """Send one batch; returns how many events were settled (sent or parked). A failure that
+        is not the event's own is raised after the events before it were recorded as sent."""
         outbox = tables.outbox
         async with self._sessions() as session, session.begin():
             rows = (await session.execute(
                 sa.select(outbox)
-                .where(outbox.c.published_at.is_(None))
+                .where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self._batch_size)
                 .with_for_update(skip_locked=True)
             )).all()
             if not rows:
                 return 0
-            sends = []
-            for row in rows:
-                ce = _to_cloudevent(row)
-                sends.append(await self.producer.send(
-                    ce.topic, ce.value(), key=ce.key.encode(), headers=ce.headers()
-                ))
-            await asyncio.gather(*sends)
-            await session.execute(
-                sa.update(outbox)
-                .where(outbox.c.id.in_([r.id for r in rows]))
-                .values(published_at=self._clock.now())
-            )
+            sent, parked, error = await self._send(rows)
+            now = self._clock.now()
+            if sent:
+                await session.execute(
+                    sa.update(outbox).where(outbox.c.id.in_(sent)).values(published_at=now))
+            for row, reason in parked:
+                log.error("outbox: parked event %s (%s to %s): %s", row.event_id, row.event_type,
+                          row.topic, reason)
+                await session.execute(sa.update(outbox).where(outbox.c.id == row.id)
+                                      .values(parked_at=now, park_reason=reason))
+        if error is not None:
+            raise error
         return len(rows)
+
+    async def _send(self, rows) -> tuple[list[int], list[tuple], BaseException | None]:
+        """(ids sent, (row, reason) parked, the failure that stopped the batch), in outbox order."""
+        pending: list[asyncio.Future | BaseException] = []
+        for row in rows:
+            try:
+                pending.append(await self._send_one(row))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                pending.append(exc)
+                if not unsendable(exc):
+                    break  # the broker is away: the rest would wait for it too
+        sent, parked = [], []
+        for row, outcome in zip(rows, await asyncio.gather(*map(_outcome, pending)), strict=False):
+            if outcome is None:
+                sent.append(row.id)
+            elif unsendable(outcome):
+                parked.append((row, _reason(outcome)))
+            else:
+                return sent, parked, outcome  # the rest go again, after this one
+        return sent, parked, None
+
+    async def _send_one(self, row) -> asyncio.Future:
+        ce = _to_cloudevent(row)
+        key, value, headers = ce.key.encode(), ce.value(), ce.headers()
+        size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, headers)
+        if size > self.max_record_bytes:
+            raise MessageSizeTooLargeError(
+                f"the event is {size} bytes as a Kafka record, more than the limit of "
+                f"{self.max_record_bytes} (setting KAFKA_MAX_REQUEST_SIZE)")
+        return await self.producer.send(ce.topic, value, key=key, headers=headers)
 
     async def republish(self, since: datetime | None = None) -> int:
         """Send already-published events again (from `since`, or all): after a broker lost its
-        data the outbox is the durable record, and idempotent consumers ignore what they had."""
+        data the outbox is the durable record, and idempotent consumers ignore what they had.
+        Parked events are tried again too (after their cause, e.g. a broker limit, was fixed)."""
         outbox = tables.outbox
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 sa.update(outbox)
-                .where(outbox.c.published_at.is_not(None),
+                .where(sa.or_(outbox.c.published_at.is_not(None), outbox.c.parked_at.is_not(None)),
                        outbox.c.occurred_at >= since if since else sa.true())
-                .values(published_at=None))
+                .values(published_at=None, parked_at=None, park_reason=None))
         self.wake()
         return result.rowcount
 
     async def backlog(self) -> int:
+        """Events waiting to be sent (parked ones not included)."""
+        outbox = tables.outbox
         async with self._sessions() as session:
             return await session.scalar(
-                sa.select(sa.func.count()).select_from(tables.outbox)
-                .where(tables.outbox.c.published_at.is_(None))
+                sa.select(sa.func.count()).select_from(outbox)
+                .where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
             )
+
+    async def parked(self) -> tuple[int, list[dict]]:
+        """How many events are parked, and the oldest of them with their reasons."""
+        outbox = tables.outbox
+        async with self._sessions() as session:
+            count = await session.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.parked_at.is_not(None)))
+            if not count:
+                return 0, []
+            rows = (await session.execute(
+                sa.select(outbox.c.event_id, outbox.c.event_type, outbox.c.topic, outbox.c.parked_at,
+                          outbox.c.park_reason)
+                .where(outbox.c.parked_at.is_not(None)).order_by(outbox.c.id).limit(PARKED_SHOWN))).all()
+        return count, [{"event_id": r.event_id, "event_type": r.event_type, "topic": r.topic,
+                        "parked_at": r.parked_at.isoformat(), "reason": r.park_reason} for r in rows]
 
     async def run(self) -> None:
         while True:

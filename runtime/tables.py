@@ -19,6 +19,10 @@ outbox = sa.Table(
     sa.Column("headers", JSONB, nullable=False, server_default="{}"),
     sa.Column("traceparent", sa.String(100)),
     sa.Column("published_at", sa.DateTime(timezone=True)),
+    # An event the broker cannot take (too large, refused): set aside with the reason so the
+    # others go on; health reports it (runtime schema v2, see runtime/migrations.py).
+    sa.Column("parked_at", sa.DateTime(timezone=True)),
+    sa.Column("park_reason", sa.Text),
 )
 sa.Index("ix_outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
 

@@ -10,6 +10,8 @@ from runtime.errors import InvalidInput
 TIJDZONE = REGION_TZ
 DAG, MAAND, KWARTAAL, JAAR, TOTAAL = "dag", "maand", "kwartaal", "jaar", "totaal"
 PERIODE_TYPES = (DAG, MAAND, KWARTAAL, JAAR, TOTAAL)
+# Years a period may be in: far from date.min/max, so no step to a neighbouring period overflows.
+JAAR_MIN, JAAR_MAX = 1900, 2999
 # Levels a contribution is projected into; histograms and breakdowns skip the day level.
 MET_DAG = (DAG, MAAND, KWARTAAL, JAAR, TOTAAL)
 ZONDER_DAG = (MAAND, KWARTAAL, JAAR, TOTAAL)
@@ -108,26 +110,29 @@ def soort_van(code: str) -> str | None:
         (JAAR, r"\d{4}"),
         (TOTAAL, TOTAAL),
     ):
-        if re.fullmatch(pattern, code):
+        if re.fullmatch(pattern, code, flags=re.ASCII):
             return soort
     return None
 
 
-def lees_periode(code: str | None, periode_type: str | None, vandaag: date) -> Periode:
+def lees_periode(code: str | None, periode_type: str | None, vandaag: date, veld: str = "periode") -> Periode:
     """`periode` as the region writes it (2026-Q4, 2026-11, 2026, 2026-11-03) and/or a type.
-    Neither: all time. Only a type: the running period of that type."""
+    Neither: all time. Only a type: the running period of that type. A code that is no period,
+    or lies outside the years JAAR_MIN-JAAR_MAX, is InvalidInput naming `veld`."""
     if code is None:
         return Periode(TOTAAL, TOTAAL) if periode_type in (None, TOTAAL) else huidige(periode_type, vandaag)
     soort = soort_van(code)
     if soort is None:
         raise InvalidInput(
-            f"{code!r} is not a period: use e.g. 2026-Q4, 2026-11, 2026 or 2026-11-03", field="periode"
+            f"{code!r} is not a period: use e.g. 2026-Q4, 2026-11, 2026 or 2026-11-03", field=veld
         )
+    if soort != TOTAAL and not JAAR_MIN <= int(code[:4]) <= JAAR_MAX:
+        raise InvalidInput(f"{code!r} lies outside the years {JAAR_MIN}-{JAAR_MAX}", field=veld)
     if soort == DAG:
         try:
             date.fromisoformat(code)
         except ValueError:
-            raise InvalidInput(f"{code!r} is not a date", field="periode") from None
+            raise InvalidInput(f"{code!r} is not a date", field=veld) from None
     if periode_type is not None and periode_type != soort:
         raise InvalidInput(f"periode {code} is a {soort}, not a {periode_type}", field="periodeType")
     return Periode(soort, code)

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from runtime.errors import NotFound
 from runtime.http import PREFIX, unit_of_work
+from services.reporting.domain.periodes import KWARTAAL as KWARTAAL_TYPE
+from services.reporting.domain.periodes import lees_periode
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer import handlers, herberekening
 
@@ -181,7 +183,7 @@ async def trends(
         kpi=kpi or ["meldingen_ontvangen"],
         kwartalen=kwartalen,
         drempel=drempel(request),
-        tot=handlers.periode(tot, "kwartaal", uow.clock.today()) if tot else None,
+        tot=lees_periode(tot, KWARTAAL_TYPE, uow.clock.today(), veld="tot") if tot else None,
     )
     return TrendOut(kwartalen=reeks)
 
