@@ -1,28 +1,117 @@
 """Database engine, per-service database creation and Alembic migrations on start."""
 import asyncio
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from runtime.settings import to_async_url
 
+# libpq's TLS parameters; asyncpg takes none of them as a keyword, so they never reach it as such.
+TLS_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+INVALID_CATALOG_NAME = "3D000"  # SQLSTATE: the database does not exist
+
+
+@dataclass(frozen=True)
+class DatabaseTls:
+    """TLS to PostgreSQL as libpq names it (DATABASE_SSLMODE etc., or the URL's query)."""
+
+    sslmode: str = ""
+    sslrootcert: str = ""
+    sslcert: str = ""
+    sslkey: str = ""
+
+
+def split_tls(database_url: str) -> tuple[URL, DatabaseTls]:
+    """The asyncpg URL without libpq's TLS parameters, and those parameters."""
+    url = make_url(to_async_url(database_url))
+    query = dict(url.query)
+    tls = DatabaseTls(**{name: str(query.pop(name)) for name in TLS_PARAMETERS if name in query})
+    return url.set(query=query), tls
+
+
+def ssl_connect_args(tls: DatabaseTls) -> dict:
+    """asyncpg's `ssl` connect argument for these settings. No sslmode: {} (asyncpg's default,
+    as libpq's `prefer`). `require` encrypts without checking the server (with a root certificate it
+    checks the chain, as libpq does); `verify-ca` checks the chain, `verify-full` the host name too,
+    against `sslrootcert` or else the system's CAs. `sslcert`/`sslkey`: a client certificate."""
+    mode = tls.sslmode
+    if mode and mode not in SSLMODES:
+        raise ValueError(f"sslmode {mode!r} is not one of {', '.join(SSLMODES)}")
+    if not mode:
+        if tls.sslrootcert or tls.sslcert or tls.sslkey:
+            raise ValueError("a certificate is set for the database but no sslmode (DATABASE_SSLMODE)")
+        return {}
+    if mode == "disable":
+        return {"ssl": False}
+    if mode in ("allow", "prefer"):
+        if tls.sslcert:
+            raise ValueError(f"sslmode {mode} does not send a client certificate: use require or verify-*")
+        return {"ssl": mode}
+    return {"ssl": _ssl_context(tls)}
+
+
+def _ssl_context(tls: DatabaseTls) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    verify = tls.sslmode in ("verify-ca", "verify-full") or bool(tls.sslrootcert)
+    context.check_hostname = tls.sslmode == "verify-full"
+    context.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
+    if verify:
+        if tls.sslrootcert:
+            context.load_verify_locations(cafile=tls.sslrootcert)
+        else:
+            context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    if tls.sslcert:
+        context.load_cert_chain(tls.sslcert, tls.sslkey or None)
+    return context
+
+
+def _engine(database_url: str, **kwargs) -> AsyncEngine:
+    url, tls = split_tls(database_url)
+    connect_args = {**ssl_connect_args(tls), **kwargs.pop("connect_args", {})}
+    return create_async_engine(url, connect_args=connect_args, **kwargs)
+
 
 def create_engine(database_url: str, **kwargs) -> AsyncEngine:
-    return create_async_engine(to_async_url(database_url), pool_pre_ping=True, **kwargs)
+    return _engine(database_url, pool_pre_ping=True, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def database_exists(database_url: str) -> bool:
+    """Whether the URL's database answers; False only when the server says it does not exist."""
+    engine = _engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect():
+            return True
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == INVALID_CATALOG_NAME:
+            return False
+        raise
+    finally:
+        await engine.dispose()
+
+
 async def ensure_database(database_url: str) -> None:
-    """Create the URL's database on its server if it does not exist yet."""
+    """Create the URL's database on its server if it does not exist yet. A service that runs as a
+    role of its own (no CREATEDB, no access to the server's other databases) finds its database
+    made for it (deploy/postgres): then this only connects to it, never to `postgres`."""
+    if await database_exists(database_url):
+        return
     url = make_url(to_async_url(database_url))
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = _engine(url.set(database="postgres").render_as_string(hide_password=False),
+                    isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
             exists = await conn.scalar(
@@ -36,7 +125,7 @@ async def ensure_database(database_url: str) -> None:
 
 async def drop_databases(server_url: str, prefix: str) -> None:
     """Drop every `<prefix>_*` database on a server (test and benchmark clean-up)."""
-    admin = create_async_engine(to_async_url(server_url), isolation_level="AUTOCOMMIT")
+    admin = _engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
             names = (await conn.execute(sa.text(

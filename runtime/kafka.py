@@ -1,14 +1,28 @@
-"""Kafka clients configured the same way for every service (Apache Kafka or Tansu)."""
+"""Kafka clients configured the same way for every service (Apache Kafka or Tansu), with the
+connection's security (TLS, SASL/SCRAM or SASL/OAUTHBEARER) from the settings."""
+import asyncio
 import logging
+import time
+from collections.abc import Callable
+from ssl import SSLContext
+from urllib.parse import quote
 
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.abc import AbstractTokenProvider
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from contracts import TOPICS
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+TLS_PROTOCOLS = ("SSL", "SASL_SSL")
+SASL_PROTOCOLS = ("SASL_PLAINTEXT", "SASL_SSL")
+# A token is fetched again when this share of its lifetime has passed.
+TOKEN_REFRESH_AT = 0.8
 
 
 def producer(settings: ServiceSettings) -> AIOKafkaProducer:
@@ -20,6 +34,9 @@ def producer(settings: ServiceSettings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=False,
         linger_ms=0,
+        # The same bound the outbox relay parks larger events at (runtime/outbox.py).
+        max_request_size=settings.kafka_max_request_size,
+        **security(settings),
     )
 
 
@@ -34,14 +51,20 @@ def consumer(settings: ServiceSettings) -> AIOKafkaConsumer:
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        **security(settings),
     )
+
+
+def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                               client_id=settings.service_name, **security(settings))
 
 
 async def ensure_topics(settings: ServiceSettings, extra: list[str] = ()) -> None:
     wanted = [NewTopic(t.name, settings.kafka_topic_partitions, settings.kafka_topic_replication,
                        topic_configs=dict(t.config)) for t in TOPICS]
     wanted += [NewTopic(name, 1, settings.kafka_topic_replication) for name in extra]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = admin_client(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -53,3 +76,124 @@ async def ensure_topics(settings: ServiceSettings, extra: list[str] = ()) -> Non
                 pass  # another service created it at the same moment
     finally:
         await admin.close()
+
+
+def security(settings: ServiceSettings) -> dict:
+    """The aiokafka keyword arguments for the connection's security, the same for producer,
+    consumer and admin client. PLAINTEXT: none at all (aiokafka's defaults, as before)."""
+    check_security(settings)
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return {}
+    kwargs: dict = {"security_protocol": protocol}
+    if protocol in TLS_PROTOCOLS:
+        kwargs["ssl_context"] = ssl_context(settings)
+    if protocol in SASL_PROTOCOLS:
+        kwargs.update(sasl(settings))
+    return kwargs
+
+
+def check_security(settings: ServiceSettings) -> None:
+    """Refuse settings that would quietly connect with less security than they name."""
+    protocol = settings.kafka_security_protocol
+    tls_files = settings.kafka_ssl_cafile or settings.kafka_ssl_certfile or settings.kafka_ssl_keyfile
+    credentials = (settings.kafka_sasl_username or settings.kafka_sasl_password.get_secret_value()
+                   or settings.kafka_sasl_oauth_client_id)
+    if tls_files and protocol not in TLS_PROTOCOLS:
+        raise ValueError(f"KAFKA_SSL_* files are set but KAFKA_SECURITY_PROTOCOL is {protocol}")
+    if credentials and protocol not in SASL_PROTOCOLS:
+        raise ValueError(f"Kafka SASL credentials are set but KAFKA_SECURITY_PROTOCOL is {protocol}")
+    if settings.kafka_ssl_keyfile and not settings.kafka_ssl_certfile:
+        raise ValueError("KAFKA_SSL_KEYFILE needs KAFKA_SSL_CERTFILE")
+    if protocol in SASL_PROTOCOLS:
+        _check_sasl(settings)
+
+
+def _check_sasl(settings: ServiceSettings) -> None:
+    mechanism = settings.kafka_sasl_mechanism
+    if mechanism != "OAUTHBEARER":
+        if not (settings.kafka_sasl_username and settings.kafka_sasl_password.get_secret_value()):
+            raise ValueError(f"SASL {mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        return
+    secret = settings.kafka_sasl_oauth_client_secret.get_secret_value()
+    if not (settings.kafka_sasl_oauth_client_id and secret):
+        raise ValueError("SASL OAUTHBEARER needs KAFKA_SASL_OAUTH_CLIENT_ID and _CLIENT_SECRET")
+    if not (settings.kafka_sasl_oauth_token_url or settings.auth_issuer.startswith(("https://", "http://"))):
+        raise ValueError("SASL OAUTHBEARER needs KAFKA_SASL_OAUTH_TOKEN_URL or an OIDC AUTH_ISSUER")
+
+
+def ssl_context(settings: ServiceSettings) -> SSLContext:
+    """The broker's certificate checked (chain and host name) against the CA file or the system's
+    CAs; a client certificate for mutual TLS when one is set."""
+    return create_ssl_context(cafile=settings.kafka_ssl_cafile or None,
+                              certfile=settings.kafka_ssl_certfile or None,
+                              keyfile=settings.kafka_ssl_keyfile or None)
+
+
+def sasl(settings: ServiceSettings) -> dict:
+    mechanism = settings.kafka_sasl_mechanism
+    if mechanism == "OAUTHBEARER":
+        return {"sasl_mechanism": mechanism, "sasl_oauth_token_provider": ClientCredentialsTokenProvider(
+            token_url=settings.kafka_sasl_oauth_token_url, issuer=settings.auth_issuer,
+            client_id=settings.kafka_sasl_oauth_client_id,
+            client_secret=settings.kafka_sasl_oauth_client_secret.get_secret_value(),
+            scope=settings.kafka_sasl_oauth_scope)}
+    return {"sasl_mechanism": mechanism, "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value()}
+
+
+class TokenError(RuntimeError):
+    """The OIDC provider gave no access token."""
+
+
+class ClientCredentialsTokenProvider(AbstractTokenProvider):
+    """SASL/OAUTHBEARER: an access token from the OIDC provider by the client-credentials grant
+    (RFC 6749 §4.4, client authenticated with HTTP Basic), reused until most of its lifetime has
+    passed. The token endpoint is given, or read once from the issuer's discovery document."""
+
+    def __init__(self, *, client_id: str, client_secret: str, token_url: str = "", issuer: str = "",
+                 scope: str = "", transport: httpx.AsyncBaseTransport | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._client_id, self._client_secret, self._scope = client_id, client_secret, scope
+        self._token_url, self._issuer = token_url, issuer.rstrip("/")
+        self._transport, self._monotonic = transport, monotonic
+        self._token: str | None = None
+        self._renew_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def token(self) -> str:
+        async with self._lock:  # one request at a time, however many connections ask at once
+            if self._token is None or self._monotonic() >= self._renew_at:
+                started = self._monotonic()
+                self._token, lifetime = await self._fetch()
+                self._renew_at = started + lifetime * TOKEN_REFRESH_AT
+            return self._token
+
+    async def _fetch(self) -> tuple[str, float]:
+        async with httpx.AsyncClient(transport=self._transport, timeout=10, follow_redirects=False) as http:
+            url = self._token_url or await self._discover(http)
+            form = {"grant_type": "client_credentials"} | ({"scope": self._scope} if self._scope else {})
+            response = await http.post(url, data=form, auth=(quote(self._client_id, safe=""),
+                                                             quote(self._client_secret, safe="")))
+        body = _json(response)
+        if response.status_code != 200 or not isinstance(body.get("access_token"), str):
+            raise TokenError(f"no access token from {url}: HTTP {response.status_code} "
+                             f"{body.get('error', '')} {body.get('error_description', '')}".rstrip())
+        return body["access_token"], float(body.get("expires_in") or 60)
+
+    async def _discover(self, http: httpx.AsyncClient) -> str:
+        url = f"{self._issuer}/.well-known/openid-configuration"
+        response = await http.get(url)
+        endpoint = _json(response).get("token_endpoint")
+        if response.status_code != 200 or not isinstance(endpoint, str):
+            raise TokenError(f"no token_endpoint in {url}: HTTP {response.status_code}")
+        self._token_url = endpoint
+        return endpoint
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

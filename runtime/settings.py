@@ -1,8 +1,10 @@
 import os
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self
 
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class ServiceSettings(BaseSettings):
@@ -15,6 +17,13 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     # Empty means the service's own database on the local server: jbketen_<service>.
     database_url: str = ""
+    # TLS to PostgreSQL under libpq's names (the URL's query may carry them too:
+    # ?sslmode=verify-full&sslrootcert=...). Empty sslmode: the driver's default, as libpq's
+    # `prefer` (TLS when the server offers it, its certificate unchecked).
+    database_sslmode: Literal["", "disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = ""
+    database_sslrootcert: str = ""  # CA file that signed the server's certificate
+    database_sslcert: str = ""  # client certificate (and key) for certificate authentication
+    database_sslkey: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_group_id: str = ""  # empty: the service name
     # Tansu holds a fetch for much of fetch_max_wait_ms even when data is there.
@@ -24,6 +33,21 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 1000
     kafka_topic_replication: int = 1
     kafka_topic_partitions: int = 3
+    # Kafka connection security. PLAINTEXT (the embedded broker of `make up`), SSL, SASL_PLAINTEXT
+    # or SASL_SSL; SASL as SCRAM-SHA-256/512 (username and password) or OAUTHBEARER (an access token
+    # from the OIDC provider by the client-credentials grant; the token endpoint is
+    # KAFKA_SASL_OAUTH_TOKEN_URL, or found from AUTH_ISSUER's discovery document).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")
+    kafka_sasl_oauth_token_url: str = ""
+    kafka_sasl_oauth_client_id: str = ""
+    kafka_sasl_oauth_client_secret: SecretStr = SecretStr("")
+    kafka_sasl_oauth_scope: str = ""
+    kafka_ssl_cafile: str = ""  # empty: the system's CAs
+    kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), with its key file
+    kafka_ssl_keyfile: str = ""
     outbox_poll_interval_s: float = 0.5
     outbox_batch_size: int = 100
     consumer_max_attempts: int = 3
@@ -46,6 +70,15 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str = ""
     auth_jwks_file: str = ""
     auth_leeway_s: float = 30.0
+    # Abuse: a request body over this many bytes is refused (413) while it is being read, so it
+    # never gets into memory; requests per token subject per window (429 with Retry-After; 0: no
+    # limit). The rate limit is counted per replica (in memory).
+    max_body_bytes: int = 1024 * 1024
+    rate_limit_requests: int = 1200
+    rate_limit_window_s: int = 60
+    # The outbox relay parks an event whose Kafka record is larger than this instead of sending
+    # it (match the broker's message.max.bytes; the producer itself stops at 1 MiB).
+    kafka_max_request_size: int = 1024 * 1024
 
     @classmethod
     def for_service(cls, name: str, default_port: int, **explicit) -> Self:
@@ -68,6 +101,24 @@ class ServiceSettings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @model_validator(mode="after")
+    def _database_tls_in_url(self) -> Self:
+        """DATABASE_SSL* travel in the database URL under libpq's names, so every engine made
+        from `database_url` (runtime.db) connects with them."""
+        if self.database_url:
+            self.database_url = with_database_tls(
+                self.database_url, sslmode=self.database_sslmode, sslrootcert=self.database_sslrootcert,
+                sslcert=self.database_sslcert, sslkey=self.database_sslkey)
+        return self
+
+
+def with_database_tls(url: str, **tls: str) -> str:
+    """The URL with these libpq TLS parameters in its query (empty ones leave the URL's own)."""
+    given = {name: value for name, value in tls.items() if value}
+    if not given:
+        return url
+    return make_url(url).update_query_dict(given).render_as_string(hide_password=False)
 
 
 def to_async_url(url: str) -> str:
