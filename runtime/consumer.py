@@ -40,6 +40,13 @@ class _JoinTracker(ConsumerRebalanceListener):
         self.joined = True  # called after every successful join, even with no partitions
 
 
+def _problems(exc: ValidationError) -> str:
+    """What is wrong, by field, without the values: a dead letter's reason is read by operations
+    and logged, and the value of a malformed event may be anything."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'data'}: {e['msg']}"
+                     for e in exc.errors(include_input=False, include_url=False, include_context=False))
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -120,7 +127,7 @@ class EventConsumer:
             try:
                 event = event_class(ce.type).model_validate(ce.data)
             except ValidationError as exc:
-                raise Unprocessable(f"invalid {ce.type} data: {exc}") from exc
+                raise Unprocessable(f"invalid {ce.type} data: {_problems(exc)}") from exc
         except (EnvelopeError, Unprocessable, ValueError) as exc:
             reason = str(exc)
         else:

@@ -4,13 +4,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
@@ -20,6 +18,7 @@ from runtime.consumer import EventConsumer, Handler
 from runtime.errors import Forbidden
 from runtime.http import PREFIX, install_conventions, nl_openapi
 from runtime.identity import BEHEER, Principal, TokenVerifier
+from runtime.operations import operations_router
 from runtime.outbox import OutboxRelay
 from runtime.ratelimit import RateLimit, throttled
 from runtime.settings import ServiceSettings
@@ -186,22 +185,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
                   # operationId = the route's name = its key in the service's policy
                   generate_unique_id_function=lambda route: route.name)
     app.state.runtime = runtime
-    install_conventions(app, settings.api_version, spec.name)
+    install_conventions(app, settings.api_version, spec.name, max_body_bytes=settings.max_body_bytes)
     for router in spec.routers:
-        app.include_router(router, prefix=PREFIX, dependencies=[Depends(authorized)])
+        app.include_router(router, prefix=PREFIX, dependencies=[Depends(authorized), Depends(throttled)])
     app.include_router(_platform_router(app, settings), prefix=PREFIX)
-    app.include_router(_operations_router(), prefix=PREFIX, dependencies=[Depends(beheer_only)])
+    app.include_router(operations_router(), prefix=PREFIX,
+                       dependencies=[Depends(beheer_only), Depends(throttled)])
     return app
-
-
-class HerpublicatieIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sinds: datetime | None = Field(default=None, description="Only events from this moment on; "
-                                   "empty: the whole outbox.")
-
-
-class HerpublicatieOut(BaseModel):
-    herpubliceerd: int = Field(description="Events queued to be sent again.")
 
 
 def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
@@ -211,8 +201,10 @@ def _platform_router(app: FastAPI, settings: ServiceSettings) -> APIRouter:
     router = APIRouter(tags=["platform"])
 
     @router.get("/health", summary="Liveness and readiness of this service",
-                description="Without a token only `{\"status\": ...}`; with a `beheer` token the "
-                            "details (database, outbox backlog, relay, consumer, lag).")
+                description="`status` is `up`, `degraded` (up, but some events could not be sent "
+                            "to the broker and are parked) or `down` (503). Without a token only "
+                            "`{\"status\": ...}`; with a `beheer` token the details (database, outbox "
+                            "backlog, parked events with their reasons, relay, consumer, lag).")
     async def health(request: Request) -> JSONResponse:
         healthy, report = await request.app.state.runtime.health()
         if not await _is_beheer(request):
@@ -240,19 +232,6 @@ async def beheer_only(principal: Principal = Depends(authenticated)) -> Principa
     if not principal.is_a(BEHEER):
         raise Forbidden(f"role {principal.rol} may not call the platform's operations; they need beheer")
     return principal
-
-
-def _operations_router() -> APIRouter:
-    """The platform's operations for operations staff (beheer): never a child's file."""
-    router = APIRouter(tags=["platform"])
-
-    @router.post("/outbox/herpublicaties", status_code=202, response_model=HerpublicatieOut,
-                 summary="Send this service's published events again (after a broker lost its data)")
-    async def herpublicatie(body: HerpublicatieIn, request: Request) -> HerpublicatieOut:
-        count = await request.app.state.runtime.relay.republish(body.sinds)
-        return HerpublicatieOut(herpubliceerd=count)
-
-    return router
 
 
 def serve(spec: ServiceSpec) -> None:
