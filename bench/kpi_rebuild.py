@@ -28,6 +28,7 @@ import httpx
 from bench.historie import genereer
 from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
 from runtime import db
+from runtime.clock import SystemClock
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.service_layer import herberekening
@@ -154,7 +155,7 @@ def main() -> None:
                     ReportingUnitOfWork(sessions, "reporting"), vervangen=True
                 )
                 started = time.monotonic()
-                result = await herberekening.voer_uit(sessions, record["id"], vervangen=True)
+                result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=SystemClock())
                 return result, time.monotonic() - started
             finally:
                 await engine.dispose()
