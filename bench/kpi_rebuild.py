@@ -155,7 +155,9 @@ def main() -> None:
                     ReportingUnitOfWork(sessions, "reporting"), vervangen=True
                 )
                 started = time.monotonic()
-                result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=SystemClock())
+                result = await herberekening.voer_uit(
+                    sessions, record["id"], vervangen=True, clock=SystemClock()
+                )
                 return result, time.monotonic() - started
             finally:
                 await engine.dispose()
