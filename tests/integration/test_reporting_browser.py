@@ -19,6 +19,7 @@ import pytest
 import websockets
 
 from bench.historie import genereer
+from contracts.vocabulary import GEMEENTEN
 from deploy.stack import ROOT, Stack, database_url_for, free_port
 from runtime import db
 from services.reporting.bootstrap import SPEC
@@ -199,26 +200,29 @@ async def test_kpis_filters_csv_catalogue_and_suppression(service):
     meldingen = kpis["meldingen_ontvangen"]
     # Per GI the region is complete (GIs are not suppressed); small municipalities are, twice at least.
     assert sum(meldingen["per_gi"].values()) == meldingen["waarde"] > 0
+    assert list(meldingen["per_gi"]) == ["JBRR", "WSS", "LJR", "onbekend"] and not meldingen["onderdrukt_gi"]
+    assert list(meldingen["per_gemeente"]) == sorted(GEMEENTEN)  # all 13, always
     suppressed = [g for g, v in meldingen["per_gemeente"].items() if v is None]
     assert suppressed == meldingen["onderdrukt"]
     assert len(suppressed) != 1
-    assert all(v is None or v >= 5 for v in meldingen["per_gemeente"].values())
+    assert all(v is None or v == 0 or v >= 5 for v in meldingen["per_gemeente"].values())
 
     # Filters: a GI, a municipality, a month, one KPI.
     wss = (
         await service.get("/v1/kpis", params={"periode": KWARTAAL, "gi": "WSS", "kpi": "meldingen_ontvangen"})
     ).json()
     assert [k["kpi"] for k in wss["kpis"]] == ["meldingen_ontvangen"]
-    assert wss["kpis"][0]["waarde"] == meldingen["per_gi"]["WSS"] and list(wss["kpis"][0]["per_gi"]) == [
-        "WSS"
-    ]
+    # waarde is the GI's; per_gi stays the region's per GI (no municipality selected), all of them.
+    assert wss["kpis"][0]["waarde"] == meldingen["per_gi"]["WSS"]
+    assert wss["kpis"][0]["per_gi"] == meldingen["per_gi"]
     rotterdam = (await service.get("/v1/kpis", params={"periode": KWARTAAL, "gemeente": "GM0599"})).json()
-    assert (
-        next(k for k in rotterdam["kpis"] if k["kpi"] == "meldingen_ontvangen")["waarde"]
-        == meldingen["per_gemeente"]["GM0599"]
-    )
+    r_meldingen = next(k for k in rotterdam["kpis"] if k["kpi"] == "meldingen_ontvangen")
+    assert r_meldingen["waarde"] == meldingen["per_gemeente"]["GM0599"]
+    assert r_meldingen["per_gemeente"] == meldingen["per_gemeente"]  # the same suppressed table
     maand = (await service.get("/v1/kpis", params={"periode": "2026-08", "kpi": "adviezen"})).json()
-    assert maand["periode_type"] == "maand"
+    assert maand["periode_type"] == "maand" and maand["kpis"][0]["per_gemeente"] == {}
+    per_maand = await service.get("/v1/kpis", params={"periode": "2026-08", "gemeente": "GM0599"})
+    assert per_maand.status_code == 400 and per_maand.json()["invalidParams"][0]["name"] == "gemeente"
 
     # CSV, from the same suppressed table; also by content negotiation.
     export = await service.get("/v1/kpis/export", params={"periode": KWARTAAL})
@@ -235,6 +239,10 @@ async def test_kpis_filters_csv_catalogue_and_suppression(service):
             r for r in rows if r["kpi"] == "meldingen_ontvangen" and r["gemeente"] == g and r["gi"] == "alle"
         )
         assert row["waarde"] == "" and row["onderdrukt"] == "ja"
+    per_gemeente = {r["gemeente"]: r for r in rows if r["kpi"] == "meldingen_ontvangen" and r["gi"] == "alle"}
+    assert set(per_gemeente) == {*GEMEENTEN, "regio"}
+    for g, value in meldingen["per_gemeente"].items():
+        assert per_gemeente[g]["waarde"] == ("" if value is None else str(value))
     negotiated = await service.get("/v1/kpis", params={"periode": KWARTAAL}, headers={"Accept": "text/csv"})
     assert negotiated.headers["content-type"].startswith("text/csv") and negotiated.text == export.text
 

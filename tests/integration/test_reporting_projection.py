@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from bench.historie import genereer
+from contracts.vocabulary import GEMEENTEN
 from deploy.stack import database_url_for
 from runtime import db
+from runtime.errors import InvalidInput
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.orm import kpi_cijfers
 from services.reporting.bootstrap import SPEC
@@ -122,3 +124,30 @@ async def test_a_corrected_definition_is_rebuilt_and_swapped_while_live_goes_on(
     record = await herberekening.aanvragen(uow(sessions), vervangen=False)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
     assert result["status"] == "gelijk"
+
+
+async def test_suppressed_figures_read_from_the_database(reporting_db):
+    """With suppression on, the service layer reads the whole family of linked periods in one
+    snapshot: every municipality listed, small counts hidden, the region untouched, and a quarter's
+    suppression the same whichever request computes it."""
+    sessions = reporting_db
+    kwartaal = Periode("kwartaal", "2026-Q2")
+    for periode in (kwartaal, Periode("jaar", "2026"), Periode("totaal", "totaal")):
+        open_ = {k["kpi"]: k for k in await handlers.kpis(uow(sessions), periode=periode, drempel=0)}
+        for k in await handlers.kpis(uow(sessions), periode=periode, drempel=5, met_tabel=True):
+            label = f"{k['kpi']} {periode.code}"
+            regio = open_[k["kpi"]]
+            assert k["waarde"] == regio["waarde"] and k["per_gi"] == regio["per_gi"], label
+            if k["kpi"].startswith("escalatie"):
+                continue
+            assert list(k["per_gemeente"]) == sorted(GEMEENTEN), label
+            for g, v in k["per_gemeente"].items():
+                assert v is None or v == regio["per_gemeente"][g], label
+                if k["soort"] in ("aantal", "stand"):
+                    assert (v is None) == (g in k["onderdrukt"]) and (v is None or v == 0 or v >= 5), label
+    kpi = ["meldingen_ontvangen"]
+    trend = await handlers.trend(uow(sessions), kpi=kpi, kwartalen=2, drempel=5, tot=kwartaal)
+    direct = await handlers.kpis(uow(sessions), periode=kwartaal, drempel=5, kpi=kpi)
+    assert trend[-1]["kpis"] == direct
+    with pytest.raises(InvalidInput):
+        await handlers.kpis(uow(sessions), periode=Periode("maand", "2026-03"), drempel=5, gemeente="GM0599")

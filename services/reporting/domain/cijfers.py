@@ -2,22 +2,33 @@
 
 Counts and stocks add up over cells; medians, p90, means and shares are computed per cell (or
 per margin) from the merged counts and distributions underneath, never from other medians.
+
+What is shown per municipality comes from one suppression (`onderdrukking`) over the whole
+table set of a KPI: municipality x GI and municipality x breakdown value, for all time, every
+year and every quarter together (a `Familie`), since those add up to each other. Days and months
+show the region and the GIs only. The same suppressed cells feed every view: the JSON for any
+filter, the table behind the CSV and the quarterly report, the trends and the dashboard.
 """
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from contracts.vocabulary import GEMEENTEN
 from services.reporting.domain import onderdrukking
 from services.reporting.domain.model import Catalogus, Kpi
 from services.reporting.domain.onderdrukking import TOTAAL
-from services.reporting.domain.projectie import HIST, ONBEKEND
+from services.reporting.domain.periodes import JAAR, KWARTAAL
+from services.reporting.domain.periodes import TOTAAL as ALTIJD
+from services.reporting.domain.projectie import HIST, ONBEKEND, STROOM
 
 GIS = ("JBRR", "WSS", "LJR", ONBEKEND)
+logger = logging.getLogger(__name__)
 
 
 class Rij(NamedTuple):
@@ -178,6 +189,168 @@ def _leeg(kpi: Kpi) -> dict:
     )
 
 
+# ---- what is published per municipality, and what is suppressed --------------------------------
+
+# Levels at which per-municipality figures are published (with suppression on); days and months
+# have the region and the GIs only.
+PER_GEMEENTE = (KWARTAAL, JAAR, ALTIJD)
+PeriodeSleutel = tuple[str, str]  # (periode_type, periode)
+
+
+@dataclass
+class Familie:
+    """The rows of every period published per municipality: all time, every year, every quarter
+    of those years. They are suppressed together, since all time is the sum of the years and a
+    year the sum of its quarters. `gekoppeld=False`: a single period on its own (no links)."""
+
+    rijen: dict[PeriodeSleutel, list[Rij]]
+    gekoppeld: bool = True
+    _per_kpi: dict[str, list[tuple[PeriodeSleutel, Rij]]] = field(default_factory=dict, repr=False)
+    _tellingen: dict[str, frozenset] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for p, rijen in self.rijen.items():
+            for r in rijen:
+                if not r.dimensie.startswith((HIST, STROOM)):
+                    self._per_kpi.setdefault(r.kpi, []).append((p, r))
+
+    @classmethod
+    def alleen(cls, periode: PeriodeSleutel, rijen: Iterable[Rij]) -> "Familie":
+        return cls({periode: list(rijen)}, gekoppeld=False)
+
+    @staticmethod
+    def perioden_van(kwartalen: Iterable[str]) -> list[PeriodeSleutel]:
+        """All time, the years of the given quarters and all four quarters of each."""
+        jaren = sorted({k[:4] for k in kwartalen})
+        return [(ALTIJD, ALTIJD), *((JAAR, j) for j in jaren),
+                *((KWARTAAL, f"{j}-Q{q}") for j in jaren for q in range(1, 5))]
+
+    def kinderen(self) -> dict[PeriodeSleutel, list[PeriodeSleutel]]:
+        if not self.gekoppeld:
+            return {}
+        jaren = sorted(code for t, code in self.rijen if t == JAAR)
+        links = {(ALTIJD, ALTIJD): [(JAAR, j) for j in jaren]}
+        links.update({(JAAR, j): [(KWARTAAL, f"{j}-Q{q}") for q in range(1, 5)] for j in jaren})
+        return links
+
+    def tellingen(self, kpi: Kpi) -> frozenset:
+        """The counts the suppression of a count or distribution KPI rests on:
+        ((periode, gemeente, gi, dimensie, waarde), aantal), breakdowns summed over the GIs."""
+        if kpi.id not in self._tellingen:
+            data: Counter = Counter()
+            dims = set(kpi.dimensies)
+            for p, r in self._per_kpi.get(kpi.id, ()):
+                if r.dimensie == "":
+                    data[(p, r.gemeente, r.gi, "", "")] += r.aantal
+                elif r.dimensie in dims:
+                    data[(p, r.gemeente, TOTAAL, r.dimensie, r.waarde)] += r.aantal
+            self._tellingen[kpi.id] = frozenset(item for item in data.items() if item[1])
+        return self._tellingen[kpi.id]
+
+
+@dataclass(frozen=True)
+class Zicht:
+    """What of one KPI in one period may be shown: regional values always; per municipality only
+    at the levels in PER_GEMEENTE, minus the suppressed cells (gemeente, gi, dimensie, waarde)."""
+
+    per_gemeente: bool = True
+    alles: bool = False  # suppression off (threshold <= 1): everything, at every level
+    onderdrukt: frozenset = frozenset()
+
+    def verborgen(self, g: str, k: str, d: str = "", v: str = "") -> bool:
+        if self.alles or g == TOTAAL:
+            return False
+        if not self.per_gemeente or (d and k != TOTAAL):
+            return True  # not published at this level / no breakdown per municipality x GI
+        return (g, k, d, v) in self.onderdrukt
+
+
+def _tabelset(data: frozenset, dims: tuple[str, ...], perioden, kinderen) -> onderdrukking.Tabelset:
+    waarden = dict(data)
+    waarden_per_dim = {d: sorted({c[4] for c in waarden if c[3] == d}) for d in dims}
+    waarden_per_dim = {d: vs for d, vs in waarden_per_dim.items() if vs}  # nothing counted
+    return onderdrukking.gekoppelde_tabellen(
+        waarden, list(perioden), dict(kinderen), sorted(GEMEENTEN), list(GIS), waarden_per_dim
+    )
+
+
+@lru_cache(maxsize=512)
+def _beveilig(data: frozenset, dims: tuple[str, ...], perioden: tuple, kinderen: tuple, drempel: int):
+    """Suppressed cells per period of one KPI's linked table set (cached: same data, same answer)."""
+    ts = _tabelset(data, dims, perioden, kinderen)
+    try:
+        onderdrukt = onderdrukking.beveilig(ts, ts.primair(drempel))
+    except ValueError:  # only on inconsistent input: then nothing per municipality is shown
+        logger.warning("suppression failed; hiding every per-municipality value", exc_info=True)
+        onderdrukt = ts.vrij
+    per_periode: dict[PeriodeSleutel, set] = {p: set() for p in perioden}
+    for p, g, k, d, v in onderdrukt:
+        per_periode[p].add((g, k, d, v))
+    return {p: frozenset(s) for p, s in per_periode.items()}
+
+
+class _Onderdrukking:
+    """The published view (Zicht) of every KPI in one period."""
+
+    def __init__(self, invoer: "_Invoer", familie: Familie, periode: PeriodeSleutel, drempel: int):
+        self.invoer, self.familie, self.periode, self.drempel = invoer, familie, periode, drempel
+        self.perioden = tuple(sorted(set(familie.rijen) | {periode}))
+        self.kinderen = tuple((p, tuple(c)) for p, c in sorted(familie.kinderen().items()))
+        self._cache: dict[str, Zicht] = {}
+
+    def zicht(self, kpi: Kpi, catalogus: Catalogus) -> Zicht:
+        if self.drempel <= 1:
+            return Zicht(alles=True)
+        if self.periode[0] not in PER_GEMEENTE:
+            return Zicht(per_gemeente=False)
+        if kpi.id not in self._cache:
+            self._cache[kpi.id] = Zicht(onderdrukt=self._onderdrukt(kpi, catalogus))
+        return self._cache[kpi.id]
+
+    def _onderdrukt(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
+        if kpi.soort == "aandeel":
+            return self._aandeel(kpi, catalogus)
+        if kpi.soort in ("stand", "stand_gemiddelde"):
+            basis = kpi.basis if kpi.soort == "stand_gemiddelde" else kpi.id
+            data = frozenset(
+                ((self.periode, g, k, "", ""), s.aantal)
+                for (g, k), s in self.invoer.standen.get(basis, {}).items() if s.aantal
+            )
+            return _beveilig(data, (), (self.periode,), (), self.drempel)[self.periode]
+        data = self.familie.tellingen(kpi)
+        return _beveilig(data, kpi.dimensies, self.perioden, self.kinderen, self.drempel)[self.periode]
+
+    def _aandeel(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
+        """Hidden wherever its numerator or denominator is, and where either the numerator or the
+        rest (denominator - numerator) is small; then, like a table of counts, never one hidden
+        cell alone in a row or column."""
+        teller = self.zicht(catalogus.kpi(kpi.teller), catalogus).onderdrukt
+        noemer = self.zicht(catalogus.kpi(kpi.noemer), catalogus).onderdrukt
+        result = {(g, k) for g, k, d, _ in teller | noemer if d == ""}
+        cellen = self.invoer.cellen_van(kpi)
+        for (g, k), s in _marges(cellen).items():
+            rest = s.aantal - s.teller
+            if g != TOTAAL and (onderdrukking.is_klein(s.teller, self.drempel)
+                                or onderdrukking.is_klein(rest, self.drempel)):
+                result.add((g, k))
+        ts = onderdrukking.tabelset({c: s.aantal for c, s in cellen.items()}, sorted(GEMEENTEN), list(GIS))
+        return frozenset((g, k, "", "") for g, k in onderdrukking.secundair(ts, result, ts.bekend_nul()))
+
+
+def _marges(cellen: dict[tuple[str, str], Stat]) -> dict[tuple[str, str], Stat]:
+    stats: dict[tuple[str, str], Stat] = {}
+    for (g, k), s in cellen.items():
+        for key in ((g, k), (g, TOTAAL), (TOTAAL, k), (TOTAAL, TOTAAL)):
+            acc = stats.get(key)
+            if acc is None:
+                acc = stats[key] = Stat()
+            acc.voeg_toe(s)
+    return stats
+
+
+# ---- the published figures ---------------------------------------------------------------------
+
+
 def bereken(
     catalogus: Catalogus,
     rijen: Iterable[Rij],
@@ -191,128 +364,93 @@ def bereken(
     gi: str | None = None,
     gemeente: str | None = None,
     met_tabel: bool = False,
+    familie: Familie | None = None,
 ) -> list[dict]:
-    """Every requested KPI for one period: the value, per municipality and per GI (both over
-    the slice the filters select), breakdowns and, per kind, the details. Per-municipality
-    values below `drempel` are suppressed (null), with secondary suppression."""
+    """Every requested KPI for one period: the value, per municipality and per GI, breakdowns
+    and, per kind, the details. Per-municipality values are suppressed (null) over the whole
+    `familie` of linked periods (default: this period alone, `rijen`)."""
+    rijen = list(rijen)
     invoer = _Invoer(rijen, standen)
+    sleutel = (periode_type, periode)
+    if familie is None or sleutel not in familie.rijen:
+        familie = Familie.alleen(sleutel, rijen)
+    onderdrukt = _Onderdrukking(invoer, familie, sleutel, drempel)
     wanted = set(kpis) if kpis else None
     result = []
     for kpi in catalogus.kpis:
-        if wanted is not None and kpi.id not in wanted:
-            continue
-        base = {
-            "kpi": kpi.id,
-            "naam": kpi.naam,
-            "name": kpi.name,
-            "soort": kpi.soort,
-            "eenheid": kpi.eenheid,
-            "optelbaar": kpi.optelbaar,
-            "periode_type": periode_type,
-            "periode": periode,
-        }
-        if kpi.soort in ("stand", "stand_gemiddelde"):
-            base["peildatum"] = peildatum.isoformat()
-        base.update(_kpi(kpi, invoer, drempel, gi, gemeente, peildatum.toordinal(), met_tabel))
-        result.append(base)
+        if wanted is None or kpi.id in wanted:
+            zicht = onderdrukt.zicht(kpi, catalogus)
+            result.append({
+                **_basis(kpi, periode_type, periode, peildatum),
+                **_kpi(kpi, invoer, zicht, gi, gemeente, peildatum.toordinal(), met_tabel),
+            })
     return result
 
 
+def _basis(kpi: Kpi, periode_type: str, periode: str, peildatum: date) -> dict:
+    base = {
+        "kpi": kpi.id,
+        "naam": kpi.naam,
+        "name": kpi.name,
+        "soort": kpi.soort,
+        "eenheid": kpi.eenheid,
+        "optelbaar": kpi.optelbaar,
+        "periode_type": periode_type,
+        "periode": periode,
+    }
+    if kpi.soort in ("stand", "stand_gemiddelde"):
+        base["peildatum"] = peildatum.isoformat()
+    return base
+
+
+def _regionaal(kpi: Kpi, invoer: "_Invoer", gefilterd: bool, peildag: int, met_tabel: bool) -> dict:
+    """A regional KPI (escalations): no GI or municipality, so nothing per GI or municipality."""
+    s = _som(invoer.cellen_van(kpi).values())
+    out = {"per_gemeente": {}, "per_gi": {}, "onderdrukt": [], "onderdrukt_gi": []}
+    if gefilterd:
+        return {**out, "waarde": None, **_leeg(kpi), "uitsplitsingen": {}}
+    out.update(waarde=_waarde(kpi, s, peildag), **_details(kpi, s))
+    out["uitsplitsingen"] = _uitsplitsingen(kpi, invoer, Zicht(alles=True), None, None)
+    if kpi.soort == "verdeling":
+        out["verdeling"] = {str(k): v for k, v in sorted(s.hist.items())}
+    if met_tabel:
+        out["tabel"] = {TOTAAL: {TOTAAL: out["waarde"]}}
+        out["tabel_onderdrukt"] = []
+    return out
+
+
 def _kpi(
-    kpi: Kpi,
-    invoer: _Invoer,
-    drempel: int,
-    gi: str | None,
-    gemeente: str | None,
-    peildag: int,
+    kpi: Kpi, invoer: "_Invoer", zicht: Zicht, gi: str | None, gemeente: str | None, peildag: int,
     met_tabel: bool,
 ) -> dict:
-    cellen = invoer.cellen_van(kpi)
     if kpi.regionaal:
-        s = _som(cellen.values())
-        if gi or gemeente:
-            return {
-                "waarde": None,
-                "per_gemeente": {},
-                "per_gi": {},
-                "onderdrukt": [],
-                **_leeg(kpi),
-                "uitsplitsingen": {},
-            }
-        out = {
-            "waarde": _waarde(kpi, s, peildag),
-            "per_gemeente": {},
-            "per_gi": {},
-            "onderdrukt": [],
-            **_details(kpi, s),
-            "uitsplitsingen": _uitsplitsingen(kpi, invoer, None, None, False, 0),
-        }
-        if kpi.soort == "verdeling":
-            out["verdeling"] = {str(k): v for k, v in sorted(s.hist.items())}
-        if met_tabel:
-            out["tabel"] = {TOTAAL: {TOTAAL: out["waarde"]}}
-        return out
-
-    # The municipality x GI table with margins, and what to suppress in it.
-    stats: dict[tuple[str, str], Stat] = {}
-    for (g, k), s in cellen.items():
-        for key in ((g, k), (g, TOTAAL), (TOTAAL, k), (TOTAAL, TOTAAL)):
-            acc = stats.get(key)
-            if acc is None:
-                acc = stats[key] = Stat()
-            acc.voeg_toe(s)
-    extra = set()
-    if kpi.soort == "aandeel":
-        extra = {
-            key
-            for key, s in stats.items()
-            if onderdrukking.is_klein(s.teller, drempel)
-            or onderdrukking.is_klein(s.aantal - s.teller, drempel)
-        }
-    # The whole region: every municipality and GI, empty cells included, so that an empty cell
-    # (shown suppressed) can protect a small one before a regional total has to.
-    raster = {(g, k): 0 for g in GEMEENTEN for k in GIS}
-    raster.update({cel: max(0, s.aantal) for cel, s in cellen.items()})
-    _, onderdrukt = onderdrukking.tabel(raster, drempel, extra)
-
+        return _regionaal(kpi, invoer, bool(gi or gemeente), peildag, met_tabel)
+    stats = _marges(invoer.cellen_van(kpi))
     rij, kolom = gemeente or TOTAAL, gi or TOTAAL
 
-    def value(key):
-        return None if key in onderdrukt else _waarde(kpi, stats.get(key, Stat()), peildag)
+    def value(g, k):
+        return None if zicht.verborgen(g, k) else _waarde(kpi, stats.get((g, k), Stat()), peildag)
 
-    gemeenten = sorted({g for g, _ in cellen} | {g for g, k in onderdrukt if g != TOTAAL})
-    gis = sorted({k for _, k in cellen} | {k for g, k in onderdrukt if k != TOTAAL})
-
-    def shown(key):
-        return (
-            key in stats or key in onderdrukt
-        )  # an empty cell chosen to protect another is shown suppressed
-
-    per_gemeente = {
-        g: value((g, kolom)) for g in ([gemeente] if gemeente else gemeenten) if shown((g, kolom))
-    }
-    per_gi = {k: value((rij, k)) for k in ([gi] if gi else gis) if shown((rij, k))}
-    sel = stats.get((rij, kolom), Stat())
-    verborgen = (rij, kolom) in onderdrukt
+    gemeenten = sorted(GEMEENTEN) if zicht.alles or zicht.per_gemeente else []
+    verborgen = zicht.verborgen(rij, kolom)
     out = {
-        "waarde": value((rij, kolom)),
-        "per_gemeente": per_gemeente,
-        "per_gi": per_gi,
-        "onderdrukt": sorted(g for g, v in per_gemeente.items() if v is None),
-        **(_leeg(kpi) if verborgen else _details(kpi, sel)),
-        "uitsplitsingen": _uitsplitsingen(kpi, invoer, gi, gemeente, verborgen, drempel),
+        "waarde": value(rij, kolom),
+        "per_gemeente": {g: value(g, kolom) for g in gemeenten},
+        "per_gi": {k: value(rij, k) for k in GIS},
+        "onderdrukt": [g for g in gemeenten if zicht.verborgen(g, kolom)],
+        "onderdrukt_gi": [k for k in GIS if zicht.verborgen(rij, k)],
+        **(_leeg(kpi) if verborgen else _details(kpi, stats.get((rij, kolom), Stat()))),
+        "uitsplitsingen": _uitsplitsingen(kpi, invoer, zicht, gi, gemeente),
     }
     if kpi.soort == "verdeling":
-        hist = {str(k): v for k, v in sorted(sel.hist.items())}
-        if gemeente:
-            hidden = onderdrukking.rij(hist, verborgen, drempel)
-            hist = {k: (None if k in hidden else v) for k, v in hist.items()}
-        out["verdeling"] = hist
+        hist = stats.get((rij, kolom), Stat()).hist
+        shown = not verborgen and (zicht.alles or rij == TOTAAL)  # histograms: region and GIs
+        out["verdeling"] = {str(k): v for k, v in sorted(hist.items())} if shown else None
     if met_tabel:
-        out["tabel"] = {
-            g: {k: value((g, k)) for k in [*gis, TOTAAL] if shown((g, k))} for g in [*gemeenten, TOTAAL]
-        }
-    if kpi.soort == "stand" and not gemeente:
+        rijen = [*gemeenten, TOTAAL]
+        out["tabel"] = {g: {k: value(g, k) for k in [*GIS, TOTAAL]} for g in rijen}
+        out["tabel_onderdrukt"] = [[g, k] for g in rijen for k in [*GIS, TOTAAL] if zicht.verborgen(g, k)]
+    if kpi.soort == "stand" and not gemeente and zicht.alles:  # flows link the stocks of two days
         flows = invoer.stromen.get(kpi.id, {})
         s = _som(v for (g, k), v in flows.items() if gi is None or k == gi)
         out["instroom"], out["uitstroom"] = s.aantal, s.teller
@@ -320,33 +458,41 @@ def _kpi(
 
 
 def _uitsplitsingen(
-    kpi: Kpi, invoer: _Invoer, gi: str | None, gemeente: str | None, verborgen: bool, drempel: int
+    kpi: Kpi, invoer: "_Invoer", zicht: Zicht, gi: str | None, gemeente: str | None
 ) -> dict[str, dict[str, int | None]]:
+    """Per breakdown value: counts (every value seen in the region this period; 0 = none), or for
+    a distribution the median (values with observations, or suppressed: null)."""
     result = {}
-    if kpi.soort not in ("aantal", "verdeling"):
-        return result
+    if kpi.soort not in ("aantal", "verdeling") or (gi and not zicht.alles):
+        return result  # with suppression on: no breakdowns per GI (see the README)
+    rij, kolom = gemeente or TOTAAL, gi or TOTAAL
+
+    def gekozen(g, k):
+        return (gi is None or k == gi) and (gemeente is None or g == gemeente)
+
     for dim in kpi.dimensies:
-        per_waarde: dict[str, Stat] = {}
-        for (g, k, val), s in invoer.dims.get((kpi.id, dim), {}).items():
-            if (gi is None or k == gi) and (gemeente is None or g == gemeente):
-                per_waarde.setdefault(val, Stat()).voeg_toe(s)
-        if not per_waarde:
+        cellen = invoer.dims.get((kpi.id, dim), {})
+        waarden = sorted({val for (_, _, val), s in cellen.items() if s.aantal})
+        if not waarden:
             continue  # not kept at this level (days have totals only) or nothing counted
-        if kpi.soort == "verdeling":
-            hists: dict[str, Counter] = {}
-            for key, s in _hist_dims(invoer, kpi.id, dim).items():
-                g, k, val = key
-                if (gi is None or k == gi) and (gemeente is None or g == gemeente):
-                    hists.setdefault(val, Counter()).update(s.hist)
-            values = {val: percentiel(hists.get(val, Counter()), 50) for val in sorted(per_waarde)}
-        else:
-            values = {val: s.aantal for val, s in sorted(per_waarde.items())}
-        if gemeente:
-            hidden = onderdrukking.rij({v: s.aantal for v, s in per_waarde.items()}, verborgen, drempel)
-            values = {v: (None if v in hidden else x) for v, x in values.items()}
-        result[dim] = values
+        aantal, hists = Counter(), {}
+        for (g, k, val), s in cellen.items():
+            if gekozen(g, k):
+                aantal[val] += s.aantal
+        for (g, k, val), s in _hist_dims(invoer, kpi.id, dim).items():
+            if gekozen(g, k):
+                hists.setdefault(val, Counter()).update(s.hist)
+        uit = {}
+        for v in waarden:
+            if zicht.verborgen(rij, kolom, dim, v):
+                uit[v] = None
+            elif kpi.soort == "aantal":
+                uit[v] = aantal[v]
+            elif aantal[v]:
+                uit[v] = percentiel(hists.get(v, Counter()), 50)
+        result[dim] = uit
     return result
 
 
-def _hist_dims(invoer: _Invoer, kpi_id: str, dim: str) -> dict[tuple[str, str, str], Stat]:
+def _hist_dims(invoer: "_Invoer", kpi_id: str, dim: str) -> dict[tuple[str, str, str], Stat]:
     return invoer.dims.get((kpi_id, f"{HIST}:{dim}"), {})

@@ -42,20 +42,40 @@ class KpiOut(BaseModel):
     peildatum: date | None = Field(
         None, description="Reference day of a stock (the period's last day or today)."
     )
-    waarde: Getal = Field(description="The value for the selection; null when suppressed.")
-    per_gemeente: dict[str, Getal] = Field(description="Per CBS municipality code; null when suppressed.")
-    per_gi: dict[str, Getal] = Field(description="Per GI ('onbekend' until advised).")
-    onderdrukt: list[str] = Field(description="Municipalities whose value is suppressed.")
+    waarde: Getal = Field(
+        description="The value for the selection; null when suppressed (or, for a median, share or "
+        "mean, without observations: then `aantal`/`noemer` is 0)."
+    )
+    per_gemeente: dict[str, Getal] = Field(
+        description="Per CBS municipality code, over the selected GI: all 13 at the levels published "
+        "per municipality (quarter, year, all time), empty per day and month and for regional KPIs. "
+        "0 = nothing counted; null = suppressed (listed in `onderdrukt`) or, for a median, share or "
+        "mean only, no observations."
+    )
+    per_gi: dict[str, Getal] = Field(
+        description="Per GI ('onbekend' until advised), over the selected municipality: all four; "
+        "0 = nothing counted; null = suppressed (listed in `onderdrukt_gi`) or no observations."
+    )
+    onderdrukt: list[str] = Field(description="Municipalities whose value in `per_gemeente` is suppressed.")
+    onderdrukt_gi: list[str] = Field(description="GIs whose value in `per_gi` is suppressed.")
     aantal: int | None = Field(None, description="Observations behind a distribution or mean.")
     gemiddelde: float | None = None
     mediaan: int | None = None
     p90: int | None = None
     teller: int | None = None
     noemer: int | None = None
-    instroom: int | None = Field(None, description="Inflow of a stock in the period.")
-    uitstroom: int | None = Field(None, description="Outflow of a stock in the period.")
-    verdeling: dict[str, int | None] | None = Field(None, description="Histogram: value -> observations.")
-    uitsplitsingen: dict[str, dict[str, Getal]] = Field(description="Breakdowns (urgentie, maatregel, ...).")
+    instroom: int | None = Field(
+        None, description="Inflow of a stock in the period (only with suppression off: flows would "
+        "link the suppressed tables of two reference days)."
+    )
+    uitstroom: int | None = Field(None, description="Outflow of a stock in the period (as `instroom`).")
+    verdeling: dict[str, int | None] | None = Field(
+        None, description="Histogram: value -> observations; for the region and per GI, not per municipality."
+    )
+    uitsplitsingen: dict[str, dict[str, Getal]] = Field(
+        description="Breakdowns (urgentie, maatregel, ...): for the region (month and longer) and per "
+        "municipality (quarter, year, all time); not per GI. 0 = nothing counted, null = suppressed."
+    )
 
 
 class KpisOut(BaseModel):
@@ -116,7 +136,9 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
     responses={200: {"content": CSV}},
     summary="Uniform KPIs for the region, per GI and municipality, for a period",
     description="Filters combine: `gi` and `gemeente` select the slice, `periode` the period. "
-    "Send `Accept: text/csv` for the CSV export.",
+    "Figures per municipality are published per quarter, per year and for all time (`gemeente` with "
+    "a day or month is refused); small counts are suppressed over all views together, see the "
+    "catalogue's `regels.onderdrukking`. Send `Accept: text/csv` for the CSV export.",
 )
 async def get_kpis(
     request: Request,
@@ -149,6 +171,7 @@ async def export(
     periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ) -> Response:
     p, rows = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
+    handlers.controleer_gemeente(gemeente, p, drempel(request))
     return Response(
         weergave.csv(rows, gemeente=gemeente, gi=gi),
         media_type="text/csv; charset=utf-8",

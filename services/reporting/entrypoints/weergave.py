@@ -35,6 +35,9 @@ def cel(value, eenheid: str, onderdrukt: bool) -> str:
 
 
 def csv(rows: list[dict], *, gemeente: str | None = None, gi: str | None = None) -> str:
+    """One row per KPI x municipality x GI (with totals) from the same suppressed tables as the
+    JSON: `waarde` empty and `onderdrukt` ja when suppressed; empty and nee when there is no value
+    (a median, share or mean without observations)."""
     out = io.StringIO()
     writer = _csv_writer(out)
     writer.writerow(
@@ -42,13 +45,13 @@ def csv(rows: list[dict], *, gemeente: str | None = None, gi: str | None = None)
     )
     for k in rows:
         tabel = k.get("tabel") or {TOTAAL: {TOTAAL: k["waarde"]}}
+        verborgen = _verborgen(k)
         for g, per_gi in tabel.items():
             if gemeente and g != gemeente:
                 continue
             for i, value in per_gi.items():
                 if gi and i != gi:
                     continue
-                suppressed = value is None and not _leeg(k)
                 writer.writerow(
                     [
                         k["kpi"],
@@ -59,7 +62,7 @@ def csv(rows: list[dict], *, gemeente: str | None = None, gi: str | None = None)
                         "regio" if g == TOTAAL else g,
                         "alle" if i == TOTAAL else i,
                         "" if value is None else value,
-                        "ja" if suppressed else "nee",
+                        "ja" if (g, i) in verborgen else "nee",
                     ]
                 )
     return out.getvalue()
@@ -71,11 +74,9 @@ def _csv_writer(out):
     return csv_module.writer(out, lineterminator="\r\n")
 
 
-def _leeg(k: dict) -> bool:
-    """A distribution or share without observations has no value; that is not suppression."""
-    return k["soort"] in ("verdeling", "aandeel", "stand_gemiddelde") and not (
-        k.get("aantal") or k.get("noemer")
-    )
+def _verborgen(k: dict) -> set[tuple[str, str]]:
+    """The suppressed cells of a KPI's municipality x GI table."""
+    return {(g, i) for g, i in k.get("tabel_onderdrukt", ())}
 
 
 # ---- the quarterly report ----------------------------------------------------------------------
@@ -130,7 +131,9 @@ aantallen per gemeente onder {r["drempel"]} onderdrukt ({ONDERDRUKT})</p>
 {"".join(secties)}
 <h2>Rekenregels</h2><ul class="legenda">{regels}</ul>
 <p class="legenda">{ONDERDRUKT} = onderdrukt: een aantal per gemeente onder {r["drempel"]}, of een cel die
-anders uit de totalen terug te rekenen is (secundaire onderdrukking). – = geen waarneming.</p>
+anders uit de gepubliceerde cijfers terug te rekenen is (secundaire onderdrukking, over alle tabellen,
+uitsplitsingen en perioden samen). 0 = niets geteld. – = geen waarneming (mediaan, aandeel of gemiddelde
+zonder waarnemingen).</p>
 </main></body></html>"""
 
 
@@ -155,14 +158,12 @@ def _kpi_sectie(k: dict) -> str:
     tabel = k.get("tabel") or {}
     if set(tabel) <= {TOTAAL}:
         return kop + waarde
-    gis = [g for g in GIS if any(g in row for row in tabel.values())]
     rows = []
-    for g in [*sorted((g for g in tabel if g != TOTAAL), key=lambda g: GEMEENTEN.get(g, g)), TOTAAL]:
-        row = tabel.get(g, {})
+    for g in _rijen(tabel):
         naam = "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})"
-        cellen = "".join(f"<td>{escape(_tabel_cel(row, i, e, k))}</td>" for i in [*gis, TOTAAL])
+        cellen = "".join(f"<td>{escape(_tabel_cel(k, g, i))}</td>" for i in [*GIS, TOTAAL])
         rows.append(f"<tr class='{'totaal' if g == TOTAAL else ''}'><td>{escape(naam)}</td>{cellen}</tr>")
-    kop_gis = "".join(f"<th>{escape(GI_NAMEN[g])}</th>" for g in [*gis, TOTAAL])
+    kop_gis = "".join(f"<th>{escape(GI_NAMEN[g])}</th>" for g in [*GIS, TOTAAL])
     return (
         kop
         + waarde
@@ -172,11 +173,16 @@ def _kpi_sectie(k: dict) -> str:
     )
 
 
-def _tabel_cel(row: dict, gi: str, eenheid: str, k: dict) -> str:
-    if gi not in row:
-        return "–" if k["soort"] in ("verdeling", "aandeel", "stand_gemiddelde") else "0"
-    value = row[gi]
-    return ONDERDRUKT if value is None and not _leeg(k) else getal(value, eenheid)
+def _rijen(tabel: dict) -> list[str]:
+    """Every municipality (by name), then the region."""
+    return [*sorted((g for g in tabel if g != TOTAAL), key=lambda g: GEMEENTEN.get(g, g)), TOTAAL]
+
+
+def _tabel_cel(k: dict, g: str, gi: str) -> str:
+    """A cell of the municipality x GI table: × when suppressed, – when there is no value."""
+    if (g, gi) in _verborgen(k):
+        return ONDERDRUKT
+    return getal(k["tabel"].get(g, {}).get(gi), k["eenheid"])
 
 
 def _pdf(text) -> str:
@@ -255,17 +261,11 @@ def rapport_pdf(r: dict) -> bytes:
         ]
         tabel = k.get("tabel") or {}
         if not set(tabel) <= {TOTAAL}:
-            gis = [g for g in GIS if any(g in row for row in tabel.values())]
-            rows = [["Gemeente", *(GI_NAMEN[g] for g in [*gis, TOTAAL])]]
-            for g in [*sorted((g for g in tabel if g != TOTAAL), key=lambda g: GEMEENTEN.get(g, g)), TOTAAL]:
-                row = tabel.get(g, {})
-                rows.append(
-                    [
-                        "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})",
-                        *(_tabel_cel(row, i, e, k) for i in [*gis, TOTAAL]),
-                    ]
-                )
-            blok.append(Table(rows, colWidths=[6 * cm] + [2.2 * cm] * (len(gis) + 1), style=stijl))
+            rows = [["Gemeente", *(GI_NAMEN[g] for g in [*GIS, TOTAAL])]]
+            for g in _rijen(tabel):
+                naam = "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})"
+                rows.append([naam, *(_tabel_cel(k, g, i) for i in [*GIS, TOTAAL])])
+            blok.append(Table(rows, colWidths=[6 * cm] + [2.2 * cm] * (len(GIS) + 1), style=stijl))
         blok.append(Spacer(1, 6))
         story.append(KeepTogether(blok))
     story.append(Paragraph("Rekenregels", styles["Heading2"]))

@@ -3,15 +3,24 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from contracts import Event
 from contracts.vocabulary import GEMEENTEN
 from runtime.errors import InvalidInput
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.repository import HistorieRepository
-from services.reporting.domain.cijfers import bereken
+from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.domain.model import Catalogus
-from services.reporting.domain.periodes import KWARTAAL, Periode, kwartalen_tot, lees_periode
+from services.reporting.domain.periodes import (
+    JAAR,
+    KWARTAAL,
+    TOTAAL,
+    Periode,
+    kwartalen_tot,
+    lees_periode,
+)
 from services.reporting.domain.projectie import CelSleutel, bijdragen, cellen, verschil
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
@@ -125,6 +134,53 @@ def periode(code: str | None, periode_type: str | None, vandaag: date) -> Period
     return lees_periode(code, periode_type, vandaag)
 
 
+def controleer_gemeente(gemeente: str | None, periode: Periode, drempel: int) -> None:
+    """A municipality of the region, at a level published per municipality."""
+    if not gemeente:
+        return
+    if gemeente not in GEMEENTEN:
+        raise InvalidInput(f"{gemeente} is not a municipality of the region", field="gemeente")
+    if drempel > 1 and periode.type not in PER_GEMEENTE:
+        raise InvalidInput(
+            "figures per municipality are published per quarter, per year and for all time, "
+            f"not per {periode.type}",
+            field="gemeente",
+        )
+
+
+async def _momentopname(uow: ReportingUnitOfWork) -> None:
+    """Every read of one request sees the same data, so the suppression computed over the linked
+    periods is the suppression of exactly the values shown."""
+    await uow.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+async def _familie(uow: ReportingUnitOfWork, stored: list[str] | None) -> Familie:
+    """The rows of all time, every year and every quarter: suppressed together."""
+    perioden = Familie.perioden_van(await uow.cijfers.periodes(KWARTAAL))
+    rijen: dict[tuple[str, str], list] = {}
+    for soort in (TOTAAL, JAAR, KWARTAAL):
+        codes = [code for t, code in perioden if t == soort]
+        for code, lijst in (await uow.cijfers.rijen(soort, codes, stored)).items():
+            rijen[(soort, code)] = lijst
+    return Familie(rijen)
+
+
+async def _lees(uow, periodes: list[Periode], stored, drempel: int) -> tuple[Familie | None, dict]:
+    """The rows of the periods asked for and, when they are published per municipality, of the
+    whole family of linked periods (one consistent snapshot)."""
+    await _momentopname(uow)
+    familie = None
+    if drempel > 1 and any(p.type in PER_GEMEENTE for p in periodes):
+        familie = await _familie(uow, stored)
+    rijen = {}
+    for p in periodes:
+        if familie is not None and (p.type, p.code) in familie.rijen:
+            rijen[p.code] = familie.rijen[(p.type, p.code)]
+        else:
+            rijen[p.code] = (await uow.cijfers.rijen(p.type, [p.code], stored))[p.code]
+    return familie, rijen
+
+
 async def kpis(
     uow: ReportingUnitOfWork,
     *,
@@ -136,17 +192,16 @@ async def kpis(
     met_tabel: bool = False,
 ) -> list[dict]:
     catalogus = catalogus_bron.actief()
-    if gemeente and gemeente not in GEMEENTEN:
-        raise InvalidInput(f"{gemeente} is not a municipality of the region", field="gemeente")
+    controleer_gemeente(gemeente, periode, drempel)
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
     peildatum = periode.peildatum(uow.clock.today())
     async with uow:
-        rijen = (await uow.cijfers.rijen(periode.type, [periode.code], stored))[periode.code]
+        familie, rijen = await _lees(uow, [periode], stored, drempel)
         standen = await uow.cijfers.standen(peildatum, stored)
     return bereken(
         catalogus,
-        rijen,
+        rijen[periode.code],
         standen,
         periode_type=periode.type,
         periode=periode.code,
@@ -156,6 +211,7 @@ async def kpis(
         gi=gi,
         gemeente=gemeente,
         met_tabel=met_tabel,
+        familie=familie,
     )
 
 
@@ -169,7 +225,7 @@ async def trend(
     today = uow.clock.today()
     reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
     async with uow:
-        rijen = await uow.cijfers.rijen(KWARTAAL, [p.code for p in reeks], stored)
+        familie, rijen = await _lees(uow, reeks, stored, drempel)
         standen = {p.code: await uow.cijfers.standen(p.peildatum(today), stored) for p in reeks}
     return [
         {
@@ -183,6 +239,7 @@ async def trend(
                 peildatum=p.peildatum(today),
                 drempel=drempel,
                 kpis=ids,
+                familie=familie,
             ),
         }
         for p in reeks
