@@ -54,3 +54,12 @@ def privacy(**claims) -> dict[str, str]:
 
 def beheer(**claims) -> dict[str, str]:
     return auth(BEHEER, "jbketen-beheer", **claims)
+
+
+def caller(rol: str) -> dict[str, str]:
+    """Headers of a typical caller in each role: the GM0599 team, WSS, the RvdK, the region, ..."""
+    return {
+        LOKAAL_TEAM: lambda: lokaal_team("GM0599"), VEILIG_THUIS: veilig_thuis, RVDK: rvdk,
+        GI_ROL: lambda: gi("WSS"), GI_MANAGER: lambda: gi_manager("WSS"), REGIO: regio,
+        PRIVACY: privacy, BEHEER: beheer,
+    }[rol]()

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from deploy.stack import Broker, embedded_postgres, free_port
+from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, seed_capacity
+from tests import identity
+from tests.clock import STACK_ENV
 
 
 def docker_available() -> bool:
@@ -55,6 +57,24 @@ def kafka_broker() -> Iterator[str]:
             yield broker.bootstrap
         finally:
             broker.stop()
+
+
+@contextmanager
+def running_stack(database_server_url: str, kafka_bootstrap: str, database_prefix: str, logs: str,
+                  env: dict[str, str]) -> Iterator[Stack]:
+    """The five services as processes on the suite's clock and issuer, capacity seeded."""
+    env = {**STACK_ENV, **env}
+    for name in SERVICES:
+        env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
+    stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},
+                  database_prefix=database_prefix, env=env, issuer=identity.ISSUER,
+                  log_dir=ROOT / "test-artifacts" / logs / database_prefix)
+    try:
+        stack.start_all()
+        seed_capacity(stack)
+        yield stack
+    finally:
+        stack.stop_all()
 
 
 def unique_prefix() -> str:

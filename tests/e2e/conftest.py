@@ -2,10 +2,9 @@
 import httpx
 import pytest
 
-from deploy.stack import ROOT, SERVICES, Stack, free_port, seed_capacity
-from tests import identity
-from tests.clock import STACK_ENV
+from deploy.stack import SERVICES
 from tests.conftest import own_broker, own_databases
+from tests.infra import running_stack
 
 kafka_bootstrap = pytest.fixture(scope="package")(own_broker)
 database_prefix = pytest.fixture(scope="package")(own_databases)
@@ -13,9 +12,8 @@ database_prefix = pytest.fixture(scope="package")(own_databases)
 
 @pytest.fixture(scope="package")
 def stack(database_server_url, kafka_bootstrap, database_prefix):
+    """On the suite's pinned clock (tests/clock.py), trusting the suite's issuer."""
     env = {
-        # Every service's clock starts at the suite's pinned moment (tests/clock.py) and runs.
-        **STACK_ENV,
         "AUTO_CONFIRM": "true",
         # Short clocks so deadlines, limits and retries happen within a test.
         "INTAKE_SPOED_AANVULTERMIJN_S": "4",
@@ -29,17 +27,8 @@ def stack(database_server_url, kafka_bootstrap, database_prefix):
         # drives "every GI at its norm" instead.
         "CAPACITY_ESCALATIE_WACHTEND_MAX": "1000",
     }
-    for name in SERVICES:
-        env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
-    stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},
-                  database_prefix=database_prefix, env=env, issuer=identity.ISSUER,
-                  log_dir=ROOT / "test-artifacts" / "e2e-logs" / database_prefix)
-    try:
-        stack.start_all()
-        seed_capacity(stack)
+    with running_stack(database_server_url, kafka_bootstrap, database_prefix, "e2e-logs", env) as stack:
         yield stack
-    finally:
-        stack.stop_all()
 
 
 @pytest.fixture(scope="package")

@@ -19,21 +19,9 @@ pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("JBKETEN_FUZZ_EXAMPLES", "12"))
 # An endless stream: its first answer is checked by the capacity tests, not fuzzed here.
 SKIP = {("GET", "/capaciteit/stream")}
-CALLERS = {
-    "lokaal_team": lambda: identity.lokaal_team("GM0599"),
-    "veilig_thuis": identity.veilig_thuis,
-    "rvdk": identity.rvdk,
-    "gi": lambda: identity.gi("WSS"),
-    "gi_manager": lambda: identity.gi_manager("WSS"),
-    "regio": identity.regio,
-    "privacy": identity.privacy,
-    "beheer": identity.beheer,
-}
-
-
 def _caller(operation) -> dict[str, str]:
     roles = operation.definition.raw.get("x-rollen") or ["beheer"]
-    return CALLERS[roles[0]]() if roles[0] in CALLERS else {}
+    return identity.caller(roles[0])
 
 
 def _fuzz(operation, base_url: str, failures: list[str], statuses: Counter, mode: GenerationMode) -> None:
