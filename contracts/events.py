@@ -1,14 +1,38 @@
-"""Event payloads (the CloudEvents `data`). No personal data: ids are pseudonymous."""
+"""Event payloads (the CloudEvents `data`). No personal data: ids are pseudonymous.
+
+No event carries a person's name, BSN, birth date, phone, address or text a person typed: reasons
+travel as categories (the text stays in the service that owns it), people as pseudonymous ids
+(keyed hashes). Every string is a code, an id, or one of a few explanations the system itself
+generates (tests/unit/test_event_privacy.py keeps it so).
+"""
 from datetime import date, datetime
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from contracts import topics
-from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, OverdrachtReden, Sluitreden, Urgentie, Zorg
+from contracts.vocabulary import (
+    GI,
+    AfwijkingReden,
+    AfwijzingReden,
+    Kader,
+    Kenmerk,
+    Maatregel,
+    OverdrachtReden,
+    Sluitreden,
+    Urgentie,
+    Zorg,
+)
 
 MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
+
+Gemeentecode = Annotated[str, Field(pattern=r"^GM\d{4}$", description="CBS municipality code.")]
+# A code of the chain's rules: a target group, an expertise or team, a rule's id.
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,49}$", max_length=50)]
+Versie = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$", max_length=20)]
+# A field of a report, as a path: gezin.kinderen[0].geboortedatum
+Veldpad = Annotated[str, Field(pattern=r"^[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*$", max_length=100)]
 
 
 class Event(BaseModel):
@@ -16,6 +40,22 @@ class Event(BaseModel):
 
     type: ClassVar[str]
     topic: ClassVar[topics.Topic]
+    # Fields earlier versions of the event carried and this one does not (free text, names): an
+    # event recorded before is still read (from an outbox, a topic, a history) without them.
+    retired: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_retired_fields(cls, data: Any) -> Any:
+        if cls.retired and isinstance(data, dict) and cls.retired & data.keys():
+            return cls.upgrade({k: v for k, v in data.items() if k not in cls.retired}, data)
+        return data
+
+    @classmethod
+    def upgrade(cls, data: dict, recorded: dict) -> dict:
+        """An event recorded in an earlier version, without its retired fields (`recorded`: as it
+        was); override to derive a new field from the old ones."""
+        return data
 
     @property
     def key(self) -> str:
@@ -43,7 +83,7 @@ class MeldingReceived(Event):
 
     melding_id: UUID
     gezin_id: UUID = Field(description="Pseudonymous id of the family (gezin), stable across reports.")
-    gemeente: str = Field(pattern=r"^GM\d{4}$")
+    gemeente: Gemeentecode
     urgentie: Urgentie
     kader: Kader | None = None
     kinderen: list[Kind] = Field(min_length=1)
@@ -61,10 +101,10 @@ class MeldingCompletionOverdue(Event):
     topic: ClassVar[topics.Topic] = topics.MELDINGEN
 
     melding_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     ontvangen_op: datetime
     aanvullen_voor: datetime = Field(description="The completion deadline that passed.")
-    ontbrekend: list[str] = Field(description="Fields still missing.")
+    ontbrekend: list[Veldpad] = Field(max_length=100, description="Fields still missing.")
     gesignaleerd_op: datetime
 
 
@@ -76,13 +116,14 @@ class TriageCompleted(Event):
 
     melding_id: UUID
     gezin_id: UUID
-    gemeente: str
-    doelgroep: str = Field(description="Target group, e.g. 'lvb' or 'grijs_gebied'.")
-    expertise: str | None = Field(description="Expertise the report needs; null in a grey area.")
+    gemeente: Gemeentecode
+    doelgroep: Code = Field(description="Target group, e.g. 'lvb' or 'grijs_gebied'.")
+    expertise: Code | None = Field(description="Expertise the report needs; null in a grey area.")
     geschikte_gis: list[GI] = Field(description="GIs with that expertise (all GIs in a grey area).")
-    regelset_versie: str
-    regel: str = Field(description="Id of the rule that fired.")
-    toelichting: str = Field(description="Readable explanation of the decision.")
+    regelset_versie: Versie
+    regel: Code = Field(description="Id of the rule that fired.")
+    toelichting: str = Field(description="Readable explanation of the decision, generated from the rule "
+                                         "that fired (the ruleset's text, never a person's).")
     besloten_op: datetime
 
 
@@ -91,21 +132,34 @@ class AdviesIssued(Event):
 
     type: ClassVar[str] = "nl.jbketen.advies.issued.v1"
     topic: ClassVar[topics.Topic] = topics.ADVIEZEN
+    retired: ClassVar[frozenset[str]] = frozenset({"afwijking_reden"})
 
     advies_id: UUID
     melding_id: UUID
     gezin_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     urgentie: Urgentie
-    doelgroep: str
+    doelgroep: Code
     gi: GI = Field(description="The GI the RvdK advises.")
-    reden: str
+    reden: str = Field(description="Why this GI, generated by triage: the proposal's ranking, or the "
+                                   "override with its category (the RvdK's own text stays in triage).")
     voorgestelde_gi: GI = Field(description="The GI the proposal ranked first.")
     afwijking: bool = Field(description="True when the RvdK overrode the proposal.")
-    afwijking_reden: str | None = None
-    bevestigd_door: str = Field(description="'rvdk', or 'automatisch' in auto-confirm mode.")
+    afwijking_categorie: AfwijkingReden | None = Field(
+        default=None, description="The override's reason category, chosen by the RvdK; null when the "
+                                  "proposal was confirmed (or in overrides recorded before categories).")
+    bevestigd_door: Literal["rvdk", "automatisch"] = Field(
+        description="'rvdk', or 'automatisch' in auto-confirm mode.")
     kinderen: list[Kind] = Field(min_length=1)
     geadviseerd_op: datetime
+
+    @classmethod
+    def upgrade(cls, data: dict, recorded: dict) -> dict:
+        """An override recorded with its free text had it in `reden` too: only the generated part
+        before the text stays."""
+        if recorded.get("afwijking") and isinstance(data.get("reden"), str):
+            data["reden"] = data["reden"].split(":", 1)[0].rstrip(".") + "."
+        return data
 
 
 class MaatregelImposed(Event):
@@ -118,10 +172,11 @@ class MaatregelImposed(Event):
     melding_id: UUID
     advies_id: UUID
     gezin_id: UUID
-    gemeente: str
-    doelgroep: str
+    gemeente: Gemeentecode
+    doelgroep: Code
     maatregel: Maatregel
-    route: str = Field(description="'rechtbank' (court ruling) or 'jb_plein' (drang, no court).")
+    route: Literal["rechtbank", "jb_plein"] = Field(
+        description="'rechtbank' (court ruling) or 'jb_plein' (drang, no court).")
     raadsonderzoek: bool = Field(description="Whether the RvdK investigated (matters for drang limits).")
     startdatum: date
     gi: GI
@@ -138,9 +193,9 @@ class CasusAssigned(Event):
     casus_id: UUID
     melding_id: UUID
     gezin_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI
-    doelgroep: str
+    doelgroep: Code
     maatregel: Maatregel
     nieuwe_casus: bool = Field(description="False when the children joined an existing open case.")
     kinderen: list[Kind] = Field(description="The children this event adds to the case; empty when the "
@@ -165,11 +220,25 @@ class JeugdbeschermerAssigned(Event):
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
 
     casus_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI
-    jeugdbeschermer_id: str = Field(description="The GI's own staff code for the protector.")
+    jeugdbeschermer_id: UUID | None = Field(
+        description="Pseudonymous id of the protector: a keyed hash of the GI and its staff code, the "
+                    "same for the same protector (the code and name stay in caseregie); null in events "
+                    "recorded before, which carried the staff code itself.")
     kinderen: list[WachtendKind] = Field(min_length=1)
     toegewezen_op: datetime
+
+    @field_validator("jeugdbeschermer_id", mode="before")
+    @classmethod
+    def _not_a_staff_code(cls, value: Any) -> Any:
+        """Events recorded before pseudonyms carried the staff code: it is not kept."""
+        if isinstance(value, str):
+            try:
+                UUID(value)
+            except ValueError:
+                return None
+        return value
 
 
 class OverdrachtRequested(Event):
@@ -177,15 +246,15 @@ class OverdrachtRequested(Event):
 
     type: ClassVar[str] = "nl.jbketen.overdracht.requested.v1"
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
+    retired: ClassVar[frozenset[str]] = frozenset({"reden"})
 
     overdracht_id: UUID
     casus_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     van_gi: GI
     naar_gi: GI
-    reden: str
     categorie: OverdrachtReden = Field(
-        description="The reason category chosen by the requesting GI; `reden` is its free text.")
+        description="The reason category chosen by the requesting GI (its own text stays in caseregie).")
     aangevraagd_op: datetime
 
 
@@ -194,16 +263,19 @@ class OverdrachtApproved(Event):
 
     type: ClassVar[str] = "nl.jbketen.overdracht.approved.v1"
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
+    retired: ClassVar[frozenset[str]] = frozenset({"manager"})
 
     overdracht_id: UUID
     casus_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI = Field(description="The GI whose manager approved.")
     van_gi: GI | None = Field(default=None, description="The GI the case would move from (null only in "
                                                         "events recorded before this field existed).")
     naar_gi: GI | None = Field(default=None, description="The GI the case would move to (null only in "
                                                          "events recorded before this field existed).")
-    manager: str
+    manager_id: UUID | None = Field(
+        default=None, description="Pseudonymous id of the deciding manager: a keyed hash of the token's "
+                                  "subject (who it is stays in caseregie); null in events recorded before.")
     goedgekeurd_op: datetime
 
 
@@ -212,17 +284,23 @@ class OverdrachtRejected(Event):
 
     type: ClassVar[str] = "nl.jbketen.overdracht.rejected.v1"
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
+    retired: ClassVar[frozenset[str]] = frozenset({"manager", "reden"})
 
     overdracht_id: UUID
     casus_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI = Field(description="The GI whose manager rejected.")
     van_gi: GI | None = Field(default=None, description="The GI the case would have moved from (null only "
                                                         "in events recorded before this field existed).")
     naar_gi: GI | None = Field(default=None, description="The GI the case would have moved to (null only "
                                                          "in events recorded before this field existed).")
-    manager: str
-    reden: str
+    manager_id: UUID | None = Field(
+        default=None, description="Pseudonymous id of the deciding manager: a keyed hash of the token's "
+                                  "subject (who it is stays in caseregie); null in events recorded before.")
+    categorie: AfwijzingReden = Field(
+        default=AfwijzingReden.OVERIG,
+        description="The rejection's reason category, chosen by the manager (the text stays in caseregie; "
+                    "'overig' in events recorded before categories).")
     afgewezen_op: datetime
 
 
@@ -231,15 +309,15 @@ class CasusTransferred(Event):
 
     type: ClassVar[str] = "nl.jbketen.casus.transferred.v1"
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
+    retired: ClassVar[frozenset[str]] = frozenset({"reden"})
 
     casus_id: UUID
     overdracht_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     van_gi: GI
     naar_gi: GI
-    reden: str
     categorie: OverdrachtReden = Field(
-        description="The reason category chosen by the requesting GI; `reden` is its free text.")
+        description="The reason category chosen by the requesting GI (its own text stays in caseregie).")
     kinderen: list[Kind] = Field(min_length=1)
     overgedragen_op: datetime
 
@@ -252,7 +330,7 @@ class CasusClosed(Event):
 
     casus_id: UUID
     gezin_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI
     reden: Sluitreden
     kinderen: list[Kind] = Field(min_length=1)
@@ -266,9 +344,10 @@ class DrangOverdue(Event):
     topic: ClassVar[topics.Topic] = topics.CASUSSEN
 
     casus_id: UUID
-    gemeente: str
+    gemeente: Gemeentecode
     gi: GI
-    termijn: str = Field(description="'3_maanden_zonder_raadsonderzoek' or '6_maanden'.")
+    termijn: Literal["3_maanden_zonder_raadsonderzoek", "6_maanden"] = Field(
+        description="'3_maanden_zonder_raadsonderzoek' or '6_maanden'.")
     startdatum: date
     gesignaleerd_op: datetime
 
@@ -276,7 +355,7 @@ class DrangOverdue(Event):
 class ExpertiseCapaciteit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    expertise: str = Field(description="Expertise or area team, e.g. 'lvb' or 'algemeen'.")
+    expertise: Code = Field(description="Expertise or area team, e.g. 'lvb' or 'algemeen'.")
     plaatsen: int = Field(ge=0)
     kinderen_in_zorg: int = Field(ge=0)
     vrije_plaatsen: int
@@ -318,7 +397,8 @@ class EscalationRaised(Event):
 
     escalatie_id: UUID
     niveau: int = Field(ge=1, le=3)
-    redenen: list[str] = Field(min_length=1, description="The thresholds crossed, readable.")
+    redenen: list[str] = Field(min_length=1, max_length=10,
+                               description="The thresholds crossed, readable (generated by capacity).")
     cijfers: EscalatieCijfers
     gestart_op: datetime
     tijdstip: datetime

@@ -85,3 +85,25 @@ class OverdrachtReden(StrEnum):
     CAPACITEIT = "capaciteit"  # geen ruimte: wachtlijst of caseload
     RELATIE = "relatie"  # samenwerking of vertrouwen tussen gezin en GI verstoord
     OVERIG = "overig"
+
+
+class AfwijzingReden(StrEnum):
+    """Reason category of a manager's rejection of a transfer, chosen beside the free-text reason
+    (the text stays in caseregie)."""
+
+    GEEN_CAPACITEIT = "geen_capaciteit"  # de ontvangende GI heeft geen ruimte
+    EXPERTISE = "expertise"  # de gevraagde expertise past niet bij de casus
+    CONTINUITEIT = "continuiteit"  # het kind is beter af bij de huidige jeugdbeschermer
+    ONVOLDOENDE_ONDERBOUWD = "onvoldoende_onderbouwd"  # de aanvraag onderbouwt de overdracht niet
+    OVERIG = "overig"
+
+
+class AfwijkingReden(StrEnum):
+    """Reason category of the RvdK overriding the proposed GI, chosen beside the free-text reason
+    (the text stays in triage)."""
+
+    BEKEND_BIJ_GI = "bekend_bij_gi"  # het gezin is al bekend bij (of vertrouwt) de andere GI
+    EXPERTISE = "expertise"  # de andere GI heeft de passende expertise
+    CAPACITEIT = "capaciteit"  # de voorgestelde GI heeft geen ruimte
+    CONTINUITEIT = "continuiteit"  # broers of zussen, of eerdere hulp, bij de andere GI
+    OVERIG = "overig"

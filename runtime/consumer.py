@@ -17,6 +17,7 @@ from contracts.topics import dead_letter_topic
 from runtime import tables, tracing
 from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent, EnvelopeError
+from runtime.logscrub import describe
 from runtime.uow import AlreadyProcessed, UnitOfWork, outbox_values
 
 log = logging.getLogger(__name__)
@@ -153,8 +154,8 @@ class EventConsumer:
                 except Unprocessable as exc:
                     return str(exc)
                 except Exception as exc:
-                    log.warning("%s: attempt %d for %s failed: %r", self.service, attempt, ce.id, exc)
-                    last = f"{type(exc).__name__}: {exc}"
+                    last = describe(exc)  # type, SQLSTATE and where: never the data it choked on
+                    log.warning("%s: attempt %d for %s failed: %s", self.service, attempt, ce.id, last)
             await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
         return f"failed after {self._max_attempts} attempts: {last}"
 

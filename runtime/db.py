@@ -76,9 +76,11 @@ def _ssl_context(tls: DatabaseTls) -> ssl.SSLContext:
 
 
 def _engine(database_url: str, **kwargs) -> AsyncEngine:
+    """Every engine of the process. Its errors never show the SQL parameters (the personal data
+    being written or searched for): `hide_parameters`."""
     url, tls = split_tls(database_url)
     connect_args = {**ssl_connect_args(tls), **kwargs.pop("connect_args", {})}
-    return create_async_engine(url, connect_args=connect_args, **kwargs)
+    return create_async_engine(url, connect_args=connect_args, hide_parameters=True, **kwargs)
 
 
 def create_engine(database_url: str, **kwargs) -> AsyncEngine:

@@ -1,4 +1,5 @@
 """HTTP conventions of the NL API Design Rules: /v1, problem+json, API-Version, OpenAPI."""
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -7,15 +8,18 @@ from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime import tracing
+from runtime import logscrub, tracing
 from runtime.errors import DomainError
-from runtime.guards import BodyLimit, ControlCharacters
+from runtime.guards import BodyLimit, ControlCharacters, send_problem
 from runtime.identity import Unauthenticated
 from runtime.ratelimit import RateLimited
 
 PREFIX = "/v1"
 PROBLEM = "application/problem+json"
+
+log = logging.getLogger(__name__)
 
 
 class InvalidParam(BaseModel):
@@ -50,11 +54,45 @@ def _field_name(loc: tuple) -> str:
     return name or "body"
 
 
+class UnexpectedErrors:
+    """An error no handler expected is a 500 problem, and one log line of its type and the code it
+    passed through (runtime.logscrub): never its message, the request's body or query, or values,
+    which may be a child's personal data. Pure ASGI, inside the trace span (whose own record of an
+    exception would carry the message), so the exception never reaches the server's own logging."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            span = trace.get_current_span()
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__qualname__))
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            log.error("unexpected error in %s %s (trace %s): %s\n%s", scope.get("method"), scope.get("path"),
+                      trace_id, logscrub.describe(exc), logscrub.safe_traceback(exc))
+            if not started:
+                await send_problem(scope, send, 500, "Internal server error", "An unexpected error occurred.")
+
+
 def install_conventions(app: FastAPI, api_version: str, service: str,
                         max_body_bytes: int = 1024 * 1024) -> None:
     tracer = tracing.tracer(service)
+    logscrub.install()  # no exception message, value or query string in this process's logs
     # Pure ASGI guards inside the version/trace middleware below (so their answers carry both):
-    # the body limit outermost, so the control-character check reads a bounded body.
+    # the body limit outermost, so the control-character check reads a bounded body; innermost
+    # the catcher of unexpected errors.
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(ControlCharacters)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
@@ -93,6 +131,8 @@ def install_conventions(app: FastAPI, api_version: str, service: str,
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
+        """Only for errors outside UnexpectedErrors (a middleware's own); the server logs them
+        after this answer, scrubbed by runtime.logscrub."""
         return problem(request, 500, "Internal server error", "An unexpected error occurred.")
 
     @app.middleware("http")

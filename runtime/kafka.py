@@ -34,8 +34,6 @@ def producer(settings: ServiceSettings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=False,
         linger_ms=0,
-        # The same bound the outbox relay parks larger events at (runtime/outbox.py).
-        max_request_size=settings.kafka_max_request_size,
         **security(settings),
     )
 

@@ -17,6 +17,52 @@ def run_env() -> None:
         upgrade_runtime_tables(connection)
 
 
+# v3: the processing log (runtime/processing_log.py). The database refuses UPDATE, DELETE and
+# TRUNCATE on it (triggers); verwerkingen_kop() takes the chain lock, then reads the chain's head in
+# a fresh snapshot (a VOLATILE function's statements each get one), so appends are one at a time.
+CHAIN_LOCK = 7351046  # advisory-lock key of the processing log's chain (7351044: migrations)
+PROCESSING_LOG_V3 = (
+    """CREATE TABLE verwerkingen (
+        volgnummer BIGINT PRIMARY KEY,
+        tijdstip TIMESTAMP WITH TIME ZONE NOT NULL,
+        actor_sub VARCHAR(200) NOT NULL,
+        actor_rol VARCHAR(50) NOT NULL,
+        actor_organisatie VARCHAR(200) NOT NULL,
+        verwerkingsactiviteit VARCHAR(100) NOT NULL,
+        kind_id UUID,
+        gezin_id UUID,
+        resource_type VARCHAR(50) NOT NULL,
+        resource_id VARCHAR(200) NOT NULL,
+        actie VARCHAR(10) NOT NULL CHECK (actie IN ('read', 'create', 'update', 'delete', 'erase')),
+        uitkomst VARCHAR(10) NOT NULL CHECK (uitkomst IN ('ok', 'error')),
+        trace_id VARCHAR(32),
+        span_id VARCHAR(16),
+        vorige_hash VARCHAR(64) NOT NULL,
+        hash VARCHAR(64) NOT NULL)""",
+    "CREATE INDEX ix_verwerkingen_kind_id ON verwerkingen (kind_id)",
+    "CREATE INDEX ix_verwerkingen_gezin_id ON verwerkingen (gezin_id)",
+    "CREATE INDEX ix_verwerkingen_actor_sub ON verwerkingen (actor_sub)",
+    "CREATE INDEX ix_verwerkingen_tijdstip ON verwerkingen (tijdstip)",
+    f"""CREATE OR REPLACE FUNCTION verwerkingen_kop()
+        RETURNS TABLE (kop_volgnummer BIGINT, kop_hash VARCHAR) LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+            PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+            RETURN QUERY SELECT v.volgnummer, CAST(v.hash AS VARCHAR) FROM verwerkingen v
+                ORDER BY v.volgnummer DESC LIMIT 1;
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT CAST(0 AS BIGINT), CAST(repeat('0', 64) AS VARCHAR);
+            END IF;
+        END $$""",
+    """CREATE OR REPLACE FUNCTION verwerkingen_alleen_toevoegen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'verwerkingen is append-only: % is refused', TG_OP;
+        END $$""",
+    "CREATE TRIGGER verwerkingen_alleen_toevoegen BEFORE UPDATE OR DELETE ON verwerkingen "
+    "FOR EACH ROW EXECUTE FUNCTION verwerkingen_alleen_toevoegen()",
+    "CREATE TRIGGER verwerkingen_niet_legen BEFORE TRUNCATE ON verwerkingen "
+    "FOR EACH STATEMENT EXECUTE FUNCTION verwerkingen_alleen_toevoegen()",
+)
+
 # The runtime's tables after v1, in order: (what, a query that is true once it is applied, the
 # statements). run_env applies the missing ones on every start, under the migration's advisory
 # lock; runtime/tables.py describes the result.
@@ -26,6 +72,9 @@ RUNTIME_REVISIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "AND table_name = 'outbox' AND column_name = 'park_reason')",
      ("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS parked_at TIMESTAMP WITH TIME ZONE",
       "ALTER TABLE outbox ADD COLUMN IF NOT EXISTS park_reason TEXT")),
+    ("v3: the processing log (verwerkingen), append-only and hash-chained",
+     "SELECT to_regclass('verwerkingen') IS NOT NULL",
+     PROCESSING_LOG_V3),
 )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from runtime import tables
 from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent
+from runtime.logscrub import describe
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: keep the rows, retry later
-                self.last_error = repr(exc)
+                self.last_error = describe(exc)
                 log.warning("outbox relay failed, will retry: %r", exc)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)

@@ -1,6 +1,6 @@
 """Tables the runtime keeps in every service's own database."""
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -50,3 +50,29 @@ dead_letters = sa.Table(
     sa.Column("value", sa.Text),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
+
+# The processing log (runtime/processing_log.py; runtime schema v3): append-only, hash-chained.
+verwerkingen = sa.Table(
+    "verwerkingen",
+    metadata,
+    sa.Column("volgnummer", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor_sub", sa.String(200), nullable=False),
+    sa.Column("actor_rol", sa.String(50), nullable=False),
+    sa.Column("actor_organisatie", sa.String(200), nullable=False),
+    sa.Column("verwerkingsactiviteit", sa.String(100), nullable=False),
+    sa.Column("kind_id", UUID(as_uuid=True)),
+    sa.Column("gezin_id", UUID(as_uuid=True)),
+    sa.Column("resource_type", sa.String(50), nullable=False),
+    sa.Column("resource_id", sa.String(200), nullable=False),
+    sa.Column("actie", sa.String(10), nullable=False),
+    sa.Column("uitkomst", sa.String(10), nullable=False),
+    sa.Column("trace_id", sa.String(32)),
+    sa.Column("span_id", sa.String(16)),
+    sa.Column("vorige_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+sa.Index("ix_verwerkingen_kind_id", verwerkingen.c.kind_id)
+sa.Index("ix_verwerkingen_gezin_id", verwerkingen.c.gezin_id)
+sa.Index("ix_verwerkingen_actor_sub", verwerkingen.c.actor_sub)
+sa.Index("ix_verwerkingen_tijdstip", verwerkingen.c.tijdstip)

@@ -1,14 +1,17 @@
 """Unit of work: one transaction for a state change and the events it publishes."""
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Self
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event
-from runtime import tables, tracing
+from runtime import processing_log, tables, tracing
 from runtime.clock import Clock, SystemClock
 from runtime.cloudevents import CloudEvent
+from runtime.identity import Principal
+from runtime.processing_log import OK, Actor, Betrokkene, Verwerking
+from runtime.processing_register import Verwerkingsactiviteit
 from runtime.settings import ServiceSettings
 
 
@@ -31,11 +34,16 @@ def outbox_values(ce: CloudEvent) -> dict:
     }
 
 
+class UnloggedProcessing(RuntimeError):
+    """A unit of work ended without committing the processing records it was given."""
+
+
 class UnitOfWork:
     """Services subclass this and open their repositories in `bind`.
 
     When a consumer hands it an incoming event (`consuming`), entering the unit of work
     records that event id in the same transaction, so a redelivery changes nothing.
+    Processing records (`log_processing`) are written at commit, in the same transaction.
     """
 
     def __init__(self, sessions: async_sessionmaker, source: str,
@@ -50,6 +58,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._incoming: CloudEvent | None = None
         self._pending: list[Event] = []
+        self._verwerkingen: list[Verwerking] = []
         self.session: AsyncSession
 
     @property
@@ -67,14 +76,19 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
+        self._verwerkingen = []
         self.bind(self.session)
         if self._incoming is not None:
             await self._claim(self._incoming)
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, exc_type, *exc) -> None:
+        unlogged = bool(self._verwerkingen)
+        self._verwerkingen = []
         await self.session.rollback()
         await self.session.close()
+        if unlogged and exc_type is None:  # a read must never return without its record
+            raise UnloggedProcessing("processing records were given but never committed")
 
     async def _claim(self, ce: CloudEvent) -> None:
         claimed = await self.session.scalar(
@@ -90,19 +104,35 @@ class UnitOfWork:
     def publish(self, *events: Event) -> None:
         self._pending.extend(events)
 
+    def log_processing(self, *, activity: Verwerkingsactiviteit, subjects: Iterable[Betrokkene],
+                       resource: tuple[str, object], action: str, actor: Principal | None = None,
+                       outcome: str = OK) -> None:
+        """Record a processing of personal data (runtime/processing_log.py): one record per data
+        subject, by `actor` (the caller's Principal; None: this service as a system actor), at the
+        clock's now, in the current trace and span. Written at `commit`, in this transaction: call
+        `commit` also after a read, before its body is returned."""
+        if activity.dienst != self.source:
+            raise ValueError(f"{activity.id} is not an activity of {self.source}'s register")
+        self._verwerkingen.extend(processing_log.records(
+            tijdstip=self.clock.now(), actor=Actor.of(actor, self.source), activiteit=activity.id,
+            subjects=subjects, resource=resource, actie=action, uitkomst=outcome))
+
     async def commit(self) -> None:
+        published = bool(self._pending)
         if self._pending:
             traceparent = tracing.current_traceparent()
             now = self.clock.now()
             rows = [outbox_values(CloudEvent.wrap(e, self.source, now, traceparent)) for e in self._pending]
             await self.session.execute(insert(tables.outbox), rows)
             self._pending = []
-            await self.session.commit()
-            if self._on_commit:
-                self._on_commit()
-        else:
-            await self.session.commit()
+        if self._verwerkingen:  # last: the chain's lock is held only until the commit just below
+            await processing_log.append(self.session, self._verwerkingen)
+            self._verwerkingen = []
+        await self.session.commit()
+        if published and self._on_commit:
+            self._on_commit()
 
     async def rollback(self) -> None:
         self._pending = []
+        self._verwerkingen = []
         await self.session.rollback()

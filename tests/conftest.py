@@ -1,4 +1,5 @@
 import os
+import secrets
 
 import pytest
 
@@ -8,9 +9,10 @@ from tests.clock import STACK_ENV
 from tests.identity import TEST_AUTH_ENV
 from tests.infra import database_server, kafka_broker, unique_prefix
 
-# Every service this test process builds or starts runs on the suite's pinned clock and trusts
-# the suite's own issuer (tests/identity.py).
-os.environ.update({**STACK_ENV, **TEST_AUTH_ENV})
+# Every service this test process builds or starts runs on the suite's pinned clock, trusts the
+# suite's own issuer (tests/identity.py) and pseudonymises under a random key of its own.
+TEST_PSEUDONYM_ENV = {"PSEUDONYM_KEY": secrets.token_urlsafe(48)}
+os.environ.update({**STACK_ENV, **TEST_AUTH_ENV, **TEST_PSEUDONYM_ENV})
 
 
 @pytest.fixture(scope="session")

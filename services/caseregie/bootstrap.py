@@ -23,5 +23,6 @@ SPEC = ServiceSpec(
     background=[
         every("drang_check_interval_s", jobs.check_drang),
         every("webhook_poll_interval_s", jobs.deliver_webhooks),
+        every("bewaartermijn_interval_s", jobs.wis_na_bewaartermijn),
     ],
 )

@@ -1,5 +1,6 @@
 """Settings of caseregie; each can be set as CASEREGIE_<NAME> (e.g. CASEREGIE_WEBHOOK_RETRY_BASE_S)."""
-from runtime.settings import ServiceSettings
+from runtime.pseudonyms import PseudonymSettings
+from runtime.retention import RetentionSettings
 
 # A drang limit already passed when the measure is recorded is flagged at once; this periodic check
 # (also run at start) finds the limits passed later, at most this long after the day they pass
@@ -7,7 +8,11 @@ from runtime.settings import ServiceSettings
 DRANG_CHECK_INTERVAL_S = 3600.0
 
 
-class CaseregieSettings(ServiceSettings):
+class CaseregieSettings(PseudonymSettings, RetentionSettings):
+    # PSEUDONYM_KEY (runtime.pseudonyms): managers and protectors travel in events as keyed hashes
+    # of their token subject and staff code; required, caseregie refuses to start without a safe one.
+    # BEWAARTERMIJN_JAREN (runtime.retention): a closed case's personal data are erased that many
+    # years after its closure.
     drang_check_interval_s: float = DRANG_CHECK_INTERVAL_S  # how often open drang cases are checked
     webhook_poll_interval_s: float = 1.0  # how often due webhook deliveries are sent
     webhook_retry_base_s: float = 2.0  # wait after the first failed delivery; doubles per failure

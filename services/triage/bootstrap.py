@@ -3,7 +3,7 @@ from pathlib import Path
 
 from runtime.service import ServiceSpec
 from services.triage.adapters import regelsets
-from services.triage.entrypoints import api, consumer, policy
+from services.triage.entrypoints import api, consumer, jobs, policy
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 
@@ -22,4 +22,5 @@ SPEC = ServiceSpec(
     routers=[api.router],
     handlers=consumer.HANDLERS,
     subscriptions=consumer.SUBSCRIPTIONS,
+    background=jobs.BACKGROUND,
 )

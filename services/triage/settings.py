@@ -1,8 +1,10 @@
 """Settings of triage; each can be set as TRIAGE_<NAME> or <NAME> (e.g. TRIAGE_AUTO_CONFIRM)."""
-from runtime.settings import ServiceSettings
+from runtime.retention import RetentionSettings
 
 
-class TriageSettings(ServiceSettings):
+class TriageSettings(RetentionSettings):
+    # BEWAARTERMIJN_JAREN (runtime.retention): the RvdK's free text is erased that many years after
+    # the family's file closed.
     # Demo mode: every proposal is confirmed at once and a measure recorded, so a report flows to
     # a case by itself. Off (the default, production): the RvdK confirms or overrides over the API.
     auto_confirm: bool = False

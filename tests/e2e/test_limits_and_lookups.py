@@ -4,9 +4,11 @@ report to its advice."""
 import pytest
 
 from contracts.events import CasusAssigned, DrangOverdue, OverdrachtApproved, OverdrachtRejected
+from runtime.pseudonyms import keyed_id
 from services.caseregie.domain.model import plus_maanden
 from tests import identity
 from tests.clock import TODAY
+from tests.conftest import TEST_PSEUDONYM_ENV
 from tests.e2e.helpers import casus, events, melding, post_melding, step, until_status
 from tests.fixtures import bsn, grey_area_melding, sibling_melding
 from tests.fixtures import melding as report
@@ -102,4 +104,6 @@ async def test_transfer_decisions_on_the_topic_name_both_gis(http, kafka_bootstr
         (decision,) = await wait_until(lambda t=event_type: events(kafka_bootstrap, CASUSSEN, t,
                                                                    overdracht_id=overdracht_id))
         assert (decision["gi"], decision["van_gi"], decision["naar_gi"]) == (gi, "WSS", "JBRR")
-        assert decision["manager"] == f"manager@{gi}"  # the deciding token's subject
+        # the deciding manager as a pseudonym: a keyed hash of the token's subject, never the subject
+        assert "manager" not in decision and decision["manager_id"] == str(
+            keyed_id(TEST_PSEUDONYM_ENV["PSEUDONYM_KEY"].encode(), "manager", f"manager@{gi}"))

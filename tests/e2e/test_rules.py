@@ -22,8 +22,10 @@ from contracts.events import (
     OverdrachtRejected,
 )
 from deploy.stack import free_port
+from runtime.pseudonyms import keyed_id
 from tests import identity
 from tests.clock import TODAY
+from tests.conftest import TEST_PSEUDONYM_ENV
 from tests.e2e.helpers import (
     capacity,
     casus,
@@ -112,7 +114,9 @@ async def test_protector_waiting_list_and_refusal_for_another_gi(http):
     waiting = (await http["caseregie"].get("/v1/wachtlijst", headers=identity.gi(gi))).json()
     assert not any(w["casus_id"] == casus_id for w in _items(waiting))
     status = await until_step(http, body["id"], "protector")
-    assert step(status, "protector")["details"]["jeugdbeschermer_id"] == "WSS-0042"
+    # the protector as a pseudonym (keyed hash of the GI and staff code); caseregie keeps the code
+    assert step(status, "protector")["details"]["jeugdbeschermer_id"] == str(
+        keyed_id(TEST_PSEUDONYM_ENV["PSEUDONYM_KEY"].encode(), "jeugdbeschermer", f"{gi}:WSS-0042"))
 
 
 def _items(page):
@@ -171,8 +175,9 @@ async def test_transfer_moves_only_with_both_managers(http, kafka_bootstrap):
     assert [(g["gi"], g["manager"]) for g in moved["overdrachten"][0]["goedkeuringen"]] == [
         (van, f"manager@{van}"), (naar, f"manager@{naar}")]  # the tokens' subjects
     approvals = await wait_until(lambda: _approvals(kafka_bootstrap, overdracht_id, 2))
-    assert {(a["gi"], a["manager"]) for a in approvals} == {(van, f"manager@{van}"),
-                                                            (naar, f"manager@{naar}")}
+    key = TEST_PSEUDONYM_ENV["PSEUDONYM_KEY"].encode()  # events: the managers' pseudonyms only
+    assert {(a["gi"], a["manager_id"]) for a in approvals} == {
+        (gi, str(keyed_id(key, "manager", f"manager@{gi}"))) for gi in (van, naar)}
     transferred = await wait_until(lambda: events(kafka_bootstrap, CASUSSEN, CasusTransferred.type,
                                                   casus_id=casus_id))
     assert {e["categorie"] for e in transferred} == {"expertise"}  # the requesting GI's choice
@@ -338,12 +343,16 @@ async def test_rvdk_confirms_overrides_and_records_the_measure(http, stack, kafk
                                               headers=rvdk)
         assert no_reason.status_code == 400
         r = await http["triage"].post(f"/v1/adviezen/{second['id']}/afwijking", headers=rvdk,
-                                      json={"gi": "LJR", "reden": "Broer al bij LJ&R in begeleiding"})
+                                      json={"gi": "LJR", "reden": "Broer al bij LJ&R in begeleiding",
+                                            "categorie": "continuiteit"})
         assert r.status_code in (200, 201), r.text
+        assert (r.json()["afwijking_reden"], r.json()["afwijking_categorie"]) == (
+            "Broer al bij LJ&R in begeleiding", "continuiteit")  # triage keeps the RvdK's own words
         advised = await until_status(http, second_id, "advised")
         details = step(advised, "advised")["details"]
         assert details["gi"] == "LJR" and details["afwijking"] is True
-        assert details["afwijking_reden"] == "Broer al bij LJ&R in begeleiding"
+        assert details["afwijking_categorie"] == "continuiteit"  # the chain learns the category only
+        assert "Broer" not in json.dumps(details)
         overrides = (await http["triage"].get("/v1/adviezen", params={"afwijking": "true"},
                                               headers=rvdk)).json()
         assert any(a["id"] == second["id"] for a in overrides["items"])

@@ -12,6 +12,7 @@ from contracts.events import CasusTransferred, Kind, OverdrachtApproved, Overdra
 from contracts.vocabulary import GI
 from runtime.http import unit_of_work
 from runtime.identity import GI_MANAGER
+from runtime.pseudonyms import keyed_id
 from runtime.service import build_app
 from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain.model import OPEN
@@ -225,7 +226,9 @@ async def test_the_case_moves_only_after_both_gis_managers_approved_each_named_b
         ("WSS", "manager@WSS"), ("JBRR", "manager@JBRR")]
     assert casus.gi == GI.JBRR and r.json()["status"] == "goedgekeurd"
     approved = [e for e in uow.published if isinstance(e, OverdrachtApproved)]
-    assert [(e.gi, e.manager) for e in approved] == [(GI.WSS, "manager@WSS"), (GI.JBRR, "manager@JBRR")]
+    assert [(e.gi, e.manager_id) for e in approved] == [  # events: the managers' pseudonyms
+        (GI.WSS, keyed_id(uow.settings.pseudonym_secret, "manager", "manager@WSS")),
+        (GI.JBRR, keyed_id(uow.settings.pseudonym_secret, "manager", "manager@JBRR"))]
     assert isinstance(uow.published[-1], CasusTransferred)
     assert client.get(path, headers=WSS).json()["casus"] is None  # decided: no summary any more
     assert client.get(f"/v1/casussen/{casus.id}", headers=WSS).status_code == 404  # not WSS's now

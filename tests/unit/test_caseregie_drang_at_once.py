@@ -43,6 +43,7 @@ class FakeUnitOfWork:
         self.clock = clock or pinned()
         self.casussen = FakeCasussen()
         self.pending, self.transactions = [], []
+        self.verwerkingen: list = []
 
     async def __aenter__(self):
         self.pending = []
@@ -53,6 +54,9 @@ class FakeUnitOfWork:
 
     def publish(self, *events):
         self.pending.extend(events)
+
+    def log_processing(self, **record):
+        self.verwerkingen.append(record)
 
     async def commit(self):
         self.transactions.append(list(self.pending))

@@ -14,7 +14,7 @@ from contracts.events import (
     OverdrachtRejected,
     OverdrachtRequested,
 )
-from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.caseregie.domain.model import (
     AANGEVRAAGD,
@@ -137,10 +137,11 @@ def test_until_a_protector_is_assigned_every_child_waits():
 def test_the_cases_gi_assigns_one_protector_to_every_child_with_their_waiting_days():
     c = casus(kinderen=[Kind(kind_id=uuid4(), leeftijd=5)])
     wijs_maatregel_toe(c, maatregel(), NOW + timedelta(days=4))
-    event = c.wijs_jeugdbeschermer_toe(GI.JBRR, " JB-7 ", "S. Yilmaz", LATER)
+    pseudoniem = uuid4()
+    event = c.wijs_jeugdbeschermer_toe(GI.JBRR, " JB-7 ", "S. Yilmaz", LATER, pseudoniem)
     assert isinstance(event, JeugdbeschermerAssigned)
     assert (event.casus_id, event.gi, event.jeugdbeschermer_id, event.toegewezen_op) == (
-        c.id, GI.JBRR, "JB-7", LATER)
+        c.id, GI.JBRR, pseudoniem, LATER)  # the event names the protector by its pseudonym only
     assert [(k.kind_id, k.wachtdagen) for k in event.kinderen] == [
         (c.kinderen[0].kind_id, 9), (c.kinderen[1].kind_id, 5)]
     assert not c.wachtend and c.jeugdbeschermer.id == "JB-7" and c.jeugdbeschermer.naam == "S. Yilmaz"
@@ -192,7 +193,7 @@ def test_another_protector_replaces_the_old_one_for_every_child():
     c = casus()
     c.wijs_jeugdbeschermer_toe(GI.JBRR, "JB-1", "P. de Boer", NOW + timedelta(days=2))
     event = c.wijs_jeugdbeschermer_toe(GI.JBRR, "JB-2", "K. Bakker", LATER)
-    assert event.jeugdbeschermer_id == "JB-2" and event.kinderen[0].wachtdagen == 2
+    assert event.kinderen[0].wachtdagen == 2
     assert c.jeugdbeschermer.id == "JB-2" and c.kinderen[0].jeugdbeschermer.id == "JB-2"
 
 
@@ -280,7 +281,7 @@ def test_transfer_request_event():
     assert event.overdracht_id == overdracht.id
     assert event.casus_id == c.id
     assert (event.van_gi, event.naar_gi) == (GI.JBRR, GI.WSS)
-    assert event.reden == "LVB bij moeder"
+    assert overdracht.reden == "LVB bij moeder" and "reden" not in event.model_dump()  # the text stays
     assert overdracht.categorie == event.categorie == OverdrachtReden.EXPERTISE
     assert event.gemeente == "GM0599"
     assert event.aangevraagd_op == NOW
@@ -300,9 +301,11 @@ def transfer_with_protector():
 @pytest.mark.parametrize("gi", [GI.JBRR, GI.WSS])
 def test_one_sides_approval_leaves_the_case_unchanged(gi):
     c, o = transfer_with_protector()
-    events = c.keur_overdracht_goed(o.id, gi, " manager A ", LATER)
+    manager_id = uuid4()
+    events = c.keur_overdracht_goed(o.id, gi, " manager A ", LATER, manager_id=manager_id)
     assert len(events) == 1 and isinstance(events[0], OverdrachtApproved)
-    assert (events[0].gi, events[0].manager, events[0].overdracht_id) == (gi, "manager A", o.id)
+    assert (events[0].gi, events[0].manager_id, events[0].overdracht_id) == (gi, manager_id, o.id)
+    assert o.besluiten[0].manager == "manager A"
     assert o.status == AANGEVRAAGD and [b.gi for b in o.goedkeuringen] == [gi]
     assert c.gi == GI.JBRR and c.jeugdbeschermer.id == "JB-1" and not c.wachtend
 
@@ -314,7 +317,7 @@ def test_both_approvals_move_the_case_clear_the_protector_and_restart_the_waitin
     assert isinstance(approved, OverdrachtApproved) and approved.gi == GI.JBRR
     assert isinstance(transferred, CasusTransferred)
     assert (transferred.van_gi, transferred.naar_gi, transferred.overdracht_id) == (GI.JBRR, GI.WSS, o.id)
-    assert transferred.kinderen == c.kinderen_als_kind() and transferred.reden == "LVB bij moeder"
+    assert transferred.kinderen == c.kinderen_als_kind() and "reden" not in transferred.model_dump()
     assert transferred.categorie == OverdrachtReden.EXPERTISE  # the requesting GI's choice, carried along
     assert (o.status, o.afgerond_op) == (GOEDGEKEURD, LATER)
     assert c.gi == GI.WSS and c.jeugdbeschermer is None and c.wachtend
@@ -350,10 +353,12 @@ def test_a_third_gi_may_not_decide():
 def test_one_rejection_ends_the_transfer_and_the_case_stays():
     c, o = transfer_with_protector()
     c.keur_overdracht_goed(o.id, GI.JBRR, "manager JBRR", NOW)
-    event = c.wijs_overdracht_af(o.id, GI.WSS, "manager WSS", " geen plek ", LATER)
+    event = c.wijs_overdracht_af(o.id, GI.WSS, "manager WSS", " geen plek ", LATER,
+                                 categorie=AfwijzingReden.GEEN_CAPACITEIT)
     assert isinstance(event, OverdrachtRejected)
-    assert (event.gi, event.manager, event.reden, event.afgewezen_op) == (
-        GI.WSS, "manager WSS", "geen plek", LATER)
+    assert (event.gi, event.categorie, event.afgewezen_op) == (GI.WSS, AfwijzingReden.GEEN_CAPACITEIT, LATER)
+    assert (o.afwijzing.manager, o.afwijzing.reden, o.afwijzing.categorie) == (
+        "manager WSS", "geen plek", AfwijzingReden.GEEN_CAPACITEIT)  # kept in caseregie
     assert (o.status, o.afgerond_op, o.afwijzing.gi) == (AFGEWEZEN, LATER, GI.WSS)
     assert c.gi == GI.JBRR and c.jeugdbeschermer.id == "JB-1"
     with pytest.raises(Conflict):
@@ -404,11 +409,12 @@ def test_both_gis_of_a_transfer_read_it_and_nobody_else_finds_it_or_the_case():
 
 def test_a_decision_records_who_decided_and_the_name_the_token_gave():
     c, o = transfer_with_protector()
-    (approved,) = c.keur_overdracht_goed(o.id, GI.JBRR, "manager@JBRR", NOW, "S. Amrani")
-    event = c.wijs_overdracht_af(o.id, GI.WSS, "manager@WSS", "geen plek", LATER)
+    jbrr, wss = uuid4(), uuid4()
+    (approved,) = c.keur_overdracht_goed(o.id, GI.JBRR, "manager@JBRR", NOW, "S. Amrani", jbrr)
+    event = c.wijs_overdracht_af(o.id, GI.WSS, "manager@WSS", "geen plek", LATER, manager_id=wss)
     assert [(b.gi, b.manager, b.manager_naam) for b in o.besluiten] == [
         (GI.JBRR, "manager@JBRR", "S. Amrani"), (GI.WSS, "manager@WSS", None)]
-    assert (approved.manager, event.manager) == ("manager@JBRR", "manager@WSS")  # the subject, not a name
+    assert (approved.manager_id, event.manager_id) == (jbrr, wss)  # events: the pseudonyms only
 
 
 def test_one_manager_never_decides_for_both_gis():

@@ -113,6 +113,10 @@ class FakeMeldingen:
 class FakeIntakeUnitOfWork:
     def __init__(self, melding):
         self.meldingen = FakeMeldingen(melding)
+        self.verwerkingen: list = []
+
+    def log_processing(self, **record):
+        self.verwerkingen.append(record)
 
     async def __aenter__(self):
         return self
@@ -151,12 +155,19 @@ class FakeAdviezen:
 class FakeTriageUnitOfWork:
     def __init__(self):
         self.triage = FakeAdviezen()
+        self.verwerkingen: list = []
 
     async def __aenter__(self):
         return self
 
     async def __aexit__(self, *exc):
         return None
+
+    async def commit(self):
+        pass
+
+    def log_processing(self, **record):
+        self.verwerkingen.append(record)
 
 
 @pytest.fixture

@@ -89,6 +89,7 @@ class FakeUnitOfWork:
         self.published: list = []
         self._pending: list = []
         self.clock = pinned()
+        self.verwerkingen: list = []
 
     async def __aenter__(self):
         self._pending = []
@@ -99,6 +100,9 @@ class FakeUnitOfWork:
 
     def publish(self, *events):
         self._pending.extend(events)
+
+    def log_processing(self, **record):
+        self.verwerkingen.append(record)
 
     async def commit(self):
         self.published.extend(self._pending)

@@ -21,12 +21,12 @@ STEPS = {
     "triaged": lambda m: m.triaged(at(1), doelgroep="lvb", expertise="lvb", regel="lvb-ouder",
                                    regelset_versie="2026.1", toelichting="LVB van een ouder: WSS"),
     "advised": lambda m: m.advised(at(2), gi="WSS", reden="expertise LVB", afwijking=True,
-                                   afwijking_reden="gezin bekend bij WSS"),
+                                   afwijking_categorie="bekend_bij_gi"),
     "measure": lambda m: m.measure(at(3), maatregel="OTS", route="rechtbank",
                                    startdatum=date(2026, 3, 2), gi="WSS"),
     "assigned": lambda m: m.assigned(at(4), gi="WSS", casus_id=CASUS, nieuwe_casus=False),
     "protector": lambda m: m.protector(at(5), jeugdbeschermer_id="WSS-0042", gi="WSS"),
-    "transferred": lambda m: m.transferred(at(6), van_gi="WSS", naar_gi="JBRR", reden="verhuizing"),
+    "transferred": lambda m: m.transferred(at(6), van_gi="WSS", naar_gi="JBRR", categorie="verhuizing"),
     "closed": lambda m: m.closed(at(7), reden="afschaling"),
 }
 
@@ -48,12 +48,12 @@ def test_every_step_carries_its_details():
     assert details["triaged"] == {"doelgroep": "lvb", "expertise": "lvb", "regel": "lvb-ouder",
                                   "regelset_versie": "2026.1", "toelichting": "LVB van een ouder: WSS"}
     assert details["advised"] == {"gi": "WSS", "reden": "expertise LVB", "afwijking": True,
-                                  "afwijking_reden": "gezin bekend bij WSS"}
+                                  "afwijking_categorie": "bekend_bij_gi"}
     assert details["measure"] == {"maatregel": "OTS", "route": "rechtbank", "startdatum": "2026-03-02",
                                   "gi": "WSS"}
     assert details["assigned"] == {"gi": "WSS", "casus_id": str(CASUS), "nieuwe_casus": False}
     assert details["protector"] == {"jeugdbeschermer_id": "WSS-0042", "gi": "WSS"}
-    assert details["transferred"] == {"van_gi": "WSS", "naar_gi": "JBRR", "reden": "verhuizing"}
+    assert details["transferred"] == {"van_gi": "WSS", "naar_gi": "JBRR", "categorie": "verhuizing"}
     assert details["closed"] == {"reden": "afschaling"}
     assert details["drang_overdue"] == {"termijn": "6_maanden"}
 
@@ -114,7 +114,7 @@ def test_closed_is_final():
     STEPS["assigned"](melding)
     STEPS["closed"](melding)
     melding.protector(at(9), jeugdbeschermer_id="WSS-1", gi="WSS")
-    melding.transferred(at(9), van_gi="WSS", naar_gi="LJR", reden="te laat")
+    melding.transferred(at(9), van_gi="WSS", naar_gi="LJR", categorie="overig")
     assert melding.status == "closed"
 
 

@@ -5,7 +5,7 @@ from uuid import uuid4
 import pytest
 
 from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceived
-from contracts.vocabulary import GI, Maatregel
+from contracts.vocabulary import GI, AfwijkingReden, Maatregel
 from runtime.errors import Conflict, InvalidInput
 from services.triage.adapters import regelsets
 from services.triage.domain.model import (
@@ -128,7 +128,7 @@ def test_confirm_issues_the_proposed_gi():
     assert isinstance(event, AdviesIssued)
     assert (advies.status, advies.gi, advies.bevestigd_door) == (AdviesStatus.BEVESTIGD, GI.WSS, "rvdk")
     assert advies.rvdk_toelichting == "Eens met het voorstel."
-    assert (event.gi, event.voorgestelde_gi, event.afwijking, event.afwijking_reden) == (
+    assert (event.gi, event.voorgestelde_gi, event.afwijking, event.afwijking_categorie) == (
         GI.WSS, GI.WSS, False, None)
     assert event.bevestigd_door == "rvdk" and event.reden == advies.reden
     assert event.advies_id == advies.id and event.kinderen == advies.kinderen
@@ -137,12 +137,15 @@ def test_confirm_issues_the_proposed_gi():
 
 def test_override_records_the_other_gi_and_the_reason():
     advies = voorstel(kenmerken=["lvb_kind"])
-    event = advies.wijk_af(GI.JBRR, "  Gezin heeft al een jeugdbeschermer bij JBRR. ", NOW)
+    event = advies.wijk_af(GI.JBRR, "  Gezin heeft al een jeugdbeschermer bij JBRR. ", NOW,
+                           AfwijkingReden.BEKEND_BIJ_GI)
     assert (advies.status, advies.gi, advies.afwijking) == (AdviesStatus.AFGEWEKEN, GI.JBRR, True)
     assert advies.afwijking_reden == "Gezin heeft al een jeugdbeschermer bij JBRR."
+    assert advies.afwijking_categorie == AfwijkingReden.BEKEND_BIJ_GI
     assert (event.gi, event.voorgestelde_gi, event.afwijking) == (GI.JBRR, GI.WSS, True)
-    assert event.afwijking_reden == advies.afwijking_reden and event.bevestigd_door == "rvdk"
-    assert "wijkt af van het voorstel (WSS)" in event.reden
+    assert event.afwijking_categorie == AfwijkingReden.BEKEND_BIJ_GI and event.bevestigd_door == "rvdk"
+    assert event.reden == ("De RvdK wijkt af van het voorstel (WSS): het gezin is bekend bij de "
+                           "geadviseerde GI.")  # the category in words, never the RvdK's own text
 
 
 @pytest.mark.parametrize("reden", ["", "   ", None])

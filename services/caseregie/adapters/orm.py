@@ -19,6 +19,8 @@ casussen = sa.Table(
     sa.Column("jeugdbeschermer_id", sa.String(100)),
     sa.Column("jeugdbeschermer_naam", sa.String(200)),
     sa.Column("jeugdbeschermer_toegewezen_op", sa.DateTime(timezone=True)),
+    # 0007: when its personal data were erased, past the retention term after closure
+    sa.Column("gewist_op", sa.DateTime(timezone=True)),
 )
 
 casus_maatregelen = sa.Table(
@@ -81,6 +83,7 @@ overdracht_besluiten = sa.Table(
     sa.Column("reden", sa.Text),
     sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
     sa.Column("manager_naam", sa.String(200)),  # the deciding token's naam, if it had one
+    sa.Column("categorie", sa.String(30)),  # a rejection's reason category (0007)
 )
 
 drang_signalen = sa.Table(

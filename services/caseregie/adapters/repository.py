@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
 from services.caseregie.adapters.orm import (
     casus_kinderen,
     casus_maatregelen,
@@ -22,6 +22,8 @@ from services.caseregie.adapters.orm import (
 )
 from services.caseregie.adapters.webhook_client import SecretBox
 from services.caseregie.domain.model import (
+    GESLOTEN,
+    GEWIST,
     OPEN,
     Besluit,
     Casus,
@@ -69,7 +71,8 @@ def _overdracht(row, besluiten: list[Besluit]) -> Overdracht:
 
 def _besluit(row) -> Besluit:
     return Besluit(gi=GI(row.gi), besluit=row.besluit, manager=row.manager, besloten_op=row.besloten_op,
-                   reden=row.reden, manager_naam=row.manager_naam)
+                   reden=row.reden, manager_naam=row.manager_naam,
+                   categorie=AfwijzingReden(row.categorie) if row.categorie else None)
 
 
 def _upsert(table: sa.Table, rows: list[dict], keys: list[str]):
@@ -133,6 +136,33 @@ class CasusRepository:
     async def get(self, casus_id: UUID, *, for_update: bool = False) -> Casus | None:
         return await self._one(sa.select(casussen).where(casussen.c.id == casus_id), for_update)
 
+    # --- the retention term -----------------------------------------------------------------
+
+    async def past_retention(self, grens: datetime, limit: int) -> list[Casus]:
+        """Cases closed before `grens` whose personal data are still there (locked, skipping rows
+        another instance holds)."""
+        rows = (await self.session.execute(
+            sa.select(casussen).where(casussen.c.status == GESLOTEN, casussen.c.gesloten_op < grens,
+                                      casussen.c.gewist_op.is_(None))
+            .order_by(casussen.c.gesloten_op, casussen.c.id).limit(limit)
+            .with_for_update(skip_locked=True))).all()
+        return await self._load(rows)
+
+    async def erase(self, casus_id: UUID, now: datetime) -> None:
+        """Erase a case's personal data: the free text of its transfers, rejections and closure, and
+        the names of its protectors and deciding managers. Codes, dates and pseudonymous ids stay
+        (a transfer's reason keeps its category; the text, required, becomes GEWIST)."""
+        await self.session.execute(sa.update(casussen).where(casussen.c.id == casus_id).values(
+            toelichting=None, jeugdbeschermer_naam=None, gewist_op=now))
+        await self.session.execute(sa.update(casus_kinderen).where(casus_kinderen.c.casus_id == casus_id)
+                                   .values(jeugdbeschermer_naam=None))
+        transfers = sa.select(overdrachten.c.id).where(overdrachten.c.casus_id == casus_id)
+        await self.session.execute(sa.update(overdrachten).where(overdrachten.c.casus_id == casus_id)
+                                   .values(reden=GEWIST))
+        await self.session.execute(sa.update(overdracht_besluiten)
+                                   .where(overdracht_besluiten.c.overdracht_id.in_(transfers))
+                                   .values(reden=None, manager_naam=None))
+
     async def lock_gezin(self, gezin_id: UUID) -> None:
         """Serialise everything that opens or joins a family's case (until the transaction ends)."""
         await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
@@ -182,7 +212,8 @@ class CasusRepository:
                 "afgerond_op": o.afgerond_op,
             } for o in c.overdrachten], ["id"]))
             besluiten = [{"overdracht_id": o.id, "gi": b.gi, "besluit": b.besluit, "manager": b.manager,
-                          "manager_naam": b.manager_naam, "reden": b.reden, "besloten_op": b.besloten_op}
+                          "manager_naam": b.manager_naam, "reden": b.reden, "categorie": b.categorie,
+                          "besloten_op": b.besloten_op}
                          for o in c.overdrachten for b in o.besluiten]
             if besluiten:
                 await self.session.execute(

@@ -20,12 +20,15 @@ from contracts.events import (
     OverdrachtRequested,
     WachtendKind,
 )
-from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
 from runtime.clock import calendar_days
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 OPEN = "open"
 GESLOTEN = "gesloten"
+
+# What stays of a required free text once the retention term erased it.
+GEWIST = "(gewist na de bewaartermijn)"
 
 AANGEVRAAGD = "aangevraagd"
 GOEDGEKEURD = "goedgekeurd"
@@ -130,7 +133,8 @@ class CasusMaatregel:
 @dataclass
 class Besluit:
     """A GI manager's decision on a transfer. `manager` is the deciding manager's identity: the
-    subject (`sub`) of the token that decided, `manager_naam` the name the token gave (if any)."""
+    subject (`sub`) of the token that decided, `manager_naam` the name the token gave (if any).
+    A rejection has its free-text `reden` (kept here) and its `categorie` (what events carry)."""
 
     gi: GI
     besluit: str  # GOEDGEKEURD or AFGEWEZEN
@@ -138,6 +142,7 @@ class Besluit:
     besloten_op: datetime
     reden: str | None = None
     manager_naam: str | None = None
+    categorie: AfwijzingReden | None = None
 
 
 @dataclass
@@ -188,13 +193,14 @@ class Overdracht:
             return True
         return False
 
-    def wijs_af(self, gi: GI, manager: str, reden: str, now: datetime, manager_naam: str | None = None
-                ) -> None:
+    def wijs_af(self, gi: GI, manager: str, reden: str, now: datetime, manager_naam: str | None = None,
+                categorie: AfwijzingReden = AfwijzingReden.OVERIG) -> None:
         """One rejection ends the transfer: the case stays where it is."""
         manager = _nodig(manager, "manager")
         self._mag_beslissen(gi, manager)
         self.besluiten.append(Besluit(gi=gi, besluit=AFGEWEZEN, manager=manager, besloten_op=now,
-                                      reden=_nodig(reden, "reden"), manager_naam=manager_naam))
+                                      reden=_nodig(reden, "reden"), manager_naam=manager_naam,
+                                      categorie=AfwijzingReden(categorie)))
         self.status, self.afgerond_op = AFGEWEZEN, now
 
 
@@ -323,13 +329,14 @@ class Casus:
 
     # --- the fixed youth protector ---------------------------------------------------------
 
-    def wijs_jeugdbeschermer_toe(self, gi: GI, jeugdbeschermer_id: str, naam: str, now: datetime
-                                 ) -> JeugdbeschermerAssigned | None:
+    def wijs_jeugdbeschermer_toe(self, gi: GI, jeugdbeschermer_id: str, naam: str, now: datetime,
+                                 pseudoniem: UUID | None = None) -> JeugdbeschermerAssigned | None:
         """The case's GI gives every child of the case this protector (one plan, one protector).
 
         Children that already have this protector are left as they are; None when no child
         changed (a repeated call). The event lists the children that got this protector, each
-        with the days it waited in its current waiting period."""
+        with the days it waited in its current waiting period, and names the protector only by
+        `pseudoniem` (the staff code and name stay here)."""
         self.zichtbaar_voor(gi)
         self._moet_open_zijn("assigning a protector")
         jb = Jeugdbeschermer(id=_nodig(jeugdbeschermer_id, "jeugdbeschermer_id"),
@@ -350,7 +357,7 @@ class Casus:
         if not gewijzigd:
             return None
         return JeugdbeschermerAssigned(casus_id=self.id, gemeente=self.gemeente, gi=self.gi,
-                                       jeugdbeschermer_id=jb.id, kinderen=gewijzigd, toegewezen_op=now)
+                                       jeugdbeschermer_id=pseudoniem, kinderen=gewijzigd, toegewezen_op=now)
 
     # --- closure ---------------------------------------------------------------------------
 
@@ -384,31 +391,34 @@ class Casus:
                                 aangevraagd_op=now)
         self.overdrachten.append(overdracht)
         event = OverdrachtRequested(overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente,
-                                    van_gi=self.gi, naar_gi=naar_gi, reden=overdracht.reden,
-                                    categorie=overdracht.categorie, aangevraagd_op=now)
+                                    van_gi=self.gi, naar_gi=naar_gi, categorie=overdracht.categorie,
+                                    aangevraagd_op=now)
         return overdracht, event
 
     def keur_overdracht_goed(self, overdracht_id: UUID, gi: GI, manager: str, now: datetime,
-                             manager_naam: str | None = None) -> list[Event]:
-        """A manager of one of the two GIs approves. Only when both have, the case moves."""
+                             manager_naam: str | None = None, manager_id: UUID | None = None) -> list[Event]:
+        """A manager of one of the two GIs approves. Only when both have, the case moves. Events
+        name the manager only by `manager_id` (a pseudonym; who it is stays here)."""
         overdracht = self.overdracht(overdracht_id)
         compleet = overdracht.keur_goed(gi, manager, now, manager_naam)
         events: list[Event] = [OverdrachtApproved(
             overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente, gi=gi,
-            van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
-            manager=overdracht.besluiten[-1].manager, goedgekeurd_op=now)]
+            van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi, manager_id=manager_id,
+            goedgekeurd_op=now)]
         if compleet:
             events.append(self._draag_over(overdracht, now))
         return events
 
     def wijs_overdracht_af(self, overdracht_id: UUID, gi: GI, manager: str, reden: str, now: datetime,
-                           manager_naam: str | None = None) -> OverdrachtRejected:
+                           manager_naam: str | None = None, categorie: AfwijzingReden = AfwijzingReden.OVERIG,
+                           manager_id: UUID | None = None) -> OverdrachtRejected:
+        """The event carries the rejection's category and the manager's pseudonym, never the text."""
         overdracht = self.overdracht(overdracht_id)
-        overdracht.wijs_af(gi, manager, reden, now, manager_naam)
+        overdracht.wijs_af(gi, manager, reden, now, manager_naam, categorie)
         besluit = overdracht.besluiten[-1]
         return OverdrachtRejected(overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente,
                                   gi=gi, van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
-                                  manager=besluit.manager, reden=besluit.reden, afgewezen_op=now)
+                                  manager_id=manager_id, categorie=besluit.categorie, afgewezen_op=now)
 
     def _draag_over(self, overdracht: Overdracht, now: datetime) -> CasusTransferred:
         """The case moves: the new GI has to assign its own protector, so every child waits again."""
@@ -418,7 +428,7 @@ class Casus:
         for k in self.kinderen:
             k.jeugdbeschermer, k.wacht_sinds, k.wacht_tot = None, now, None
         return CasusTransferred(casus_id=self.id, overdracht_id=overdracht.id, gemeente=self.gemeente,
-                                van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi, reden=overdracht.reden,
+                                van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
                                 categorie=overdracht.categorie, kinderen=self.kinderen_als_kind(),
                                 overgedragen_op=now)
 

@@ -11,12 +11,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from runtime import processing_log_api
 from runtime.access import authenticated, own_gi
 from runtime.errors import Forbidden, NotFound
 from runtime.fields import Line, Page, Text
 from runtime.http import unit_of_work
 from runtime.identity import Principal
+from services.caseregie.adapters.verwerkingsactiviteiten import REGISTER
 from services.caseregie.domain.model import AANGEVRAAGD, Besluit, Casus, CasusKind, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import handlers, webhooks
@@ -47,7 +49,9 @@ def errors(*codes: int) -> dict:
 
 class OverdrachtIn(BaseModel):
     naar_gi: GI = Field(description="The GI that should take over the case.")
-    reden: Text(2000, min_length=1)
+    reden: Text(2000, min_length=1) = Field(
+        description="The reason in the GI's own words: it stays in caseregie (both GIs read it here), "
+                    "events carry only `categorie`.")
     categorie: OverdrachtReden = Field(
         default=OverdrachtReden.OVERIG,
         description="The reason category the requesting GI chooses; the region's figures count transfers "
@@ -81,7 +85,12 @@ class AfwijzingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"description": BESLISSER})
 
     gi: GI | None = Field(default=None, description=GI_VELD)
-    reden: Text(2000, min_length=1)
+    reden: Text(2000, min_length=1) = Field(
+        description="The reason in the manager's own words: it stays in caseregie, events carry only "
+                    "`categorie`.")
+    categorie: AfwijzingReden = Field(
+        default=AfwijzingReden.OVERIG,
+        description="The rejection's reason category, chosen by the manager ('overig' when left out).")
 
 
 class WebhookIn(BaseModel):
@@ -108,6 +117,7 @@ class AfwijzingOut(BaseModel):
     manager: str = Field(description=MANAGER)
     manager_naam: str | None = Field(description=MANAGER_NAAM)
     reden: str
+    categorie: AfwijzingReden | None = Field(description="The rejection's reason category.")
     afgewezen_op: datetime
 
 
@@ -274,7 +284,7 @@ def _overdracht(o: Overdracht) -> OverdrachtOut:
         categorie=o.categorie, status=o.status, aangevraagd_op=o.aangevraagd_op, afgerond_op=o.afgerond_op,
         goedkeuringen=[goed(b) for b in o.goedkeuringen],
         afwijzing=AfwijzingOut(gi=af.gi, manager=af.manager, manager_naam=af.manager_naam, reden=af.reden,
-                               afgewezen_op=af.besloten_op) if af else None)
+                               categorie=af.categorie, afgewezen_op=af.besloten_op) if af else None)
 
 
 def _overdracht_detail(o: Overdracht, c: Casus) -> OverdrachtDetailOut:
@@ -436,7 +446,8 @@ async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: Goedkeur
 async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingIn, principal: Caller,
                          uow=Depends(unit_of_work)):
     _gi(principal, body.gi)
-    return _overdracht(await handlers.reject_overdracht(id, overdracht_id, principal, body.reden, uow))
+    return _overdracht(await handlers.reject_overdracht(id, overdracht_id, principal, body.reden, uow,
+                                                        categorie=body.categorie))
 
 
 # --- webhooks -----------------------------------------------------------------------------------
@@ -499,3 +510,8 @@ async def get_afleveringen(id: UUID, principal: Caller, uow=Depends(unit_of_work
         items, total = await webhooks.afleveringen(id, uow, gi=_gi(principal), limit=page_size,
                                                    offset=(page - 1) * page_size)
     return AfleveringenPage(items=[_aflevering(a) for a in items], total=total)
+
+
+# The processing log: register, records and chain check (role privacy), with their own tag
+# (include_router would add this router's tag to them).
+router.routes.extend(processing_log_api.router(REGISTER).routes)

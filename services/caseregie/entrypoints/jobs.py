@@ -1,11 +1,16 @@
 """Periodic jobs of caseregie (ServiceSpec.background); they only call the service layer."""
 from runtime.service import Runtime
 from services.caseregie.adapters.webhook_client import WebhookClient
-from services.caseregie.service_layer import handlers, webhooks
+from services.caseregie.service_layer import bewaartermijn, handlers, webhooks
 
 
 async def check_drang(runtime: Runtime) -> None:
     await handlers.check_drang(runtime.uow)
+
+
+async def wis_na_bewaartermijn(runtime: Runtime) -> None:
+    """Erase the personal data of cases closed more than the retention term ago."""
+    await bewaartermijn.wis_alle_verlopen(runtime.uow)
 
 
 async def deliver_webhooks(runtime: Runtime) -> None:

@@ -1,7 +1,7 @@
 """Who may call which operation of caseregie (runtime.access). A GI works on its own cases only
 (another GI's case is 404); only a GI's manager decides on a transfer its GI sends or receives."""
 from runtime.access import policy
-from runtime.identity import GI_MANAGER, GI_ROL
+from runtime.identity import GI_MANAGER, GI_ROL, PRIVACY, ROLES
 
 GI = [GI_ROL, GI_MANAGER]
 
@@ -20,4 +20,8 @@ POLICY = policy(
     get_webhook=GI,
     delete_webhook=GI,
     get_afleveringen=GI,
+    # The processing log is for the privacy officer; its register holds no personal data.
+    list_verwerkingsactiviteiten=ROLES,
+    list_verwerkingen=[PRIVACY],
+    get_verwerkingen_integriteit=[PRIVACY],
 )

@@ -5,15 +5,39 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from contracts.events import MaatregelImposed
-from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
+from contracts.vocabulary import GI, AfwijzingReden, OverdrachtReden, Sluitreden
 from runtime.clock import local_date
 from runtime.errors import Forbidden, NotFound
 from runtime.identity import GI_MANAGER, Principal
+from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene, betrokkenen
+from runtime.processing_register import Verwerkingsactiviteit
+from runtime.pseudonyms import keyed_id
+from services.caseregie.adapters.verwerkingsactiviteiten import (
+    CASUS_AFSLUITEN,
+    CASUS_INZIEN,
+    CASUS_OPENEN,
+    DRANG_SIGNALEREN,
+    JEUGDBESCHERMER_TOEWIJZEN,
+    OVERDRACHT_AANVRAGEN,
+    OVERDRACHT_BESLISSEN,
+    OVERDRACHT_INZIEN,
+    WACHTLIJST_INZIEN,
+)
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 
 # 3 calendar months are never fewer than 89 days: older drang measures are worth a closer look.
 DRANG_VOORSELECTIE = timedelta(days=85)
+
+
+def _log(uow: CaseregieUnitOfWork, casus: Casus, activity: Verwerkingsactiviteit, action: str,
+         actor: Principal | None = None, *, resource: tuple[str, object] | None = None,
+         subjects: list[Betrokkene] | None = None) -> None:
+    """A processing of the case's children's data (written at commit): by default every child of
+    the case, the case as the resource; without an actor, caseregie itself (consumer, job)."""
+    uow.log_processing(
+        activity=activity, action=action, actor=actor, resource=resource or ("casus", casus.id),
+        subjects=subjects or betrokkenen(casus.gezin_id, [k.kind_id for k in casus.kinderen]))
 
 
 async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork) -> None:
@@ -30,6 +54,10 @@ async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork
             flags = casus.signaleer_drang(local_date(now), now)
             await uow.casussen.save(casus)
             uow.publish(*([assigned] if assigned is not None else []), *flags)
+            _log(uow, casus, CASUS_OPENEN, CREATE if open_casus is None else UPDATE,
+                 subjects=betrokkenen(event.gezin_id, [k.kind_id for k in event.kinderen]))
+            if flags:
+                _log(uow, casus, DRANG_SIGNALEREN, UPDATE)
         await uow.commit()
 
 
@@ -44,6 +72,12 @@ def _eigen(casus: Casus, principal: Principal) -> None:
     casus.zichtbaar_voor(principal.gi)
 
 
+def _pseudoniem(uow: CaseregieUnitOfWork, soort: str, wie: str) -> UUID:
+    """How events name a person of a GI (a manager, a protector): a keyed hash under the service's
+    pseudonym key; who it is stays in caseregie."""
+    return keyed_id(uow.settings.pseudonym_secret, soort, wie)
+
+
 def _gi(principal: Principal) -> GI:
     """The GI the caller works for: everything caseregie shows is scoped to it."""
     if principal.gi is None:
@@ -53,9 +87,12 @@ def _gi(principal: Principal) -> GI:
 
 async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal,
                   change: Callable[[Casus, datetime], object],
-                  toegang: Callable[[Casus, Principal], object] = _eigen):
+                  toegang: Callable[[Casus, Principal], object] = _eigen, *,
+                  activity: Verwerkingsactiviteit, action: str = UPDATE,
+                  resource: tuple[str, object] | None = None):
     """Lock the case, check the caller may act on it (`toegang`: by default only the case's own GI),
-    apply a domain change, save it and publish what it returns, in one transaction."""
+    apply a domain change, save it, publish what it returns and log the processing (`activity`),
+    in one transaction."""
     async with uow:
         casus = await _load(casus_id, uow, for_update=True)
         toegang(casus, principal)
@@ -63,59 +100,82 @@ async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal
         events = result if isinstance(result, list) else [result] if result is not None else []
         await uow.casussen.save(casus)
         uow.publish(*events)
+        _log(uow, casus, activity, action, principal, resource=resource)
         await uow.commit()
     return casus
 
 
 async def get_casus(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal) -> Casus:
-    """The case, for its own GI only; to anyone else it does not exist (404)."""
+    """The case, for its own GI only; to anyone else it does not exist (404). The read is logged,
+    and committed, before the case is returned."""
     async with uow:
         casus = await _load(casus_id, uow)
-    _eigen(casus, principal)
+        _eigen(casus, principal)
+        _log(uow, casus, CASUS_INZIEN, READ, principal)
+        await uow.commit()
     return casus
 
 
 async def list_casussen(uow: CaseregieUnitOfWork, principal: Principal, **filters
                         ) -> tuple[list[Casus], int]:
-    """The caller's GI's cases only: the filter is applied in the query, never afterwards."""
+    """The caller's GI's cases only: the filter is applied in the query, never afterwards. Each
+    case shown is logged as read before the page is returned."""
     async with uow:
-        return await uow.casussen.list(gi=_gi(principal), **filters)
+        items, total = await uow.casussen.list(gi=_gi(principal), **filters)
+        for casus in items:
+            _log(uow, casus, CASUS_INZIEN, READ, principal)
+        await uow.commit()
+    return items, total
 
 
 async def wachtlijst(uow: CaseregieUnitOfWork, principal: Principal, **filters
                      ) -> tuple[list[tuple[Casus, CasusKind]], int]:
-    """The caller's GI's waiting children only (filtered in the query)."""
+    """The caller's GI's waiting children only (filtered in the query); each child shown is logged
+    as read before the page is returned."""
     async with uow:
-        return await uow.casussen.wachtlijst(gi=_gi(principal), **filters)
+        items, total = await uow.casussen.wachtlijst(gi=_gi(principal), **filters)
+        for casus, kind in items:
+            _log(uow, casus, WACHTLIJST_INZIEN, READ, principal,
+                 subjects=[Betrokkene(kind_id=kind.kind_id, gezin_id=casus.gezin_id)])
+        await uow.commit()
+    return items, total
 
 
 async def assign_jeugdbeschermer(casus_id: UUID, principal: Principal, jeugdbeschermer_id: str, naam: str,
                                  uow: CaseregieUnitOfWork) -> Casus:
     return await _change(casus_id, uow, principal, lambda c, now: c.wijs_jeugdbeschermer_toe(
-        _gi(principal), jeugdbeschermer_id, naam, now))
+        _gi(principal), jeugdbeschermer_id, naam, now,
+        _pseudoniem(uow, "jeugdbeschermer", f"{c.gi}:{jeugdbeschermer_id.strip()}")),
+        activity=JEUGDBESCHERMER_TOEWIJZEN)
 
 
 async def close_casus(casus_id: UUID, principal: Principal, reden: Sluitreden, toelichting: str | None,
                       uow: CaseregieUnitOfWork) -> Casus:
     return await _change(casus_id, uow, principal,
-                         lambda c, now: c.sluit(_gi(principal), reden, toelichting, now))
+                         lambda c, now: c.sluit(_gi(principal), reden, toelichting, now),
+                         activity=CASUS_AFSLUITEN)
 
 
 async def request_overdracht(casus_id: UUID, principal: Principal, naar_gi: GI, reden: str,
                              categorie: OverdrachtReden, uow: CaseregieUnitOfWork) -> Overdracht:
     """Only the case's own GI asks to hand it over."""
     casus = await _change(casus_id, uow, principal,
-                          lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1])
+                          lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1],
+                          activity=OVERDRACHT_AANVRAGEN, action=CREATE)
     return casus.overdrachten[-1]
 
 
 async def get_overdracht(casus_id: UUID, overdracht_id: UUID, uow: CaseregieUnitOfWork,
                          principal: Principal) -> tuple[Overdracht, Casus]:
     """The transfer for its sending and receiving GI (and the case's current GI), with the case
-    it is about: the route shows the receiving GI only the summary it needs to decide."""
+    it is about: the route shows the receiving GI only the summary it needs to decide. The read
+    is logged, and committed, before it is returned."""
     async with uow:
         casus = await _load(casus_id, uow)
-    return casus.overdracht_voor(overdracht_id, principal.gi), casus
+        overdracht = casus.overdracht_voor(overdracht_id, principal.gi)
+        _log(uow, casus, OVERDRACHT_INZIEN, READ, principal, resource=("overdracht", overdracht.id))
+        await uow.commit()
+    return overdracht, casus
 
 
 def _beslisser(principal: Principal) -> tuple[GI, str, str | None]:
@@ -134,16 +194,22 @@ async def approve_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Pri
     """The caller's GI approves, recorded with the caller's token subject; the case moves once
     both GIs' managers have approved."""
     gi, manager, naam = _beslisser(principal)
+    manager_id = _pseudoniem(uow, "manager", manager)
     casus = await _change(casus_id, uow, principal, lambda c, now: c.keur_overdracht_goed(
-        overdracht_id, gi, manager, now, naam), toegang=_partij(overdracht_id))
+        overdracht_id, gi, manager, now, naam, manager_id), toegang=_partij(overdracht_id),
+        activity=OVERDRACHT_BESLISSEN, resource=("overdracht", overdracht_id))
     return casus.overdracht(overdracht_id)
 
 
 async def reject_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Principal, reden: str,
-                            uow: CaseregieUnitOfWork) -> Overdracht:
+                            uow: CaseregieUnitOfWork, categorie: AfwijzingReden = AfwijzingReden.OVERIG
+                            ) -> Overdracht:
+    """The free-text reason stays in caseregie; events carry its category."""
     gi, manager, naam = _beslisser(principal)
+    manager_id = _pseudoniem(uow, "manager", manager)
     casus = await _change(casus_id, uow, principal, lambda c, now: c.wijs_overdracht_af(
-        overdracht_id, gi, manager, reden, now, naam), toegang=_partij(overdracht_id))
+        overdracht_id, gi, manager, reden, now, naam, categorie, manager_id), toegang=_partij(overdracht_id),
+        activity=OVERDRACHT_BESLISSEN, resource=("overdracht", overdracht_id))
     return casus.overdracht(overdracht_id)
 
 
@@ -161,6 +227,7 @@ async def check_drang(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
             if events:
                 await uow.casussen.save(casus)
                 uow.publish(*events)
+                _log(uow, casus, DRANG_SIGNALEREN, UPDATE)
                 await uow.commit()
                 raised += len(events)
     return raised

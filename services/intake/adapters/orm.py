@@ -34,6 +34,8 @@ meldingen = sa.Table(
     # 0003: who submitted it (from the token)
     sa.Column("organisatie", sa.String(100)),
     sa.Column("ingediend_door", sa.String(200)),
+    # 0004: when its personal data were erased, past the retention term
+    sa.Column("gewist_op", sa.DateTime(timezone=True)),
 )
 
 # One family across reports: keyed-hash pseudonym of a child's or parent's BSN -> the family.

@@ -24,7 +24,7 @@ def _row(m: Melding) -> dict:
         "herhaald_beroep": m.herhaald_beroep, "aanvullen_voor": m.aanvullen_voor,
         "ontbrekend": m.ontbrekend, "maatregel": m.maatregel, "jeugdbeschermer": m.jeugdbeschermer,
         "te_laat_gesignaleerd_op": m.te_laat_gesignaleerd_op, "organisatie": m.organisatie,
-        "ingediend_door": m.ingediend_door,
+        "ingediend_door": m.ingediend_door, "gewist_op": m.gewist_op,
     }
 
 
@@ -88,6 +88,22 @@ class MeldingRepository:
             .values(**_row(melding), version=meldingen.c.version + 1)
         )
 
+    async def past_retention(self, grens: datetime, limit: int) -> list[Melding]:
+        """Reports not erased yet whose family's file closed before `grens`: the family's last case
+        closed then, no report of the family came in after it, and none is in a case still open.
+        Locked, skipping rows another instance holds."""
+        ander = meldingen.alias("ander")
+        nog_lopend = sa.exists().where(
+            ander.c.gezin_id == meldingen.c.gezin_id,
+            sa.or_(ander.c.ontvangen_op > gezinnen.c.laatst_gesloten_op,
+                   sa.and_(ander.c.casus_id.is_not(None), ander.c.status != "closed")))
+        rows = (await self.session.execute(
+            sa.select(meldingen).join(gezinnen, gezinnen.c.gezin_id == meldingen.c.gezin_id)
+            .where(meldingen.c.gewist_op.is_(None), gezinnen.c.laatst_gesloten_op < grens, ~nog_lopend)
+            .order_by(meldingen.c.id).limit(limit).with_for_update(of=meldingen, skip_locked=True)
+        )).all()
+        return [_melding(r) for r in rows]
+
     async def list(self, *, scope: Scope, gemeente: str | None, status: str | None, limit: int,
                    offset: int) -> tuple[list[Melding], int]:
         where = _visible(scope)
@@ -136,6 +152,12 @@ class GezinRepository:
             index_elements=[gezinnen.c.gezin_id],
             set_={"laatst_gesloten_op": sa.func.greatest(gezinnen.c.laatst_gesloten_op,
                                                           stmt.excluded.laatst_gesloten_op)}))
+
+    async def forget_keys(self, gezin_ids: set[UUID]) -> None:
+        """Past the retention term: the family is no longer found by its members' BSNs."""
+        if gezin_ids:
+            await self.session.execute(
+                sa.delete(gezinssleutels).where(gezinssleutels.c.gezin_id.in_(gezin_ids)))
 
     async def last_closed(self, gezin_id: UUID) -> datetime | None:
         return await self.session.scalar(

@@ -183,6 +183,8 @@ class Melding:
     # identity: no local team sees those, the RvdK once they are referred.
     organisatie: str | None = None
     ingediend_door: str | None = None
+    # When its personal data were erased, past the retention term (domain/bewaartermijn.py).
+    gewist_op: datetime | None = None
 
     @classmethod
     def receive(cls, report: dict, secret: bytes, now: datetime,
@@ -280,8 +282,11 @@ class Melding:
                                      "regelset_versie": regelset_versie, "toelichting": toelichting})
 
     def advised(self, at: datetime, *, gi: str, reden: str, afwijking: bool = False,
-                afwijking_reden: str | None = None, advies_id: UUID | None = None) -> None:
-        details = {"gi": str(gi), "reden": reden, "afwijking": afwijking, "afwijking_reden": afwijking_reden}
+                afwijking_categorie: str | None = None, advies_id: UUID | None = None) -> None:
+        """`reden` is triage's generated explanation; an override's category (never the RvdK's own
+        words, which stay in triage)."""
+        details = {"gi": str(gi), "reden": reden, "afwijking": afwijking,
+                   "afwijking_categorie": str(afwijking_categorie) if afwijking_categorie else None}
         if advies_id is not None:
             details["advies_id"] = str(advies_id)
         self._record("advised", at, details)
@@ -304,11 +309,14 @@ class Melding:
             details["gi_reden"] = gi_reden
         self._record("assigned", at, details)
 
-    def protector(self, at: datetime, *, jeugdbeschermer_id: str, gi: str) -> None:
+    def protector(self, at: datetime, *, jeugdbeschermer_id: str | None, gi: str) -> None:
+        """`jeugdbeschermer_id`: the protector's pseudonym (caseregie keeps who it is)."""
         self._record("protector", at, {"jeugdbeschermer_id": jeugdbeschermer_id, "gi": str(gi)})
 
-    def transferred(self, at: datetime, *, van_gi: str, naar_gi: str, reden: str) -> None:
-        self._record("transferred", at, {"van_gi": str(van_gi), "naar_gi": str(naar_gi), "reden": reden})
+    def transferred(self, at: datetime, *, van_gi: str, naar_gi: str, categorie: str) -> None:
+        """The transfer's reason category (the requesting GI's own words stay in caseregie)."""
+        self._record("transferred", at, {"van_gi": str(van_gi), "naar_gi": str(naar_gi),
+                                         "categorie": str(categorie)})
 
     def closed(self, at: datetime, *, reden: str) -> None:
         self._record("closed", at, {"reden": str(reden)})

@@ -9,6 +9,7 @@ from runtime.fields import Page
 from runtime.http import unit_of_work
 from runtime.identity import Principal
 from services.intake.domain.model import Melding
+from services.intake.entrypoints import verwerkingen
 from services.intake.entrypoints.schemas import (
     AanvullingIn,
     MeldingCreated,
@@ -92,3 +93,8 @@ async def list_meldingen(
     items, total = await handlers.list_meldingen(
         principal, uow, gemeente=gemeente, status=status, limit=page_size, offset=(page - 1) * page_size)
     return MeldingenPage(items=[_out(m) for m in items], total=total)
+
+
+# The processing log: register, records, chain check, and the search by BSN (role privacy); its
+# routes keep their own tag (include_router would add this router's tag to them).
+router.routes.extend(verwerkingen.router(_secret).routes)

@@ -1,6 +1,6 @@
 """Periodic jobs of intake."""
 from runtime.service import every
-from services.intake.service_layer import handlers
+from services.intake.service_layer import bewaartermijn, handlers
 
 
 async def bewaak_aanvultermijnen(runtime) -> None:
@@ -9,4 +9,10 @@ async def bewaak_aanvultermijnen(runtime) -> None:
         pass
 
 
-BACKGROUND = [every("bewaking_interval_s", bewaak_aanvultermijnen)]
+async def wis_na_bewaartermijn(runtime) -> None:
+    """Erase the personal data of reports whose family's file is past the retention term."""
+    await bewaartermijn.wis_alle_verlopen(runtime.uow)
+
+
+BACKGROUND = [every("bewaking_interval_s", bewaak_aanvultermijnen),
+              every("bewaartermijn_interval_s", wis_na_bewaartermijn)]

@@ -119,7 +119,8 @@ class MeldingOut(BaseModel):
     maatregel: Maatregel | None
     toegewezen_gi: GI | None = Field(description="The GI that has the case now (after any transfer).")
     casus_id: UUID | None
-    jeugdbeschermer: str | None = Field(description="Staff code of the fixed youth protector, if any.")
+    jeugdbeschermer: str | None = Field(
+        description="Pseudonymous id of the fixed youth protector, if any (who it is: ask the GI).")
     stappen: list[StapOut]
 
 

@@ -17,11 +17,33 @@ from contracts.events import (
 from runtime.clock import local_date
 from runtime.errors import NotFound
 from runtime.identity import Principal
+from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene, betrokkenen
+from runtime.processing_register import Verwerkingsactiviteit
+from services.intake.adapters.verwerkingsactiviteiten import (
+    AANVULTERMIJN_BEWAKEN,
+    KETENVERLOOP_BIJWERKEN,
+    MELDING_AANVULLEN,
+    MELDING_INZIEN,
+    MELDING_ONTVANGEN,
+)
 from services.intake.domain.access import check_submission, completing_scope, reading_scope
 from services.intake.domain.model import Melding, check_geboortedata, resolve_gezin_id
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 OVERDUE_BATCH = 100
+
+
+def _betrokkenen(melding: Melding) -> list[Betrokkene]:
+    """The report's data subjects: each child (its pseudonymous id) with the family."""
+    return betrokkenen(melding.gezin_id, [k.get("kind_id") for k in melding.gezin.get("kinderen") or []])
+
+
+def _log(uow: IntakeUnitOfWork, melding: Melding, activity: Verwerkingsactiviteit, action: str,
+         actor: Principal | None = None) -> None:
+    """A processing of the report's personal data, in the processing log (written at commit);
+    without an actor, intake itself (a consumer, a job)."""
+    uow.log_processing(activity=activity, subjects=_betrokkenen(melding), resource=("melding", melding.id),
+                       action=action, actor=actor)
 
 
 async def receive_melding(principal: Principal, report: dict, secret: bytes, aanvultermijn: timedelta,
@@ -37,6 +59,7 @@ async def receive_melding(principal: Principal, report: dict, secret: bytes, aan
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.add(melding)
+        _log(uow, melding, MELDING_ONTVANGEN, CREATE, principal)
         await uow.commit()
     return melding
 
@@ -56,6 +79,7 @@ async def complete_melding(principal: Principal, melding_id: UUID, aanvulling: d
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.save(melding)
+        _log(uow, melding, MELDING_AANVULLEN, UPDATE, principal)
         await uow.commit()
     return melding
 
@@ -78,28 +102,37 @@ async def flag_overdue_completions(uow: IntakeUnitOfWork) -> int:
         for melding in overdue:
             if event := melding.flag_overdue(now):
                 await uow.meldingen.save(melding)
+                _log(uow, melding, AANVULTERMIJN_BEWAKEN, UPDATE)
                 uow.publish(event)
         await uow.commit()
     return len(overdue)
 
 
 async def get_melding(principal: Principal, melding_id: UUID, uow: IntakeUnitOfWork) -> Melding:
-    """A report the caller may read; any other is 404, whether it exists or not."""
+    """A report the caller may read; any other is 404, whether it exists or not. The read is
+    logged, and committed, before the report is returned."""
     scope = reading_scope(principal)
     async with uow:
         melding = await uow.meldingen.get(melding_id, scope=scope)
-    if melding is None:
-        raise NotFound(f"melding {melding_id} does not exist")
+        if melding is None:
+            raise NotFound(f"melding {melding_id} does not exist")
+        _log(uow, melding, MELDING_INZIEN, READ, principal)
+        await uow.commit()
     return melding
 
 
 async def list_meldingen(principal: Principal, uow: IntakeUnitOfWork, *, gemeente: str | None,
                          status: str | None, limit: int, offset: int) -> tuple[list[Melding], int]:
-    """The reports the caller may read, filtered in the query itself."""
+    """The reports the caller may read, filtered in the query itself; each report shown is logged
+    as read (committed before the page is returned)."""
     scope = reading_scope(principal)
     async with uow:
-        return await uow.meldingen.list(scope=scope, gemeente=gemeente, status=status, limit=limit,
-                                        offset=offset)
+        items, total = await uow.meldingen.list(scope=scope, gemeente=gemeente, status=status,
+                                                limit=limit, offset=offset)
+        for melding in items:
+            _log(uow, melding, MELDING_INZIEN, READ, principal)
+        await uow.commit()
+    return items, total
 
 
 async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change: Callable[[Melding], None]) -> None:
@@ -109,6 +142,7 @@ async def _update(melding_id: UUID, uow: IntakeUnitOfWork, change: Callable[[Mel
             raise NotFound(f"event for unknown melding {melding_id}")
         change(melding)
         await uow.meldingen.save(melding)
+        _log(uow, melding, KETENVERLOOP_BIJWERKEN, UPDATE)
         await uow.commit()
 
 
@@ -119,6 +153,7 @@ async def _update_casus(casus_id: UUID, uow: IntakeUnitOfWork, change: Callable[
         for melding in await uow.meldingen.by_casus(casus_id, for_update=True):
             change(melding)
             await uow.meldingen.save(melding)
+            _log(uow, melding, KETENVERLOOP_BIJWERKEN, UPDATE)
         await uow.commit()
 
 
@@ -131,7 +166,7 @@ async def on_triage_completed(event: TriageCompleted, uow: IntakeUnitOfWork) -> 
 async def on_advies_issued(event: AdviesIssued, uow: IntakeUnitOfWork) -> None:
     await _update(event.melding_id, uow, lambda m: m.advised(
         event.geadviseerd_op, gi=event.gi, reden=event.reden, afwijking=event.afwijking,
-        afwijking_reden=event.afwijking_reden, advies_id=event.advies_id))
+        afwijking_categorie=event.afwijking_categorie, advies_id=event.advies_id))
 
 
 async def on_maatregel_imposed(event: MaatregelImposed, uow: IntakeUnitOfWork) -> None:
@@ -148,12 +183,13 @@ async def on_casus_assigned(event: CasusAssigned, uow: IntakeUnitOfWork) -> None
 
 async def on_jeugdbeschermer_assigned(event: JeugdbeschermerAssigned, uow: IntakeUnitOfWork) -> None:
     await _update_casus(event.casus_id, uow, lambda m: m.protector(
-        event.toegewezen_op, jeugdbeschermer_id=event.jeugdbeschermer_id, gi=event.gi))
+        event.toegewezen_op, jeugdbeschermer_id=event.jeugdbeschermer_id and str(event.jeugdbeschermer_id),
+        gi=event.gi))
 
 
 async def on_casus_transferred(event: CasusTransferred, uow: IntakeUnitOfWork) -> None:
     await _update_casus(event.casus_id, uow, lambda m: m.transferred(
-        event.overgedragen_op, van_gi=event.van_gi, naar_gi=event.naar_gi, reden=event.reden))
+        event.overgedragen_op, van_gi=event.van_gi, naar_gi=event.naar_gi, categorie=event.categorie))
 
 
 async def on_casus_closed(event: CasusClosed, uow: IntakeUnitOfWork) -> None:
@@ -163,6 +199,7 @@ async def on_casus_closed(event: CasusClosed, uow: IntakeUnitOfWork) -> None:
         for melding in await uow.meldingen.by_casus(event.casus_id, for_update=True):
             melding.closed(event.gesloten_op, reden=event.reden)
             await uow.meldingen.save(melding)
+            _log(uow, melding, KETENVERLOOP_BIJWERKEN, UPDATE)
         await uow.commit()
 
 

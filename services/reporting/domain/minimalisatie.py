@@ -1,7 +1,9 @@
 """What the reporting service keeps of an event: pseudonymous ids, codes, dates and counts only.
 
-Free text (reasons, explanations), staff codes, managers' names and ages are dropped before
-anything is stored; of a transfer's reason only the category the requesting GI chose is kept. Pure.
+Generated explanations, the pseudonyms of managers and protectors and ages are dropped before
+anything is stored (events carry no free text or names at all, and events recorded before that
+lose theirs here too); of a reason only its category is kept: a transfer's, a rejection's, an
+override's. Pure.
 """
 
 import hashlib
@@ -56,6 +58,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "gi",
         "voorgestelde_gi",
         "afwijking",
+        "afwijking_categorie",
         "bevestigd_door",
         "kinderen",
         "geadviseerd_op",
@@ -98,7 +101,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "aangevraagd_op",
     ),
     OverdrachtApproved.type: ("overdracht_id", "casus_id", "gemeente", "gi", "goedgekeurd_op"),
-    OverdrachtRejected.type: ("overdracht_id", "casus_id", "gemeente", "gi", "afgewezen_op"),
+    OverdrachtRejected.type: ("overdracht_id", "casus_id", "gemeente", "gi", "categorie", "afgewezen_op"),
     CasusTransferred.type: (
         "casus_id",
         "overdracht_id",

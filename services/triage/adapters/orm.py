@@ -40,6 +40,9 @@ adviezen = sa.Table(
     sa.Column("rvdk_toelichting", sa.Text),
     sa.Column("bevestigd_door", sa.String(20)),
     sa.Column("geadviseerd_op", sa.DateTime(timezone=True)),
+    # 0003: an override's reason category; when the personal data were erased (retention)
+    sa.Column("afwijking_categorie", sa.String(30)),
+    sa.Column("gewist_op", sa.DateTime(timezone=True)),
 )
 
 maatregelen = sa.Table(
@@ -53,6 +56,14 @@ maatregelen = sa.Table(
     sa.Column("startdatum", sa.Date, nullable=False),
     sa.Column("gi", sa.String(10), nullable=False),
     sa.Column("opgelegd_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+# 0003: each family's latest closure (from casus.closed), for the retention term.
+gezinnen = sa.Table(
+    "gezinnen",
+    metadata,
+    sa.Column("gezin_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("laatst_gesloten_op", sa.DateTime(timezone=True), nullable=False),
 )
 
 beschikbaarheid = sa.Table(

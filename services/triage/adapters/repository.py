@@ -6,8 +6,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import Kind
-from contracts.vocabulary import GI, Kader, Maatregel, Urgentie
-from services.triage.adapters.orm import adviezen, beschikbaarheid, maatregelen, triages
+from contracts.vocabulary import GI, AfwijkingReden, Kader, Maatregel, Urgentie
+from services.triage.adapters.orm import adviezen, beschikbaarheid, gezinnen, maatregelen, triages
 from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang
 
 
@@ -21,7 +21,7 @@ def _advies_row(a: Advies) -> dict:
         "voorgestelde_gi": a.voorgestelde_gi, "reden": a.reden, "voorgesteld_op": a.voorgesteld_op,
         "status": a.status, "gi": a.gi, "afwijking": a.afwijking, "afwijking_reden": a.afwijking_reden,
         "rvdk_toelichting": a.rvdk_toelichting, "bevestigd_door": a.bevestigd_door,
-        "geadviseerd_op": a.geadviseerd_op,
+        "geadviseerd_op": a.geadviseerd_op, "afwijking_categorie": a.afwijking_categorie,
     }
 
 
@@ -44,7 +44,8 @@ def _advies(row) -> Advies:
         voorgestelde_gi=GI(row.voorgestelde_gi), reden=row.reden, voorgesteld_op=row.voorgesteld_op,
         status=AdviesStatus(row.status), gi=GI(row.gi) if row.gi else None, afwijking=row.afwijking,
         afwijking_reden=row.afwijking_reden, rvdk_toelichting=row.rvdk_toelichting,
-        bevestigd_door=row.bevestigd_door, geadviseerd_op=row.geadviseerd_op, maatregel=maatregel)
+        bevestigd_door=row.bevestigd_door, geadviseerd_op=row.geadviseerd_op, maatregel=maatregel,
+        afwijking_categorie=AfwijkingReden(row.afwijking_categorie) if row.afwijking_categorie else None)
 
 
 _ADVIES = (
@@ -114,6 +115,37 @@ class TriageRepository:
         )).all()
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(adviezen).where(*where))
         return [_advies(r) for r in rows], total
+
+    # --- the retention term -----------------------------------------------------------------
+
+    async def gezin_gesloten(self, gezin_id: UUID, at: datetime) -> None:
+        """Remember the family's latest closure (a late, older closure changes nothing)."""
+        stmt = insert(gezinnen).values(gezin_id=gezin_id, laatst_gesloten_op=at)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[gezinnen.c.gezin_id],
+            set_={"laatst_gesloten_op": sa.func.greatest(gezinnen.c.laatst_gesloten_op,
+                                                          stmt.excluded.laatst_gesloten_op)}))
+
+    async def past_retention(self, grens: datetime, limit: int) -> list[Advies]:
+        """Advice not erased yet whose family's file closed before `grens`: no advice was proposed
+        and no measure imposed for the family after its last closure (locked, skipping rows another
+        instance holds)."""
+        ander, latere_maatregel = adviezen.alias("ander"), maatregelen.alias("latere_maatregel")
+        later = sa.exists().where(ander.c.gezin_id == adviezen.c.gezin_id, sa.or_(
+            ander.c.voorgesteld_op > gezinnen.c.laatst_gesloten_op,
+            sa.exists().where(latere_maatregel.c.advies_id == ander.c.id,
+                              latere_maatregel.c.opgelegd_op > gezinnen.c.laatst_gesloten_op)))
+        rows = (await self.session.execute(
+            _ADVIES.join(gezinnen, gezinnen.c.gezin_id == adviezen.c.gezin_id)
+            .where(adviezen.c.gewist_op.is_(None), gezinnen.c.laatst_gesloten_op < grens, ~later)
+            .order_by(adviezen.c.id).limit(limit).with_for_update(of=adviezen, skip_locked=True)
+        )).all()
+        return [_advies(r) for r in rows]
+
+    async def erase(self, advies_id: UUID, now: datetime) -> None:
+        """Erase the RvdK's free text of an advice (the override's reason keeps its category)."""
+        await self.session.execute(sa.update(adviezen).where(adviezen.c.id == advies_id).values(
+            afwijking_reden=None, rvdk_toelichting=None, gewist_op=now))
 
     async def vrije_plaatsen(self) -> dict[GI, int]:
         rows = (await self.session.execute(sa.select(beschikbaarheid))).all()

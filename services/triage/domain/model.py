@@ -14,7 +14,7 @@ from contracts.events import (
     MeldingReceived,
     TriageCompleted,
 )
-from contracts.vocabulary import GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from contracts.vocabulary import GI, AfwijkingReden, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from runtime.clock import local_date
 from runtime.errors import Conflict, InvalidInput
 
@@ -377,6 +377,22 @@ def een_jaar_na(dag: date) -> date:
         return dag.replace(year=dag.year + 1, day=28)
 
 
+AFWIJKING_UITLEG = {
+    AfwijkingReden.BEKEND_BIJ_GI: "het gezin is bekend bij de geadviseerde GI",
+    AfwijkingReden.EXPERTISE: "de geadviseerde GI heeft de passende expertise",
+    AfwijkingReden.CAPACITEIT: "de voorgestelde GI heeft geen ruimte",
+    AfwijkingReden.CONTINUITEIT: "continuïteit van hulp (broers, zussen of eerdere hulp)",
+    AfwijkingReden.OVERIG: "overige reden",
+}
+
+
+def afwijking_uitleg(voorgestelde_gi: GI, categorie: AfwijkingReden | None) -> str:
+    """The generated explanation of an override, as events carry it: the category in words, never
+    the RvdK's own text (that stays in triage)."""
+    uitleg = AFWIJKING_UITLEG[categorie] if categorie else "reden niet gecategoriseerd"
+    return f"De RvdK wijkt af van het voorstel ({GI(voorgestelde_gi).value}): {uitleg}."
+
+
 @dataclass(frozen=True)
 class Maatregelbesluit:
     id: UUID
@@ -409,11 +425,12 @@ class Advies:
     status: AdviesStatus = AdviesStatus.OPEN
     gi: GI | None = None  # the GI advised to the court, once confirmed or overridden
     afwijking: bool = False
-    afwijking_reden: str | None = None
+    afwijking_reden: str | None = None  # the RvdK's own words: stay in triage
     rvdk_toelichting: str | None = None
     bevestigd_door: str | None = None
     geadviseerd_op: datetime | None = None
     maatregel: Maatregelbesluit | None = None
+    afwijking_categorie: AfwijkingReden | None = None  # what the events carry of an override's reason
 
     @classmethod
     def voorstel(cls, melding: MeldingReceived, besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
@@ -441,8 +458,10 @@ class Advies:
         self.geadviseerd_op = now
         return self.issued_event()
 
-    def wijk_af(self, gi: GI, reden: str, now: datetime) -> AdviesIssued:
-        """The RvdK advises another GI than proposed; the override and its reason are recorded."""
+    def wijk_af(self, gi: GI, reden: str, now: datetime,
+                categorie: AfwijkingReden = AfwijkingReden.OVERIG) -> AdviesIssued:
+        """The RvdK advises another GI than proposed; the override, its reason (kept here) and the
+        reason's category (for the events) are recorded."""
         self._alleen_open("overridden")
         if gi == self.voorgestelde_gi:
             raise InvalidInput(f"{gi} is the proposed GI; confirm the proposal instead of overriding it",
@@ -453,19 +472,20 @@ class Advies:
         self.gi = gi
         self.afwijking = True
         self.afwijking_reden = reden.strip()
+        self.afwijking_categorie = AfwijkingReden(categorie)
         self.bevestigd_door = RVDK
         self.geadviseerd_op = now
         return self.issued_event()
 
     def issued_event(self) -> AdviesIssued:
         assert self.gi is not None and self.bevestigd_door and self.geadviseerd_op and self.urgentie
-        reden = (f"De RvdK wijkt af van het voorstel ({self.voorgestelde_gi.value}): {self.afwijking_reden}"
-                 if self.afwijking else self.reden)
+        categorie = self.afwijking_categorie if self.afwijking else None
+        reden = afwijking_uitleg(self.voorgestelde_gi, categorie) if self.afwijking else self.reden
         return AdviesIssued(
             advies_id=self.id, melding_id=self.melding_id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             urgentie=self.urgentie, doelgroep=self.doelgroep, gi=self.gi, reden=reden,
             voorgestelde_gi=self.voorgestelde_gi, afwijking=self.afwijking,
-            afwijking_reden=self.afwijking_reden, bevestigd_door=self.bevestigd_door,
+            afwijking_categorie=categorie, bevestigd_door=self.bevestigd_door,
             kinderen=self.kinderen, geadviseerd_op=self.geadviseerd_op)
 
     def leg_maatregel_op(self, maatregel: Maatregel, startdatum: date, now: datetime, *,

@@ -4,10 +4,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from contracts.vocabulary import GI
+from runtime import processing_log_api
+from runtime.access import authenticated
 from runtime.errors import InvalidInput, NotFound
 from runtime.fields import Page
 from runtime.http import unit_of_work
+from runtime.identity import Principal
 from services.triage.adapters import regelsets
+from services.triage.adapters.verwerkingsactiviteiten import REGISTER
 from services.triage.domain.model import AdviesStatus
 from services.triage.entrypoints.schemas import (
     AdviesOut,
@@ -21,6 +25,8 @@ from services.triage.entrypoints.schemas import (
 from services.triage.service_layer import handlers
 
 router = APIRouter()
+# The caller, recorded as the actor of each processing of a child's data (runtime.processing_log).
+Caller = Annotated[Principal, Depends(authenticated)]
 NOT_FOUND = {404: {"description": "No such advice"}}
 CONFLICT = {409: {"description": "Not possible in the advice's current status"}}
 
@@ -28,6 +34,7 @@ CONFLICT = {409: {"description": "Not possible in the advice's current status"}}
 @router.get("/adviezen", response_model=AdviezenPage, tags=["adviezen"],
             summary="RvdK advice per report: proposals, confirmed and overridden advice, newest first")
 async def list_adviezen(
+    principal: Caller,
     uow=Depends(unit_of_work),
     status: AdviesStatus | None = None,
     gi: Annotated[GI | None, Query(description="The advised GI (the proposed one while open).")] = None,
@@ -40,7 +47,7 @@ async def list_adviezen(
     page: Page = 1,
 ):
     items, total = await handlers.list_adviezen(
-        uow, status=status, gi=gi, afwijking=afwijking,
+        uow, actor=principal, status=status, gi=gi, afwijking=afwijking,
         melding_id=_one_melding_id(melding_id, melding_id_snake),
         limit=page_size, offset=(page - 1) * page_size)
     return AdviezenPage(items=[AdviesOut.of(a) for a in items], total=total)
@@ -55,29 +62,33 @@ def _one_melding_id(camel: UUID | None, snake: UUID | None) -> UUID | None:
 
 @router.get("/adviezen/{id}", response_model=AdviesOut, tags=["adviezen"], responses=NOT_FOUND,
             summary="One advice with the ranking of the GIs and the reasons")
-async def get_advies(id: UUID, uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.get_advies(id, uow))
+async def get_advies(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.get_advies(id, uow, actor=principal))
 
 
 @router.post("/adviezen/{id}/bevestiging", response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT}, summary="The RvdK confirms the proposed GI")
-async def post_bevestiging(id: UUID, body: BevestigingIn | None = None, uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.confirm_advies(id, body.toelichting if body else None, uow))
+async def post_bevestiging(id: UUID, principal: Caller, body: BevestigingIn | None = None,
+                           uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.confirm_advies(id, body.toelichting if body else None, uow,
+                                                      actor=principal))
 
 
 @router.post("/adviezen/{id}/afwijking", response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT},
              summary="The RvdK advises another GI than proposed, with the reason")
-async def post_afwijking(id: UUID, body: AfwijkingIn, uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.override_advies(id, body.gi, body.reden, uow))
+async def post_afwijking(id: UUID, body: AfwijkingIn, principal: Caller, uow=Depends(unit_of_work)):
+    return AdviesOut.of(await handlers.override_advies(id, body.gi, body.reden, uow, categorie=body.categorie,
+                                                       actor=principal))
 
 
 @router.post("/adviezen/{id}/maatregelen", status_code=201, response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT},
              summary="Record the measure the court imposed (or the JB-plein's drang decision)")
-async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, uow=Depends(unit_of_work)):
+async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, principal: Caller,
+                         uow=Depends(unit_of_work)):
     advies = await handlers.impose_maatregel(id, body.maatregel, body.startdatum, body.gi,
-                                             body.raadsonderzoek, uow)
+                                             body.raadsonderzoek, uow, actor=principal)
     response.headers["Location"] = f"/v1/adviezen/{id}"
     return AdviesOut.of(advies)
 
@@ -115,3 +126,7 @@ async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)]
             summary="Free capacity per GI as last signalled by the capacity service")
 async def beschikbaarheid(uow=Depends(unit_of_work)):
     return await handlers.beschikbaarheid(uow)
+
+
+# The processing log: register, records and chain check (role privacy), with their own tag.
+router.routes.extend(processing_log_api.router(REGISTER).routes)

@@ -5,7 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Kind
-from contracts.vocabulary import GI, Kader, Maatregel, Urgentie
+from contracts.vocabulary import GI, AfwijkingReden, Kader, Maatregel, Urgentie
 from runtime.fields import Datum, Text
 from services.triage.domain.model import Advies, AdviesStatus
 
@@ -21,7 +21,12 @@ class BevestigingIn(Strict):
 
 class AfwijkingIn(Strict):
     gi: GI = Field(description="The GI the RvdK advises instead of the proposed one.")
-    reden: Text(2000, min_length=1) = Field(description="Why the RvdK overrides the proposal.")
+    reden: Text(2000, min_length=1) = Field(
+        description="Why the RvdK overrides the proposal, in its own words: kept in triage, never in an "
+                    "event (events carry `categorie`).")
+    categorie: AfwijkingReden = Field(
+        default=AfwijkingReden.OVERIG,
+        description="The override's reason category ('overig' when left out); the events carry it.")
 
 
 class MaatregelIn(Strict):
@@ -69,6 +74,7 @@ class AdviesOut(BaseModel):
     gi: GI | None = Field(description="The GI advised to the court, once confirmed or overridden.")
     afwijking: bool
     afwijking_reden: str | None
+    afwijking_categorie: AfwijkingReden | None = Field(description="The override's reason category.")
     rvdk_toelichting: str | None
     bevestigd_door: str | None = Field(description="'rvdk', or 'automatisch' in auto-confirm mode.")
     voorgesteld_op: datetime

@@ -1,0 +1,16 @@
+"""triage's register of processing activities (verwerkingsactiviteiten.json, runtime.processing_register)
+and the activities its use cases log (runtime.processing_log). A register that is not valid stops
+the service at import."""
+from pathlib import Path
+
+from runtime.processing_register import Register
+
+REGISTER = Register.load(Path(__file__).with_suffix(".json"))
+
+DOELGROEP_BEPALEN = REGISTER["triage.doelgroep-bepalen.v1"]
+ADVIES_VOORSTELLEN = REGISTER["triage.advies-voorstellen.v1"]
+ADVIES_INZIEN = REGISTER["triage.advies-inzien.v1"]
+ADVIES_VASTSTELLEN = REGISTER["triage.advies-vaststellen.v1"]
+MAATREGEL_VASTLEGGEN = REGISTER["triage.maatregel-vastleggen.v1"]
+# Erasure after the retention term (bewaartermijn), logged by the retention job.
+PERSOONSGEGEVENS_WISSEN = REGISTER["triage.persoonsgegevens-wissen.v1"]

@@ -1,0 +1,44 @@
+"""The retention term in triage: triage learns each family's closures from `casus.closed`, and a
+daily job erases the RvdK's free text (an override's reason, a confirmation's note) of advice whose
+family's file closed more than the term ago (Jeugdwet art. 7.3.8: 20 years), each erasure a record
+in the processing log. Categories, codes and dates stay, so the figures do."""
+from collections.abc import Callable
+
+from contracts.events import CasusClosed
+from runtime.processing_log import ERASE, betrokkenen
+from runtime.retention import bewaargrens
+from services.triage.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
+from services.triage.service_layer.unit_of_work import TriageUnitOfWork
+
+BATCH = 100
+
+
+async def on_casus_closed(event: CasusClosed, uow: TriageUnitOfWork) -> None:
+    async with uow:
+        await uow.triage.gezin_gesloten(event.gezin_id, event.gesloten_op)
+        await uow.commit()
+
+
+async def wis_verlopen_adviezen(uow: TriageUnitOfWork) -> int:
+    """One batch, one transaction. Returns how many advices were erased."""
+    now = uow.clock.now()
+    grens = bewaargrens(now, uow.settings.bewaartermijn_jaren)
+    async with uow:
+        verlopen = await uow.triage.past_retention(grens, BATCH)
+        for advies in verlopen:
+            await uow.triage.erase(advies.id, now)
+            uow.log_processing(activity=PERSOONSGEGEVENS_WISSEN,
+                               subjects=betrokkenen(advies.gezin_id, [k.kind_id for k in advies.kinderen]),
+                               resource=("advies", advies.id), action=ERASE)
+        await uow.commit()
+    return len(verlopen)
+
+
+async def wis_alle_verlopen(uow_factory: Callable[[], TriageUnitOfWork]) -> int:
+    """Batches until none is left. Returns how many advices were erased."""
+    total = 0
+    while (erased := await wis_verlopen_adviezen(uow_factory())) > 0:
+        total += erased
+        if erased < BATCH:
+            break
+    return total
