@@ -22,13 +22,14 @@ COUNTS = ("meldingen_ontvangen", "adviezen", "casussen_toegewezen")
 
 
 async def kpis(client, **params) -> dict:
-    r = await client.get("/v1/kpis", params=params)
+    r = await client.get("/v1/kpis", params=params, headers=identity.regio())
     assert r.status_code == 200, r.text
     return {k["kpi"]: k for k in r.json()["kpis"]}
 
 
 async def threshold(client) -> int:
-    return (await client.get("/v1/kpis", params={"kpi": "adviezen"})).json()["onderdrukkingsdrempel"]
+    r = await client.get("/v1/kpis", params={"kpi": "adviezen"}, headers=identity.regio())
+    return r.json()["onderdrukkingsdrempel"]
 
 
 def assert_suppressed_consistently(figures: dict, drempel: int) -> None:
@@ -80,35 +81,44 @@ async def test_reports_become_suppressed_kpis_csv_report_and_rebuild_equals_live
     assert value is None or value >= drempel
 
     # The catalogue says how each number is made.
-    catalogus = (await reporting.get("/v1/kpis/catalogus")).json()
+    catalogus = (await reporting.get("/v1/kpis/catalogus", headers=identity.regio())).json()
     assert {k["id"] for k in catalogus["kpis"]} == set(now)
 
     # CSV export and the quarterly report of this quarter.
-    quarter = (await reporting.get("/v1/kpis", params={"periodeType": "kwartaal"})).json()
+    regio = identity.regio()
+    quarter = (await reporting.get("/v1/kpis", params={"periodeType": "kwartaal"}, headers=regio)).json()
     q = quarter["periode"]
     q_meldingen = next(k for k in quarter["kpis"] if k["kpi"] == "meldingen_ontvangen")
-    export = await reporting.get("/v1/kpis/export", params={"periode": q, "kpi": "meldingen_ontvangen"})
+    export = await reporting.get("/v1/kpis/export", params={"periode": q, "kpi": "meldingen_ontvangen"},
+                                 headers=regio)
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert (
         int(next(r for r in rows if r["gemeente"] == "regio" and r["gi"] == "alle")["waarde"])
         == q_meldingen["waarde"]
     )
-    page = await reporting.get(f"/v1/rapportages/{q}")
+    page = await reporting.get(f"/v1/rapportages/{q}", headers=regio)
     assert page.status_code == 200 and "Meldingen ontvangen" in page.text
-    pdf = await reporting.get(f"/v1/rapportages/{q}/pdf")
+    pdf = await reporting.get(f"/v1/rapportages/{q}/pdf", headers=regio)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     from pypdf import PdfReader
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert f"Regio: {q_meldingen['waarde']:,}".replace(",", ".") in text
+    # The dashboard's page is public (it holds no figures: it asks for a token); the figures are not.
     assert (await reporting.get("/v1/dashboard")).status_code == 200
+    assert (await reporting.get("/v1/kpis")).status_code == 401
+    assert (await reporting.get(f"/v1/rapportages/{q}", headers=identity.gi("WSS"))).status_code == 403
 
     # A rebuild from the stored history equals the live projection.
-    r = await reporting.post("/v1/kpis/herberekeningen", json={"vervangen": False})
+    # A rebuild is for operations, not for the region.
+    assert (await reporting.post("/v1/kpis/herberekeningen", json={"vervangen": False},
+                                 headers=regio)).status_code == 403
+    beheer = identity.beheer()
+    r = await reporting.post("/v1/kpis/herberekeningen", json={"vervangen": False}, headers=beheer)
     assert r.status_code == 202, r.text
 
     async def rebuilt():
-        body = (await reporting.get(r.headers["Location"])).json()
+        body = (await reporting.get(r.headers["Location"], headers=beheer)).json()
         return body if body["status"] != "bezig" else None
 
     result = await wait_until(rebuilt, timeout=60, interval=0.3)
@@ -122,7 +132,7 @@ async def test_a_second_reporting_instance_reading_the_whole_stream_gets_the_sam
     instance publishes with the default threshold (5), so small municipalities are hidden."""
     url = database_url_for(database_server_url, "reporting_tweede", database_prefix)
     tweede = Stack(database_server_url, kafka_bootstrap, ports={"reporting": free_port()},
-                  issuer=identity.ISSUER,
+                   issuer=identity.ISSUER,
                    env={"REPORTING_DATABASE_URL": url, "REPORTING_SUPPRESSION_THRESHOLD": "5",
                         "REPORTING_KAFKA_GROUP_ID": f"{database_prefix}-reporting-tweede"},
                    log_dir=stack.log_dir / "tweede")

@@ -1,7 +1,8 @@
 """The reporting service as a real process on a generated history: the API outputs (JSON, CSV,
-catalogue, rebuild), the quarterly report as HTML and PDF, and the live dashboard in a real
-headless Chromium (Debian's), driven over the DevTools protocol. Screenshots are kept in
-test-artifacts/reporting/."""
+catalogue, rebuild) for the region's token, the quarterly report as HTML and PDF, and the live
+dashboard in a real headless Chromium (Debian's), driven over the DevTools protocol: the page
+holds no figures, asks for a token, and shows the figures and opens the quarterly report (and its
+PDF) only for a `regio` token. Screenshots are kept in test-artifacts/reporting/."""
 
 import asyncio
 import base64
@@ -24,6 +25,7 @@ from deploy.stack import ROOT, Stack, database_url_for, free_port
 from runtime import db
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import minimaliseer
+from services.reporting.entrypoints import weergave
 from services.reporting.service_layer import handlers
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from tests import identity
@@ -65,7 +67,8 @@ async def service(database_server_url, database_prefix, kafka_bootstrap):
     stack.start("reporting")
     try:
         await asyncio.to_thread(stack.wait_healthy, "reporting")
-        async with httpx.AsyncClient(base_url=stack.url("reporting"), timeout=30) as client:
+        async with httpx.AsyncClient(base_url=stack.url("reporting"), timeout=30,
+                                     headers=identity.regio()) as client:
             client.sessions = sessions
             yield client
     finally:
@@ -179,6 +182,37 @@ async def chromium(tmp_path):
             process.kill()
 
 
+# ---- the dashboard's token prompt ----------------------------------------------------------------
+
+DASHBOARD = f"/v1/dashboard?periode={KWARTAAL}"
+
+
+async def vraagt_token(page: Pagina) -> bool:
+    return await page.js("document.getElementById('inloggen').classList.contains('open')")
+
+
+async def inloggen(page: Pagina, token: str) -> None:
+    """Type the token into the prompt and press its button, as a person would."""
+    assert await vraagt_token(page)
+    await page.js("document.getElementById('token').focus()")
+    await page.send("Input.insertText", text=token)
+    await page.js("document.querySelector('#inlogformulier button[type=submit]').click()")
+
+
+async def ververst(page: Pagina, keer: int = 1) -> None:
+    await wait_until(
+        lambda: page.js(f"+document.getElementById('bijgewerkt').dataset.updates >= {keer}"), timeout=20
+    )
+
+
+async def api_calls(page: Pagina) -> list[str]:
+    """Every request the page made to the API (resource timing: fetch calls included)."""
+    return await page.js(
+        "performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('/v1/kpis') || n.includes('/v1/rapportages'))"
+    )
+
+
 # ---- the API outputs -----------------------------------------------------------------------------
 
 
@@ -254,25 +288,29 @@ async def test_kpis_filters_csv_catalogue_and_suppression(service):
 
 
 async def test_rebuild_over_http_equals_live(service):
-    r = await service.post("/v1/kpis/herberekeningen", json={"vervangen": True})
+    beheer = identity.beheer()
+    refused = await service.post("/v1/kpis/herberekeningen", json={"vervangen": True})
+    assert refused.status_code == 403  # the region reads figures; rebuilds are for operations
+    r = await service.post("/v1/kpis/herberekeningen", json={"vervangen": True}, headers=beheer)
     assert r.status_code == 202, r.text
     location = r.headers["Location"]
 
     async def done():
-        body = (await service.get(location)).json()
+        body = (await service.get(location, headers=beheer)).json()
         return body if body["status"] != "bezig" else None
 
     result = await wait_until(done, timeout=60, interval=0.2)
     assert result["status"] == "gelijk" and result["verschillen"] == 0 and result["events"] > 0
-    assert any(
-        x["id"] == result["id"] for x in (await service.get("/v1/kpis/herberekeningen")).json()["items"]
-    )
+    rebuilds = (await service.get("/v1/kpis/herberekeningen", headers=beheer)).json()["items"]
+    assert any(x["id"] == result["id"] for x in rebuilds)
 
 
-async def test_quarterly_report_as_page_and_pdf(service, chromium):
-    figures = {
-        k["kpi"]: k for k in (await service.get("/v1/kpis", params={"periode": KWARTAAL})).json()["kpis"]
-    }
+async def _figures(service) -> dict:
+    return {k["kpi"]: k for k in (await service.get("/v1/kpis", params={"periode": KWARTAAL})).json()["kpis"]}
+
+
+async def test_quarterly_report_as_page_and_pdf(service):
+    figures = await _figures(service)
     html = await service.get(f"/v1/rapportages/{KWARTAAL}")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     pdf = await service.get(f"/v1/rapportages/{KWARTAAL}/pdf")
@@ -289,7 +327,25 @@ async def test_quarterly_report_as_page_and_pdf(service, chromium):
         assert kpi in text  # each KPI's section with its definition
     assert "Definition" not in text and "Rekenregels" in text and "Rotterdam (GM0599)" in text
 
-    page = await chromium(f"{service.base_url}/v1/rapportages/{KWARTAAL}")
+
+async def test_quarterly_report_opens_from_the_dashboard_with_its_pdf(service, chromium):
+    """In the browser the report is opened from the dashboard with the region's token: the page and
+    its PDF are fetched with it and shown from memory (blob URLs)."""
+    figures = await _figures(service)
+    page = await chromium(f"{service.base_url}{DASHBOARD}")
+    await inloggen(page, identity.token("regio", "GRJR"))
+    await ververst(page)
+    assert await page.js("document.getElementById('rapport').dataset.kwartaal") == KWARTAAL
+    await page.js("document.getElementById('rapport').click()")
+
+    async def rapport_open():
+        try:
+            return await page.js("location.protocol === 'blob:' && document.readyState === 'complete'"
+                                 " && !!document.getElementById('samenvatting')")
+        except RuntimeError:  # between the two documents
+            return False
+
+    await wait_until(rapport_open, timeout=20, interval=0.1)
     samenvatting = await page.js(
         "[...document.querySelectorAll('#samenvatting tr')].slice(1)"
         ".map(r => [...r.cells].map(c => c.textContent))"
@@ -298,16 +354,26 @@ async def test_quarterly_report_as_page_and_pdf(service, chromium):
     assert rows["Meldingen ontvangen"][2] == f"{figures['meldingen_ontvangen']['waarde']:,}".replace(",", ".")
     tabellen = await page.js("document.querySelectorAll('table.gemeenten').length")
     assert tabellen >= 20
+    # The page's PDF link is the PDF itself, fetched with the token: it opens without one.
+    href, kop, grootte = await page.js(
+        "(async () => { const a = document.querySelector('a.pdf');"
+        " const b = new Uint8Array(await (await fetch(a.href)).arrayBuffer());"
+        " return [a.href, String.fromCharCode(...b.slice(0, 5)), b.length]; })()"
+    )
+    assert href.startswith("blob:") and kop == "%PDF-" and grootte > 1000
     await page.screenshot(ARTIFACTS / f"kwartaalrapportage-{KWARTAAL}.png", full=True)
 
 
 async def test_dashboard_updates_live_in_a_real_browser(service, chromium):
-    page = await chromium(f"{service.base_url}/v1/dashboard?periode={KWARTAAL}")
+    page = await chromium(f"{service.base_url}{DASHBOARD}")
     await page.js("window.zelfdePagina = true")
-    await wait_until(
-        lambda: page.js("+document.getElementById('bijgewerkt').dataset.updates >= 1"), timeout=20
-    )
-    api = {k["kpi"]: k for k in (await service.get("/v1/kpis", params={"periode": KWARTAAL})).json()["kpis"]}
+    token = identity.token("regio", "GRJR", naam="Analist GRJR")
+    await inloggen(page, token)
+    await ververst(page)
+    assert not await vraagt_token(page)
+    assert await page.js("sessionStorage.getItem('jbketen-token')") == token  # this tab only
+    assert await page.js("document.getElementById('gebruiker').textContent") == "Analist GRJR (GRJR)"
+    api = await _figures(service)
 
     async def tegel(kpi):
         return await page.js(f"document.querySelector('.tile[data-kpi={kpi}] .v').textContent")
@@ -344,3 +410,36 @@ async def test_dashboard_updates_live_in_a_real_browser(service, chromium):
     assert await page.js("window.zelfdePagina === true")  # not reloaded
     await asyncio.sleep(0.1)
     await page.screenshot(ARTIFACTS / "dashboard-na-update.png")
+
+
+async def test_dashboard_without_a_regio_token_asks_for_one_and_fetches_no_figures(service, chromium):
+    # The page is the same template for anyone, without a token: no figure is in it.
+    async with httpx.AsyncClient(base_url=service.base_url) as anonymous:
+        shell = await anonymous.get(DASHBOARD)
+        assert (await anonymous.get("/v1/kpis")).status_code == 401
+    assert shell.status_code == 200 and shell.text == weergave.dashboard_html(0.5)
+
+    page = await chromium(f"{service.base_url}{DASHBOARD}")
+    assert await vraagt_token(page)
+    await asyncio.sleep(1.5)  # three refresh periods
+    assert await api_calls(page) == []
+    assert await page.js("document.querySelectorAll('#tegels .tile, #gemeenten tr').length") == 0
+    await page.screenshot(ARTIFACTS / "dashboard-inloggen.png")
+
+    async def geweigerd(calls: int, melding: str) -> bool:
+        return (len(await api_calls(page)) == calls
+                and await page.js("document.getElementById('inlogfout').textContent") == melding)
+
+    # A token of another role: the API refuses it, the page forgets it and asks again, naming the role.
+    await inloggen(page, identity.token("gi", "WSS"))
+    await wait_until(lambda: geweigerd(2, "Dit token heeft niet de rol regio."), timeout=10)
+    assert await vraagt_token(page) and await page.js("sessionStorage.length") == 0
+    # A token that is no token: asked again, saying so.
+    await inloggen(page, "geen.geldig.token")
+    await wait_until(lambda: geweigerd(4, "Het token is niet (meer) geldig."), timeout=10)
+    assert await vraagt_token(page) and await page.js("sessionStorage.length") == 0
+    await asyncio.sleep(1)
+    assert len(await api_calls(page)) == 4  # nothing more while no token is held
+    assert await page.js("document.querySelectorAll('#tegels .tile, #gemeenten tr').length") == 0
+    assert await page.js("document.getElementById('bijgewerkt').dataset.updates") == "0"
+    await page.screenshot(ARTIFACTS / "dashboard-andere-rol.png")

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from runtime.errors import NotFound
+from runtime.fields import UNIQUE, Line
 from runtime.http import PREFIX, unit_of_work
 from services.reporting.domain.periodes import KWARTAAL as KWARTAAL_TYPE
 from services.reporting.domain.periodes import lees_periode
@@ -26,6 +27,13 @@ PERIODE_TYPE = Query(alias="periodeType", description="Without `periode`: the ru
 PeriodeType = Literal["dag", "maand", "kwartaal", "jaar", "totaal"]
 KWARTAAL = Path(pattern=r"^\d{4}-Q[1-4]$", description="The quarter, e.g. 2026-Q4.")
 CSV = {"text/csv": {"schema": {"type": "string"}}}
+# The repeatable `kpi` filter: each KPI of the catalogue at most once, so never longer than it.
+MAX_KPIS = len(handlers.catalogus()["kpis"])
+KpiIds = Annotated[list[Line(50, min_length=1)], Query(max_length=MAX_KPIS), *UNIQUE]
+KPI_ALLE = Query(description=f"KPI ids (repeatable, each once, at most {MAX_KPIS}); default all.")
+KPI_TREND = Query(
+    description=f"KPI ids (repeatable, each once, at most {MAX_KPIS}); default reports received."
+)
 
 
 class KpiOut(BaseModel):
@@ -143,7 +151,7 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
 async def get_kpis(
     request: Request,
     uow=Depends(unit_of_work),
-    kpi: Annotated[list[str] | None, Query(description="KPI ids (repeatable); default all.")] = None,
+    kpi: Annotated[KpiIds | None, KPI_ALLE] = None,
     gemeente: Annotated[str | None, GEMEENTE] = None,
     gi: Annotated[str | None, GI] = None,
     periode: Annotated[str | None, PERIODE] = None,
@@ -164,7 +172,7 @@ async def get_kpis(
 async def export(
     request: Request,
     uow=Depends(unit_of_work),
-    kpi: Annotated[list[str] | None, Query(description="KPI ids (repeatable); default all.")] = None,
+    kpi: Annotated[KpiIds | None, KPI_ALLE] = None,
     gemeente: Annotated[str | None, GEMEENTE] = None,
     gi: Annotated[str | None, GI] = None,
     periode: Annotated[str | None, PERIODE] = None,
@@ -193,9 +201,7 @@ async def definities() -> list[dict]:
 async def trends(
     request: Request,
     uow=Depends(unit_of_work),
-    kpi: Annotated[
-        list[str] | None, Query(description="KPI ids (repeatable); default reports received.")
-    ] = None,
+    kpi: Annotated[KpiIds | None, KPI_TREND] = None,
     kwartalen: Annotated[int, Query(ge=1, le=40)] = 8,
     tot: Annotated[
         str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Last quarter; default now.")
