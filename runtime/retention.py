@@ -1,6 +1,7 @@
 """The retention term (bewaartermijn) of a child's file: Jeugdwet art. 7.3.8 keeps it 20 years after
 the file closed; after that its personal data are erased by a daily job of each service that holds
 them, and only the pseudonymous facts stay (ids, codes, dates, counts)."""
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 
 from pydantic import Field
@@ -33,3 +34,15 @@ def bewaargrens(now: datetime, jaren: int) -> datetime:
     while add_months(dag - timedelta(days=1), maanden) >= vandaag:
         dag -= timedelta(days=1)
     return datetime.combine(dag, time(0), tzinfo=REGION_TZ)
+
+
+async def in_batches(one_batch: Callable[[object], Awaitable[int]], uow_factory: Callable[[], object],
+                     batch: int) -> int:
+    """Run `one_batch` (one transaction, returns how many it erased) until a batch is not full.
+    Returns how many were erased in all."""
+    total = 0
+    while (erased := await one_batch(uow_factory())) > 0:
+        total += erased
+        if erased < batch:
+            break
+    return total

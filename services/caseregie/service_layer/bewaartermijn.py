@@ -5,7 +5,7 @@ and pseudonymous ids stay, so the figures do."""
 from collections.abc import Callable
 
 from runtime.processing_log import ERASE, betrokkenen
-from runtime.retention import bewaargrens
+from runtime.retention import bewaargrens, in_batches
 from services.caseregie.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 
@@ -29,9 +29,4 @@ async def wis_verlopen_casussen(uow: CaseregieUnitOfWork) -> int:
 
 async def wis_alle_verlopen(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
     """Batches until none is left. Returns how many cases were erased."""
-    total = 0
-    while (erased := await wis_verlopen_casussen(uow_factory())) > 0:
-        total += erased
-        if erased < BATCH:
-            break
-    return total
+    return await in_batches(wis_verlopen_casussen, uow_factory, BATCH)

@@ -5,7 +5,7 @@ is a record in the processing log; the pseudonymous facts stay."""
 from collections.abc import Callable
 
 from runtime.processing_log import ERASE, betrokkenen
-from runtime.retention import bewaargrens
+from runtime.retention import bewaargrens, in_batches
 from services.intake.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
 from services.intake.domain.bewaartermijn import wis_persoonsgegevens
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
@@ -33,9 +33,4 @@ async def wis_verlopen_meldingen(uow: IntakeUnitOfWork) -> int:
 
 async def wis_alle_verlopen(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
     """Batches until none is left. Returns how many reports were erased."""
-    total = 0
-    while (erased := await wis_verlopen_meldingen(uow_factory())) > 0:
-        total += erased
-        if erased < BATCH:
-            break
-    return total
+    return await in_batches(wis_verlopen_meldingen, uow_factory, BATCH)

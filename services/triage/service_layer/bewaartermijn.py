@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from contracts.events import CasusClosed
 from runtime.processing_log import ERASE, betrokkenen
-from runtime.retention import bewaargrens
+from runtime.retention import bewaargrens, in_batches
 from services.triage.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
@@ -36,9 +36,4 @@ async def wis_verlopen_adviezen(uow: TriageUnitOfWork) -> int:
 
 async def wis_alle_verlopen(uow_factory: Callable[[], TriageUnitOfWork]) -> int:
     """Batches until none is left. Returns how many advices were erased."""
-    total = 0
-    while (erased := await wis_verlopen_adviezen(uow_factory())) > 0:
-        total += erased
-        if erased < BATCH:
-            break
-    return total
+    return await in_batches(wis_verlopen_adviezen, uow_factory, BATCH)
