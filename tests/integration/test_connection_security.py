@@ -42,7 +42,10 @@ async def scalar(url: str, query: str):
 
 def run_init_roles(server_url: str, databases: str) -> None:
     url = make_url(server_url)
-    env = {"PATH": os.environ["PATH"], "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432),
+    # A socket directory (the embedded server) comes as ?host=...; a TCP server as host:port.
+    host = url.host or url.query.get("host") or "127.0.0.1"
+    port = str(url.port or url.query.get("port") or 5432)
+    env = {"PATH": os.environ["PATH"], "PGHOST": host, "PGPORT": port,
            "POSTGRES_USER": url.username or "postgres", "PGPASSWORD": url.password or "",
            "JBKETEN_DATABASES": databases}
     subprocess.run(["bash", str(INIT_ROLES)], env=env, check=True, capture_output=True, timeout=60)
