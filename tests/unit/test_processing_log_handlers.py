@@ -20,7 +20,7 @@ from services.triage.adapters import verwerkingsactiviteiten as triage
 from services.triage.service_layer import handlers as triage_handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
-from tests.clock import PINNED_NOW
+from tests.clock import PINNED_NOW, pinned
 from tests.unit import test_caseregie_access, test_caseregie_handlers, test_intake_handlers
 from tests.unit.test_intake_handlers import KEY, OTHER_TEAM, TEAM, TERMIJN, report
 from tests.unit.test_triage_service import FakeRepository, melding
@@ -134,7 +134,7 @@ class TriageUow(TriageUnitOfWork):
     """The real unit of work's records (runtime.processing_log.Verwerking), kept at commit."""
 
     def __init__(self, settings=None):
-        super().__init__(None, "triage", settings=settings)
+        super().__init__(None, "triage", settings=settings, clock=pinned())
         self.triage = Adviezen()
         self.committed: list = []
 
