@@ -154,7 +154,7 @@ def main() -> None:
             sessions = db.session_factory(engine)
             try:
                 record = await herberekening.aanvragen(
-                    ReportingUnitOfWork(sessions, "reporting"), vervangen=True
+                    ReportingUnitOfWork(sessions, "reporting", clock=SystemClock()), vervangen=True
                 )
                 started = time.monotonic()
                 result = await herberekening.voer_uit(

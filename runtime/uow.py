@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event
 from runtime import processing_log, tables, tracing
-from runtime.clock import Clock, SystemClock
+from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent
 from runtime.identity import Principal
 from runtime.processing_log import OK, Actor, Betrokkene, Verwerking
@@ -48,11 +48,11 @@ class UnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker, source: str,
                  on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None,
-                 clock: Clock | None = None):
+                 *, clock: Clock):
         self._sessions = sessions
         self.source = source
         # The one clock of the process, handed down from the composition root.
-        self.clock = clock or SystemClock()
+        self.clock = clock
         # The service's settings, for handlers whose rules depend on them (None outside a Runtime).
         self.settings = settings
         self._on_commit = on_commit

@@ -13,7 +13,7 @@ from services.triage.service_layer import handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 from tests import identity
-from tests.clock import PINNED_NOW
+from tests.clock import PINNED_NOW, pinned
 
 
 class FakeRepository:
@@ -37,7 +37,7 @@ class FakeRepository:
 
 class FakeUnitOfWork(TriageUnitOfWork):
     def __init__(self, repository, settings=None):
-        super().__init__(None, "triage", settings=settings)
+        super().__init__(None, "triage", settings=settings, clock=pinned())
         self.triage = repository
         self.published: list = []
         self.commits = 0

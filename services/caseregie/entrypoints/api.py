@@ -2,8 +2,6 @@
 in a query or body may only repeat it (another GI is 403, naming the field); another GI's case,
 transfer or webhook does not exist for the caller (404); lists hold only the caller's GI's items,
 filtered in the query itself."""
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -14,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
 from runtime import processing_log_api
 from runtime.access import authenticated, own_gi
-from runtime.errors import Forbidden, NotFound
+from runtime.errors import Forbidden
 from runtime.fields import Line, Page, Text
 from runtime.http import unit_of_work
 from runtime.identity import Principal
@@ -461,15 +459,6 @@ WEBHOOK_DESCRIPTION = (
     "The secret is shown only in this response.")
 
 
-@contextmanager
-def _eigen_webhook(webhook_id: UUID) -> Iterator[None]:
-    """Another GI's webhook does not exist for the caller: 404, like one that does not exist."""
-    try:
-        yield
-    except Forbidden:
-        raise NotFound(f"webhook {webhook_id} not found") from None
-
-
 @webhooks_router.post("/webhooks", status_code=201, response_model=NieuwWebhookOut,
                       summary="Register a URL of the caller's GI's system for that GI's case events",
                       description=WEBHOOK_DESCRIPTION)
@@ -487,16 +476,14 @@ async def list_webhooks(principal: Caller, uow=Depends(unit_of_work), gi: GiQuer
 @webhooks_router.get("/webhooks/{id}", response_model=WebhookOut, responses=errors(404),
                       summary="One of the caller's GI's webhooks (without its secret)")
 async def get_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    with _eigen_webhook(id):
-        return _webhook(await webhooks.get(id, uow, gi=_gi(principal)))
+    return _webhook(await webhooks.get(id, uow, gi=_gi(principal)))
 
 
 @webhooks_router.delete("/webhooks/{id}", status_code=204, response_class=Response,
                         responses=errors(404),
                         summary="Remove one of the caller's GI's webhooks and its pending deliveries")
 async def delete_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    with _eigen_webhook(id):
-        await webhooks.delete(id, uow, gi=_gi(principal))
+    await webhooks.delete(id, uow, gi=_gi(principal))
     return Response(status_code=204)
 
 
@@ -506,9 +493,8 @@ async def delete_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work))
                              "and the last error")
 async def get_afleveringen(id: UUID, principal: Caller, uow=Depends(unit_of_work), page_size: PageSize = 50,
                            page: Page = 1):
-    with _eigen_webhook(id):
-        items, total = await webhooks.afleveringen(id, uow, gi=_gi(principal), limit=page_size,
-                                                   offset=(page - 1) * page_size)
+    items, total = await webhooks.afleveringen(id, uow, gi=_gi(principal), limit=page_size,
+                                               offset=(page - 1) * page_size)
     return AfleveringenPage(items=[_aflevering(a) for a in items], total=total)
 
 

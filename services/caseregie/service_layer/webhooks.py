@@ -8,7 +8,7 @@ from uuid import UUID
 from contracts.events import Event, OverdrachtApproved, OverdrachtRejected
 from contracts.vocabulary import GI
 from runtime.consumer import Unprocessable
-from runtime.errors import Forbidden, InvalidInput, NotFound
+from runtime.errors import InvalidInput, NotFound
 from services.caseregie.adapters.webhook_client import Resolve, controleer_doel, secret_box, system_resolve
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.webhooks import Aflevering, Webhook
@@ -47,11 +47,10 @@ async def register(gi: GI, url: str, uow: CaseregieUnitOfWork, *,
 
 
 async def _webhook(webhook_id: UUID, uow: CaseregieUnitOfWork, gi: GI | None) -> Webhook:
+    """Another GI's webhook does not exist for the caller: 404, worded like one that does not."""
     webhook = await uow.webhooks.get(webhook_id)
-    if webhook is None:
-        raise NotFound(f"webhook {webhook_id} does not exist")
-    if gi is not None and gi != webhook.gi:
-        raise Forbidden(f"webhook {webhook_id} is not a webhook of {gi}", field="gi")
+    if webhook is None or (gi is not None and gi != webhook.gi):
+        raise NotFound(f"webhook {webhook_id} not found")
     return webhook
 
 
