@@ -4,21 +4,25 @@ import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
-from aiokafka.structs import ConsumerRecord
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from opentelemetry import trace
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event, event_class
 from contracts.topics import dead_letter_topic
 from runtime import tables, tracing
 from runtime.clock import Clock
+from runtime.kafka import IdleWait
 from runtime.cloudevents import CloudEvent, EnvelopeError
 from runtime.logscrub import describe
-from runtime.uow import AlreadyProcessed, UnitOfWork, outbox_values
+from runtime.uow import Batch, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,31 @@ def _problems(exc: ValidationError) -> str:
                      for e in exc.errors(include_input=False, include_url=False, include_context=False))
 
 
+@dataclass
+class _Incoming:
+    """One record of a batch, read: its envelope, its event and handler, or why it is unusable."""
+
+    record: ConsumerRecord
+    ce: CloudEvent | None = None
+    event: Event | None = None
+    handler: Handler | None = None
+    reason: str | None = None
+
+
+class BatchFailed(Exception):
+    """The batch's transaction could not go on (the database away): nothing of it was kept."""
+
+
 class EventConsumer:
+    """Reads records in batches: a batch is handled in one transaction (each event claimed by its
+    id, so a redelivered one changes nothing; each handler in a savepoint of its own, retried or
+    dead-lettered alone), and its offsets are committed once that transaction committed. Order
+    holds per partition; a batch that cannot commit is read again from its first record.
+
+    Tansu holds a fetch for much of `fetch_max_wait_ms` even when data arrives meanwhile, so the
+    wait is short while records flow and long once the consumer has been idle for a while (on
+    Apache Kafka a long wait costs nothing: the broker answers as soon as data is there)."""
+
     def __init__(
         self,
         *,
@@ -62,6 +90,8 @@ class EventConsumer:
         retry_backoff_s: float,
         clock: Clock,
         on_commit: Callable[[], None] | None = None,
+        batch_size: int = 500,
+        idle_wait: IdleWait | None = None,
     ):
         self.service = service
         self._clock = clock
@@ -72,12 +102,17 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_s
         self._on_commit = on_commit
+        self._batch_size = batch_size
+        self._idle_wait = idle_wait or IdleWait(None)
         self._tracer = tracing.tracer(service)
         self._topics = topics
         self._membership = _JoinTracker()
         self._started = False
         self.processed = 0
         self.dead_lettered = 0
+        self.duplicates = 0
+        # The moment of the newest event handled, and when: how current this service's state is.
+        self.last_event_time: datetime | None = None
 
     def assigned_partitions(self) -> int:
         return len(self._consumer.assignment())
@@ -105,40 +140,96 @@ class EventConsumer:
         if not self._started:
             self._consumer.subscribe(self._topics, listener=self._membership)
             await self._consumer.start()
+            self._idle_wait.attach(self._consumer)
             self._started = True
         while True:
-            batches = await self._consumer.getmany(timeout_ms=1000, max_records=100)
-            for tp, records in batches.items():
-                for record in records:
-                    if not await self._process(record):
-                        # Could not even dead-letter (database away): read it again later.
-                        self._consumer.seek(tp, record.offset)
-                        await asyncio.sleep(self._backoff * 5)
-                        break
-                    await self._consumer.commit({tp: record.offset + 1})
+            batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
+            records = [r for part in batches.values() for r in part]
+            self._idle_wait.saw(len(records))
+            if records and not await self._process_batch(records):
+                for tp, part in batches.items():  # read again from the first record
+                    self._consumer.seek(tp, part[0].offset)
+                await asyncio.sleep(self._backoff * 5)
 
-    async def _process(self, record: ConsumerRecord) -> bool:
-        reason = None
-        ce = None
+    async def _process_batch(self, records: list[ConsumerRecord]) -> bool:
+        """Handle a batch in one transaction; then commit its offsets. False: nothing was kept."""
+        incoming = [self._read(record) for record in records]
         try:
-            ce = CloudEvent.from_record(record.topic, record.key, record.value, record.headers)
-            handler = self._handlers.get(ce.type)
-            if handler is None:
-                return True  # a type this service does not subscribe to on a shared topic
-            try:
-                event = event_class(ce.type).model_validate(ce.data)
-            except ValidationError as exc:
-                raise Unprocessable(f"invalid {ce.type} data: {_problems(exc)}") from exc
-        except (EnvelopeError, Unprocessable, ValueError) as exc:
-            reason = str(exc)
-        else:
-            reason = await self._handle_with_retries(ce, event, handler)
-        if reason is None:
-            self.processed += 1
-            return True
-        return await self._dead_letter(record, ce, reason)
+            async with self._sessions() as session, session.begin():
+                batch = Batch(session)
+                claimed = await self._claim(session, incoming)
+                for item in incoming:
+                    await self._handle(batch, item, claimed)
+                await batch.finish()
+        except BatchFailed as exc:
+            log.error("%s: batch of %d records not handled, read again: %s", self.service, len(records), exc)
+            return False
+        except Exception as exc:
+            log.error("%s: batch of %d records not committed, read again: %s", self.service,
+                      len(records), describe(exc))
+            return False
+        await self._settled(batch, records)
+        return True
 
-    async def _handle_with_retries(self, ce: CloudEvent, event: Event, handler: Handler) -> str | None:
+    async def _settled(self, batch: Batch, records: list[ConsumerRecord]) -> None:
+        self.processed += batch.handled + batch.duplicates  # consumed, whether new or a copy
+        self.duplicates += batch.duplicates
+        self.dead_lettered += batch.dead_lettered
+        for ce in batch.events:
+            if self.last_event_time is None or ce.time > self.last_event_time:
+                self.last_event_time = ce.time
+        if (batch.published or batch.dead_lettered) and self._on_commit:
+            self._on_commit()
+        offsets = {}
+        for record in records:
+            offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        try:
+            await self._consumer.commit(offsets)
+        except KafkaError as exc:  # a rebalance: the new owner reads them again, idempotently
+            log.warning("%s: offsets not committed (%s); the events are claimed", self.service, exc)
+
+    def _read(self, record: ConsumerRecord) -> _Incoming:
+        item = _Incoming(record)
+        try:
+            item.ce = CloudEvent.from_record(record.topic, record.key, record.value, record.headers)
+            item.handler = self._handlers.get(item.ce.type)
+            if item.handler is not None:
+                try:
+                    item.event = event_class(item.ce.type).model_validate(item.ce.data)
+                except ValidationError as exc:
+                    raise Unprocessable(f"invalid {item.ce.type} data: {_problems(exc)}") from exc
+        except (EnvelopeError, Unprocessable, ValueError) as exc:
+            item.reason, item.handler = str(exc), None
+        return item
+
+    async def _claim(self, session: AsyncSession, incoming: list[_Incoming]) -> set[str]:
+        """Claim, in the batch's transaction, every event this service handles; the ids claimed
+        now (an id seen before, or twice in the batch, is claimed once)."""
+        rows = {i.ce.id: {"event_id": i.ce.id, "event_type": i.ce.type, "topic": i.ce.topic,
+                          "outcome": "handled"} for i in incoming if i.handler is not None}
+        if not rows:
+            return set()
+        claimed = await session.scalars(insert(tables.processed_events).values(list(rows.values()))
+                                        .on_conflict_do_nothing()
+                                        .returning(tables.processed_events.c.event_id))
+        return set(claimed)
+
+    async def _handle(self, batch: Batch, item: _Incoming, claimed: set[str]) -> None:
+        if item.reason is not None:
+            await self._dead_letter(batch, item, item.reason)
+        elif item.handler is None:
+            return  # a type this service does not subscribe to on a shared topic
+        elif item.ce.id not in claimed:
+            log.info("%s: event %s already processed, skipped", self.service, item.ce.id)
+            batch.duplicates += 1
+        else:
+            claimed.discard(item.ce.id)  # a second copy in the same batch is skipped
+            reason = await self._handle_with_retries(batch, item)
+            if reason is not None:
+                await self._dead_letter(batch, item, reason)
+
+    async def _handle_with_retries(self, batch: Batch, item: _Incoming) -> str | None:
+        ce = item.ce
         for attempt in range(1, self._max_attempts + 1):
             with self._tracer.start_as_current_span(
                 f"consume {ce.type}", context=tracing.context_from(ce.traceparent),
@@ -146,20 +237,21 @@ class EventConsumer:
                 attributes={"messaging.destination.name": ce.topic, "messaging.message.id": ce.id},
             ):
                 try:
-                    await handler(event, self._uow_factory().consuming(ce))
-                    return None
-                except AlreadyProcessed:
-                    log.info("%s: event %s already processed, skipped", self.service, ce.id)
+                    await item.handler(item.event, self._uow_factory().consuming(ce, batch))
+                    batch.events.append(ce)
                     return None
                 except Unprocessable as exc:
                     return str(exc)
+                except BatchFailed:
+                    raise
                 except Exception as exc:
                     last = describe(exc)  # type, SQLSTATE and where: never the data it choked on
                     log.warning("%s: attempt %d for %s failed: %s", self.service, attempt, ce.id, last)
             await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
         return f"failed after {self._max_attempts} attempts: {last}"
 
-    async def _dead_letter(self, record: ConsumerRecord, ce: CloudEvent | None, reason: str) -> bool:
+    async def _dead_letter(self, batch: Batch, item: _Incoming, reason: str) -> None:
+        record, ce = item.record, item.ce
         headers = {_printable(k.encode()): _printable(v or b"") for k, v in (record.headers or ())}
         key = _printable(record.key) if record.key else None
         value, encoding = _as_text(record.value)
@@ -174,27 +266,9 @@ class EventConsumer:
             data=letter, key=key or "", topic=dead_letter_topic(self.service),
             traceparent=headers.get("traceparent"), time=self._clock.now(),
         )
-        try:
-            async with self._sessions() as session, session.begin():
-                await session.execute(insert(tables.dead_letters).values(
-                    event_id=letter["event_id"], topic=record.topic, partition=record.partition,
-                    offset=record.offset, reason=reason, headers=headers, key=key, value=value,
-                ))
-                if letter["event_id"]:
-                    await session.execute(insert(tables.processed_events).values(
-                        event_id=letter["event_id"], event_type=headers.get("ce_type", "?"),
-                        topic=record.topic, outcome="dead_lettered",
-                    ).on_conflict_do_nothing())
-                await session.execute(insert(tables.outbox).values(**outbox_values(out)))
-        except Exception as exc:
-            log.error("%s: cannot dead-letter %s@%d: %r", self.service, record.topic, record.offset, exc)
-            return False
+        await batch.dead_letter(letter, reason, out, headers.get("ce_type", "?"))
         log.warning("%s: dead-lettered %s@%d: %s", self.service, record.topic, record.offset,
                     json.dumps(reason)[:500])
-        self.dead_lettered += 1
-        if self._on_commit:
-            self._on_commit()
-        return True
 
 
 def _printable(raw: bytes) -> str:

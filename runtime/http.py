@@ -135,17 +135,34 @@ def install_conventions(app: FastAPI, api_version: str, service: str,
         after this answer, scrubbed by runtime.logscrub."""
         return problem(request, 500, "Internal server error", "An unexpected error occurred.")
 
-    @app.middleware("http")
-    async def version_and_trace(request: Request, call_next):
-        parent = tracing.context_from(request.headers.get("traceparent"))
-        with tracer.start_as_current_span(
-            f"{request.method} {request.url.path}", context=parent, kind=trace.SpanKind.SERVER,
-            attributes={"http.request.method": request.method, "url.path": request.url.path},
+    app.add_middleware(VersionAndTrace, tracer=tracer, api_version=api_version)
+
+
+class VersionAndTrace:
+    """Outermost, pure ASGI: a server span per request (continuing the caller's traceparent) and
+    the `API-Version` header on every answer, the guards' and errors' included."""
+
+    def __init__(self, app: ASGIApp, tracer: trace.Tracer, api_version: str):
+        self.app, self._tracer = app, tracer
+        self._version = (b"api-version", api_version.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or ())
+        parent = tracing.context_from((headers.get(b"traceparent") or b"").decode("latin-1") or None)
+        method, path = scope.get("method", ""), scope.get("path", "")
+        with self._tracer.start_as_current_span(
+            f"{method} {path}", context=parent, kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": path},
         ) as span:
-            response = await call_next(request)
-            span.set_attribute("http.response.status_code", response.status_code)
-        response.headers["API-Version"] = api_version
-        return response
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    span.set_attribute("http.response.status_code", message["status"])
+                    message = {**message, "headers": [*message.get("headers", ()), self._version]}
+                await send(message)
+
+            await self.app(scope, receive, sending)
 
 
 def _reason(status: int) -> str:
@@ -236,6 +253,6 @@ def _declare_abuse_limits(op: dict, responses: dict) -> None:
                                         "schema": {"type": "integer"}}}})
 
 
-def unit_of_work(request: Request):
+async def unit_of_work(request: Request):
     """FastAPI dependency: a fresh unit of work of the service handling the request."""
     return request.app.state.runtime.uow()

@@ -53,6 +53,47 @@ def consumer(settings: ServiceSettings) -> AIOKafkaConsumer:
     )
 
 
+class IdleWait:
+    """A consumer's fetch wait: `busy_ms` while records flow, `idle_ms` once none came for
+    `idle_after_s`. Tansu holds a fetch for much of its wait even when records arrive meanwhile,
+    so a short wait keeps latency low under load and a long one keeps an idle service idle (on
+    Apache Kafka a long wait costs no latency). aiokafka reads the wait from its fetcher for each
+    fetch request; there is no public setter, so a client without it keeps its configured wait."""
+
+    def __init__(self, busy_ms: int | None, idle_ms: int | None = None, idle_after_s: float = 2.0,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.busy_ms, self.idle_ms, self.idle_after_s = busy_ms, idle_ms or busy_ms, idle_after_s
+        self._monotonic = monotonic
+        self._fetcher = None
+        self._last_records = monotonic()
+        self.current_ms = busy_ms
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> "IdleWait":
+        return cls(settings.kafka_fetch_max_wait_ms, settings.kafka_fetch_max_wait_idle_ms,
+                   settings.kafka_idle_after_s)
+
+    def attach(self, consumer: AIOKafkaConsumer) -> None:
+        fetcher = getattr(consumer, "_fetcher", None)
+        self._fetcher = fetcher if hasattr(fetcher, "_fetch_max_wait_ms") else None
+
+    def saw(self, records: int) -> None:
+        """After each poll: how many records it brought."""
+        now = self._monotonic()
+        if records:
+            self._last_records = now
+            self._set(self.busy_ms)
+        elif now - self._last_records >= self.idle_after_s:
+            self._set(self.idle_ms)
+
+    def _set(self, wait_ms: int | None) -> None:
+        if wait_ms is None or wait_ms == self.current_ms:
+            return
+        self.current_ms = wait_ms
+        if self._fetcher is not None:
+            self._fetcher._fetch_max_wait_ms = wait_ms
+
+
 def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
                                client_id=settings.service_name, **security(settings))

@@ -12,8 +12,9 @@ records, each with the child and its family.
 
 The table is append-only (triggers refuse UPDATE, DELETE and TRUNCATE, runtime schema v3 in
 runtime/migrations.py) and hash-chained: each record carries a sequence number and
-`hash = SHA-256(previous hash || canonical serialisation of the record)`. Appends take one advisory
-lock per database (inside `verwerkingen_kop()`), so the chain is linear; `verify` walks it and
+`hash = SHA-256(previous hash || canonical serialisation of the record)`. A transaction's records
+are chained at its COMMIT by a deferred trigger that holds one advisory lock per database, so the
+chain is linear and the lock is held only while a commit runs; `verify` walks the chain and
 names the first record where a number is missing or a hash does not match.
 """
 import hashlib
@@ -88,6 +89,13 @@ class Verwerking:
     trace_id: str | None
     span_id: str | None
 
+    def staged(self) -> dict:
+        """The record as it waits for its place: its fields, and its canonical JSON up to the
+        number the chain gives it (`volgnummer` is the last key in sorted order)."""
+        values = self.row(0, GENESIS)
+        del values["volgnummer"], values["vorige_hash"], values["hash"]
+        return {**values, "inhoud": canonical_prefix(values)}
+
     def row(self, volgnummer: int, vorige_hash: str) -> dict:
         values = {
             "volgnummer": volgnummer, "tijdstip": self.tijdstip, "actor_sub": self.actor.sub,
@@ -142,24 +150,28 @@ def canonical(values) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def canonical_prefix(values) -> str:
+    """canonical(values) with `volgnummer` left open: the chain's trigger appends the number and
+    the closing brace (canonical JSON puts `volgnummer` last)."""
+    fields = {name: _canonical_value(values[name]) for name in HASHED if name != "volgnummer"}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text[:-1] + ',"volgnummer":'
+
+
+assert sorted(HASHED)[-1] == "volgnummer", "the chain's trigger completes the canonical JSON with it"
+
+
 def chain_hash(vorige_hash: str, values) -> str:
     return hashlib.sha256(vorige_hash.encode("ascii") + b"\n" + canonical(values)).hexdigest()
 
 
 async def append(session: AsyncSession, verwerkingen: list[Verwerking]) -> None:
-    """Append records after the chain's head, in this transaction. `verwerkingen_kop()` takes the
-    database's chain lock (held until commit) and then reads the head, so no two transactions ever
-    append after the same record."""
-    if not verwerkingen:
-        return
-    volgnummer, vorige = (await session.execute(
-        sa.text("SELECT kop_volgnummer, kop_hash FROM verwerkingen_kop()"))).one()
-    rows = []
-    for verwerking in verwerkingen:
-        volgnummer += 1
-        rows.append(verwerking.row(volgnummer, vorige))
-        vorige = rows[-1]["hash"]
-    await session.execute(insert(tables.verwerkingen), rows)
+    """Add records in this transaction. They wait in `verwerkingen_wachtrij` until COMMIT, where
+    a deferred trigger (runtime schema v4) takes the chain's lock, numbers each record after the
+    chain's head and completes its hash from `inhoud`; the lock is held only while the commit
+    runs, never while the request does its work. A record that cannot be chained fails the commit."""
+    if verwerkingen:
+        await session.execute(insert(tables.verwerkingen_wachtrij), [v.staged() for v in verwerkingen])
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The counting is the `limits` library's moving window (exact: a request is refused only when
 the limit was reached in the last window) in its in-memory storage, so each replica counts on
-its own; several replicas behind one address would need its Redis storage instead. The window
+its own; several replicas behind one address would need its Redis storage instead. The
+synchronous storage is used: it counts in memory without awaiting anything, where the library's
+asyncio variant hands every subject's expiry to a thread on each request. The window
 is real elapsed time (the library keeps it on the wall clock), not the service's clock, which
 a test or demo may have moved to another day.
 """
@@ -10,8 +12,8 @@ import math
 
 from fastapi import Request
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from runtime.clock import SystemClock
 
@@ -35,9 +37,9 @@ class RateLimit:
 
     async def hit(self, subject: str) -> None:
         """Count one request of `subject`; RateLimited when it is one too many."""
-        if self.item is None or await self._limiter.hit(self.item, subject):
+        if self.item is None or self._limiter.hit(self.item, subject):
             return
-        stats = await self._limiter.get_window_stats(self.item, subject)
+        stats = self._limiter.get_window_stats(self.item, subject)
         retry_after = max(1, math.ceil(stats.reset_time - self._wall.timestamp()))
         raise RateLimited(f"more than {self.item.amount} requests in {self.item.multiples} seconds "
                           f"for this token's subject; try again in {retry_after} s", retry_after)

@@ -105,7 +105,8 @@ class Runtime:
                 uow_factory=self.uow, handlers=self.spec.handlers,
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
-                clock=self.clock,
+                clock=self.clock, batch_size=self.settings.consumer_batch_size,
+                idle_wait=kafka.IdleWait.of(self.settings),
             )
             self._spawn(self.consumer.run, "event consumer")
         for job in self.spec.background:

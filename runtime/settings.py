@@ -28,6 +28,12 @@ class ServiceSettings(BaseSettings):
     kafka_group_id: str = ""  # empty: the service name
     # Tansu holds a fetch for much of fetch_max_wait_ms even when data is there.
     kafka_fetch_max_wait_ms: int = 10
+    # ... and once a consumer saw no record for KAFKA_IDLE_AFTER_S, this long: an idle stack
+    # stays idle; the first event after a quiet spell waits at most this long per hop.
+    kafka_fetch_max_wait_idle_ms: int = 500
+    kafka_idle_after_s: float = 2.0
+    # Records per consumer batch: handled in one transaction, offsets committed once.
+    consumer_batch_size: int = 500
     # 6 s is Apache Kafka's minimum; it bounds how long a stuck group join (seen with Tansu) lasts.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000

@@ -76,3 +76,14 @@ sa.Index("ix_verwerkingen_kind_id", verwerkingen.c.kind_id)
 sa.Index("ix_verwerkingen_gezin_id", verwerkingen.c.gezin_id)
 sa.Index("ix_verwerkingen_actor_sub", verwerkingen.c.actor_sub)
 sa.Index("ix_verwerkingen_tijdstip", verwerkingen.c.tijdstip)
+
+# Records of a transaction before they are chained (runtime schema v4): a deferred trigger moves
+# each into `verwerkingen` at COMMIT, so the chain's lock is held only during the commit itself.
+verwerkingen_wachtrij = sa.Table(
+    "verwerkingen_wachtrij",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    *(sa.Column(c.name, c.type, nullable=c.nullable) for c in verwerkingen.columns
+      if c.name not in ("volgnummer", "vorige_hash", "hash")),
+    sa.Column("inhoud", sa.Text, nullable=False),  # canonical JSON up to `"volgnummer":`
+)

@@ -34,6 +34,47 @@ def outbox_values(ce: CloudEvent) -> dict:
     }
 
 
+class Batch:
+    """The transaction a consumer handles a batch of events in: each handler's unit of work joins
+    it in a savepoint of its own; processing records and dead letters are written in it too, and
+    it commits once for the whole batch."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+        self.verwerkingen: list[Verwerking] = []
+        self.events: list[CloudEvent] = []  # handled, in order
+        self.published = False
+        self.dead_lettered = 0
+        self.duplicates = 0  # events claimed before (redelivered), skipped
+
+    @property
+    def handled(self) -> int:
+        return len(self.events)
+
+    async def dead_letter(self, letter: dict, reason: str, out: CloudEvent, event_type: str) -> None:
+        """Keep an unusable event with its reason (and publish it to the dead-letter topic)."""
+        await self.session.execute(insert(tables.dead_letters).values(
+            event_id=letter["event_id"], topic=letter["topic"], partition=letter["partition"],
+            offset=letter["offset"], reason=reason, headers=letter["headers"], key=letter["key"],
+            value=letter["value"]))
+        if letter["event_id"]:
+            processed = tables.processed_events
+            await self.session.execute(
+                insert(processed).values(event_id=letter["event_id"], event_type=event_type,
+                                         topic=letter["topic"], outcome="dead_lettered")
+                .on_conflict_do_update(index_elements=[processed.c.event_id],
+                                       set_={"outcome": "dead_lettered"},
+                                       where=processed.c.outcome == "handled"))
+        await self.session.execute(insert(tables.outbox).values(**outbox_values(out)))
+        self.dead_lettered += 1
+
+    async def finish(self) -> None:
+        """The batch's processing records, in one append (one hold of the chain's lock, until
+        the commit that follows)."""
+        await processing_log.append(self.session, self.verwerkingen)
+        self.verwerkingen = []
+
+
 class UnloggedProcessing(RuntimeError):
     """A unit of work ended without committing the processing records it was given."""
 
@@ -42,7 +83,9 @@ class UnitOfWork:
     """Services subclass this and open their repositories in `bind`.
 
     When a consumer hands it an incoming event (`consuming`), entering the unit of work
-    records that event id in the same transaction, so a redelivery changes nothing.
+    records that event id in the same transaction, so a redelivery changes nothing; a consumer
+    handling a batch has claimed the ids already and the unit of work joins the batch's
+    transaction in a savepoint (its commit releases the savepoint; the batch commits).
     Processing records (`log_processing`) are written at commit, in the same transaction.
     """
 
@@ -57,6 +100,8 @@ class UnitOfWork:
         self.settings = settings
         self._on_commit = on_commit
         self._incoming: CloudEvent | None = None
+        self._batch: Batch | None = None
+        self._savepoint = None
         self._pending: list[Event] = []
         self._verwerkingen: list[Verwerking] = []
         self.session: AsyncSession
@@ -66,17 +111,23 @@ class UnitOfWork:
         """The event being consumed, when a consumer opened this unit of work."""
         return self._incoming
 
-    def consuming(self, ce: CloudEvent) -> Self:
+    def consuming(self, ce: CloudEvent, batch: Batch | None = None) -> Self:
         self._incoming = ce
+        self._batch = batch
         return self
 
     def bind(self, session: AsyncSession) -> None:
         """Open repositories on the session (override in a service)."""
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
         self._pending = []
         self._verwerkingen = []
+        if self._batch is not None:
+            self.session = self._batch.session
+            self._savepoint = await self.session.begin_nested()
+            self.bind(self.session)
+            return self
+        self.session = self._sessions()
         self.bind(self.session)
         if self._incoming is not None:
             await self._claim(self._incoming)
@@ -85,8 +136,12 @@ class UnitOfWork:
     async def __aexit__(self, exc_type, *exc) -> None:
         unlogged = bool(self._verwerkingen)
         self._verwerkingen = []
-        await self.session.rollback()
-        await self.session.close()
+        if self._batch is not None:
+            if self._savepoint.is_active:  # not committed: undo this handler's part only
+                await self._savepoint.rollback()
+        else:
+            await self.session.rollback()
+            await self.session.close()
         if unlogged and exc_type is None:  # a read must never return without its record
             raise UnloggedProcessing("processing records were given but never committed")
 
@@ -125,6 +180,9 @@ class UnitOfWork:
             rows = [outbox_values(CloudEvent.wrap(e, self.source, now, traceparent)) for e in self._pending]
             await self.session.execute(insert(tables.outbox), rows)
             self._pending = []
+        if self._batch is not None:
+            await self._release(published)
+            return
         if self._verwerkingen:  # last: the chain's lock is held only until the commit just below
             await processing_log.append(self.session, self._verwerkingen)
             self._verwerkingen = []
@@ -132,7 +190,19 @@ class UnitOfWork:
         if published and self._on_commit:
             self._on_commit()
 
+    async def _release(self, published: bool) -> None:
+        """In a batch: keep this part (the batch appends the records and commits)."""
+        self._batch.verwerkingen.extend(self._verwerkingen)
+        self._verwerkingen = []
+        self._batch.published |= published
+        await self._savepoint.commit()
+        self._savepoint = await self.session.begin_nested()  # what a handler does after, undone alone
+
     async def rollback(self) -> None:
         self._pending = []
         self._verwerkingen = []
+        if self._batch is not None:
+            await self._savepoint.rollback()
+            self._savepoint = await self.session.begin_nested()
+            return
         await self.session.rollback()
