@@ -22,7 +22,7 @@ from runtime.clock import Clock
 from runtime.kafka import IdleWait
 from runtime.cloudevents import CloudEvent, EnvelopeError
 from runtime.logscrub import describe
-from runtime.uow import Batch, UnitOfWork
+from runtime.uow import Batch, HandleCarefully, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,13 @@ class _Incoming:
     reason: str | None = None
 
 
-class BatchFailed(Exception):
-    """The batch's transaction could not go on (the database away): nothing of it was kept."""
-
-
 class EventConsumer:
     """Reads records in batches: a batch is handled in one transaction (each event claimed by its
-    id, so a redelivered one changes nothing; each handler in a savepoint of its own, retried or
-    dead-lettered alone), and its offsets are committed once that transaction committed. Order
-    holds per partition; a batch that cannot commit is read again from its first record.
+    id, so a redelivered one changes nothing), and its offsets are committed once that
+    transaction committed. A batch is first handled straight through; when a handler fails, it is
+    rolled back and handled again with each handler in a savepoint of its own, retried or
+    dead-lettered alone. Order holds per partition; a batch that cannot commit is read again
+    from its first record.
 
     Tansu holds a fetch for much of `fetch_max_wait_ms` even when data arrives meanwhile, so the
     wait is short while records flow and long once the consumer has been idle for a while (on
@@ -155,21 +153,25 @@ class EventConsumer:
         """Handle a batch in one transaction; then commit its offsets. False: nothing was kept."""
         incoming = [self._read(record) for record in records]
         try:
-            async with self._sessions() as session, session.begin():
-                batch = Batch(session)
-                claimed = await self._claim(session, incoming)
-                for item in incoming:
-                    await self._handle(batch, item, claimed)
-                await batch.finish()
-        except BatchFailed as exc:
-            log.error("%s: batch of %d records not handled, read again: %s", self.service, len(records), exc)
-            return False
+            try:
+                batch = await self._in_transaction(incoming, careful=False)
+            except HandleCarefully:
+                batch = await self._in_transaction(incoming, careful=True)
         except Exception as exc:
             log.error("%s: batch of %d records not committed, read again: %s", self.service,
                       len(records), describe(exc))
             return False
         await self._settled(batch, records)
         return True
+
+    async def _in_transaction(self, incoming: list[_Incoming], careful: bool) -> Batch:
+        async with self._sessions() as session, session.begin():
+            batch = Batch(session, careful=careful)
+            claimed = await self._claim(session, incoming)
+            for item in incoming:
+                await self._handle(batch, item, claimed)
+            await batch.finish()
+        return batch
 
     async def _settled(self, batch: Batch, records: list[ConsumerRecord]) -> None:
         self.processed += batch.handled + batch.duplicates  # consumed, whether new or a copy
@@ -216,6 +218,8 @@ class EventConsumer:
 
     async def _handle(self, batch: Batch, item: _Incoming, claimed: set[str]) -> None:
         if item.reason is not None:
+            if not batch.careful:
+                raise HandleCarefully(f"record {item.record.offset} is unusable")
             await self._dead_letter(batch, item, item.reason)
         elif item.handler is None:
             return  # a type this service does not subscribe to on a shared topic
@@ -240,11 +244,13 @@ class EventConsumer:
                     await item.handler(item.event, self._uow_factory().consuming(ce, batch))
                     batch.events.append(ce)
                     return None
-                except Unprocessable as exc:
-                    return str(exc)
-                except BatchFailed:
+                except HandleCarefully:
                     raise
                 except Exception as exc:
+                    if not batch.careful:
+                        raise HandleCarefully(ce.id) from exc
+                    if isinstance(exc, Unprocessable):
+                        return str(exc)
                     last = describe(exc)  # type, SQLSTATE and where: never the data it choked on
                     log.warning("%s: attempt %d for %s failed: %s", self.service, attempt, ce.id, last)
             await asyncio.sleep(self._backoff * 2 ** (attempt - 1))

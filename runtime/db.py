@@ -84,7 +84,10 @@ def _engine(database_url: str, **kwargs) -> AsyncEngine:
 
 
 def create_engine(database_url: str, **kwargs) -> AsyncEngine:
-    return _engine(database_url, pool_pre_ping=True, **kwargs)
+    """No ping before each checkout (a round trip per transaction): a connection the server
+    dropped fails its statement as a disconnect, and SQLAlchemy then discards the whole pool, so
+    the next transaction connects afresh."""
+    return _engine(database_url, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -1,5 +1,6 @@
 """Composition of one service: settings, database, broker, outbox relay, consumer and HTTP app."""
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -167,6 +168,13 @@ class Runtime:
         return healthy, report
 
 
+# FastAPI's own telemetry (newer versions) would start a second, unrelated trace per request and
+# record query strings, which may name a child: the runtime's span (runtime.http) is the one.
+_NO_NATIVE_TELEMETRY = ({"telemetry": {"tracing": False, "metrics": False, "logs": False,
+                                       "operation_spans": False}}
+                        if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
+
+
 def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
               clock: Clock | None = None) -> FastAPI:
     """The composition root of a service process: settings, the one clock, the runtime, the app."""
@@ -184,7 +192,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
     app = FastAPI(title=spec.title, description=spec.description, version=settings.api_version,
                   lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None,
                   # operationId = the route's name = its key in the service's policy
-                  generate_unique_id_function=lambda route: route.name)
+                  generate_unique_id_function=lambda route: route.name, **_NO_NATIVE_TELEMETRY)
     app.state.runtime = runtime
     install_conventions(app, settings.api_version, spec.name, max_body_bytes=settings.max_body_bytes)
     for router in spec.routers:

@@ -34,13 +34,21 @@ def outbox_values(ce: CloudEvent) -> dict:
     }
 
 
+class HandleCarefully(Exception):
+    """A handler failed (or left without committing) in a batch handled without savepoints: the
+    batch is rolled back and handled again with a savepoint per event."""
+
+
 class Batch:
     """The transaction a consumer handles a batch of events in: each handler's unit of work joins
     it in a savepoint of its own; processing records and dead letters are written in it too, and
     it commits once for the whole batch."""
 
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, careful: bool = True):
         self.session = session
+        # Careful: each handler in a savepoint (undone alone). Not careful: straight through, and
+        # a handler that fails or leaves without committing has the batch handled again carefully.
+        self.careful = careful
         self.verwerkingen: list[Verwerking] = []
         self.events: list[CloudEvent] = []  # handled, in order
         self.published = False
@@ -124,7 +132,9 @@ class UnitOfWork:
         self._verwerkingen = []
         if self._batch is not None:
             self.session = self._batch.session
-            self._savepoint = await self.session.begin_nested()
+            self._committed = False
+            if self._batch.careful:
+                self._savepoint = await self.session.begin_nested()
             self.bind(self.session)
             return self
         self.session = self._sessions()
@@ -137,8 +147,7 @@ class UnitOfWork:
         unlogged = bool(self._verwerkingen)
         self._verwerkingen = []
         if self._batch is not None:
-            if self._savepoint.is_active:  # not committed: undo this handler's part only
-                await self._savepoint.rollback()
+            await self._leave_batch(exc_type)
         else:
             await self.session.rollback()
             await self.session.close()
@@ -195,13 +204,24 @@ class UnitOfWork:
         self._batch.verwerkingen.extend(self._verwerkingen)
         self._verwerkingen = []
         self._batch.published |= published
-        await self._savepoint.commit()
-        self._savepoint = await self.session.begin_nested()  # what a handler does after, undone alone
+        self._committed = True
+        if self._batch.careful:
+            await self._savepoint.commit()
+            self._savepoint = await self.session.begin_nested()  # what a handler does after, undone alone
+
+    async def _leave_batch(self, exc_type) -> None:
+        if self._batch.careful:
+            if self._savepoint.is_active:  # not committed: undo this handler's part only
+                await self._savepoint.rollback()
+        elif exc_type is None and not self._committed:
+            raise HandleCarefully("a handler left its unit of work without committing")
 
     async def rollback(self) -> None:
         self._pending = []
         self._verwerkingen = []
         if self._batch is not None:
+            if not self._batch.careful:
+                raise HandleCarefully("a handler rolled back")
             await self._savepoint.rollback()
             self._savepoint = await self.session.begin_nested()
             return

@@ -128,10 +128,13 @@ class GezinRepository:
     async def find(self, sleutels: list[UUID]) -> dict[UUID, UUID]:
         """The families these keys are linked to. Locks the keys until the transaction ends, so two
         reports about one new family at the same moment still end up in one family."""
-        for lock in sorted({int.from_bytes(k.bytes[:4], "big", signed=True) for k in sleutels}):
-            await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(FAMILY_LOCKS, lock)))
         if not sleutels:
             return {}
+        locks = sorted({int.from_bytes(k.bytes[:4], "big", signed=True) for k in sleutels})
+        await self.session.execute(  # in one statement, in a fixed order (no deadlock between two)
+            sa.text("SELECT count(pg_advisory_xact_lock(:space, k)) FROM "
+                    "(SELECT unnest(CAST(:locks AS integer[])) AS k ORDER BY 1) AS wanted"),
+            {"space": FAMILY_LOCKS, "locks": locks})
         rows = await self.session.execute(
             sa.select(gezinssleutels.c.sleutel, gezinssleutels.c.gezin_id)
             .where(gezinssleutels.c.sleutel.in_(sleutels)))
