@@ -19,8 +19,8 @@ from contracts import Event, event_class
 from contracts.topics import dead_letter_topic
 from runtime import tables, tracing
 from runtime.clock import Clock
-from runtime.kafka import IdleWait
 from runtime.cloudevents import CloudEvent, EnvelopeError
+from runtime.kafka import IdleWait
 from runtime.logscrub import describe
 from runtime.uow import Batch, HandleCarefully, UnitOfWork
 
@@ -182,6 +182,8 @@ class EventConsumer:
                 self.last_event_time = ce.time
         if (batch.published or batch.dead_lettered) and self._on_commit:
             self._on_commit()
+        for callback in batch.after_commit:
+            callback()
         offsets = {}
         for record in records:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1

@@ -100,8 +100,8 @@ PROCESSING_LOG_V4 = (
             END IF;
             n := n + 1;
             INSERT INTO verwerkingen (volgnummer, {", ".join(_CHAINED)}, vorige_hash, hash)
-            VALUES (n, {", ".join("NEW." + c for c in _CHAINED)}, vorige,
-                    encode(sha256(convert_to(vorige || E'\\n' || NEW.inhoud || n::text || '}}', 'UTF8')), 'hex'));
+            VALUES (n, {", ".join("NEW." + c for c in _CHAINED)}, vorige, encode(sha256(
+                convert_to(vorige || E'\\n' || NEW.inhoud || n::text || '}}', 'UTF8')), 'hex'));
             DELETE FROM verwerkingen_wachtrij WHERE id = NEW.id;
             RETURN NULL;
         END $$""",

@@ -54,6 +54,7 @@ class Batch:
         self.published = False
         self.dead_lettered = 0
         self.duplicates = 0  # events claimed before (redelivered), skipped
+        self.after_commit: list[Callable[[], None]] = []  # run once the batch has committed
 
     @property
     def handled(self) -> int:
@@ -112,6 +113,7 @@ class UnitOfWork:
         self._savepoint = None
         self._pending: list[Event] = []
         self._verwerkingen: list[Verwerking] = []
+        self._after_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
 
     @property
@@ -130,6 +132,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._pending = []
         self._verwerkingen = []
+        self._after_commit = []
         if self._batch is not None:
             self.session = self._batch.session
             self._committed = False
@@ -181,6 +184,14 @@ class UnitOfWork:
             tijdstip=self.clock.now(), actor=Actor.of(actor, self.source), activiteit=activity.id,
             subjects=subjects, resource=resource, actie=action, uitkomst=outcome))
 
+    def when_committed(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once what this unit of work keeps is committed for others to see (in a
+        consumer's batch: after the batch's commit, not the handler's)."""
+        if self._batch is not None:
+            self._batch.after_commit.append(callback)
+        else:
+            self._after_commit.append(callback)
+
     async def commit(self) -> None:
         published = bool(self._pending)
         if self._pending:
@@ -198,6 +209,9 @@ class UnitOfWork:
         await self.session.commit()
         if published and self._on_commit:
             self._on_commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
     async def _release(self, published: bool) -> None:
         """In a batch: keep this part (the batch appends the records and commits)."""

@@ -37,7 +37,7 @@ class CapacityUnitOfWork(UnitOfWork):
         return await super().__aenter__()
 
     async def commit(self) -> None:
-        await super().commit()
         if self.zichtbaar_gewijzigd:
             self.zichtbaar_gewijzigd = False
-            WIJZIGINGEN.wek()  # live streams in this process read the new history at once
+            self.when_committed(WIJZIGINGEN.wek)  # live streams in this process read it at once
+        await super().commit()
