@@ -182,6 +182,7 @@ async def load(args, stack: Stack, bootstrap: str, producer: AIOKafkaProducer) -
 
     children = {gi: 0 for gi in GI}
     protectors = START_PROTECTORS
+    staffing_auth = stack.auth(GI_ROL, STAFFING_GI)
     every_nth_staffing = max(1, round(1 / args.staffing_share)) if args.staffing_share > 0 else 0
 
     async def change(i: int) -> None:
@@ -191,7 +192,7 @@ async def load(args, stack: Stack, bootstrap: str, producer: AIOKafkaProducer) -
             key = (STAFFING_GI.value, 0, protectors)
             changes.kind[key] = "staffing"
             changes.sent[key] = time.perf_counter()
-            r = await http.put(f"/v1/gis/{STAFFING_GI}/capaciteit",
+            r = await http.put(f"/v1/gis/{STAFFING_GI}/capaciteit", headers=staffing_auth,
                                json={"jeugdbeschermers": protectors, "caseload_norm": NORM})
             changes.responses[key] = (time.perf_counter() - changes.sent[key]) * 1000
             r.raise_for_status()

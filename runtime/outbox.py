@@ -68,6 +68,18 @@ async def _outcome(sent: asyncio.Future | BaseException) -> BaseException | None
         return exc
 
 
+# The next events in order, locked (another replica's relay skips them) and marked sent at once.
+_TAKE = sa.text(
+    "WITH nxt AS (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL "
+    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
+    "UPDATE outbox SET published_at = :now FROM nxt WHERE outbox.id = nxt.id "
+    "RETURNING outbox.id, outbox.event_id, outbox.topic, outbox.key, outbox.event_type, outbox.subject, "
+    "outbox.source, outbox.occurred_at, outbox.data, outbox.headers, outbox.traceparent"
+).columns(*(c for c in tables.outbox.c if c.name in (
+    "id", "event_id", "topic", "key", "event_type", "subject", "source", "occurred_at", "data",
+    "headers", "traceparent")))
+
+
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
                  clock: Clock, max_record_bytes: int = 1024 * 1024):
@@ -86,23 +98,21 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Send one batch; returns how many events were settled (sent or parked). A failure that
-        is not the event's own is raised after the events before it were recorded as sent."""
+        is not the event's own is raised after the events before it were recorded as sent.
+        The batch is taken and marked sent in one statement; what then fails to go out is
+        marked unsent again (or parked) before the transaction commits."""
         outbox = tables.outbox
         async with self._sessions() as session, session.begin():
-            rows = (await session.execute(
-                sa.select(outbox)
-                .where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
-                .order_by(outbox.c.id)
-                .limit(self._batch_size)
-                .with_for_update(skip_locked=True)
-            )).all()
+            now = self._clock.now()
+            rows = sorted((await session.execute(_TAKE, {"limit": self._batch_size, "now": now})).all(),
+                          key=lambda row: row.id)
             if not rows:
                 return 0
             sent, parked, error = await self._send(rows)
-            now = self._clock.now()
-            if sent:
+            unsent = [row.id for row in rows if row.id not in set(sent)]
+            if unsent:
                 await session.execute(
-                    sa.update(outbox).where(outbox.c.id.in_(sent)).values(published_at=now))
+                    sa.update(outbox).where(outbox.c.id.in_(unsent)).values(published_at=None))
             for row, reason in parked:
                 log.error("outbox: parked event %s (%s to %s): %s", row.event_id, row.event_type,
                           row.topic, reason)

@@ -55,7 +55,7 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), with its key file
     kafka_ssl_keyfile: str = ""
     outbox_poll_interval_s: float = 0.5
-    outbox_batch_size: int = 100
+    outbox_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
     api_version: str = "1.0.0"
