@@ -76,6 +76,13 @@ bench-capacity: install
 bench-auth: install
 	$(PY) -m bench.auth_overhead $(BENCH_ARGS)
 
+# The whole chain from outside at stepped rates (report -> casus.assigned), idle CPU, memory and
+# recovery after a restart with history, against the raw broker and PostgreSQL; figures, not a test.
+# Options: make bench-chain BENCH_ARGS="--rates 5,20,50,100 --duration 20 --history 10000"
+.PHONY: bench-chain
+bench-chain: install
+	$(PY) -m bench.chain $(BENCH_ARGS)
+
 # Rebuild of all KPIs from a generated history of a million reports, and GET /v1/kpis over it,
 # against a plain SQL aggregate on the same raw events; figures, not a test (about 15 minutes).
 # Options: make bench-kpis BENCH_ARGS="--reports 100000"

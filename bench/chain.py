@@ -38,7 +38,7 @@ from contracts.topics import CASUSSEN
 from deploy.demo import synthetic_melding
 from deploy.identity import DevIssuer, ensure_dev_issuer
 from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port
-from runtime.clock import SystemClock, local_date
+from runtime.clock import local_date
 from runtime.identity import BEHEER, GI_ROL, LOKAAL_TEAM
 
 log = logging.getLogger("bench")
@@ -256,8 +256,10 @@ async def drive(reporters: Reporters, rate: float, duration: float, step: Step) 
 
 
 async def settle(done, seconds: float) -> None:
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline and not done():
+    """Until done() or `seconds` passed, looking every 50 ms."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
         await asyncio.sleep(0.05)
 
 
@@ -272,7 +274,8 @@ def print_step(step: Step, assignments: Assignments, figures: dict, raw_rtt: flo
     print(f"\nrate {step.rate:g} reports/s for {step.duration:g} s: posted {len(step.sent)} "
           f"({len(step.sent) / step.elapsed:.1f}/s), assigned {len(latencies)} ({throughput:.1f}/s), "
           f"errors {sum(step.errors.values())} {step.errors or ''}, not assigned {lost}")
-    print(f"  POST /v1/meldingen        p50 {percentile(posts, 50):8.1f} ms  p99 {percentile(posts, 99):8.1f} ms")
+    print(f"  POST /v1/meldingen        p50 {percentile(posts, 50):8.1f} ms  "
+          f"p99 {percentile(posts, 99):8.1f} ms")
     print(f"  report -> casus.assigned  p50 {p50:8.1f} ms  p99 {p99:8.1f} ms  "
           f"({p50 / raw_rtt:.0f}x / {p99 / raw_rtt:.0f}x the raw broker round trip)")
     print(f"  throughput {throughput:.1f} reports/s = {throughput / raw_tx * 100:.1f}% of the raw "
@@ -292,7 +295,7 @@ async def rates(args, stack: Stack, issuer: DevIssuer, processes: Processes, raw
             before, started = processes.sample(), time.perf_counter()
             await drive(reporters, rate, args.duration, step)
             figures = usage(before, processes.sample(), time.perf_counter() - started)
-            await settle(lambda: all(m in assignments.at for m in step.sent), args.settle)
+            await settle(lambda step=step: all(m in assignments.at for m in step.sent), args.settle)
             print_step(step, assignments, figures, raw_rtt, raw_tx)
     finally:
         reader.cancel()
@@ -342,7 +345,7 @@ def seed(stack: Stack, capacity: dict[str, tuple[int, int]]) -> None:
                   headers=stack.auth(GI_ROL, gi), timeout=10).raise_for_status()
 
 
-async def one_assigned(stack: Stack, issuer: DevIssuer, seed_: int, timeout: float) -> float:
+async def one_assigned(stack: Stack, issuer: DevIssuer, seed_: int, within_s: float) -> float:
     """Seconds from posting one new report until its casus.assigned is on Kafka."""
     assignments, ready = Assignments(), asyncio.Event()
     reader = asyncio.create_task(subscribe(stack.kafka_bootstrap_servers, assignments, ready))
@@ -353,7 +356,7 @@ async def one_assigned(stack: Stack, issuer: DevIssuer, seed_: int, timeout: flo
         melding_id, _, error = await reporters.post()
         if error:
             raise RuntimeError(f"the new report was refused: {error}")
-        await settle(lambda: melding_id in assignments.at, timeout)
+        await settle(lambda: melding_id in assignments.at, within_s)
         return assignments.at.get(melding_id, math.inf) - started
     finally:
         reader.cancel()
@@ -379,7 +382,8 @@ def recovery(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: P
     up = time.perf_counter() - started
     print(f"  up (services healthy, outboxes republished: {sum(resent.values())} events) after {up:.1f} s")
     assigned = asyncio.run(one_assigned(stack, issuer, args.seed + 2, 600))
-    print(f"  a new report posted then was assigned {assigned:.1f} s later ({up + assigned:.1f} s after the start)")
+    print(f"  a new report posted then was assigned {assigned:.1f} s later "
+          f"({up + assigned:.1f} s after the start)")
     while not drained(stack) and time.perf_counter() - started < 900:
         time.sleep(0.5)
     print(f"  every backlog drained {time.perf_counter() - started:.1f} s after the start")
@@ -402,7 +406,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20, help="seconds per step (default 20)")
     parser.add_argument("--settle", type=float, default=30, help="seconds to wait for the last assignments")
     parser.add_argument("--idle", type=float, default=15, help="seconds of idle CPU measurement")
-    parser.add_argument("--history", type=int, default=10000, help="reports of history for recovery (0: skip)")
+    parser.add_argument("--history", type=int, default=10000,
+                        help="reports of history for recovery (0: skip)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -428,8 +433,8 @@ def main() -> None:
         seed(stack, BENCH_CAPACITY)
         rtt = asyncio.run(baseline_rtt(broker.bootstrap))
         tx = asyncio.run(raw_postgres(server_url, 5, 8))
-        print(f"\nraw parts: broker round trip p50 {percentile(rtt, 50):.1f} ms, p99 {percentile(rtt, 99):.1f} ms; "
-              f"PostgreSQL {tx:.0f} entity+outbox transactions/s (8 connections)")
+        print(f"\nraw parts: broker round trip p50 {percentile(rtt, 50):.1f} ms, "
+              f"p99 {percentile(rtt, 99):.1f} ms; PostgreSQL {tx:.0f} entity+outbox transactions/s (8 connections)")
         time.sleep(3)
         before = processes.sample()
         time.sleep(args.idle)
@@ -446,7 +451,8 @@ def main() -> None:
 
 
 async def baseline_rtt(bootstrap: str) -> list[float]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=0, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, linger_ms=0,
+                                acks="all")
     await producer.start()
     try:
         return await baseline(bootstrap, producer, 50, 5)

@@ -158,6 +158,9 @@ class Runtime:
                 "dead_lettered": self.consumer.dead_lettered,
                 "assigned_partitions": self.consumer.assigned_partitions(),
                 "lag": await self.consumer.lag() if self.consumer.joined else None,
+                "duplicates": self.consumer.duplicates,
+                "last_event_time": (self.consumer.last_event_time.isoformat()
+                                    if self.consumer.last_event_time else None),
             }
         tasks_alive = all(not t.done() for t in self._tasks)
         consuming = self.consumer is None or self.consumer.joined

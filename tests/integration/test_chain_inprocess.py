@@ -332,3 +332,21 @@ async def test_no_other_organisation_ever_sees_a_childs_name(chain):
         assert answer.status_code in (200, 403, 404)
         for secret in [*personal, bsn]:
             assert secret not in answer.text, (secret, answer.request.url, answer.text)
+
+
+async def test_capacity_says_how_current_its_figures_are(chain):
+    melding_id = await post_melding(chain, melding())
+    body = await assigned(chain, melding_id)
+    consumer = runtime(chain, "capacity").consumer
+
+    async def caught_up():
+        r = await chain["capacity"].get("/v1/capaciteit", headers=identity.rvdk())
+        block = r.json()["actualiteit"]
+        return block if block["bijgewerkt"] and block["bijgewerkt_tot"] else None
+
+    block = await wait_until(caught_up)
+    assert block["achterstand"] == 0
+    assert block["bijgewerkt_tot"] == consumer.last_event_time.isoformat().replace("+00:00", "Z")
+    assert body["status"]  # the report reached its case, so capacity handled its assignment
+    lag = await consumer.lag()
+    assert lag == 0

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from contracts.events import EscalatieCijfers
 from contracts.vocabulary import GI
 from runtime.access import authenticated
+from runtime.actualiteit import Actualiteit, actualiteit
 from runtime.fields import Moment
 from runtime.http import unit_of_work
 from runtime.identity import Principal
@@ -79,6 +80,8 @@ class Overzicht(BaseModel):
     gis: list[CapaciteitOut]
     regio: dict[str, int]
     tijdstip: datetime | None = Field(default=None, description="The past moment shown, if one was asked.")
+    actualiteit: Actualiteit = Field(description="How current these figures are: while capacity catches "
+                                                 "up on case events (after a restart) it says so here.")
 
 
 class EscalatieOut(BaseModel):
@@ -149,6 +152,7 @@ async def get_gi_capaciteit(gi: GI, uow=Depends(unit_of_work)):
             summary="Capacity of every GI and the region, live or at a past moment")
 async def get_capaciteit(
     uow=Depends(unit_of_work),
+    actueel: Actualiteit = Depends(actualiteit),
     tijdstip: Annotated[Moment | None, Query(
         description="A past moment (ISO 8601 with time zone): the view as it was then.")] = None,
 ):
@@ -158,7 +162,7 @@ async def get_capaciteit(
              "vrije_plaatsen": sum(c.vrije_plaatsen for c in caps),
              "wachtend": sum(c.wachtend for c in caps),
              "langste_wachtdagen": max((c.langste_wachtdagen for c in caps), default=0)}
-    return Overzicht(gis=[_out(c) for c in caps], regio=regio, tijdstip=tijdstip)
+    return Overzicht(gis=[_out(c) for c in caps], regio=regio, tijdstip=tijdstip, actualiteit=actueel)
 
 
 @router.get("/gis/{gi}/capaciteit/historie", response_model=list[HistorieRegel],
