@@ -434,7 +434,8 @@ def main() -> None:
         rtt = asyncio.run(baseline_rtt(broker.bootstrap))
         tx = asyncio.run(raw_postgres(server_url, 5, 8))
         print(f"\nraw parts: broker round trip p50 {percentile(rtt, 50):.1f} ms, "
-              f"p99 {percentile(rtt, 99):.1f} ms; PostgreSQL {tx:.0f} entity+outbox transactions/s (8 connections)")
+              f"p99 {percentile(rtt, 99):.1f} ms; PostgreSQL {tx:.0f} entity+outbox transactions/s "
+              "(8 connections)")
         time.sleep(3)
         before = processes.sample()
         time.sleep(args.idle)
