@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, UnitOfWork], Awaitable[object]]
 DEAD_LETTER_TYPE = "nl.jbketen.deadletter.v1"
+_CLAIM = (insert(tables.processed_events).on_conflict_do_nothing()
+          .returning(tables.processed_events.c.event_id))
 
 
 class Unprocessable(Exception):
@@ -213,9 +215,7 @@ class EventConsumer:
                           "outcome": "handled"} for i in incoming if i.handler is not None}
         if not rows:
             return set()
-        claimed = await session.scalars(insert(tables.processed_events).values(list(rows.values()))
-                                        .on_conflict_do_nothing()
-                                        .returning(tables.processed_events.c.event_id))
+        claimed = await session.scalars(_CLAIM, list(rows.values()))  # one cached statement
         return set(claimed)
 
     async def _handle(self, batch: Batch, item: _Incoming, claimed: set[str]) -> None:
