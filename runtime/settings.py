@@ -30,13 +30,13 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 10
     # ... and once a consumer saw no record for KAFKA_IDLE_AFTER_S, this long: an idle stack
     # stays idle; the first event after a quiet spell waits at most this long per hop.
-    kafka_fetch_max_wait_idle_ms: int = 500
+    kafka_fetch_max_wait_idle_ms: int = 1000
     kafka_idle_after_s: float = 2.0
     # Records per consumer batch: handled in one transaction, offsets committed once.
     consumer_batch_size: int = 500
     # 6 s is Apache Kafka's minimum; it bounds how long a stuck group join (seen with Tansu) lasts.
     kafka_session_timeout_ms: int = 6000
-    kafka_heartbeat_interval_ms: int = 1000
+    kafka_heartbeat_interval_ms: int = 2000  # a third of the session timeout, as Kafka advises
     kafka_topic_replication: int = 1
     kafka_topic_partitions: int = 3
     # Kafka connection security. PLAINTEXT (the embedded broker of `make up`), SSL, SASL_PLAINTEXT
@@ -54,7 +54,9 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_cafile: str = ""  # empty: the system's CAs
     kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), with its key file
     kafka_ssl_keyfile: str = ""
-    outbox_poll_interval_s: float = 0.5
+    # The relay is woken by every commit in its process; the poll finds what another replica or a
+    # failed attempt left.
+    outbox_poll_interval_s: float = 2.0
     outbox_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2
