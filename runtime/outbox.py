@@ -80,6 +80,9 @@ _TAKE = sa.text(
     "headers", "traceparent")))
 
 
+_ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
+
+
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
                  clock: Clock, max_record_bytes: int = 1024 * 1024):
@@ -103,6 +106,9 @@ class OutboxRelay:
         marked unsent again (or parked) before the transaction commits."""
         outbox = tables.outbox
         async with self._sessions() as session, session.begin():
+            # Marking events sent need not wait for the disk: lost in a crash, they are sent
+            # again (consumers are idempotent). It saves a flush on the path of every event.
+            await session.execute(_ASYNC_COMMIT)
             now = self._clock.now()
             rows = sorted((await session.execute(_TAKE, {"limit": self._batch_size, "now": now})).all(),
                           key=lambda row: row.id)

@@ -175,3 +175,25 @@ def test_the_fetch_wait_is_long_only_after_a_quiet_spell():
     assert fetcher._fetch_max_wait_ms == 500
     wait.saw(3)
     assert fetcher._fetch_max_wait_ms == 10
+
+
+async def test_the_chain_made_at_commit_has_the_hash_the_python_check_computes(database):
+    """The trigger completes the canonical JSON in SQL: non-ASCII text, nulls, several records in
+    one transaction and two transactions after one another all verify."""
+    sessions = db.session_factory(database)
+    actor = Actor(sub="lokaal_team:wijkteam-ø", rol="lokaal_team",
+                  organisatie="Wijkteam Kralingen–Crooswijk é ✓")
+    for _ in range(2):
+        async with sessions() as session, session.begin():
+            await processing_log.append(session, processing_log.records(
+                tijdstip=pinned().now(), actor=actor, activiteit="intake.melding-ontvangen.v1",
+                subjects=[Betrokkene(kind_id=uuid.uuid4(), gezin_id=uuid.uuid4()), Betrokkene(gezin_id=None)],
+                resource=("melding", "ß-1"), actie=UPDATE, uitkomst="ok"))
+    async with sessions() as session:
+        t = tables.verwerkingen
+        rows = (await session.execute(sa.select(t).order_by(t.c.volgnummer))).all()
+        check = await processing_log.verify(session)
+    assert [r.volgnummer for r in rows] == [1, 2, 3, 4]
+    assert all(r.hash == processing_log.chain_hash(r.vorige_hash, r._mapping) for r in rows)
+    assert rows[0].vorige_hash == processing_log.GENESIS and rows[1].vorige_hash == rows[0].hash
+    assert check.breuk is None and check.records == 4
