@@ -4,6 +4,7 @@ import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,6 +112,7 @@ class EventConsumer:
         self.processed = 0
         self.dead_lettered = 0
         self.duplicates = 0
+        self._committing: asyncio.Task | None = None
         # The moment of the newest event handled, and when: how current this service's state is.
         self.last_event_time: datetime | None = None
 
@@ -133,6 +135,8 @@ class EventConsumer:
 
     async def stop(self) -> None:
         if self._started:
+            with suppress(Exception):
+                await self.flush_offsets()
             await self._consumer.stop()
 
     async def run(self) -> None:
@@ -189,10 +193,22 @@ class EventConsumer:
         offsets = {}
         for record in records:
             offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        # The next batch need not wait for the broker's answer: one commit in flight at a time,
+        # in order. A commit lost with the process only means events read again and skipped.
+        await self.flush_offsets()
+        self._committing = asyncio.create_task(self._commit_offsets(offsets))
+
+    async def _commit_offsets(self, offsets: dict[TopicPartition, int]) -> None:
         try:
             await self._consumer.commit(offsets)
         except KafkaError as exc:  # a rebalance: the new owner reads them again, idempotently
             log.warning("%s: offsets not committed (%s); the events are claimed", self.service, exc)
+
+    async def flush_offsets(self) -> None:
+        """Wait for the offset commit in flight, if any."""
+        if self._committing is not None:
+            committing, self._committing = self._committing, None
+            await committing
 
     def _read(self, record: ConsumerRecord) -> _Incoming:
         item = _Incoming(record)
