@@ -281,6 +281,10 @@ def print_step(step: Step, assignments: Assignments, figures: dict, raw_rtt: flo
     print(f"  throughput {throughput:.1f} reports/s = {throughput / raw_tx * 100:.1f}% of the raw "
           f"PostgreSQL entity+outbox transactions/s")
     print_usage("CPU, RSS", figures)
+    if step.sent:
+        per_report = {n: cpu / 100 * step.elapsed / len(step.sent) * 1000 for n, (cpu, _) in figures.items()}
+        print("  CPU per report: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in per_report.items())
+              + f"; all {sum(per_report.values()):.1f} ms")
 
 
 async def rates(args, stack: Stack, issuer: DevIssuer, processes: Processes, raw_rtt: float,

@@ -28,7 +28,7 @@ class CapacitySettings(ServiceSettings):
     sse_poll_interval_s: float = 0.5
     sse_keepalive_s: float = 15.0
     # Live capacity is the chain's most latency-bound path (a case event -> its capacity signal):
-    # half the runtime's busy fetch wait, at the cost of more fetches while events flow.
+    # a fifth of the runtime's busy fetch wait, at the cost of more fetches while events flow.
     kafka_fetch_max_wait_ms: int = 5
 
     def drempels(self) -> Drempels:
