@@ -2,9 +2,12 @@
 
 1. Generates a history of N reports (default 1,000,000) with their follow-up events and writes
    it straight into the reporting database's event history (COPY in batches; not measured).
-2. Times the full rebuild of every KPI from that history (stream, project, shadow table, swap).
-3. Starts the reporting service as a process on the same database and times `GET /v1/kpis`
-   (all time, and one quarter; several requests, p50).
+2. Starts the reporting service as a process on that database and times the full rebuild of every
+   KPI from that history through its API (stream, project, shadow table, swap): seconds, events/s
+   and the service's peak memory (RSS) while it runs.
+3. Times `GET /v1/kpis` over it: all time, one quarter, and one municipality x GI; the first
+   request (computed: suppression over the whole table set) and then p50 and p99 of repeated
+   requests (answered from the cache after checking the projection's version in the database).
 4. Times a plain SQL aggregate over the same raw events (reports per municipality x GI with the
    median lead time report -> advice) and checks it gives the same counts as the API.
 5. Prints the ratios. Embedded PostgreSQL and the Tansu broker on free ports; nothing else needed.
@@ -15,10 +18,12 @@
 import argparse
 import asyncio
 import json
+import math
 import os
 import shutil
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import date, datetime
@@ -29,13 +34,10 @@ from bench.historie import genereer
 from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT, Broker, Stack, database_url_for, embedded_postgres, free_port
 from runtime import db
-from runtime.clock import SystemClock
-from runtime.identity import REGIO
+from runtime.identity import BEHEER, REGIO
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
-from services.reporting.service_layer import herberekening
 from services.reporting.service_layer.handlers import TIJDSTIP_VELDEN
-from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 KOLOMMEN = ["event_id", "sleutel", "event_type", "dossier", "casus_id", "tijdstip", "data"]
 
@@ -59,6 +61,12 @@ GROUP BY 1, 2
 
 def p50(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def p99(values: list[float]) -> float:
+    """Nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
 
 
 async def laad_historie(url: str, reports: int, seed: int, batch: int) -> tuple[int, float]:
@@ -123,13 +131,136 @@ async def plain_sql(url: str, runs: int) -> tuple[list[float], list]:
     return times, result
 
 
+VARIANTEN = (
+    ("all time", {}),
+    ("2026-Q3", {"periode": "2026-Q3"}),
+    ("GM0599 x WSS, 2026", {"periode": "2026", "gemeente": "GM0599", "gi": "WSS"}),
+)
+
+
+class Geheugen:
+    """Samples a process's resident memory (RSS) in a thread while it runs; `piek` in MB."""
+
+    def __init__(self, pid: int):
+        self.pid, self.piek, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._meet, daemon=True)
+
+    def _rss(self) -> float:
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _meet(self) -> None:
+        while not self._stop.is_set():
+            self.piek = max(self.piek, self._rss())
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> "Geheugen":
+        self.voor = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def herbouw(stack: Stack, base: str) -> tuple[dict, float, Geheugen]:
+    """A full rebuild through the service's API, timed, with the service's memory sampled."""
+    beheer = stack.auth(BEHEER, "GRJR")
+    with httpx.Client(base_url=base, timeout=60, headers=beheer) as client, Geheugen(
+        stack.processes["reporting"].pid
+    ) as geheugen:
+        started = time.monotonic()
+        record = client.post("/v1/kpis/herberekeningen", json={"vervangen": True})
+        record.raise_for_status()
+        while (result := client.get(f"/v1/kpis/herberekeningen/{record.json()['id']}").json())[
+            "status"
+        ] == "bezig":
+            time.sleep(0.2)
+            if time.monotonic() - started > 250:  # the token lasts 300 s
+                client.headers.update(stack.auth(BEHEER, "GRJR"))
+        rebuild_s = time.monotonic() - started
+    return result, rebuild_s, geheugen
+
+
+def meet_api(stack: Stack, base: str, requests: int) -> tuple[dict, dict, dict]:
+    """Per variant: the first request (computed), the repeated ones (timed), the last body."""
+    eerste, api, bodies = {}, {}, {}
+    with httpx.Client(base_url=base, timeout=120, headers=stack.auth(REGIO, "GRJR")) as client:
+        for name, params in VARIANTEN:
+            started = time.monotonic()
+            client.get("/v1/kpis", params=params).raise_for_status()
+            eerste[name] = time.monotonic() - started
+            api[name] = []
+            for _ in range(requests):
+                started = time.monotonic()
+                response = client.get("/v1/kpis", params=params)
+                api[name].append(time.monotonic() - started)
+                response.raise_for_status()
+            bodies[name] = response.json()
+    return eerste, api, bodies
+
+
+def rapport(args, result, rebuild_s, geheugen, eerste, api, bodies, sql_times) -> None:
+    events = result["events"]
+    print(
+        f"rebuild: {rebuild_s:.1f} s for {events:,} events in {result['dossiers']:,} dossiers "
+        f"-> {result['cellen']:,} cells ({events / rebuild_s:,.0f} events/s); "
+        f"reporting process RSS {geheugen.voor:.0f} MB before, peak {geheugen.piek:.0f} MB during"
+    )
+    print()
+    print(f"{'measurement':58} {'first':>9} {'p50':>9} {'p99':>9} {'runs':>5}")
+    print(f"{'full rebuild of all KPIs (every period level)':58} {'':>9} {rebuild_s:>8.2f}s {'':>9} {1:>5}")
+    for name, times in api.items():
+        label = f"GET /v1/kpis ({name}, {len(bodies[name]['kpis'])} KPIs)"
+        print(
+            f"{label:58} {eerste[name] * 1000:>7.1f}ms {p50(times) * 1000:>7.1f}ms "
+            f"{p99(times) * 1000:>7.1f}ms {len(times):>5}"
+        )
+    label = "plain SQL aggregate (2 KPIs, all time, raw events)"
+    print(
+        f"{label:58} {sql_times[0] * 1000:>7.1f}ms {p50(sql_times) * 1000:>7.1f}ms "
+        f"{p99(sql_times) * 1000:>7.1f}ms {len(sql_times):>5}"
+    )
+    print()
+    print("ratios")
+    sql_p50 = p50(sql_times)
+    for name, times in api.items():
+        ratio = sql_p50 / p50(times)
+        speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+        print(f"  plain SQL aggregate p50 / GET /v1/kpis p50 ({name}): {ratio:8.1f}x "
+              f"(the API, with all KPIs, answers {speed} than the ad-hoc aggregate of 2)")
+        print(f"  plain SQL aggregate p50 / GET /v1/kpis first ({name}): {sql_p50 / eerste[name]:8.1f}x")
+    print(
+        f"  full rebuild / plain SQL aggregate:            {rebuild_s / sql_p50:8.1f}x "
+        f"(a rebuild costs as much as {rebuild_s / sql_p50:.0f} ad-hoc aggregates of 2 KPIs)"
+    )
+    goals = (
+        f"rebuild {events / rebuild_s:,.0f} events/s (goal >= 30,000: a million reports in under 3 minutes), "
+        f"GET /v1/kpis p99 max {max(p99(t) for t in api.values()) * 1000:.1f} ms (goal < 100 ms), "
+        f"RSS peak {geheugen.piek:.0f} MB (goal well under 400 MB)"
+    )
+    print(f"  goals: {goals}")
+
+
+def klopt(bodies: dict, rows: list) -> bool:
+    meldingen = next(k for k in bodies["all time"]["kpis"] if k["kpi"] == "meldingen_ontvangen")
+    per_gi: dict[str, int] = {}
+    for r in rows:
+        per_gi[r["gi"]] = per_gi.get(r["gi"], 0) + r["meldingen"]
+    return sum(per_gi.values()) == meldingen["waarde"] and per_gi == meldingen["per_gi"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in the history (default 1e6)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--requests", type=int, default=15, help="GET /v1/kpis requests per variant")
+    parser.add_argument("--requests", type=int, default=200, help="GET /v1/kpis requests per variant")
     parser.add_argument("--sql-runs", type=int, default=5, help="runs of the plain SQL aggregate")
     parser.add_argument("--batch", type=int, default=50_000, help="rows per COPY")
     parser.add_argument("--keep", action="store_true", help="keep the database (.data/bench)")
@@ -149,77 +280,19 @@ def main() -> None:
         events, gen_s = asyncio.run(laad_historie(url, args.reports, args.seed, args.batch))
         print(f"history: {events:,} events generated and written in {gen_s:.1f} s (not part of the figures)")
 
-        async def rebuild():
-            engine = db.create_engine(url)
-            sessions = db.session_factory(engine)
-            try:
-                record = await herberekening.aanvragen(
-                    ReportingUnitOfWork(sessions, "reporting", clock=SystemClock()), vervangen=True
-                )
-                started = time.monotonic()
-                result = await herberekening.voer_uit(
-                    sessions, record["id"], vervangen=True, clock=SystemClock()
-                )
-                return result, time.monotonic() - started
-            finally:
-                await engine.dispose()
-
-        result, rebuild_s = asyncio.run(rebuild())
-        assert result["status"] in ("vervangen", "gelijk"), result
-        print(
-            f"rebuild: {rebuild_s:.1f} s for {result['events']:,} events in {result['dossiers']:,} dossiers "
-            f"-> {result['cellen']:,} cells ({result['events'] / rebuild_s:,.0f} events/s)"
-        )
-
         stack = Stack(server, broker.bootstrap, ports={"reporting": free_port()}, database_prefix=prefix,
-                      env={"REPORTING_KAFKA_GROUP_ID": f"{prefix}-reporting"}, log_dir=data_dir,
-                      issuer=ensure_dev_issuer(data_dir / "identity"))
+                      env={"REPORTING_KAFKA_GROUP_ID": f"{prefix}-reporting", "RATE_LIMIT_REQUESTS": "0"},
+                      log_dir=data_dir, issuer=ensure_dev_issuer(data_dir / "identity"))
         stack.start("reporting")
         stack.wait_healthy("reporting", timeout=90)
         base = stack.url("reporting")
 
-        api: dict[str, list[float]] = {}
-        bodies = {}
-        with httpx.Client(base_url=base, timeout=120, headers=stack.auth(REGIO, "GRJR")) as client:
-            for name, params in (("all time", {}), ("2026-Q3", {"periode": "2026-Q3"})):
-                client.get("/v1/kpis", params=params).raise_for_status()  # warm-up
-                api[name] = []
-                for _ in range(args.requests):
-                    started = time.monotonic()
-                    response = client.get("/v1/kpis", params=params)
-                    api[name].append(time.monotonic() - started)
-                    response.raise_for_status()
-                bodies[name] = response.json()
-
+        result, rebuild_s, geheugen = herbouw(stack, base)
+        assert result["status"] in ("vervangen", "gelijk"), result
+        eerste, api, bodies = meet_api(stack, base, args.requests)
         sql_times, rows = asyncio.run(plain_sql(url, args.sql_runs))
-        meldingen = next(k for k in bodies["all time"]["kpis"] if k["kpi"] == "meldingen_ontvangen")
-        per_gi: dict[str, int] = {}
-        for r in rows:
-            per_gi[r["gi"]] = per_gi.get(r["gi"], 0) + r["meldingen"]
-        agree = sum(per_gi.values()) == meldingen["waarde"] and per_gi == meldingen["per_gi"]
-
-        sql_p50 = p50(sql_times)
-        print()
-        print(f"{'measurement':52} {'p50':>10} {'runs':>5}")
-        print(f"{'full rebuild of all KPIs (every period level)':52} {rebuild_s:>9.2f}s {1:>5}")
-        for name, times in api.items():
-            print(
-                f"{'GET /v1/kpis (' + name + ', all ' + str(len(bodies[name]['kpis'])) + ' KPIs)':52} "
-                f"{p50(times) * 1000:>8.1f}ms {len(times):>5}"
-            )
-        label = "plain SQL aggregate (2 KPIs, all time, raw events)"
-        print(f"{label:52} {sql_p50 * 1000:>8.1f}ms {len(sql_times):>5}")
-        print()
-        print("ratios")
-        for name, times in api.items():
-            ratio = sql_p50 / p50(times)
-            speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
-            print(f"  plain SQL aggregate / GET /v1/kpis ({name}): {ratio:8.1f}x "
-                  f"(the API, with all KPIs, answers {speed} than the ad-hoc aggregate of 2)")
-        print(
-            f"  full rebuild / plain SQL aggregate:            {rebuild_s / sql_p50:8.1f}x "
-            f"(a rebuild costs as much as {rebuild_s / sql_p50:.0f} ad-hoc aggregates of 2 KPIs)"
-        )
+        rapport(args, result, rebuild_s, geheugen, eerste, api, bodies, sql_times)
+        agree = klopt(bodies, rows)
         print(f"  counts of the plain SQL aggregate equal the API's: {'yes' if agree else 'NO'}")
         if not agree:
             sys.exit(1)

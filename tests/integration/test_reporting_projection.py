@@ -16,6 +16,7 @@ from runtime import db
 from runtime.errors import InvalidInput
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.orm import kpi_cijfers
+from services.reporting.adapters.repository import CijferRepository
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.minimalisatie import inhoud_sleutel, minimaliseer
 from services.reporting.domain.periodes import Periode
@@ -151,3 +152,79 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
     assert trend[-1]["kpis"] == direct
     with pytest.raises(InvalidInput):
         await handlers.kpis(uow(sessions), periode=Periode("maand", "2026-03"), drempel=5, gemeente="GM0599")
+
+
+def _vers(sessions, periode, **kw):
+    """The figures computed afresh (no cached answer or family)."""
+    handlers._ANTWOORDEN.clear()
+    handlers._FAMILIES.clear()
+    return handlers.kpis(uow(sessions), periode=periode, **kw)
+
+
+async def _versie(sessions) -> tuple[str, int]:
+    async with sessions() as s:
+        return await CijferRepository(s).versie()
+
+
+async def test_a_cached_answer_is_the_fresh_answer_and_a_changed_cell_recomputes_it(reporting_db):
+    sessions = reporting_db
+    variants = [
+        (Periode("totaal", "totaal"), {}),
+        (Periode("kwartaal", "2026-Q2"), {}),
+        (Periode("jaar", "2026"), {"gemeente": "GM0599", "gi": "WSS"}),
+        (Periode("maand", "2026-03"), {"kpi": ["meldingen_ontvangen", "wachtlijst"]}),
+    ]
+    for periode, kw in variants:
+        fresh = await _vers(sessions, periode, drempel=5, **kw)
+        cached = await handlers.kpis(uow(sessions), periode=periode, drempel=5, **kw)
+        again = await handlers.kpis(uow(sessions), periode=periode, drempel=5, **kw)
+        assert cached == fresh and again is cached, periode  # the second one is the cached answer
+
+    # A new report changes cells: the version goes up in the same transaction, and the next
+    # request computes the answer of the new version, equal to a fresh computation.
+    before = await _versie(sessions)
+    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    extra = list(genereer(3, seed=123, begin=date(2026, 9, 1), eind=date(2026, 9, 30), escalaties=0))
+    for event_type, data in extra:
+        await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
+    after = await _versie(sessions)
+    assert after[0] == before[0] and after[1] > before[1]
+    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    assert nieuw is not cached and nieuw != cached
+    assert nieuw == await _vers(sessions, Periode("totaal", "totaal"), drempel=5)
+
+    # The same fact again changes no cell and keeps the version (and the cached answer).
+    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    await handlers.projecteer(uow(sessions), extra[0][0], minimaliseer(*extra[0]))
+    assert await _versie(sessions) == after
+    assert await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5) is cached
+
+
+async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
+    sessions = reporting_db
+    catalogus = catalogus_bron.actief()
+    anders = type(catalogus)(
+        catalogus.versie, {**catalogus.parameters, "norm_dagen": 1}, catalogus.kpis, catalogus.bron
+    )
+    oud = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    before = await _versie(sessions)
+    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    result = await herberekening.voer_uit(
+        sessions, record["id"], vervangen=True, clock=pinned(), catalogus=anders
+    )
+    assert result["status"] == "vervangen"
+    assert (await _versie(sessions))[1] == before[1] + 1
+    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    assert nieuw != oud and nieuw == await _vers(sessions, Periode("totaal", "totaal"), drempel=5)
+    # Back to the catalogue's definition (for the tests after this one).
+    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
+
+
+async def test_the_rebuild_in_small_batches_equals_the_live_projection(reporting_db, monkeypatch):
+    """Many batches of sums (each written on its own) add up to the same cells as one."""
+    sessions = reporting_db
+    monkeypatch.setattr(herberekening, "SOMMEN_PER_BATCH", 50)
+    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
+    assert result["status"] == "gelijk", result["voorbeelden"]

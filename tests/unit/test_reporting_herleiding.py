@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
+from uuid import uuid4
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -73,6 +74,7 @@ def projectie(meldingen: Iterable[Melding]) -> dict[tuple[str, str], list[Rij]]:
 class _Cijfers:
     def __init__(self, rijen):
         self.data = rijen
+        self.projectie = uuid4().hex
 
     async def rijen(self, periode_type, periodes, kpis=None):
         return {p: [r for r in self.data.get((periode_type, p), []) if not kpis or r.kpi in kpis]
@@ -83,6 +85,25 @@ class _Cijfers:
 
     async def periodes(self, periode_type):
         return sorted(code for t, code in self.data if t == periode_type)
+
+    async def versie(self):
+        return self.projectie, 0  # its own data: never another fake's cached answer
+
+    async def kwartalen(self):
+        return await self.periodes("kwartaal")
+
+    async def tellingen(self, perioden, kpis=None):
+        """As the database sums them: counts per municipality x GI, breakdowns over the GIs."""
+        result = {}
+        for p in perioden:
+            som: Counter = Counter()
+            for r in self.data.get(p, []):
+                if not r.aantal or r.dimensie.startswith(("hist", "stroom")) or (kpis and r.kpi not in kpis):
+                    continue
+                gi = r.gi if r.dimensie == "" else "*"
+                som[(r.kpi, gi, r.gemeente, r.dimensie, r.waarde)] += r.aantal
+            result[p] = [Rij(*k, n, 0) for k, n in som.items()]
+        return result
 
 
 class _Sessie:

@@ -126,3 +126,30 @@ def test_period_type_alone_is_the_running_period_and_mismatches_are_refused():
     with pytest.raises(InvalidInput):
         lees_periode("2026-13", None, date(2026, 11, 25))
     assert [t for t, _ in periodes_van(date(2026, 5, 1), False)] == ["maand", "kwartaal", "jaar", "totaal"]
+
+
+def test_sums_at_the_lowest_level_spread_up_equal_the_projected_cells():
+    """The rebuild sums contributions at their lowest period level (Optelling) and spreads them
+    up in the database; spread up here the same way, they equal the cells of the live path."""
+    from services.reporting.domain.minimalisatie import minimaliseer
+    from services.reporting.domain.projectie import Optelling, cellen, dossier, laagste_niveau
+
+    cat = catalogus_bron.actief()
+    minimal = [(t, minimaliseer(t, d)) for t, d in genereer(400, seed=3, escalaties=3)]
+    gezin_van = {d["casus_id"]: d["gezin_id"] for _, d in minimal if d.get("casus_id") and d.get("gezin_id")}
+    events = defaultdict(list)
+    for event_type, d in minimal:
+        events[d.get("gezin_id") or d.get("escalatie_id") or gezin_van[d["casus_id"]]].append((event_type, d))
+    verwacht, optelling = {}, Optelling()
+    for evs in events.values():
+        cellen(bijdragen(evs, cat.norm_dagen), verwacht)
+        optelling.tel(dossier(evs), cat.norm_dagen)
+    gespreid = defaultdict(lambda: [0, 0])
+    for kpi, code, gi, gemeente, dim, waarde, aantal, som in optelling.rijen():
+        soort = [t for t, _ in periodes_van(date(2026, 1, 1), True)][laagste_niveau(dim)]
+        dag = Periode(soort, code).begin
+        for ptype, p in periodes_van(dag, True)[laagste_niveau(dim):]:
+            acc = gespreid[(kpi, ptype, p, gi, gemeente, dim, waarde)]
+            acc[0] += aantal
+            acc[1] += som
+    assert dict(gespreid) == verwacht

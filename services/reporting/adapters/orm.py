@@ -42,6 +42,16 @@ def cijfer_tabel(name: str = KPI_CIJFERS, meta: sa.MetaData | None = None) -> sa
 
 kpi_cijfers = cijfer_tabel()
 
+# The projection's version (one row): bumped with every change of kpi_cijfers, in its transaction.
+kpi_versie = sa.Table(
+    "kpi_versie",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True),
+    sa.Column("projectie", UUID(as_uuid=False), nullable=False),
+    sa.Column("versie", sa.BigInteger, nullable=False),
+)
+VERHOOG_VERSIE = "UPDATE kpi_versie SET versie = versie + 1"
+
 # Rebuilds of the projection from the history: when, what they found, whether they replaced it.
 herberekeningen = sa.Table(
     "herberekeningen",

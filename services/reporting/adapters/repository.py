@@ -9,9 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.adapters.orm import event_historie, herberekeningen, kpi_cijfers
+from services.reporting.adapters.orm import (
+    VERHOOG_VERSIE,
+    event_historie,
+    herberekeningen,
+    kpi_cijfers,
+    kpi_versie,
+)
 from services.reporting.domain.cijfers import Rij, Stand
-from services.reporting.domain.projectie import STROOM, CelSleutel
+from services.reporting.domain.projectie import HIST, STROOM, CelSleutel
 
 # Live event handlers hold this lock shared; swapping in a rebuilt projection holds it exclusively.
 PROJECTIE_LOCK = 705_1044
@@ -102,10 +108,21 @@ class CijferRepository:
         self.session = session
         self.tabel = tabel
 
+    async def versie(self) -> tuple[str, int]:
+        """(projection id, version) of the projected cells, as this transaction sees them."""
+        row = (await self.session.execute(sa.select(kpi_versie.c.projectie, kpi_versie.c.versie))).one()
+        return str(row[0]), int(row[1])
+
     async def pas_toe(self, delta: dict[CelSleutel, tuple[int, int]]) -> None:
-        """Add the changes to the projected cells (an upsert per cell)."""
+        """Add the changes to the projected cells (an upsert per cell); a change of the live
+        projection bumps its version in the same transaction."""
         if not delta:
             return
+        await self._upsert(delta)
+        if self.tabel.name == kpi_cijfers.name:
+            await self.session.execute(sa.text(VERHOOG_VERSIE))
+
+    async def _upsert(self, delta: dict[CelSleutel, tuple[int, int]]) -> None:
         t = self.tabel
         rows = [
             {
@@ -149,6 +166,40 @@ class CijferRepository:
         for r in await driver.fetch(sql, *params):
             result[r[0]].append(Rij(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
         return result
+
+    async def tellingen(self, perioden: list[tuple[str, str]], kpis: list[str] | None = None) -> dict:
+        """What the suppression of a family of linked periods rests on, summed in the database:
+        the municipality x GI counts and the breakdown counts summed over the GIs (gi '*'), per
+        period; no distributions or flows."""
+        sql = (
+            "SELECT periode_type, periode, kpi, CASE WHEN dimensie = '' THEN gi ELSE '*' END, gemeente, "
+            f"dimensie, waarde, sum(aantal) FROM {self.tabel.name} "
+            "WHERE (periode_type, periode) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+            f"AND aantal <> 0 AND dimensie NOT LIKE '{HIST}%' AND dimensie NOT LIKE '{STROOM}%'"
+        )
+        params: list = [[t for t, _ in perioden], [c for _, c in perioden]]
+        if kpis:
+            sql += " AND kpi = ANY($3::text[])"
+            params.append(kpis)
+        sql += " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        result: dict[tuple[str, str], list[Rij]] = {p: [] for p in perioden}
+        for r in await (await self._driver()).fetch(sql, *params):
+            result[(r[0], r[1])].append(Rij(r[2], r[3], r[4], r[5], r[6], int(r[7]), 0))
+        return result
+
+    async def kwartalen(self) -> list[str]:
+        """The quarters with cells (a skip scan over the primary key)."""
+        sql = f"""WITH RECURSIVE k(p) AS (
+            (SELECT periode FROM {self.tabel.name} WHERE periode_type = 'kwartaal' ORDER BY periode LIMIT 1)
+            UNION ALL
+            SELECT (SELECT periode FROM {self.tabel.name} WHERE periode_type = 'kwartaal' AND periode > k.p
+                    ORDER BY periode LIMIT 1) FROM k WHERE k.p IS NOT NULL)
+            SELECT p FROM k WHERE p IS NOT NULL"""
+        return [r[0] for r in await (await self._driver()).fetch(sql)]
+
+    async def _driver(self):
+        conn = await self.session.connection()
+        return (await conn.get_raw_connection()).driver_connection
 
     async def standen(self, peildatum: date, kpis: list[str] | None = None) -> list[Stand]:
         """In- and outflow of the stock KPIs summed up to and including the reference day: whole

@@ -20,8 +20,13 @@ ZONDER_DAG = (MAAND, KWARTAAL, JAAR, TOTAAL)
 def lokale_datum(moment: datetime | str) -> date:
     """The calendar date in Rotterdam of a moment (a report at 23:30 UTC on 31 March is in April)."""
     if isinstance(moment, str):
-        moment = _parse(moment)
+        return _lokale_datum(moment)
     return moment.astimezone(TIJDZONE).date()
+
+
+@lru_cache(maxsize=65536)
+def _lokale_datum(text: str) -> date:
+    return _parse(text).astimezone(TIJDZONE).date()
 
 
 @lru_cache(maxsize=65536)

@@ -76,24 +76,34 @@ def _earliest(current: dict | None, candidate: dict, field: str) -> dict:
     return candidate if current is None or _moment(candidate[field]) < _moment(current[field]) else current
 
 
+def _alle_kinderen(current: dict, d: dict) -> list[dict]:
+    kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
+    return [{"kind_id": k} for k in sorted(kinderen)]
+
+
 class _Uitvoer:
+    """Where a dossier's contributions go: a list of Bijdragen (`voeg`); see Optelling for sums."""
+
     def __init__(self):
         self.items: list[Bijdrage] = []
 
+    def voeg(self, kpi, datum, gi, gemeente, dimensie, waarde, som) -> None:
+        self.items.append(Bijdrage(kpi, datum, gi, gemeente, dimensie, waarde, 1, som))
+
     def telling(self, kpi, datum, gi, gemeente, **dims) -> None:
-        self.items.append(Bijdrage(kpi, datum, gi, gemeente, "", "", 1, 0))
+        self.voeg(kpi, datum, gi, gemeente, "", "", 0)
         for dim, val in dims.items():
-            self.items.append(Bijdrage(kpi, datum, gi, gemeente, dim, str(val), 1, 0))
+            self.voeg(kpi, datum, gi, gemeente, dim, str(val), 0)
 
     def verdeling(self, kpi, datum, gi, gemeente, waarde: int, **dims) -> None:
-        self.items.append(Bijdrage(kpi, datum, gi, gemeente, "", "", 1, waarde))
-        self.items.append(Bijdrage(kpi, datum, gi, gemeente, HIST, str(waarde), 1, 0))
+        self.voeg(kpi, datum, gi, gemeente, "", "", waarde)
+        self.voeg(kpi, datum, gi, gemeente, HIST, str(waarde), 0)
         for dim, val in dims.items():
-            self.items.append(Bijdrage(kpi, datum, gi, gemeente, dim, str(val), 1, waarde))
-            self.items.append(Bijdrage(kpi, datum, gi, gemeente, f"{HIST}:{dim}", f"{val}:{waarde}", 1, 0))
+            self.voeg(kpi, datum, gi, gemeente, dim, str(val), waarde)
+            self.voeg(kpi, datum, gi, gemeente, f"{HIST}:{dim}", f"{val}:{waarde}", 0)
 
     def stroom(self, kpi, datum, gi, gemeente, richting: str, som: int = 0) -> None:
-        self.items.append(Bijdrage(kpi, datum, gi, gemeente, STROOM, richting, 1, som))
+        self.voeg(kpi, datum, gi, gemeente, STROOM, richting, som)
 
 
 class Dossier:
@@ -115,64 +125,79 @@ class Dossier:
         self.escalaties_voorbij: dict[str, dict] = {}
 
     def voeg_toe(self, event_type: str, d: dict) -> None:
-        if event_type == MELDING:
-            self.meldingen[d["melding_id"]] = d
-        elif event_type == TRIAGE:
-            key = d["melding_id"]
-            current = self.triages.get(key)
-            if current is None or (_moment(d["besloten_op"]), d["regel"]) > (
-                _moment(current["besloten_op"]),
-                current["regel"],
-            ):
-                self.triages[key] = d
-        elif event_type == ADVIES:
-            self.adviezen[d["advies_id"]] = d
-        elif event_type == MAATREGEL:
-            self.maatregelen[d["maatregel_id"]] = d
-        elif event_type == TOEWIJZING:
-            key = (d["casus_id"], d["melding_id"])
-            current = self.toewijzingen.get(key)
-            if current is not None:  # the same assignment again: one fact, all its children
-                kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
-                d = {
-                    **_earliest(current, d, "toegewezen_op"),
-                    "kinderen": [{"kind_id": k} for k in sorted(kinderen)],
-                }
-            self.toewijzingen[key] = d
-        elif event_type == JEUGDBESCHERMER:
-            key = (d["casus_id"], d["toegewezen_op"])
-            current = self.jeugdbeschermers.get(key)
-            if current is not None:
-                kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
-                d = {**current, "kinderen": [{"kind_id": k} for k in sorted(kinderen)]}
-            self.jeugdbeschermers[key] = d
-        elif event_type == OVERDRACHT_AANGEVRAAGD:
-            self.aanvragen[d["overdracht_id"]] = d
-        elif event_type == OVERDRACHT_AFGEWEZEN:
-            self.afwijzingen[d["overdracht_id"]] = _earliest(
-                self.afwijzingen.get(d["overdracht_id"]), d, "afgewezen_op"
-            )
-        elif event_type == OVERGEDRAGEN:
-            self.overdrachten[d["overdracht_id"]] = d
-        elif event_type == GESLOTEN:
-            self.sluitingen[(d["casus_id"], d["gesloten_op"])] = d
-        elif event_type == DRANG:
-            key = (d["casus_id"], d["termijn"])
-            self.drang[key] = _earliest(self.drang.get(key), d, "gesignaleerd_op")
-        elif event_type == ESCALATIE:
-            key = d["escalatie_id"]
-            current = self.escalaties.get(key)
-            if current is None or d["niveau"] > current["niveau"]:
-                first = _earliest(current, d, "gestart_op")
-                self.escalaties[key] = {**d, "gestart_op": first["gestart_op"]}
-        elif event_type == ESCALATIE_VOORBIJ:
-            self.escalaties_voorbij[d["escalatie_id"]] = d
-        # approvals change no figure: a transfer counts when it is carried out
+        handler = _VOEG_TOE.get(event_type)
+        if handler is not None:  # approvals change no figure: a transfer counts when it is carried out
+            handler(self, d)
+
+    def _melding(self, d: dict) -> None:
+        self.meldingen[d["melding_id"]] = d
+
+    def _triage(self, d: dict) -> None:
+        key = d["melding_id"]
+        current = self.triages.get(key)
+        if current is None or (_moment(d["besloten_op"]), d["regel"]) > (
+            _moment(current["besloten_op"]),
+            current["regel"],
+        ):
+            self.triages[key] = d
+
+    def _advies(self, d: dict) -> None:
+        self.adviezen[d["advies_id"]] = d
+
+    def _maatregel(self, d: dict) -> None:
+        self.maatregelen[d["maatregel_id"]] = d
+
+    def _toewijzing(self, d: dict) -> None:
+        key = (d["casus_id"], d["melding_id"])
+        current = self.toewijzingen.get(key)
+        if current is not None:  # the same assignment again: one fact, all its children
+            d = {**_earliest(current, d, "toegewezen_op"), "kinderen": _alle_kinderen(current, d)}
+        self.toewijzingen[key] = d
+
+    def _jeugdbeschermer(self, d: dict) -> None:
+        key = (d["casus_id"], d["toegewezen_op"])
+        current = self.jeugdbeschermers.get(key)
+        if current is not None:
+            d = {**current, "kinderen": _alle_kinderen(current, d)}
+        self.jeugdbeschermers[key] = d
+
+    def _aanvraag(self, d: dict) -> None:
+        self.aanvragen[d["overdracht_id"]] = d
+
+    def _afwijzing(self, d: dict) -> None:
+        self.afwijzingen[d["overdracht_id"]] = _earliest(
+            self.afwijzingen.get(d["overdracht_id"]), d, "afgewezen_op"
+        )
+
+    def _overdracht(self, d: dict) -> None:
+        self.overdrachten[d["overdracht_id"]] = d
+
+    def _sluiting(self, d: dict) -> None:
+        self.sluitingen[(d["casus_id"], d["gesloten_op"])] = d
+
+    def _drang_signaal(self, d: dict) -> None:
+        key = (d["casus_id"], d["termijn"])
+        self.drang[key] = _earliest(self.drang.get(key), d, "gesignaleerd_op")
+
+    def _escalatie(self, d: dict) -> None:
+        key = d["escalatie_id"]
+        current = self.escalaties.get(key)
+        if current is None or d["niveau"] > current["niveau"]:
+            first = _earliest(current, d, "gestart_op")
+            self.escalaties[key] = {**d, "gestart_op": first["gestart_op"]}
+
+    def _escalatie_voorbij(self, d: dict) -> None:
+        self.escalaties_voorbij[d["escalatie_id"]] = d
 
     # ---- contributions -------------------------------------------------------------------------
 
     def bijdragen(self, norm_dagen: int) -> list[Bijdrage]:
         out = _Uitvoer()
+        self.lever(out, norm_dagen)
+        return out.items
+
+    def lever(self, out: _Uitvoer, norm_dagen: int) -> None:
+        """Hand every contribution of this dossier to `out`."""
         laatste_advies = self._laatste_advies_per_melding()
         eerste_toewijzing = self._eerste_toewijzing_per_melding()
         self._meldingen(out, laatste_advies, eerste_toewijzing)
@@ -182,7 +207,6 @@ class Dossier:
         self._overdrachten(out)
         self._drang(out)
         self._escalaties(out)
-        return out.items
 
     def _laatste_advies_per_melding(self) -> dict[str, dict]:
         result: dict[str, dict] = {}
@@ -470,12 +494,102 @@ class Dossier:
                 out.verdeling("escalatieduur", einde, REGIO, REGIO, uren)
 
 
+_VOEG_TOE = {
+    MELDING: Dossier._melding,
+    TRIAGE: Dossier._triage,
+    ADVIES: Dossier._advies,
+    MAATREGEL: Dossier._maatregel,
+    TOEWIJZING: Dossier._toewijzing,
+    JEUGDBESCHERMER: Dossier._jeugdbeschermer,
+    OVERDRACHT_AANGEVRAAGD: Dossier._aanvraag,
+    OVERDRACHT_AFGEWEZEN: Dossier._afwijzing,
+    OVERGEDRAGEN: Dossier._overdracht,
+    GESLOTEN: Dossier._sluiting,
+    DRANG: Dossier._drang_signaal,
+    ESCALATIE: Dossier._escalatie,
+    ESCALATIE_VOORBIJ: Dossier._escalatie_voorbij,
+}
+
+
+def dossier(events: Iterable[tuple[str, dict]]) -> Dossier:
+    result = Dossier()
+    for event_type, data in events:
+        result.voeg_toe(event_type, data)
+    return result
+
+
 def bijdragen(events: Iterable[tuple[str, dict]], norm_dagen: int) -> list[Bijdrage]:
     """All contributions of one dossier, from its (minimised) events in any order."""
-    dossier = Dossier()
-    for event_type, data in events:
-        dossier.voeg_toe(event_type, data)
-    return dossier.bijdragen(norm_dagen)
+    return dossier(events).bijdragen(norm_dagen)
+
+
+# ---- sums of many dossiers, at their lowest period level ----------------------------------------
+
+# Where a contribution is kept: totals and flows from the day up, breakdowns from the month,
+# distributions (histograms) from the quarter (index into periodes_van(dag, True)).
+DAG_NIVEAU, MAAND_NIVEAU, KWARTAAL_NIVEAU = 0, 1, 2
+# A sum packs aantal and som into one int (som * 2**32 + aantal), so millions of sums hold no
+# objects for the garbage collector and half the memory; aantal stays within 0 .. 2**32 - 1.
+_BITS = 32
+_MASK = (1 << _BITS) - 1
+
+
+def laagste_niveau(dimensie: str) -> int:
+    if dimensie in ("", STROOM):
+        return DAG_NIVEAU
+    return KWARTAAL_NIVEAU if dimensie.startswith(HIST) else MAAND_NIVEAU
+
+
+class Optelling(_Uitvoer):
+    """Contributions of many dossiers summed per cell of its lowest period level (see
+    laagste_niveau): (kpi, periode, gi, gemeente, dimensie, waarde) -> packed (aantal, som).
+    Summing them up into the higher levels gives the projection (the rebuild does that in the
+    database). The same cells as `_Uitvoer`, written out per kind for speed."""
+
+    def __init__(self):
+        super().__init__()
+        self.sommen: dict[tuple[str, str, str, str, str, str], int] = {}
+
+    def voeg(self, kpi, datum, gi, gemeente, dimensie, waarde, som) -> None:
+        key = (kpi, periodes_van(datum, True)[laagste_niveau(dimensie)][1], gi, gemeente, dimensie, waarde)
+        self.sommen[key] = self.sommen.get(key, 0) + 1 + (som << _BITS)
+
+    def telling(self, kpi, datum, gi, gemeente, **dims) -> None:
+        sommen, niveaus = self.sommen, periodes_van(datum, True)
+        key = (kpi, niveaus[DAG_NIVEAU][1], gi, gemeente, "", "")
+        sommen[key] = sommen.get(key, 0) + 1
+        maand = niveaus[MAAND_NIVEAU][1]
+        for dim, val in dims.items():
+            key = (kpi, maand, gi, gemeente, dim, str(val))
+            sommen[key] = sommen.get(key, 0) + 1
+
+    def verdeling(self, kpi, datum, gi, gemeente, waarde: int, **dims) -> None:
+        sommen, niveaus, packed = self.sommen, periodes_van(datum, True), 1 + (waarde << _BITS)
+        key = (kpi, niveaus[DAG_NIVEAU][1], gi, gemeente, "", "")
+        sommen[key] = sommen.get(key, 0) + packed
+        maand, kwartaal = niveaus[MAAND_NIVEAU][1], niveaus[KWARTAAL_NIVEAU][1]
+        key = (kpi, kwartaal, gi, gemeente, HIST, str(waarde))
+        sommen[key] = sommen.get(key, 0) + 1
+        for dim, val in dims.items():
+            key = (kpi, maand, gi, gemeente, dim, str(val))
+            sommen[key] = sommen.get(key, 0) + packed
+            key = (kpi, kwartaal, gi, gemeente, f"{HIST}:{dim}", f"{val}:{waarde}")
+            sommen[key] = sommen.get(key, 0) + 1
+
+    def stroom(self, kpi, datum, gi, gemeente, richting: str, som: int = 0) -> None:
+        key = (kpi, periodes_van(datum, True)[DAG_NIVEAU][1], gi, gemeente, STROOM, richting)
+        self.sommen[key] = self.sommen.get(key, 0) + 1 + (som << _BITS)
+
+    def tel(self, dossier: Dossier, norm_dagen: int) -> None:
+        dossier.lever(self, norm_dagen)
+
+    def rijen(self) -> Iterable[tuple[str, str, str, str, str, str, int, int]]:
+        """(kpi, periode, gi, gemeente, dimensie, waarde, aantal, som) per summed cell."""
+        for key, v in self.sommen.items():
+            yield (*key, v & _MASK, v >> _BITS)
+
+    def leeg(self) -> None:
+        self.sommen = {}
 
 
 def cellen(
@@ -496,13 +610,7 @@ def uitspreiden(
     """Day-level sums (kpi, datum, gi, gemeente, dimensie, waarde) spread over all period levels."""
     result: dict[CelSleutel, list[int]] = totaal if totaal is not None else {}
     for (kpi, dag, gi, gemeente, dimensie, waarde), (aantal, som) in per_dag.items():
-        if dimensie in ("", STROOM):
-            levels = periodes_van(dag, True)  # totals and flows: every level, days included
-        elif dimensie.startswith(HIST):
-            levels = periodes_van(dag, False)[1:]  # distributions: quarter, year, all time
-        else:
-            levels = periodes_van(dag, False)  # breakdowns: month and longer
-        for ptype, code in levels:
+        for ptype, code in periodes_van(dag, True)[laagste_niveau(dimensie):]:
             key = (kpi, ptype, code, gi, gemeente, dimensie, waarde)
             acc = result.get(key)
             if acc is None:
@@ -535,8 +643,11 @@ __all__ = [
     "ZONDER_DAG",
     "Bijdrage",
     "Dossier",
+    "Optelling",
     "bijdragen",
     "cellen",
+    "dossier",
+    "laagste_niveau",
     "uitspreiden",
     "verschil",
 ]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from runtime.actualiteit import Actualiteit, actualiteit
 from runtime.errors import NotFound
 from runtime.fields import UNIQUE, Line
 from runtime.http import PREFIX, unit_of_work
@@ -91,6 +92,8 @@ class KpisOut(BaseModel):
     periode: str
     onderdrukkingsdrempel: int
     kpis: list[KpiOut]
+    actualiteit: Actualiteit = Field(description="How current these figures are: while reporting "
+                                                 "catches up on the chain's events it says so here.")
 
 
 class TrendPunt(BaseModel):
@@ -151,6 +154,7 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
 async def get_kpis(
     request: Request,
     uow=Depends(unit_of_work),
+    actueel: Actualiteit = Depends(actualiteit),
     kpi: Annotated[KpiIds | None, KPI_ALLE] = None,
     gemeente: Annotated[str | None, GEMEENTE] = None,
     gi: Annotated[str | None, GI] = None,
@@ -160,7 +164,8 @@ async def get_kpis(
     if "text/csv" in request.headers.get("accept", ""):
         return await export(request, uow, kpi, gemeente, gi, periode, periode_type)
     p, rows = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type)
-    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=drempel(request), kpis=rows)
+    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=drempel(request), kpis=rows,
+                   actualiteit=actueel)
 
 
 @router.get(

@@ -14,14 +14,13 @@ from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.domain.model import Catalogus
 from services.reporting.domain.periodes import (
-    JAAR,
     KWARTAAL,
-    TOTAAL,
     Periode,
     kwartalen_tot,
     lees_periode,
 )
 from services.reporting.domain.projectie import CelSleutel, bijdragen, cellen, verschil
+from services.reporting.service_layer.cache import Lru
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 TIJDSTIP_VELDEN = (
@@ -39,6 +38,11 @@ TIJDSTIP_VELDEN = (
     "beeindigd_op",
     "tijdstip",
 )
+
+# Computed answers and suppression families, per version of the projection (its id and counter,
+# read in the request's snapshot): a cache entry is never served for another version.
+_ANTWOORDEN = Lru(256)
+_FAMILIES = Lru(4)
 
 
 async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
@@ -148,36 +152,35 @@ def controleer_gemeente(gemeente: str | None, periode: Periode, drempel: int) ->
         )
 
 
-async def _momentopname(uow: ReportingUnitOfWork) -> None:
+async def _momentopname(uow: ReportingUnitOfWork) -> tuple[str, int]:
     """Every read of one request sees the same data, so the suppression computed over the linked
-    periods is the suppression of exactly the values shown."""
+    periods is the suppression of exactly the values shown. Returns the version of that data:
+    it is read first, in the same snapshot, so an answer cached under it is the answer to it."""
     await uow.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+    return await uow.cijfers.versie()
 
 
-async def _familie(uow: ReportingUnitOfWork, stored: list[str] | None) -> Familie:
-    """The rows of all time, every year and every quarter: suppressed together."""
-    perioden = Familie.perioden_van(await uow.cijfers.periodes(KWARTAAL))
-    rijen: dict[tuple[str, str], list] = {}
-    for soort in (TOTAAL, JAAR, KWARTAAL):
-        codes = [code for t, code in perioden if t == soort]
-        for code, lijst in (await uow.cijfers.rijen(soort, codes, stored)).items():
-            rijen[(soort, code)] = lijst
-    return Familie(rijen)
+async def _familie(uow: ReportingUnitOfWork, versie: tuple[str, int], stored: list[str] | None) -> Familie:
+    """The counts of all time, every year and every quarter: suppressed together. Cached per
+    version of the projection (and KPIs), so requests for other periods or filters reuse it."""
+    sleutel = (versie, tuple(stored or ()))
+    familie = _FAMILIES.get(sleutel)
+    if familie is None:
+        perioden = Familie.perioden_van(await uow.cijfers.kwartalen())
+        familie = Familie(await uow.cijfers.tellingen(perioden, stored))
+        _FAMILIES.put(sleutel, familie)
+    return familie
 
 
-async def _lees(uow, periodes: list[Periode], stored, drempel: int) -> tuple[Familie | None, dict]:
-    """The rows of the periods asked for and, when they are published per municipality, of the
-    whole family of linked periods (one consistent snapshot)."""
-    await _momentopname(uow)
+async def _lees(uow, versie, periodes: list[Periode], stored, drempel: int) -> tuple[Familie | None, dict]:
+    """The rows of the periods asked for and, when they are published per municipality, the
+    counts of the whole family of linked periods (one consistent snapshot)."""
     familie = None
     if drempel > 1 and any(p.type in PER_GEMEENTE for p in periodes):
-        familie = await _familie(uow, stored)
+        familie = await _familie(uow, versie, stored)
     rijen = {}
     for p in periodes:
-        if familie is not None and (p.type, p.code) in familie.rijen:
-            rijen[p.code] = familie.rijen[(p.type, p.code)]
-        else:
-            rijen[p.code] = (await uow.cijfers.rijen(p.type, [p.code], stored))[p.code]
+        rijen[p.code] = (await uow.cijfers.rijen(p.type, [p.code], stored))[p.code]
     return familie, rijen
 
 
@@ -191,15 +194,22 @@ async def kpis(
     gemeente: str | None = None,
     met_tabel: bool = False,
 ) -> list[dict]:
+    """The published figures of one period. Cached per version of the projection: a repeated
+    request reads only the version; the answer is shared, so callers must not change it."""
     catalogus = catalogus_bron.actief()
     controleer_gemeente(gemeente, periode, drempel)
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
     peildatum = periode.peildatum(uow.clock.today())
     async with uow:
-        familie, rijen = await _lees(uow, [periode], stored, drempel)
+        versie = await _momentopname(uow)
+        sleutel = (versie, catalogus.versie, periode, peildatum, drempel, tuple(ids or ()), gi, gemeente)
+        sleutel += (met_tabel,)
+        if (antwoord := _ANTWOORDEN.get(sleutel)) is not None:
+            return antwoord
+        familie, rijen = await _lees(uow, versie, [periode], stored, drempel)
         standen = await uow.cijfers.standen(peildatum, stored)
-    return bereken(
+    antwoord = bereken(
         catalogus,
         rijen[periode.code],
         standen,
@@ -213,6 +223,8 @@ async def kpis(
         met_tabel=met_tabel,
         familie=familie,
     )
+    _ANTWOORDEN.put(sleutel, antwoord)
+    return antwoord
 
 
 async def trend(
@@ -225,7 +237,8 @@ async def trend(
     today = uow.clock.today()
     reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
     async with uow:
-        familie, rijen = await _lees(uow, reeks, stored, drempel)
+        versie = await _momentopname(uow)
+        familie, rijen = await _lees(uow, versie, reeks, stored, drempel)
         standen = {p.code: await uow.cijfers.standen(p.peildatum(today), stored) for p in reeks}
     return [
         {

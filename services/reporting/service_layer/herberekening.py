@@ -12,10 +12,10 @@
 import asyncio
 import logging
 import time
-from collections import defaultdict
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
+from asyncpg.transaction import Transaction
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from runtime.clock import Clock
@@ -26,7 +26,7 @@ from services.reporting.adapters.orm import cijfer_tabel
 from services.reporting.adapters.repository import PROJECTIE_LOCK, CijferRepository, HistorieRepository
 from services.reporting.domain.minimalisatie import dossier_van
 from services.reporting.domain.model import Catalogus
-from services.reporting.domain.projectie import bijdragen, uitspreiden, verschil
+from services.reporting.domain.projectie import Optelling, dossier, verschil
 from services.reporting.service_layer.handlers import dossier_cellen
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
@@ -99,102 +99,121 @@ async def _raw(conn):
     return (await conn.get_raw_connection()).driver_connection
 
 
+# Sums held in memory before they go to the database: bounds the rebuild's memory.
+SOMMEN_PER_BATCH = 400_000
+
+
 async def _herbouw(
     sessions: async_sessionmaker, herberekening_id: UUID, vervangen: bool, catalogus: Catalogus
 ) -> dict:
     engine = sessions.kw["bind"]
     schaduw = f"kpi_cijfers_h{herberekening_id.hex[:12]}"
-    async with engine.connect() as guard_conn, engine.connect() as read_conn, engine.connect() as write_conn:
-        guard, lees, schrijf = await _raw(guard_conn), await _raw(read_conn), await _raw(write_conn)
-        if not await guard.fetchval("SELECT pg_try_advisory_lock($1)", HERBOUW_LOCK):
-            raise Conflict("another rebuild is running on this database")
-        try:
-            # 1. the cut
-            cut = guard.transaction()
-            await cut.start()
-            await guard.execute("SELECT pg_advisory_xact_lock($1)", PROJECTIE_LOCK)
-            snapshot = lees.transaction(isolation="repeatable_read", readonly=True)
-            await snapshot.start()
-            hoogste = await lees.fetchval("SELECT coalesce(max(id), 0) FROM event_historie")
-            await cut.commit()
-
-            # 2. project the snapshot
-            fasen = {}
-            t0 = time.monotonic()
-            per_dag: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-            events = dossiers = 0
-            norm = catalogus.norm_dagen
-            async for _, evs in herbouw.per_dossier(lees, hoogste):
-                dossiers += 1
-                events += len(evs)
-                for b in bijdragen(evs, norm):
-                    acc = per_dag[b[:6]]
-                    acc[0] += b.aantal
-                    acc[1] += b.som
-            await snapshot.commit()
-            fasen["lezen_en_projecteren_s"] = time.monotonic() - t0
-            t0 = time.monotonic()
-            projectie = uitspreiden(per_dag)
-            del per_dag
-            fasen["periodes_s"] = time.monotonic() - t0
-            t0 = time.monotonic()
-            await schrijf.execute("DROP TABLE IF EXISTS " + f'"{schaduw}"')
-            aantal_cellen = await herbouw.maak_schaduw(schrijf, schaduw, projectie)
-            del projectie
-            fasen["schaduwtabel_s"] = time.monotonic() - t0
-        finally:
-            await guard.execute("SELECT pg_advisory_unlock($1)", HERBOUW_LOCK)
-
-    # 3. catch up, compare, swap: one transaction holding the projection lock exclusively
-    t0 = time.monotonic()
+    fasen: dict[str, float] = {}
     try:
-        async with sessions() as session, session.begin():
-            await session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PROJECTIE_LOCK})
-            historie = HistorieRepository(session)
-            nieuwer = await historie.nieuwer_dan(hoogste)
-            geraakt: set[str] = set()
-            for _, event_type, dossier, casus_id, data in nieuwer:
-                d = dossier or dossier_van(event_type, data) or await historie.dossier_van_casus(casus_id)
-                geraakt.add(d or f"casus:{casus_id}")
-                if casus_id:
-                    geraakt.add(f"casus:{casus_id}")
-            if geraakt:
-                oud = await dossier_cellen(historie, geraakt, catalogus, tot_id=hoogste)
-                nieuw = await dossier_cellen(historie, geraakt, catalogus)
-                await CijferRepository(session, cijfer_tabel(schaduw, sa.MetaData())).pas_toe(
-                    verschil(oud, nieuw)
-                )
-            tel, voorbeelden_sql = herbouw.vergelijk_sql(schaduw)
-            verschillen = await session.scalar(sa.text(tel))
-            voorbeelden = [dict(r._mapping) for r in await session.execute(sa.text(voorbeelden_sql))]
-            vervangen_nu = vervangen and verschillen > 0
-            if vervangen_nu:
-                for stmt in herbouw.wissel_sql(schaduw, herberekening_id.hex[:12]):
-                    await session.execute(sa.text(stmt))
-            else:
-                await session.execute(sa.text(f'DROP TABLE "{schaduw}"'))
+        async with engine.connect() as g, engine.connect() as r, engine.connect() as w:
+            guard, lees, schrijf = await _raw(g), await _raw(r), await _raw(w)
+            if not await guard.fetchval("SELECT pg_try_advisory_lock($1)", HERBOUW_LOCK):
+                raise Conflict("another rebuild is running on this database")
+            sommen = herbouw.Sommen(schrijf, f"{schaduw}_sommen")
+            try:
+                hoogste, snapshot = await _snede(guard, lees)
+                try:
+                    events, dossiers = await _projecteer(lees, sommen, hoogste, catalogus, fasen)
+                finally:
+                    await snapshot.rollback()  # read only
+                aantal_cellen = await _schaduw(schrijf, schaduw, sommen, fasen)
+            finally:
+                await sommen.ruim_op()
+                await guard.execute("SELECT pg_advisory_unlock($1)", HERBOUW_LOCK)
+        uitkomst = await _bijwerken_en_wisselen(sessions, schaduw, hoogste, catalogus, vervangen, fasen)
     except Exception:
         async with engine.begin() as conn:
             await conn.execute(sa.text(f'DROP TABLE IF EXISTS "{schaduw}"'))
         raise
-    fasen["bijwerken_vergelijken_wisselen_s"] = time.monotonic() - t0
-    log.info("rebuild %s phases: %s", herberekening_id, {k: round(v, 2) for k, v in fasen.items()})
-    status = "vervangen" if vervangen_nu else ("gelijk" if verschillen == 0 else "verschillen")
+    uitkomst.update(events=events + uitkomst.pop("nieuwer"), dossiers=dossiers, cellen=aantal_cellen)
     log.info(
-        "rebuild %s: %s (%d events, %d dossiers, %d cells, %d differences)",
-        herberekening_id,
-        status,
-        events + len(nieuwer),
-        dossiers,
-        aantal_cellen,
-        verschillen,
+        "rebuild %s: %s (%d events, %d dossiers, %d cells, %d differences), phases %s",
+        herberekening_id, uitkomst["status"], uitkomst["events"], dossiers, aantal_cellen,
+        uitkomst["verschillen"], {k: round(v, 2) for k, v in fasen.items()},
     )
-    return {
-        "status": status,
-        "events": events + len(nieuwer),
-        "dossiers": dossiers,
-        "cellen": aantal_cellen,
-        "verschillen": verschillen,
-        "voorbeelden": voorbeelden,
-        "fasen": {k: round(v, 2) for k, v in fasen.items()},
-    }
+    return {**uitkomst, "fasen": {k: round(v, 2) for k, v in fasen.items()}}
+
+
+async def _snede(guard, lees) -> tuple[int, Transaction]:
+    """The clean cut: with the projection lock held exclusively for a moment (no live handler
+    in flight) open the snapshot the rebuild reads, and note the highest event id in it."""
+    cut = guard.transaction()
+    await cut.start()
+    await guard.execute("SELECT pg_advisory_xact_lock($1)", PROJECTIE_LOCK)
+    snapshot = lees.transaction(isolation="repeatable_read", readonly=True)
+    await snapshot.start()
+    await lees.execute("SET LOCAL jit = off")  # compiling the big sort costs more than it saves
+    hoogste = await lees.fetchval("SELECT coalesce(max(id), 0) FROM event_historie")
+    await cut.commit()
+    return hoogste, snapshot
+
+
+async def _projecteer(lees, sommen: herbouw.Sommen, hoogste: int, catalogus: Catalogus, fasen) -> tuple:
+    """Stream the snapshot's history per dossier, project it and write the sums in batches."""
+    t0 = time.monotonic()
+    await sommen.maak()
+    optelling, norm = Optelling(), catalogus.norm_dagen
+    events = dossiers = 0
+    async for _, evs in herbouw.per_dossier(lees, hoogste):
+        dossiers += 1
+        events += len(evs)
+        optelling.tel(dossier(evs), norm)
+        if len(optelling.sommen) >= SOMMEN_PER_BATCH:
+            await sommen.bewaar(optelling.rijen())
+            optelling.leeg()
+    await sommen.bewaar(optelling.rijen())
+    fasen["lezen_en_projecteren_s"] = time.monotonic() - t0
+    return events, dossiers
+
+
+async def _schaduw(schrijf, schaduw: str, sommen: herbouw.Sommen, fasen) -> int:
+    t0 = time.monotonic()
+    await schrijf.execute(f'DROP TABLE IF EXISTS "{schaduw}"')
+    aantal = await sommen.schaduw(schaduw)
+    fasen["schaduwtabel_s"] = time.monotonic() - t0
+    return aantal
+
+
+async def _bijwerken_en_wisselen(
+    sessions: async_sessionmaker, schaduw: str, hoogste: int, catalogus: Catalogus, vervangen: bool, fasen
+) -> dict:
+    """Catch up, compare, swap: one transaction holding the projection lock exclusively."""
+    t0 = time.monotonic()
+    async with sessions() as session, session.begin():
+        await session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PROJECTIE_LOCK})
+        historie = HistorieRepository(session)
+        nieuwer = await historie.nieuwer_dan(hoogste)
+        geraakt = await _geraakt(historie, nieuwer)
+        if geraakt:
+            oud = await dossier_cellen(historie, geraakt, catalogus, tot_id=hoogste)
+            nieuw = await dossier_cellen(historie, geraakt, catalogus)
+            tabel = cijfer_tabel(schaduw, sa.MetaData())
+            await CijferRepository(session, tabel).pas_toe(verschil(oud, nieuw))
+        tel, voorbeelden_sql = herbouw.vergelijk_sql(schaduw)
+        verschillen = await session.scalar(sa.text(tel))
+        voorbeelden = [dict(r._mapping) for r in await session.execute(sa.text(voorbeelden_sql))]
+        vervangen_nu = vervangen and verschillen > 0
+        if vervangen_nu:
+            for stmt in herbouw.wissel_sql(schaduw, schaduw.removeprefix("kpi_cijfers_h")):
+                await session.execute(sa.text(stmt))
+        else:
+            await session.execute(sa.text(f'DROP TABLE "{schaduw}"'))
+    fasen["bijwerken_vergelijken_wisselen_s"] = time.monotonic() - t0
+    status = "vervangen" if vervangen_nu else ("gelijk" if verschillen == 0 else "verschillen")
+    return {"status": status, "nieuwer": len(nieuwer), "verschillen": verschillen, "voorbeelden": voorbeelden}
+
+
+async def _geraakt(historie: HistorieRepository, nieuwer: list) -> set[str]:
+    """The dossiers touched by the events stored after the cut."""
+    geraakt: set[str] = set()
+    for _, event_type, dossier_id, casus_id, data in nieuwer:
+        d = dossier_id or dossier_van(event_type, data) or await historie.dossier_van_casus(casus_id)
+        geraakt.add(d or f"casus:{casus_id}")
+        if casus_id:
+            geraakt.add(f"casus:{casus_id}")
+    return geraakt
