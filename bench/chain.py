@@ -29,10 +29,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
-from bench.capacity_latency import baseline, drop_database
+from bench.capacity_latency import baseline, drop_database, kafka_subscriber
 from contracts.events import CasusAssigned
 from contracts.topics import CASUSSEN
 from deploy.demo import synthetic_melding
@@ -169,25 +169,9 @@ class Assignments:
             self.at.setdefault(json.loads(record.value)["melding_id"], time.perf_counter())
 
 
-async def subscribe(bootstrap: str, assignments: Assignments, ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10)
-    await consumer.start()
-    try:
-        while not consumer.partitions_for_topic(CASUSSEN.name):
-            await consumer._client.force_metadata_update()
-            await asyncio.sleep(0.2)
-        partitions = [TopicPartition(CASUSSEN.name, p) for p in consumer.partitions_for_topic(CASUSSEN.name)]
-        consumer.assign(partitions)
-        await consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            await consumer.position(tp)
-        ready.set()
-        while True:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                for record in records:
-                    assignments.on_record(record)
-    finally:
-        await consumer.stop()
+def subscribe(bootstrap: str, assignments: Assignments, ready: asyncio.Event):
+    """A Kafka subscriber of caseregie.casussen from its end (the topic exists once caseregie runs)."""
+    return kafka_subscriber(bootstrap, CASUSSEN.name, assignments.on_record, ready)
 
 
 class Reporters:

@@ -53,6 +53,32 @@ class _TooLarge(Exception):
     pass
 
 
+class Admission:
+    """At most `max_in_flight` requests at a time; one more is refused at once with 503 and
+    Retry-After, instead of waiting in a queue without bound (a report posted into an overloaded
+    service is told to come back, not left to time out). Health and open streams (SSE) are not
+    counted: a probe always gets in, and listeners do not crowd out requests."""
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after_s: int = 1):
+        self.app, self.max_in_flight, self.retry_after_s = app, max_in_flight, retry_after_s
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or self.max_in_flight <= 0 or path.endswith(("/health", "/stream")):
+            return await self.app(scope, receive, send)
+        if self.in_flight >= self.max_in_flight:
+            return await send_problem(
+                scope, send, 503, "Service Unavailable",
+                f"more than {self.max_in_flight} requests in progress; try again shortly",
+                headers={"Retry-After": str(self.retry_after_s)})
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app

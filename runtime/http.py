@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime import logscrub, tracing
 from runtime.errors import DomainError
-from runtime.guards import BodyLimit, ControlCharacters, send_problem
+from runtime.guards import Admission, BodyLimit, ControlCharacters, send_problem
 from runtime.identity import Unauthenticated
 from runtime.ratelimit import RateLimited
 
@@ -86,7 +86,7 @@ class UnexpectedErrors:
 
 
 def install_conventions(app: FastAPI, api_version: str, service: str,
-                        max_body_bytes: int = 1024 * 1024) -> None:
+                        max_body_bytes: int = 1024 * 1024, max_in_flight: int = 0) -> None:
     tracer = tracing.tracer(service)
     logscrub.install()  # no exception message, value or query string in this process's logs
     # Pure ASGI guards inside the version/trace middleware below (so their answers carry both):
@@ -95,6 +95,7 @@ def install_conventions(app: FastAPI, api_version: str, service: str,
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(ControlCharacters)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(Admission, max_in_flight=max_in_flight)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -246,6 +247,10 @@ def _declare_abuse_limits(op: dict, responses: dict) -> None:
     """413 for a body over the limit, 429 (with Retry-After) for a token over its rate limit."""
     if "requestBody" in op:
         responses.setdefault("413", {"description": "The request body is larger than the limit"})
+    responses.setdefault("503", {
+        "description": "Too many requests in progress at once: try again after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                    "schema": {"type": "integer"}}}})
     if op["security"] == [{"bearer": []}]:
         responses.setdefault("429", {
             "description": "Too many requests for this token's subject",

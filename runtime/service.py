@@ -197,7 +197,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
                   # operationId = the route's name = its key in the service's policy
                   generate_unique_id_function=lambda route: route.name, **_NO_NATIVE_TELEMETRY)
     app.state.runtime = runtime
-    install_conventions(app, settings.api_version, spec.name, max_body_bytes=settings.max_body_bytes)
+    install_conventions(app, settings.api_version, spec.name, max_body_bytes=settings.max_body_bytes,
+                        max_in_flight=settings.http_max_in_flight)
     for router in spec.routers:
         app.include_router(router, prefix=PREFIX, dependencies=[Depends(authorized), Depends(throttled)])
     app.include_router(_platform_router(app, settings), prefix=PREFIX)

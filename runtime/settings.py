@@ -84,6 +84,9 @@ class ServiceSettings(BaseSettings):
     # never gets into memory; requests per token subject per window (429 with Retry-After; 0: no
     # limit). The rate limit is counted per replica (in memory).
     max_body_bytes: int = 1024 * 1024
+    # Overload: more requests than this in progress at once are refused at once with 503 and
+    # Retry-After instead of queueing without bound (0: no limit). Per replica.
+    http_max_in_flight: int = 200
     rate_limit_requests: int = 1200
     rate_limit_window_s: int = 60
     # The outbox relay parks an event whose Kafka record is larger than this instead of sending
