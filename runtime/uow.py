@@ -39,6 +39,14 @@ class HandleCarefully(Exception):
     batch is rolled back and handled again with a savepoint per event."""
 
 
+class BatchBuffer:
+    """Writes a service gathers over a whole batch (e.g. sums to add) and writes once, in the
+    batch's transaction, before it commits."""
+
+    async def flush(self) -> None:
+        raise NotImplementedError
+
+
 class Batch:
     """The transaction a consumer handles a batch of events in: each handler's unit of work joins
     it in a savepoint of its own; processing records and dead letters are written in it too, and
@@ -55,6 +63,7 @@ class Batch:
         self.dead_lettered = 0
         self.duplicates = 0  # events claimed before (redelivered), skipped
         self.after_commit: list[Callable[[], None]] = []  # run once the batch has committed
+        self.buffers: dict[str, BatchBuffer] = {}  # written once, at the batch's end
 
     @property
     def handled(self) -> int:
@@ -78,8 +87,9 @@ class Batch:
         self.dead_lettered += 1
 
     async def finish(self) -> None:
-        """The batch's processing records, in one append (one hold of the chain's lock, until
-        the commit that follows)."""
+        """The buffers of the handlers, then the batch's processing records, in one append."""
+        for buffer in self.buffers.values():
+            await buffer.flush()
         await processing_log.append(self.session, self.verwerkingen)
         self.verwerkingen = []
 
@@ -183,6 +193,17 @@ class UnitOfWork:
         self._verwerkingen.extend(processing_log.records(
             tijdstip=self.clock.now(), actor=Actor.of(actor, self.source), activiteit=activity.id,
             subjects=subjects, resource=resource, actie=action, uitkomst=outcome))
+
+    def batch_buffer(self, key: str, create: Callable[[], BatchBuffer]) -> BatchBuffer | None:
+        """The batch's buffer under `key` (made by `create` the first time), when this unit of work
+        handles an event of a batch handled straight through; None otherwise (a request, or a
+        batch handled with savepoints, whose undone handlers must leave nothing behind): then
+        write at once."""
+        if self._batch is None or self._batch.careful:
+            return None
+        if key not in self._batch.buffers:
+            self._batch.buffers[key] = create()
+        return self._batch.buffers[key]
 
     def when_committed(self, callback: Callable[[], None]) -> None:
         """Run `callback` once what this unit of work keeps is committed for others to see (in a

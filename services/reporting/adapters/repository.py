@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runtime.uow import BatchBuffer
 from services.reporting.adapters.orm import (
     VERHOOG_VERSIE,
     event_historie,
@@ -138,14 +139,11 @@ class CijferRepository:
             }
             for k, (a, s) in delta.items()
         ]
-        for start in range(0, len(rows), 2000):
-            stmt = insert(t).values(rows[start : start + 2000])
-            await self.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[t.c[c] for c in t.primary_key.columns.keys()],
-                    set_={"aantal": t.c.aantal + stmt.excluded.aantal, "som": t.c.som + stmt.excluded.som},
-                )
-            )
+        # One statement, compiled once per table (many rows go in pages of multi-row VALUES); in
+        # key order, so two transactions adding to the same cells never deadlock.
+        rows.sort(key=lambda r: (r["kpi"], r["periode_type"], r["periode"], r["gi"], r["gemeente"],
+                                 r["dimensie"], r["waarde"]))
+        await self.session.execute(_upsert(t), rows)
 
     async def rijen(
         self, periode_type: str, periodes: list[str], kpis: list[str] | None = None
@@ -274,3 +272,33 @@ class HerberekeningRepository:
             sa.select(herberekeningen).order_by(herberekeningen.c.aangevraagd_op.desc()).limit(limit)
         )
         return [dict(r._mapping) for r in rows]
+
+
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert(t: sa.Table):
+    """Add `aantal` and `som` to a cell, creating it when new: one cached statement per table."""
+    if t.name not in _UPSERTS:
+        stmt = insert(t)
+        _UPSERTS[t.name] = stmt.on_conflict_do_update(
+            index_elements=[t.c[c] for c in t.primary_key.columns.keys()],
+            set_={"aantal": t.c.aantal + stmt.excluded.aantal, "som": t.c.som + stmt.excluded.som})
+    return _UPSERTS[t.name]
+
+
+class CijferBuffer(BatchBuffer):
+    """The cell changes of a whole batch of events, added up and written in one upsert (and one
+    version bump) just before the batch commits."""
+
+    def __init__(self, cijfers: CijferRepository):
+        self.cijfers = cijfers
+        self.delta: dict[CelSleutel, tuple[int, int]] = {}
+
+    def add(self, delta: dict[CelSleutel, tuple[int, int]]) -> None:
+        for key, (aantal, som) in delta.items():
+            a, s = self.delta.get(key, (0, 0))
+            self.delta[key] = (a + aantal, s + som)
+
+    async def flush(self) -> None:
+        await self.cijfers.pas_toe({k: v for k, v in self.delta.items() if v != (0, 0)})

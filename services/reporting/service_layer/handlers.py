@@ -9,7 +9,7 @@ from contracts import Event
 from contracts.vocabulary import GEMEENTEN
 from runtime.errors import InvalidInput
 from services.reporting.adapters import catalogus as catalogus_bron
-from services.reporting.adapters.repository import HistorieRepository
+from services.reporting.adapters.repository import CijferBuffer, HistorieRepository
 from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.domain.model import Catalogus
@@ -106,7 +106,12 @@ async def projecteer(
             await uow.commit()
             return False
         nieuw = await dossier_cellen(uow.historie, geraakt, catalogus)
-        await uow.cijfers.pas_toe(verschil(oud, nieuw))
+        delta = verschil(oud, nieuw)
+        # In a consumer's batch the changes of all its events are added up and written once.
+        if (buffer := uow.batch_buffer("cijfers", lambda: CijferBuffer(uow.cijfers))) is not None:
+            buffer.add(delta)
+        else:
+            await uow.cijfers.pas_toe(delta)
         await uow.commit()
         return True
 
