@@ -112,6 +112,7 @@ class EventConsumer:
         self.processed = 0
         self.dead_lettered = 0
         self.duplicates = 0
+        self.careful_batches = 0  # batches handled again with a savepoint per event
         self._committing: asyncio.Task | None = None
         # The moment of the newest event handled, and when: how current this service's state is.
         self.last_event_time: datetime | None = None
@@ -162,6 +163,7 @@ class EventConsumer:
             try:
                 batch = await self._in_transaction(incoming, careful=False)
             except HandleCarefully:
+                self.careful_batches += 1
                 batch = await self._in_transaction(incoming, careful=True)
         except Exception as exc:
             log.error("%s: batch of %d records not committed, read again: %s", self.service,

@@ -159,6 +159,7 @@ class Runtime:
                 "assigned_partitions": self.consumer.assigned_partitions(),
                 "lag": await self.consumer.lag() if self.consumer.joined else None,
                 "duplicates": self.consumer.duplicates,
+                "careful_batches": self.consumer.careful_batches,
                 "last_event_time": (self.consumer.last_event_time.isoformat()
                                     if self.consumer.last_event_time else None),
             }

@@ -121,6 +121,7 @@ async def test_a_batch_keeps_order_claims_once_and_dead_letters_only_the_failing
     assert [v for gi, v in rows if gi == "LJR"] == [50]  # the copy with the same id changed nothing
     assert len(letters) == 1 and "thirteen is refused" not in letters[0] and "RuntimeError" in letters[0]
     assert consumer.duplicates == 1 and consumer.dead_lettered == 1
+    assert consumer.careful_batches >= 1  # the batch with thirteen was handled again, carefully
     assert chained == len(rows) and waiting == 0  # each kept handler's record, chained at commit
     assert check.breuk is None and check.records == chained
 
