@@ -84,7 +84,7 @@ bench-chain: install
 	$(PY) -m bench.chain $(BENCH_ARGS)
 
 # Rebuild of all KPIs from a generated history of a million reports, and GET /v1/kpis over it,
-# against a plain SQL aggregate on the same raw events; figures, not a test (about 15 minutes).
+# against a plain SQL aggregate on the same raw events; figures, not a test (about 10 minutes).
 # Options: make bench-kpis BENCH_ARGS="--reports 100000"
 .PHONY: bench-kpis
 bench-kpis: install
