@@ -27,9 +27,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_group_id: str = ""  # empty: the service name
     # Tansu holds a fetch for much of fetch_max_wait_ms even when data is there.
-    # 25 ms while records flow: each fetch costs the broker and the client CPU; capacity, whose
-    # signals are latency-bound, waits 5 ms (services/capacity/bootstrap.py).
-    kafka_fetch_max_wait_ms: int = 25
+    # 50 ms while records flow: each fetch costs the broker and the client CPU; capacity, whose
+    # signals are latency-bound, waits 10 ms (services/capacity/bootstrap.py).
+    kafka_fetch_max_wait_ms: int = 50
     # ... and once a consumer saw no record for KAFKA_IDLE_AFTER_S, this long: an idle stack
     # stays idle; the first event after a quiet spell waits at most this long per hop.
     kafka_fetch_max_wait_idle_ms: int = 1000

@@ -28,7 +28,7 @@ class CapacitySettings(ServiceSettings):
     sse_poll_interval_s: float = 0.5
     sse_keepalive_s: float = 15.0
     # Live capacity is the chain's most latency-bound path (a case event -> its capacity signal):
-    # less than half the runtime's busy fetch wait, at the cost of more fetches (broker CPU) while
+    # a fifth of the runtime's busy fetch wait, at the cost of more fetches (broker CPU) while
     # events flow.
     kafka_fetch_max_wait_ms: int = 10
 
