@@ -46,7 +46,9 @@ START_PROTECTORS, NORM = 1000, 15
 
 
 def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
+    """Nearest-rank percentile (NaN of nothing)."""
+    if not values:
+        return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 

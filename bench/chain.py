@@ -32,7 +32,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
-from bench.capacity_latency import baseline, drop_database, kafka_subscriber
+from bench.capacity_latency import baseline, drop_database, kafka_subscriber, percentile
 from contracts.events import CasusAssigned
 from contracts.topics import CASUSSEN
 from deploy.demo import synthetic_melding
@@ -47,13 +47,6 @@ BENCH_CAPACITY = {"JBRR": (4000, 15), "WSS": (4000, 15), "LJR": (4000, 15)}
 SUBJECTS = 200  # distinct local-team workers (the rate limit counts per token subject)
 TICK = 1 / os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 # -- processes ---------------------------------------------------------------------------------

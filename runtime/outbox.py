@@ -69,15 +69,14 @@ async def _outcome(sent: asyncio.Future | BaseException) -> BaseException | None
 
 
 # The next events in order, locked (another replica's relay skips them) and marked sent at once.
+_RETURNED = ("id", "event_id", "topic", "key", "event_type", "subject", "source", "occurred_at", "data",
+             "headers", "traceparent")
 _TAKE = sa.text(
     "WITH nxt AS (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL "
     "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
     "UPDATE outbox SET published_at = :now FROM nxt WHERE outbox.id = nxt.id "
-    "RETURNING outbox.id, outbox.event_id, outbox.topic, outbox.key, outbox.event_type, outbox.subject, "
-    "outbox.source, outbox.occurred_at, outbox.data, outbox.headers, outbox.traceparent"
-).columns(*(c for c in tables.outbox.c if c.name in (
-    "id", "event_id", "topic", "key", "event_type", "subject", "source", "occurred_at", "data",
-    "headers", "traceparent")))
+    f"RETURNING {', '.join(f'outbox.{name}' for name in _RETURNED)}"
+).columns(*(tables.outbox.c[name] for name in _RETURNED))
 
 
 _ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
@@ -115,7 +114,8 @@ class OutboxRelay:
             if not rows:
                 return 0
             sent, parked, error = await self._send(rows)
-            unsent = [row.id for row in rows if row.id not in set(sent)]
+            sent_ids = set(sent)
+            unsent = [row.id for row in rows if row.id not in sent_ids]
             if unsent:
                 await session.execute(
                     sa.update(outbox).where(outbox.c.id.in_(unsent)).values(published_at=None))

@@ -1,4 +1,5 @@
 """Unit of work: one transaction for a state change and the events it publishes."""
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import Self
 
@@ -39,12 +40,13 @@ class HandleCarefully(Exception):
     batch is rolled back and handled again with a savepoint per event."""
 
 
-class BatchBuffer:
+class BatchBuffer(ABC):
     """Writes a service gathers over a whole batch (e.g. sums to add) and writes once, in the
     batch's transaction, before it commits."""
 
+    @abstractmethod
     async def flush(self) -> None:
-        raise NotImplementedError
+        """Write what was gathered, in the batch's session."""
 
 
 class Batch:
@@ -121,6 +123,7 @@ class UnitOfWork:
         self._incoming: CloudEvent | None = None
         self._batch: Batch | None = None
         self._savepoint = None
+        self._committed = False  # in a batch: whether the handler kept its part
         self._pending: list[Event] = []
         self._verwerkingen: list[Verwerking] = []
         self._after_commit: list[Callable[[], None]] = []
@@ -224,7 +227,7 @@ class UnitOfWork:
         if self._batch is not None:
             await self._release(published)
             return
-        if self._verwerkingen:  # last: the chain's lock is held only until the commit just below
+        if self._verwerkingen:  # chained by the database at the commit just below
             await processing_log.append(self.session, self._verwerkingen)
             self._verwerkingen = []
         await self.session.commit()
