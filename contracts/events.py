@@ -361,6 +361,25 @@ class ExpertiseCapaciteit(BaseModel):
     vrije_plaatsen: int
 
 
+class Actualiteit(BaseModel):
+    """How current a service's figures are: while it catches up on a backlog (after a restart or a
+    lost broker) they are complete only up to the newest event it handled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bijgewerkt_tot: datetime | None = Field(
+        description="The moment of the newest event the figures include (null: none handled since "
+                    "the service started).")
+    achterstand: int | None = Field(
+        ge=0, description="Events on the service's topics it had not read yet (null: not known "
+                          "yet, the service is still joining its consumer group); 0 when up to date.")
+    bijgewerkt: bool = Field(description="True when nothing was left to read: the figures are current.")
+
+    @classmethod
+    def van(cls, bijgewerkt_tot: datetime | None, achterstand: int | None) -> "Actualiteit":
+        return cls(bijgewerkt_tot=bijgewerkt_tot, achterstand=achterstand, bijgewerkt=achterstand == 0)
+
+
 class CapacitySignal(Event):
     """Live availability of one GI, published whenever something visible changed."""
 
@@ -378,6 +397,10 @@ class CapacitySignal(Event):
     langste_wachtdagen: int = Field(default=0, ge=0)
     per_expertise: list[ExpertiseCapaciteit] = Field(default_factory=list)
     tijdstip: datetime = Field(description="When this availability was measured.")
+    actualiteit: Actualiteit | None = Field(
+        default=None, description="How current the figure is: while capacity catches up on a "
+                                  "backlog, up to which event and how many are left (absent in "
+                                  "signals recorded before this field existed).")
 
 
 class EscalatieCijfers(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event, event_class
+from contracts.events import Actualiteit
 from contracts.topics import dead_letter_topic
 from runtime import tables, tracing
 from runtime.clock import Clock
@@ -116,6 +117,12 @@ class EventConsumer:
         self._committing: asyncio.Task | None = None
         # The moment of the newest event handled, and when: how current this service's state is.
         self.last_event_time: datetime | None = None
+        # Records left behind the last batch fetched (None until a fetch has told us).
+        self.behind: int | None = None
+
+    def progress(self) -> Actualiteit:
+        """How current this service's state is, without asking the broker."""
+        return Actualiteit.van(self.last_event_time, self.behind if self.joined else None)
 
     def assigned_partitions(self) -> int:
         return len(self._consumer.assignment())
@@ -151,6 +158,7 @@ class EventConsumer:
             batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             records = [r for part in batches.values() for r in part]
             self._idle_wait.saw(len(records))
+            self.behind = await self.lag()  # positions are past this batch already
             if records and not await self._process_batch(records):
                 for tp, part in batches.items():  # read again from the first record
                     self._consumer.seek(tp, part[0].offset)
@@ -174,7 +182,7 @@ class EventConsumer:
 
     async def _in_transaction(self, incoming: list[_Incoming], careful: bool) -> Batch:
         async with self._sessions() as session, session.begin():
-            batch = Batch(session, careful=careful)
+            batch = Batch(session, careful=careful, behind=self.behind)
             claimed = await self._claim(session, incoming)
             for item in incoming:
                 await self._handle(batch, item, claimed)

@@ -86,8 +86,9 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
 
     def uow(self) -> UnitOfWork:
+        progress = self.consumer.progress if self.consumer is not None else None
         return self.spec.uow_class(self.sessions, self.spec.name, on_commit=self.relay.wake,
-                                   settings=self.settings, clock=self.clock)
+                                   settings=self.settings, clock=self.clock, progress=progress)
 
     async def start(self) -> None:
         tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)

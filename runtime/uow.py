@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Event
+from contracts.events import Actualiteit
 from runtime import processing_log, tables, tracing
 from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent
@@ -54,8 +55,9 @@ class Batch:
     it in a savepoint of its own; processing records and dead letters are written in it too, and
     it commits once for the whole batch."""
 
-    def __init__(self, session: AsyncSession, careful: bool = True):
+    def __init__(self, session: AsyncSession, careful: bool = True, behind: int | None = None):
         self.session = session
+        self.behind = behind  # records on the consumer's topics still to read after this batch
         # Careful: each handler in a savepoint (undone alone). Not careful: straight through, and
         # a handler that fails or leaves without committing has the batch handled again carefully.
         self.careful = careful
@@ -112,7 +114,7 @@ class UnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker, source: str,
                  on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None,
-                 *, clock: Clock):
+                 *, clock: Clock, progress: Callable[[], Actualiteit] | None = None):
         self._sessions = sessions
         self.source = source
         # The one clock of the process, handed down from the composition root.
@@ -120,6 +122,7 @@ class UnitOfWork:
         # The service's settings, for handlers whose rules depend on them (None outside a Runtime).
         self.settings = settings
         self._on_commit = on_commit
+        self._progress = progress  # the consumer's: how current the state a request sees is
         self._incoming: CloudEvent | None = None
         self._batch: Batch | None = None
         self._savepoint = None
@@ -133,6 +136,17 @@ class UnitOfWork:
     def incoming(self) -> CloudEvent | None:
         """The event being consumed, when a consumer opened this unit of work."""
         return self._incoming
+
+    def actualiteit(self) -> Actualiteit:
+        """How current the state this unit of work sees is: for an event being consumed, up to
+        that event with what was still to read behind its batch; for a request, the consumer's
+        progress (current when the service consumes nothing)."""
+        if self._incoming is not None:
+            behind = self._batch.behind if self._batch is not None else None
+            return Actualiteit.van(self._incoming.time, behind)
+        if self._progress is not None:
+            return self._progress()
+        return Actualiteit.van(None, 0)
 
     def consuming(self, ce: CloudEvent, batch: Batch | None = None) -> Self:
         self._incoming = ce

@@ -1,6 +1,7 @@
 """The runtime's mechanisms with the real services in one process, on real Postgres and Kafka; and
 who sees which report, enforced in intake's own queries."""
 import json
+from datetime import datetime
 from uuid import uuid4
 
 import pytest
@@ -356,3 +357,35 @@ async def test_capacity_says_how_current_its_figures_are(chain):
     reporting = await wait_until(kpis_current)
     assert reporting["achterstand"] == 0 and reporting["bijgewerkt_tot"] is not None
     assert body["status"]
+
+
+async def test_a_capacity_signal_says_up_to_which_event_it_is_complete(chain, kafka_bootstrap):
+    await seed(chain)
+    await assigned(chain, await post_melding(chain, melding()))
+    cases = await read_topic(kafka_bootstrap, "caseregie.casussen")
+    case_times = {_moment(header(r, "ce_time")) for r in cases}
+
+    async def caused_by_case_events():
+        signals = [json.loads(s.value) for s in await read_topic(kafka_bootstrap, "capacity.signals")]
+        return [s for s in signals if _moment(s["actualiteit"]["bijgewerkt_tot"]) in case_times]
+
+    for signal in await wait_until(caused_by_case_events):  # what was still to read behind its batch
+        assert signal["actualiteit"]["achterstand"] >= 0
+        assert signal["actualiteit"]["bijgewerkt"] is (signal["actualiteit"]["achterstand"] == 0)
+    consumer = runtime(chain, "capacity").consumer
+    await wait_until(lambda: consumer.progress().bijgewerkt and consumer.last_event_time)
+    r = await chain["capacity"].put("/v1/gis/WSS/capaciteit", headers=identity.gi("WSS"),
+                                    json={"jeugdbeschermers": 11, "caseload_norm": 13})
+    assert r.status_code == 200, r.text
+
+    async def staffing_signal():
+        signals = [json.loads(s.value) for s in await read_topic(kafka_bootstrap, "capacity.signals")]
+        return next((s for s in signals if s["gi"] == "WSS" and s["jeugdbeschermers"] == 11), None)
+
+    progress = (await wait_until(staffing_signal))["actualiteit"]  # a request: as far as the consumer got
+    assert progress["bijgewerkt"] is True and progress["achterstand"] == 0
+    assert _moment(progress["bijgewerkt_tot"]) == consumer.last_event_time
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from contracts.events import (
+    Actualiteit,
     CapacitySignal,
     CasusAssigned,
     CasusClosed,
@@ -322,7 +323,8 @@ class GiCapaciteit:
     def zichtbaar_anders_dan(self, other: "GiCapaciteit") -> bool:
         return self.zichtbaar() != other.zichtbaar()
 
-    def signal(self) -> CapacitySignal:
+    def signal(self, actualiteit: Actualiteit | None = None) -> CapacitySignal:
+        """The figure as published; `actualiteit`: how current it is (while catching up)."""
         return CapacitySignal(
             gi=self.gi, vrije_plaatsen=self.vrije_plaatsen, plaatsen=self.plaatsen,
             kinderen_in_zorg=self.kinderen_in_zorg, jeugdbeschermers=self.jeugdbeschermers,
@@ -332,7 +334,7 @@ class GiCapaciteit:
                                                kinderen_in_zorg=e.kinderen_in_zorg,
                                                vrije_plaatsen=e.vrije_plaatsen)
                            for e in self.per_expertise],
-            tijdstip=self.bijgewerkt_op,
+            tijdstip=self.bijgewerkt_op, actualiteit=actualiteit,
         )
 
 

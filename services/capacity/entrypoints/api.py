@@ -193,8 +193,8 @@ async def stream_capaciteit(
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def _sse(history_id: int, figuur: GiCapaciteit) -> str:
-    data = json.dumps(figuur.signal().model_dump(mode="json"), separators=(",", ":"))
+def _sse(history_id: int, figuur: GiCapaciteit, actueel: Actualiteit) -> str:
+    data = json.dumps(figuur.signal(actueel).model_dump(mode="json"), separators=(",", ":"))
     return f"id: {history_id}\nevent: capaciteit\ndata: {data}\n\n"
 
 
@@ -204,14 +204,16 @@ async def _capaciteit_events(runtime, after: int | None) -> AsyncIterator[str]:
     yield "retry: 1000\n\n"
     if after is None:
         latest, after = await handlers.snapshot(runtime.uow())
+        actueel = runtime.uow().actualiteit()
         for history_id, figuur in latest:
-            yield _sse(history_id, figuur)
+            yield _sse(history_id, figuur, actueel)
     last_sent = time.monotonic()
     while True:
         seen = WIJZIGINGEN.versie  # before reading: a change committed meanwhile is not waited for
-        changes = await handlers.changes_after(after, runtime.uow())
+        uow = runtime.uow()
+        changes = await handlers.changes_after(after, uow)
         for history_id, figuur in changes:
-            yield _sse(history_id, figuur)
+            yield _sse(history_id, figuur, uow.actualiteit())
             after = history_id
         if changes:
             last_sent = time.monotonic()

@@ -40,7 +40,7 @@ async def _werk_bij(uow: CapacityUnitOfWork, figuren: dict[GI, GiCapaciteit], gi
         nieuw = bereken(gi, staffing, tellingen.get(gi, {}), nu)
         if nieuw.zichtbaar_anders_dan(figuren[gi]):
             await uow.capaciteit.sla_figuur_op(nieuw, oorzaak)
-            uow.publish(nieuw.signal())  # a signal only when something visible changed
+            uow.publish(nieuw.signal(uow.actualiteit()))  # a signal only when something visible changed
             figuren[gi] = nieuw
             veranderd = True
         elif staffing != figuren[gi].bezetting:
