@@ -2,11 +2,13 @@
 import asyncio
 import ssl
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -167,3 +169,20 @@ def migrate_sync(database_url: str, script_location: Path) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+# Rows are passed to these at execute (`session.execute(stmt, rows)`), not in `.values(rows)`: a
+# statement with its rows inside is compiled again for every call; these compile once per table and
+# shape and SQLAlchemy sends the rows as one multi-row INSERT.
+@cache
+def upsert(table: sa.Table, keys: tuple[str, ...], columns: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET the other columns."""
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={c: stmt.excluded[c] for c in columns if c not in keys})
+
+
+@cache
+def insert_new(table: sa.Table):
+    """INSERT ... ON CONFLICT DO NOTHING: rows already there stay as they are."""
+    return insert(table).on_conflict_do_nothing()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Event, event_class
 from contracts.vocabulary import GI
+from runtime import db
 from services.capacity.adapters.orm import (
     capaciteit,
     capaciteit_historie,
@@ -121,10 +122,7 @@ class KinderenRepository:
         rows = [_kind_values(s) for s in standen]
         if not rows:
             return
-        stmt = insert(kinderen).values(rows)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[kinderen.c.casus_id, kinderen.c.kind_id],
-            set_={c: stmt.excluded[c] for c in rows[0] if c not in ("casus_id", "kind_id")}))
+        await self.session.execute(db.upsert(kinderen, ("casus_id", "kind_id"), tuple(rows[0])), rows)
 
     async def vervang(self, standen: Iterable[KindStand]) -> None:
         await self.session.execute(sa.delete(kinderen))

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from runtime import db
 from services.caseregie.adapters.orm import (
     casus_kinderen,
     casus_maatregelen,
@@ -73,12 +74,6 @@ def _besluit(row) -> Besluit:
     return Besluit(gi=GI(row.gi), besluit=row.besluit, manager=row.manager, besloten_op=row.besloten_op,
                    reden=row.reden, manager_naam=row.manager_naam,
                    categorie=AfwijzingReden(row.categorie) if row.categorie else None)
-
-
-def _upsert(table: sa.Table, rows: list[dict], keys: list[str]):
-    stmt = insert(table).values(rows)
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
 
 
 class CasusRepository:
@@ -183,45 +178,47 @@ class CasusRepository:
 
     # --- saving ----------------------------------------------------------------------------
 
+    async def _upsert(self, table: sa.Table, keys: tuple[str, ...], rows: list[dict]) -> None:
+        await self.session.execute(db.upsert(table, keys, tuple(rows[0])), rows)
+
     async def save(self, c: Casus) -> None:
         """Write the whole case; children, measures, transfers and signals are upserted."""
-        await self.session.execute(_upsert(casussen, [{
+        await self._upsert(casussen, ("id",), [{
             "id": c.id, "gezin_id": c.gezin_id, "gemeente": c.gemeente, "gi": c.gi, "doelgroep": c.doelgroep,
             "status": c.status, "geopend_op": c.geopend_op, "gesloten_op": c.gesloten_op,
             "sluitreden": c.sluitreden, "toelichting": c.toelichting,
-            **_jeugdbeschermer_values(c.jeugdbeschermer)}], ["id"]))
+            **_jeugdbeschermer_values(c.jeugdbeschermer)}])
         if c.maatregelen:
-            await self.session.execute(insert(casus_maatregelen).values([{
+            await self.session.execute(db.insert_new(casus_maatregelen), [{
                 "maatregel_id": m.maatregel_id, "casus_id": c.id, "melding_id": m.melding_id,
                 "advies_id": m.advies_id, "maatregel": m.maatregel, "route": m.route,
                 "raadsonderzoek": m.raadsonderzoek, "startdatum": m.startdatum, "gi": m.gi,
                 "gi_reden": m.gi_reden, "opgelegd_op": m.opgelegd_op, "ontvangen_op": m.ontvangen_op,
-            } for m in c.maatregelen]).on_conflict_do_nothing())
+            } for m in c.maatregelen])
         if c.kinderen:
-            await self.session.execute(_upsert(casus_kinderen, [{
+            await self._upsert(casus_kinderen, ("casus_id", "kind_id"), [{
                 "casus_id": c.id, "kind_id": k.kind_id, "leeftijd": k.leeftijd, "melding_id": k.melding_id,
                 "maatregel_id": k.maatregel_id, "maatregel": k.maatregel,
                 "maatregel_start": k.maatregel_start,
                 "toegevoegd_op": k.toegevoegd_op, "wacht_sinds": k.wacht_sinds, "wacht_tot": k.wacht_tot,
                 **_jeugdbeschermer_values(k.jeugdbeschermer),
-            } for k in c.kinderen], ["casus_id", "kind_id"]))
+            } for k in c.kinderen])
         if c.overdrachten:
-            await self.session.execute(_upsert(overdrachten, [{
+            await self._upsert(overdrachten, ("id",), [{
                 "id": o.id, "casus_id": c.id, "van_gi": o.van_gi, "naar_gi": o.naar_gi, "reden": o.reden,
                 "categorie": o.categorie, "status": o.status, "aangevraagd_op": o.aangevraagd_op,
                 "afgerond_op": o.afgerond_op,
-            } for o in c.overdrachten], ["id"]))
+            } for o in c.overdrachten])
             besluiten = [{"overdracht_id": o.id, "gi": b.gi, "besluit": b.besluit, "manager": b.manager,
                           "manager_naam": b.manager_naam, "reden": b.reden, "categorie": b.categorie,
                           "besloten_op": b.besloten_op}
                          for o in c.overdrachten for b in o.besluiten]
             if besluiten:
-                await self.session.execute(
-                    insert(overdracht_besluiten).values(besluiten).on_conflict_do_nothing())
+                await self.session.execute(db.insert_new(overdracht_besluiten), besluiten)
         if c.drang_signalen:
-            await self.session.execute(insert(drang_signalen).values([{
+            await self.session.execute(db.insert_new(drang_signalen), [{
                 "casus_id": c.id, "termijn": s.termijn, "startdatum": s.startdatum,
-                "gesignaleerd_op": s.gesignaleerd_op} for s in c.drang_signalen]).on_conflict_do_nothing())
+                "gesignaleerd_op": s.gesignaleerd_op} for s in c.drang_signalen])
 
     # --- queries ---------------------------------------------------------------------------
 
@@ -319,11 +316,11 @@ class WebhookRepository:
 
     async def add_afleveringen(self, afleveringen: list[Aflevering]) -> None:
         if afleveringen:
-            await self.session.execute(insert(webhook_afleveringen).values([{
+            await self.session.execute(db.insert_new(webhook_afleveringen), [{
                 "webhook_id": a.webhook_id, "event_id": a.event_id, "event_type": a.event_type,
                 "bericht": body(a.bericht), "aangemaakt_op": a.aangemaakt_op, "pogingen": a.pogingen,
                 "volgende_poging_op": a.volgende_poging_op,
-            } for a in afleveringen]).on_conflict_do_nothing())
+            } for a in afleveringen])
 
     async def afleveringen(self, webhook_id: UUID, *, limit: int, offset: int
                            ) -> tuple[list[Aflevering], int]:

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runtime import db
 from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
 from services.intake.domain.access import REFERRED, Scope
 from services.intake.domain.model import Melding, Stap
@@ -143,10 +144,8 @@ class GezinRepository:
     async def link(self, sleutels: list[UUID], gezin_id: UUID, at: datetime) -> None:
         """Link the keys not linked yet to the family; existing links stay as they are."""
         if sleutels:
-            await self.session.execute(
-                insert(gezinssleutels).values([{"sleutel": k, "gezin_id": gezin_id, "vastgelegd_op": at}
-                                               for k in sleutels])
-                .on_conflict_do_nothing())
+            await self.session.execute(db.insert_new(gezinssleutels), [
+                {"sleutel": k, "gezin_id": gezin_id, "vastgelegd_op": at} for k in sleutels])
 
     async def closed(self, gezin_id: UUID, at: datetime) -> None:
         """Remember the family's latest closure (a late, older closure changes nothing)."""
