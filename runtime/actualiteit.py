@@ -12,7 +12,7 @@ from runtime.consumer import EventConsumer
 
 async def of(consumer: EventConsumer | None) -> Actualiteit:
     if consumer is None:
-        return Actualiteit(bijgewerkt_tot=None, achterstand=0, bijgewerkt=True)
+        return Actualiteit.van(None, 0)
     lag = await consumer.lag() if consumer.joined else None
     return Actualiteit.van(consumer.last_event_time, lag)
 

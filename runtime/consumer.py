@@ -158,7 +158,8 @@ class EventConsumer:
             batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             records = [r for part in batches.values() for r in part]
             self._idle_wait.saw(len(records))
-            self.behind = await self.lag()  # positions are past this batch already
+            if records:
+                self.behind = await self.lag()  # positions are past this batch already
             if records and not await self._process_batch(records):
                 for tp, part in batches.items():  # read again from the first record
                     self._consumer.seek(tp, part[0].offset)

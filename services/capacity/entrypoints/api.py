@@ -203,8 +203,9 @@ async def _capaciteit_events(runtime, after: int | None) -> AsyncIterator[str]:
     keepalive = runtime.settings.sse_keepalive_s
     yield "retry: 1000\n\n"
     if after is None:
-        latest, after = await handlers.snapshot(runtime.uow())
-        actueel = runtime.uow().actualiteit()
+        uow = runtime.uow()
+        latest, after = await handlers.snapshot(uow)
+        actueel = uow.actualiteit()
         for history_id, figuur in latest:
             yield _sse(history_id, figuur, actueel)
     last_sent = time.monotonic()
@@ -212,8 +213,9 @@ async def _capaciteit_events(runtime, after: int | None) -> AsyncIterator[str]:
         seen = WIJZIGINGEN.versie  # before reading: a change committed meanwhile is not waited for
         uow = runtime.uow()
         changes = await handlers.changes_after(after, uow)
+        actueel = uow.actualiteit()
         for history_id, figuur in changes:
-            yield _sse(history_id, figuur, uow.actualiteit())
+            yield _sse(history_id, figuur, actueel)
             after = history_id
         if changes:
             last_sent = time.monotonic()
