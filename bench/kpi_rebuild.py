@@ -139,18 +139,28 @@ VARIANTEN = (
 
 
 class Geheugen:
-    """Samples a process's resident memory (RSS) in a thread while it runs; `piek` in MB."""
+    """Samples the resident memory (RSS) of a process and its children (the rebuild's worker
+    processes) in a thread while it runs; `piek` in MB, all together."""
 
     def __init__(self, pid: int):
         self.pid, self.piek, self._stop = pid, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._meet, daemon=True)
 
     def _rss(self) -> float:
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
+        import psutil
+
+        try:
+            proces = psutil.Process(self.pid)
+            processen = [proces, *proces.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        totaal = 0
+        for p in processen:
+            try:
+                totaal += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return totaal / 1024 / 1024
 
     def _meet(self) -> None:
         while not self._stop.is_set():
@@ -209,7 +219,8 @@ def rapport(args, result, rebuild_s, geheugen, eerste, api, bodies, sql_times) -
     print(
         f"rebuild: {rebuild_s:.1f} s for {events:,} events in {result['dossiers']:,} dossiers "
         f"-> {result['cellen']:,} cells ({events / rebuild_s:,.0f} events/s); "
-        f"reporting process RSS {geheugen.voor:.0f} MB before, peak {geheugen.piek:.0f} MB during"
+        f"reporting process RSS {geheugen.voor:.0f} MB before, peak {geheugen.piek:.0f} MB during "
+        f"(with its rebuild worker processes)"
     )
     print()
     print(f"{'measurement':58} {'first':>9} {'p50':>9} {'p99':>9} {'runs':>5}")
@@ -241,7 +252,7 @@ def rapport(args, result, rebuild_s, geheugen, eerste, api, bodies, sql_times) -
     goals = (
         f"rebuild {events / rebuild_s:,.0f} events/s (goal >= 30,000: a million reports in under 3 minutes), "
         f"GET /v1/kpis p99 max {max(p99(t) for t in api.values()) * 1000:.1f} ms (goal < 100 ms), "
-        f"RSS peak {geheugen.piek:.0f} MB (goal well under 400 MB)"
+        f"RSS peak {geheugen.piek:.0f} MB with the workers (goal: the service and its workers under 1 GB)"
     )
     print(f"  goals: {goals}")
 

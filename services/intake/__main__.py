@@ -1,4 +1,5 @@
 from runtime.service import serve
 from services.intake.bootstrap import SPEC
 
-serve(SPEC)
+if __name__ == "__main__":  # not when a worker process imports it
+    serve(SPEC)

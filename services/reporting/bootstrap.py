@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from pydantic import Field
+
 from runtime.service import ServiceSpec
 from runtime.settings import ServiceSettings
 from services.reporting.entrypoints import api, consumer, policy
@@ -14,6 +16,9 @@ class ReportingSettings(ServiceSettings):
     suppression_threshold: int = 5
     # How often the dashboard page asks for fresh figures.
     dashboard_refresh_s: float = 5.0
+    # Worker processes a full rebuild projects the history in (each a share of the dossiers,
+    # over one snapshot); 1 projects in the service's own process.
+    rebuild_workers: int = Field(default=2, ge=1, le=16)
 
 
 SPEC = ServiceSpec(

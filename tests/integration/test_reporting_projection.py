@@ -29,8 +29,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def reporting_db(database_server_url, database_prefix):
-    url = database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}", database_prefix)
+def reporting_url(database_server_url, database_prefix) -> str:
+    return database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}", database_prefix)
+
+
+@pytest.fixture(scope="module")
+async def reporting_db(reporting_url):
+    url = reporting_url
     await db.ensure_database(url)
     engine = db.create_engine(url)
     await db.migrate(engine, SPEC.migrations)
@@ -228,3 +233,43 @@ async def test_the_rebuild_in_small_batches_equals_the_live_projection(reporting
     record = await herberekening.aanvragen(uow(sessions), vervangen=False)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
     assert result["status"] == "gelijk", result["voorbeelden"]
+
+
+async def test_a_rebuild_in_worker_processes_equals_the_live_projection(
+    reporting_db, reporting_url, monkeypatch
+):
+    """Two worker processes, each projecting its share of the dossiers over the one snapshot of
+    the cut (in many small batches), add up to the same cells as the live projection; a corrupted
+    live cell is then found and swapped out by the same rebuild."""
+    sessions = reporting_db
+    monkeypatch.setattr(herberekening, "SOMMEN_PER_BATCH", 50)
+    verdeling = herberekening.Verdeling(2, reporting_url)
+    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    result = await herberekening.voer_uit(
+        sessions, record["id"], vervangen=False, clock=pinned(), verdeling=verdeling
+    )
+    assert result["status"] == "gelijk", result["voorbeelden"]
+    assert result["events"] >= len(EVENTS) and result["dossiers"] > 2
+    async with sessions() as s, s.begin():
+        await s.execute(
+            sa.update(kpi_cijfers)
+            .where(kpi_cijfers.c.kpi == "meldingen_ontvangen")
+            .values(aantal=kpi_cijfers.c.aantal + 1)
+        )
+    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    result = await herberekening.voer_uit(
+        sessions, record["id"], vervangen=True, clock=pinned(), verdeling=verdeling
+    )
+    assert result["status"] == "vervangen" and result["verschillen"] > 0
+    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    result = await herberekening.voer_uit(
+        sessions, record["id"], vervangen=False, clock=pinned(), verdeling=verdeling
+    )
+    assert result["status"] == "gelijk", result["voorbeelden"]
+
+
+def test_a_rebuild_in_worker_processes_needs_the_database_url():
+    with pytest.raises(ValueError, match="database URL"):
+        herberekening.Verdeling(2)
+    with pytest.raises(ValueError, match="at least one part"):
+        herberekening.Verdeling(0)

@@ -25,17 +25,20 @@ SOM_KOLOMMEN = ("kpi", "periode", "gi", "gemeente", "dimensie", "waarde", "aanta
 PK = ", ".join(SLEUTEL_KOLOMMEN)
 VERGELIJK = ", ".join((*SLEUTEL_KOLOMMEN, "aantal", "som"))
 
-# Every event up to `$1`, with its dossier: its own, its case's family, or 'casus:<id>'.
+# Every event up to `$1`, with its dossier: its own, its case's family, or 'casus:<id>'; of the
+# dossiers in part `$2` of `$3` (by a hash of the dossier, so a dossier is whole in one part).
 PER_DOSSIER = """
 WITH koppeling AS (
     SELECT DISTINCT ON (casus_id) casus_id, dossier FROM event_historie
     WHERE casus_id IS NOT NULL AND dossier IS NOT NULL AND id <= $1
     ORDER BY casus_id, id)
-SELECT coalesce(e.dossier, k.dossier, 'casus:' || e.casus_id::text) COLLATE "C" AS d, e.event_type,
-       e.data::text
-FROM event_historie e LEFT JOIN koppeling k ON k.casus_id = e.casus_id
-WHERE e.id <= $1
-ORDER BY d, e.id
+SELECT d, event_type, data FROM (
+    SELECT coalesce(e.dossier, k.dossier, 'casus:' || e.casus_id::text) COLLATE "C" AS d, e.id,
+           e.event_type, e.data::text AS data
+    FROM event_historie e LEFT JOIN koppeling k ON k.casus_id = e.casus_id
+    WHERE e.id <= $1) x
+WHERE $3 = 1 OR (hashtext(coalesce(d, '')) & 2147483647) % $3 = $2
+ORDER BY d, id
 """
 
 # COPY's text format escapes a backslash and control characters with a backslash.
@@ -75,13 +78,13 @@ async def _stroom(con: asyncpg.Connection, sql: str, *args, buffer: int = 64) ->
 
 
 async def per_dossier(
-    con: asyncpg.Connection, tot_id: int
+    con: asyncpg.Connection, tot_id: int, deel: int = 0, delen: int = 1
 ) -> AsyncIterator[tuple[str | None, list[tuple[str, dict]]]]:
-    """(dossier, its events in stored order) for the whole history up to `tot_id`; needs an
-    open transaction (the snapshot)."""
+    """(dossier, its events in stored order) for the whole history up to `tot_id`, or for the
+    dossiers in part `deel` of `delen`; needs an open transaction (the snapshot)."""
     current, events = None, []
     loads, types = orjson.loads, {t.encode(): t for t in EVENT_TYPES}
-    async for line in _stroom(con, PER_DOSSIER, tot_id):
+    async for line in _stroom(con, PER_DOSSIER, tot_id, deel, delen):
         d, event_type, data = line.split(b"\t")
         if d != current:
             if events:
@@ -100,25 +103,15 @@ def _dossier_naam(raw: bytes) -> str | None:
 
 
 class Sommen:
-    """The sums of a rebuild (at their lowest period level) in unlogged tables, written in batches
-    and summed up once into the shadow table. A sum is stored as (serie, periode, aantal, som) with
-    small integer ids: a serie is (kpi, gi, gemeente, dimensie, waarde), a periode one day, month or
-    quarter; the tables `_series`, `_periodes` and `_spreiding` (every period containing a sum's
-    period, from periodes_van) turn them back into cells of every level."""
+    """The sums one part of a rebuild projected (at their lowest period level), written in
+    batches into an unlogged table of the part's own as (serie, periode, aantal, som) with small
+    integer ids local to the part: a serie is (kpi, gi, gemeente, dimensie, waarde), a periode a
+    day, month or quarter. `codes` gives the ids back so the parts can be brought together."""
 
-    def __init__(self, con: asyncpg.Connection, naam: str):
-        self.con, self.naam = con, naam
+    def __init__(self, con: asyncpg.Connection, naam: str, deel: int = 0):
+        self.con, self.naam = con, deel_naam(naam, deel)
         self.series: dict[tuple[str, str, str, str, str], int] = {}
-        self.periodes: dict[tuple[str, str], int] = {}  # (periode_type, periode) of every level
-        self.laagste: dict[str, int] = {}  # a sum's own period (day, month, quarter) -> its id
-
-    def tabel(self, deel: str = "") -> str:
-        return f'"{self.naam}{deel}"'
-
-    async def maak(self) -> None:
-        await self.con.execute(
-            f"CREATE UNLOGGED TABLE {self.tabel()} (serie int, periode int, aantal bigint, som bigint)"
-        )
+        self.periodes: dict[str, int] = {}
 
     async def bewaar(self, rijen: Iterable[tuple]) -> None:
         """A batch of (kpi, periode, gi, gemeente, dimensie, waarde, aantal, som)."""
@@ -127,15 +120,57 @@ class Sommen:
         )
 
     def _gecodeerd(self, rijen: Iterable[tuple]) -> Iterable[tuple[int, int, int, int]]:
-        series, laagste = self.series, self.laagste
+        series, periodes = self.series, self.periodes
         for kpi, periode, gi, gemeente, dimensie, waarde, aantal, som in rijen:
             serie = series.get((kpi, gi, gemeente, dimensie, waarde))
             if serie is None:
                 serie = series[(kpi, gi, gemeente, dimensie, waarde)] = len(series)
-            pid = laagste.get(periode)
+            pid = periodes.get(periode)
             if pid is None:
-                pid = laagste[periode] = self._periode_id(periode)
+                pid = periodes[periode] = len(periodes)
             yield serie, pid, aantal, som
+
+    def codes(self) -> tuple[dict, dict]:
+        return self.series, self.periodes
+
+
+def deel_naam(naam: str, deel: int) -> str:
+    return f"{naam}_d{deel}"
+
+
+class Schaduw:
+    """The parts' sums brought together and spread over every period level into the shadow
+    table. The part-local ids are mapped onto ids of the whole (`_series_kaart`,
+    `_periodes_kaart`); `_series`, `_periodes` and `_spreiding` (every period containing a sum's
+    period, from periodes_van) turn them back into cells of every level."""
+
+    def __init__(self, con: asyncpg.Connection, naam: str, delen: int = 1):
+        self.con, self.naam, self.delen = con, naam, delen
+        self.series: dict[tuple[str, str, str, str, str], int] = {}
+        self.periodes: dict[tuple[str, str], int] = {}  # (periode_type, periode) of every level
+        self.laagste: dict[str, int] = {}  # a sum's own period (day, month, quarter) -> its id
+        self.kaarten: dict[str, list[tuple[int, int, int]]] = {"_series_kaart": [], "_periodes_kaart": []}
+
+    def tabel(self, deel: str = "") -> str:
+        return f'"{self.naam}{deel}"'
+
+    async def maak(self) -> None:
+        for deel in range(self.delen):
+            await self.con.execute(
+                f'CREATE UNLOGGED TABLE "{deel_naam(self.naam, deel)}" '
+                "(serie int, periode int, aantal bigint, som bigint)"
+            )
+
+    def voeg_toe(self, deel: int, series: dict, periodes: dict) -> None:
+        """The ids part `deel` used, mapped onto ids of the whole."""
+        for key, lokaal in series.items():
+            serie = self.series.setdefault(key, len(self.series))
+            self.kaarten["_series_kaart"].append((deel, lokaal, serie))
+        for code, lokaal in periodes.items():
+            pid = self.laagste.get(code)
+            if pid is None:
+                pid = self.laagste[code] = self._periode_id(code)
+            self.kaarten["_periodes_kaart"].append((deel, lokaal, pid))
 
     def _periode_id(self, code: str) -> int:
         return self.periodes.setdefault((_soort(code), code), len(self.periodes))
@@ -150,17 +185,13 @@ class Sommen:
                 rijen.append((pid, self.periodes.setdefault(sleutel, len(self.periodes))))
         return rijen
 
-
-    async def schaduw(self, naam: str) -> int:
+    async def schrijf(self, naam: str) -> int:
         """A new table like the projection holding every cell of every level (zero cells left
         out), written in its key order so its primary key is built fast. Returns its cells."""
         await self._sleutels()
         # Big aggregates and sorts: in memory (of the database server, for this connection).
         await self.con.execute("SET work_mem = '128MB'; SET maintenance_work_mem = '256MB'; SET jit = off")
-        await self.con.execute(
-            f"CREATE UNLOGGED TABLE {self.tabel('_basis')} AS SELECT serie, periode, "
-            f"sum(aantal) AS aantal, sum(som) AS som FROM {self.tabel()} GROUP BY serie, periode"
-        )
+        await self.con.execute(f"CREATE UNLOGGED TABLE {self.tabel('_basis')} AS {self._basis_sql()}")
         await self.con.execute(f"ANALYZE {self.tabel('_basis')}")
         await self.con.execute(f'CREATE TABLE "{naam}" (LIKE {KPI_CIJFERS} INCLUDING DEFAULTS)')
         status = await self.con.execute(self._vul_sql(naam))
@@ -177,10 +208,25 @@ class Sommen:
             ("_periodes", "id int, periode_type text, periode text",
              [(i, *k) for k, i in self.periodes.items()]),
             ("_spreiding", "onder int, boven int", spreiding),
+            ("_series_kaart", "deel int, lokaal int, id int", self.kaarten["_series_kaart"]),
+            ("_periodes_kaart", "deel int, lokaal int, id int", self.kaarten["_periodes_kaart"]),
         ):
             await self.con.execute(f"CREATE UNLOGGED TABLE {self.tabel(deel)} ({kolommen})")
             await self.con.copy_records_to_table(f"{self.naam}{deel}", records=rijen)
             await self.con.execute(f"ANALYZE {self.tabel(deel)}")
+
+    def _basis_sql(self) -> str:
+        """Every part's sums with the ids of the whole, summed per serie and period."""
+        delen = " UNION ALL ".join(
+            f'SELECT {deel} AS deel, * FROM "{deel_naam(self.naam, deel)}"' for deel in range(self.delen)
+        )
+        return (
+            "SELECT sk.id AS serie, pk.id AS periode, sum(s.aantal) AS aantal, sum(s.som) AS som "
+            f"FROM ({delen}) s "
+            f"JOIN {self.tabel('_series_kaart')} sk ON sk.deel = s.deel AND sk.lokaal = s.serie "
+            f"JOIN {self.tabel('_periodes_kaart')} pk ON pk.deel = s.deel AND pk.lokaal = s.periode "
+            "GROUP BY sk.id, pk.id"
+        )
 
     def _vul_sql(self, naam: str) -> str:
         per_niveau = (
@@ -205,7 +251,9 @@ class Sommen:
         )
 
     async def ruim_op(self) -> None:
-        for deel in ("", "_series", "_periodes", "_spreiding", "_basis"):
+        delen = [f"_d{deel}" for deel in range(self.delen)]
+        vast = ("_series", "_periodes", "_spreiding", "_basis", "_series_kaart", "_periodes_kaart")
+        for deel in (*vast, *delen):
             await self.con.execute(f"DROP TABLE IF EXISTS {self.tabel(deel)}")
 
 

@@ -236,7 +236,10 @@ async def herbereken(
 ):
     record = await herberekening.aanvragen(uow, vervangen=body.vervangen)
     runtime = request.app.state.runtime
-    herberekening.start_op_achtergrond(runtime.sessions, record["id"], body.vervangen, runtime.clock)
+    verdeling = herberekening.Verdeling(runtime.settings.rebuild_workers, runtime.settings.database_url)
+    herberekening.start_op_achtergrond(
+        runtime.sessions, record["id"], body.vervangen, runtime.clock, verdeling
+    )
     return JSONResponse(
         HerberekeningOut(**_record(record)).model_dump(mode="json"),
         status_code=202,
