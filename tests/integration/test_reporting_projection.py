@@ -273,3 +273,36 @@ def test_a_rebuild_in_worker_processes_needs_the_database_url():
         herberekening.Verdeling(2)
     with pytest.raises(ValueError, match="at least one part"):
         herberekening.Verdeling(0)
+
+
+async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_is_computed(reporting_db):
+    """A question asked for the first time waits for its answer, whatever the budget. After a
+    change, a computation that does not finish within the budget leaves the request with the
+    last answer and the actualiteit it was computed at; the computation goes on, and the next
+    request gets the answer of the new version with the new actualiteit."""
+    sessions = reporting_db
+    periode = Periode("kwartaal", "2026-Q3")
+
+    def binnen(actueel, wachttijd_s, periode=periode, **kw):
+        return handlers.kpis_binnen(
+            uow(sessions), actueel, wachttijd_s=wachttijd_s, periode=periode, drempel=5, **kw
+        )
+
+    eerste, actueel = await binnen("a1", 0)
+    assert actueel == "a1" and eerste == await _vers(sessions, periode, drempel=5)
+    extra = list(genereer(4, seed=321, begin=date(2026, 8, 1), eind=date(2026, 8, 30), escalaties=0))
+    for event_type, data in extra:
+        await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
+    nieuw_vers = await _vers(sessions, periode, drempel=5)
+    assert nieuw_vers != eerste
+
+    oud, actueel = await binnen("a2", 0)
+    assert oud is eerste and actueel == "a1"  # the last answer, saying how current it is
+    nieuw, actueel = await binnen("a3", 30)
+    assert nieuw == nieuw_vers and actueel == "a2"  # the computation the previous request started
+    again, actueel = await binnen("a4", 30)
+    assert again is nieuw and actueel == "a4"  # current version: read from the cache at once
+
+    # Refused input is refused at once, never answered from a fallback.
+    with pytest.raises(InvalidInput):
+        await binnen("a5", 0, periode=Periode("maand", "2026-03"), gemeente="GM0599")

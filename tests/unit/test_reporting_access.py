@@ -41,6 +41,7 @@ class ReachedTheStore(Conflict):
 
 class UntouchableUnitOfWork:
     clock = pinned()  # the period is worked out before the store is opened
+    database = "untouchable"
 
     async def __aenter__(self):
         raise ReachedTheStore("reached the store")

@@ -1,5 +1,6 @@
 """The event history and the projected KPI cells in the reporting database."""
 
+import asyncio
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -160,10 +161,7 @@ class CijferRepository:
             params.append(kpis)
         conn = await self.session.connection()
         driver = (await conn.get_raw_connection()).driver_connection
-        result: dict[str, list[Rij]] = {p: [] for p in periodes}
-        for r in await driver.fetch(sql, *params):
-            result[r[0]].append(Rij(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
-        return result
+        return await asyncio.to_thread(_per_periode, periodes, await driver.fetch(sql, *params))
 
     async def tellingen(self, perioden: list[tuple[str, str]], kpis: list[str] | None = None) -> dict:
         """What the suppression of a family of linked periods rests on, summed in the database:
@@ -180,10 +178,8 @@ class CijferRepository:
             sql += " AND kpi = ANY($3::text[])"
             params.append(kpis)
         sql += " GROUP BY 1, 2, 3, 4, 5, 6, 7"
-        result: dict[tuple[str, str], list[Rij]] = {p: [] for p in perioden}
-        for r in await (await self._driver()).fetch(sql, *params):
-            result[(r[0], r[1])].append(Rij(r[2], r[3], r[4], r[5], r[6], int(r[7]), 0))
-        return result
+        records = await (await self._driver()).fetch(sql, *params)
+        return await asyncio.to_thread(_per_familieperiode, perioden, records)
 
     async def kwartalen(self) -> list[str]:
         """The quarters with cells (a skip scan over the primary key)."""
@@ -302,3 +298,18 @@ class CijferBuffer(BatchBuffer):
 
     async def flush(self) -> None:
         await self.cijfers.pas_toe({k: v for k, v in self.delta.items() if v != (0, 0)})
+
+
+# Tens of thousands of rows per request become cells in a thread: the event loop goes on serving.
+def _per_periode(periodes: list[str], records) -> dict[str, list[Rij]]:
+    result: dict[str, list[Rij]] = {p: [] for p in periodes}
+    for r in records:
+        result[r[0]].append(Rij(r[1], r[2], r[3], r[4], r[5], r[6], r[7]))
+    return result
+
+
+def _per_familieperiode(perioden: list[tuple[str, str]], records) -> dict[tuple[str, str], list[Rij]]:
+    result: dict[tuple[str, str], list[Rij]] = {p: [] for p in perioden}
+    for r in records:
+        result[(r[0], r[1])].append(Rij(r[2], r[3], r[4], r[5], r[6], int(r[7]), 0))
+    return result

@@ -133,12 +133,14 @@ def drempel(request: Request) -> int:
     return request.app.state.runtime.settings.suppression_threshold
 
 
-async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False):
+async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False, actueel=None):
+    """The period asked for, its KPIs and how current they are (handlers.kpis_binnen)."""
     p = handlers.periode(periode, periode_type, uow.clock.today())
-    rows = await handlers.kpis(
-        uow, periode=p, drempel=drempel(request), kpi=kpi, gi=gi, gemeente=gemeente, met_tabel=met_tabel
+    rows, actueel = await handlers.kpis_binnen(
+        uow, actueel, periode=p, drempel=drempel(request), kpi=kpi, gi=gi, gemeente=gemeente,
+        met_tabel=met_tabel,
     )
-    return p, rows
+    return p, rows, actueel
 
 
 @router.get(
@@ -163,7 +165,7 @@ async def get_kpis(
 ):
     if "text/csv" in request.headers.get("accept", ""):
         return await export(request, uow, kpi, gemeente, gi, periode, periode_type)
-    p, rows = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type)
+    p, rows, actueel = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, actueel=actueel)
     return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=drempel(request), kpis=rows,
                    actualiteit=actueel)
 
@@ -183,7 +185,7 @@ async def export(
     periode: Annotated[str | None, PERIODE] = None,
     periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ) -> Response:
-    p, rows = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
+    p, rows, _ = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
     handlers.controleer_gemeente(gemeente, p, drempel(request))
     return Response(
         weergave.csv(rows, gemeente=gemeente, gi=gi),

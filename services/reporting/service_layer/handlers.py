@@ -1,7 +1,9 @@
 """Live projection of the chain's events into KPI cells, and the figures read from them."""
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -172,7 +174,8 @@ async def _familie(uow: ReportingUnitOfWork, versie: tuple[str, int], stored: li
     familie = _FAMILIES.get(sleutel)
     if familie is None:
         perioden = Familie.perioden_van(await uow.cijfers.kwartalen())
-        familie = Familie(await uow.cijfers.tellingen(perioden, stored))
+        rijen = await uow.cijfers.tellingen(perioden, stored)
+        familie = await asyncio.to_thread(Familie, rijen)  # CPU: off the event loop
         _FAMILIES.put(sleutel, familie)
     return familie
 
@@ -214,7 +217,10 @@ async def kpis(
             return antwoord
         familie, rijen = await _lees(uow, versie, [periode], stored, drempel)
         standen = await uow.cijfers.standen(peildatum, stored)
-    antwoord = bereken(
+    # Computing the answer is CPU work (seconds over a large history): in a thread, so the event
+    # loop goes on serving (and a request waiting within its budget gets its fallback in time).
+    antwoord = await asyncio.to_thread(
+        bereken,
         catalogus,
         rijen[periode.code],
         standen,
@@ -230,6 +236,42 @@ async def kpis(
     )
     _ANTWOORDEN.put(sleutel, antwoord)
     return antwoord
+
+
+# A request for KPIs waits this long for an answer of the current version; if computing it takes
+# longer (after a change, over a large history) the request gets the last answer computed for the
+# same question, with the actualiteit it was computed at, while the computation goes on for the
+# requests after it. With a small history the current answer is always in time.
+WACHTTIJD_S = 0.025
+_LAATSTE = Lru(256)  # question -> (answer, actualiteit) last computed, of any version
+_BEZIG: dict[tuple, asyncio.Task] = {}  # question -> its computation in flight (one at a time)
+A = TypeVar("A")  # the actualiteit block (the entrypoint's)
+
+
+async def kpis_binnen(
+    uow: ReportingUnitOfWork, actueel: A | None, *, wachttijd_s: float = WACHTTIJD_S, **vraag
+) -> tuple[list[dict], A | None]:
+    """`kpis(**vraag)` within a time budget: (the answer, the actualiteit it is current to)."""
+    # Per database (one per process in service, one per test database in tests).
+    sleutel = (uow.database, catalogus_bron.actief().versie, uow.clock.today())
+    sleutel += tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vraag.items()))
+    taak = _BEZIG.get(sleutel)
+    if taak is None:
+        taak = _BEZIG[sleutel] = asyncio.create_task(_bereken(uow, actueel, sleutel, vraag))
+        taak.add_done_callback(lambda t: (_BEZIG.pop(sleutel, None), t.cancelled() or t.exception()))
+    vorig = _LAATSTE.get(sleutel)
+    if vorig is None:  # nothing to fall back on
+        return await asyncio.shield(taak)
+    try:
+        return await asyncio.wait_for(asyncio.shield(taak), wachttijd_s)
+    except TimeoutError:
+        return vorig
+
+
+async def _bereken(uow: ReportingUnitOfWork, actueel: A, sleutel: tuple, vraag: dict) -> tuple[list[dict], A]:
+    antwoord = await kpis(uow, **vraag)
+    _LAATSTE.put(sleutel, (antwoord, actueel))
+    return antwoord, actueel
 
 
 async def trend(

@@ -27,3 +27,9 @@ class ReportingUnitOfWork(UnitOfWork):
     def engine(self) -> AsyncEngine:
         """For the rebuild, which streams the whole history outside one unit of work."""
         return self._sessions.kw["bind"]
+
+    @property
+    def database(self) -> str:
+        """Which database this unit of work opens (its URL, password hidden): the key of what the
+        process caches per database."""
+        return str(self.engine.url)
