@@ -47,11 +47,18 @@ class HistorieRepository:
     async def laad(self, dossier: str, tot_id: int | None = None) -> list[tuple[str, dict]]:
         """The dossier's events: a family's own and those of its cases; a case whose family is not
         known yet is the dossier 'casus:<id>'."""
+        return (await self.laad_met_casussen(dossier, tot_id))[0]
+
+    async def laad_met_casussen(
+        self, dossier: str, tot_id: int | None = None
+    ) -> tuple[list[tuple[str, dict]], frozenset[str]]:
+        """The dossier's events (as `laad`) and the cases whose events it holds besides its own."""
         upto = [h.id <= tot_id] if tot_id is not None else []
+        casussen: list = []
         if dossier.startswith("casus:"):
             casus_id = dossier.removeprefix("casus:")
             if await self.dossier_van_casus(casus_id, tot_id) is not None:
-                return []
+                return [], frozenset()
             where = sa.and_(h.casus_id == casus_id, *upto)
         else:
             casussen = list(
@@ -66,7 +73,7 @@ class HistorieRepository:
                 *upto,
             )
         rows = await self.session.execute(sa.select(h.event_type, h.data).where(where).order_by(h.id))
-        return [(r.event_type, r.data) for r in rows]
+        return [(r.event_type, r.data) for r in rows], frozenset(str(c) for c in casussen)
 
     async def bewaar(
         self,

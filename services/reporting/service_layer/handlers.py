@@ -72,6 +72,33 @@ async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data:
     return {dossier, f"casus:{casus}"} if casus and not dossier.startswith("casus:") else {dossier}
 
 
+def _cellen(dossiers: dict[str, list[tuple[str, dict]]], catalogus: Catalogus) -> dict[CelSleutel, list[int]]:
+    totaal: dict[CelSleutel, list[int]] = {}
+    for events in dossiers.values():
+        cellen(bijdragen(events, catalogus.norm_dagen), totaal)
+    return totaal
+
+
+def _met_het_nieuwe(
+    voor: dict[str, tuple[list, frozenset[str]]], event_type: str, data: dict
+) -> dict[str, list[tuple[str, dict]]] | None:
+    """The touched dossiers after the new event, in memory, when the event only joins one of
+    them as its newest event: it has no case, or no family of its own, or its case was in its
+    family's dossier already. None when it links a case to a family anew (the dossiers regroup)."""
+    eigen, casus = dossier_van(event_type, data), data.get("casus_id")
+    if eigen is None:
+        if casus is None or len(voor) != 1:
+            return None
+        (doel,) = voor
+    elif casus is None or str(casus) in voor[eigen][1]:
+        doel = eigen
+    else:
+        return None
+    na = {d: events for d, (events, _) in voor.items()}
+    na[doel] = [*na[doel], (event_type, data)]
+    return na
+
+
 async def projecteer(
     uow: ReportingUnitOfWork,
     event_type: str,
@@ -93,7 +120,8 @@ async def projecteer(
         if opnieuw:
             await uow.historie.vergrendel(opnieuw)
             geraakt |= opnieuw
-        oud = await dossier_cellen(uow.historie, geraakt, catalogus)
+        voor = {d: await uow.historie.laad_met_casussen(d) for d in geraakt}
+        oud = _cellen({d: events for d, (events, _) in voor.items()}, catalogus)
         tijdstip = next((data[f] for f in TIJDSTIP_VELDEN if data.get(f)), None)
         stored = await uow.historie.bewaar(
             event_id=event_id,
@@ -107,7 +135,10 @@ async def projecteer(
         if stored is None:
             await uow.commit()
             return False
-        nieuw = await dossier_cellen(uow.historie, geraakt, catalogus)
+        na = _met_het_nieuwe(voor, event_type, data)
+        if na is None:  # the dossiers regroup: read them again
+            na = {d: await uow.historie.laad(d) for d in geraakt}
+        nieuw = _cellen(na, catalogus)
         delta = verschil(oud, nieuw)
         # In a consumer's batch the changes of all its events are added up and written once.
         if (buffer := uow.batch_buffer("cijfers", lambda: CijferBuffer(uow.cijfers))) is not None:
