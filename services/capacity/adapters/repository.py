@@ -32,6 +32,24 @@ from services.capacity.domain.model import (
 BEZETTING = "bezetting"  # log entries of staffing reports; the others carry a CloudEvents type
 _GIS = {gi.value for gi in GI}
 
+# The statements of every case event and staffing report, built once (values passed at execute):
+# building them per call was a large part of the service's CPU per event.
+_VERGRENDEL = sa.select(capaciteit).order_by(capaciteit.c.gi).with_for_update()
+_BEZETTING = sa.update(capaciteit).where(capaciteit.c.gi == sa.bindparam("b_gi"))
+_FIGUUR = sa.update(capaciteit).where(capaciteit.c.gi == sa.bindparam("b_gi"))
+_HISTORIE = insert(capaciteit_historie).returning(capaciteit_historie.c.id)
+_KINDEREN_VOOR_UPDATE = sa.text(
+    "SELECT * FROM kinderen WHERE (casus_id, kind_id) IN "
+    "(SELECT * FROM unnest(CAST(:casussen AS uuid[]), CAST(:kinderen AS uuid[]))) FOR UPDATE"
+).columns(*kinderen.c)
+_TELLINGEN = sa.text(
+    "SELECT gi, coalesce(expertise, :algemeen) AS expertise, count(*) AS in_zorg, "
+    "count(wacht_sinds) AS wachtend, min(wacht_sinds) AS oudste FROM kinderen "
+    "WHERE gesloten_op IS NULL AND gi = ANY(CAST(:gis AS text[])) GROUP BY 1, 2"
+)
+_LOG = insert(gebeurtenissen)
+_OPEN = sa.select(escalaties).where(escalaties.c.beeindigd_op.is_(None))
+
 
 class CapaciteitRepository:
     def __init__(self, session: AsyncSession):
@@ -40,7 +58,7 @@ class CapaciteitRepository:
     async def vergrendel(self) -> dict[GI, GiCapaciteit]:
         """Lock every GI's row (in one order): changes serialise, so the region's escalation sees
         every change and history ids are handed out in commit order (SSE resume has no gaps)."""
-        query = sa.select(capaciteit).order_by(capaciteit.c.gi).with_for_update()
+        query = _VERGRENDEL
         rows = (await self.session.execute(query)).all()
         if len(rows) < len(GI):
             await self.session.execute(insert(capaciteit).values([
@@ -51,18 +69,18 @@ class CapaciteitRepository:
         return {gi: known.get(gi, GiCapaciteit(gi)) for gi in GI}
 
     async def sla_bezetting_op(self, gi: GI, bezetting: Bezetting) -> None:
-        await self.session.execute(sa.update(capaciteit).where(capaciteit.c.gi == gi).values(
-            jeugdbeschermers=bezetting.jeugdbeschermers, afwezig=bezetting.afwezig,
-            caseload_norm=bezetting.caseload_norm, teams=teams_as_dicts(bezetting.teams)))
+        await self.session.execute(_BEZETTING, {
+            "b_gi": gi.value, "jeugdbeschermers": bezetting.jeugdbeschermers, "afwezig": bezetting.afwezig,
+            "caseload_norm": bezetting.caseload_norm, "teams": teams_as_dicts(bezetting.teams)})
 
     async def sla_figuur_op(self, figuur: GiCapaciteit, oorzaak: str) -> int:
         """Store a visibly changed figure and append it to the history; returns the history id."""
         values = _figuur_values(figuur)
-        await self.session.execute(sa.update(capaciteit).where(capaciteit.c.gi == figuur.gi)
-                                   .values(**values, bijgewerkt_op=figuur.bijgewerkt_op))
-        return await self.session.scalar(insert(capaciteit_historie).values(
-            gi=figuur.gi, **values, vrije_plaatsen=figuur.vrije_plaatsen, oorzaak=oorzaak[:200],
-            tijdstip=figuur.bijgewerkt_op).returning(capaciteit_historie.c.id))
+        await self.session.execute(
+            _FIGUUR, {"b_gi": figuur.gi.value, **values, "bijgewerkt_op": figuur.bijgewerkt_op})
+        return await self.session.scalar(_HISTORIE, {
+            "gi": figuur.gi.value, **values, "vrije_plaatsen": figuur.vrije_plaatsen,
+            "oorzaak": oorzaak[:200], "tijdstip": figuur.bijgewerkt_op})
 
     async def all(self) -> list[GiCapaciteit]:
         known = {row.gi: _figuur(row) for row in await self.session.execute(sa.select(capaciteit))}
@@ -113,9 +131,8 @@ class KinderenRepository:
         keys = list(keys)
         if not keys:
             return {}
-        k = kinderen
         rows = await self.session.execute(
-            sa.select(k).where(sa.tuple_(k.c.casus_id, k.c.kind_id).in_(keys)).with_for_update())
+            _KINDEREN_VOOR_UPDATE, {"casussen": [c for c, _ in keys], "kinderen": [k for _, k in keys]})
         return {(row.casus_id, row.kind_id): _kind(row) for row in rows}
 
     async def save(self, standen: Iterable[KindStand]) -> None:
@@ -141,13 +158,7 @@ class KinderenRepository:
         gis = [gi.value for gi in gis]
         if not gis:
             return {}
-        k = kinderen
-        expertise = sa.func.coalesce(k.c.expertise, ALGEMEEN).label("expertise")
-        rows = await self.session.execute(
-            sa.select(k.c.gi, expertise, sa.func.count().label("in_zorg"),
-                      sa.func.count(k.c.wacht_sinds).label("wachtend"),
-                      sa.func.min(k.c.wacht_sinds).label("oudste"))
-            .where(k.c.gesloten_op.is_(None), k.c.gi.in_(gis)).group_by(k.c.gi, expertise))
+        rows = await self.session.execute(_TELLINGEN, {"algemeen": ALGEMEEN, "gis": gis})
         result: dict[GI, dict[str, Telling]] = {}
         for row in rows:
             result.setdefault(GI(row.gi), {})[row.expertise] = Telling(row.in_zorg, row.wachtend, row.oudste)
@@ -161,8 +172,8 @@ class LogRepository:
         self.session = session
 
     async def event(self, event: Event, event_id: str | None) -> None:
-        await self.session.execute(insert(gebeurtenissen).values(
-            soort=event.type, event_id=event_id, data=event.model_dump(mode="json")))
+        await self.session.execute(_LOG, {"soort": event.type, "event_id": event_id, "gi": None,
+                                          "data": event.model_dump(mode="json")})
 
     async def bezetting(self, gi: GI, bezetting: Bezetting) -> None:
         await self.session.execute(insert(gebeurtenissen).values(
@@ -188,8 +199,7 @@ class EscalatieRepository:
         self.session = session
 
     async def open(self) -> Escalatie | None:
-        row = (await self.session.execute(
-            sa.select(escalaties).where(escalaties.c.beeindigd_op.is_(None)))).first()
+        row = (await self.session.execute(_OPEN)).first()
         return _escalatie(row) if row else None
 
     async def save(self, e: Escalatie) -> None:
