@@ -25,16 +25,18 @@ from services.reporting.domain.projectie import HIST, STROOM, CelSleutel
 # Live event handlers hold this lock shared; swapping in a rebuilt projection holds it exclusively.
 PROJECTIE_LOCK = 705_1044
 h = event_historie.c
-_GEEN_GRENS = 2**63 - 1  # no upper bound on the event id
-# A family's events: its own and those of its cases (the case ids ride along on every row).
+# A family's events: its own and those of its cases (the case ids ride along on every row); up to
+# an event id, or (no bound: live handling) all of them, without a bound for the planner to weigh.
 _VAN_DOSSIER = """
-WITH casussen AS (SELECT coalesce(array_agg(DISTINCT casus_id), '{}') AS ids FROM event_historie
-                  WHERE dossier = $1 AND casus_id IS NOT NULL AND id <= $2)
+WITH casussen AS (SELECT coalesce(array_agg(DISTINCT casus_id), '{{}}') AS ids FROM event_historie
+                  WHERE dossier = $1 AND casus_id IS NOT NULL{grens})
 SELECT e.event_type, e.data::text, c.ids FROM event_historie e, casussen c
-WHERE (e.dossier = $1 OR e.casus_id = ANY(c.ids)) AND e.id <= $2 ORDER BY e.id"""
-_VAN_CASUS = (
-    "SELECT event_type, data::text FROM event_historie WHERE casus_id = $1::uuid AND id <= $2 ORDER BY id"
-)
+WHERE (e.dossier = $1 OR e.casus_id = ANY(c.ids)){e_grens} ORDER BY e.id"""
+_VAN_CASUS = "SELECT event_type, data::text FROM event_historie WHERE casus_id = $1::uuid{grens} ORDER BY id"
+_GRENZEN = {False: {"grens": "", "e_grens": ""},
+            True: {"grens": " AND id <= $2", "e_grens": " AND e.id <= $2"}}
+_LADEN = {(soort, begrensd): sql.format(**_GRENZEN[begrensd])
+          for soort, sql in (("dossier", _VAN_DOSSIER), ("casus", _VAN_CASUS)) for begrensd in (False, True)}
 _BEWAAR = """
 INSERT INTO event_historie (event_id, sleutel, event_type, dossier, casus_id, tijdstip, data)
 VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb) ON CONFLICT (sleutel) DO NOTHING RETURNING id"""
@@ -78,14 +80,14 @@ class HistorieRepository:
         self, dossier: str, tot_id: int | None = None
     ) -> tuple[list[tuple[str, dict]], frozenset[str]]:
         """The dossier's events (as `laad`) and the cases whose events it holds besides its own."""
-        driver, tot = await self._driver(), tot_id if tot_id is not None else _GEEN_GRENS
+        driver, grens = await self._driver(), () if tot_id is None else (tot_id,)
         if dossier.startswith("casus:"):
             casus_id = dossier.removeprefix("casus:")
             if await self.dossier_van_casus(casus_id, tot_id) is not None:
                 return [], frozenset()
-            rows = await driver.fetch(_VAN_CASUS, casus_id, tot)
+            rows = await driver.fetch(_LADEN[("casus", bool(grens))], casus_id, *grens)
             return [(r[0], orjson.loads(r[1])) for r in rows], frozenset()
-        rows = await driver.fetch(_VAN_DOSSIER, dossier, tot)
+        rows = await driver.fetch(_LADEN[("dossier", bool(grens))], dossier, *grens)
         casussen = rows[0][2] if rows else []
         return [(r[0], orjson.loads(r[1])) for r in rows], frozenset(str(c) for c in casussen or ())
 
