@@ -58,6 +58,19 @@ _ADVIES = (
 )
 
 
+# The statements of every report and advice, built once (values passed at execute).
+_TRIAGE = insert(triages).on_conflict_do_nothing().returning(triages.c.melding_id)
+_NIEUW_ADVIES = insert(adviezen)
+_MAATREGEL = insert(maatregelen).on_conflict_do_nothing(index_elements=[maatregelen.c.advies_id])
+_VRIJE_PLAATSEN = sa.select(beschikbaarheid)
+_nieuwste = insert(beschikbaarheid)
+_BESCHIKBAARHEID = _nieuwste.on_conflict_do_update(
+    index_elements=[beschikbaarheid.c.gi],
+    set_={"vrije_plaatsen": _nieuwste.excluded.vrije_plaatsen, "tijdstip": _nieuwste.excluded.tijdstip},
+    where=beschikbaarheid.c.tijdstip < _nieuwste.excluded.tijdstip,
+)
+
+
 class TriageRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -65,16 +78,16 @@ class TriageRepository:
     async def add_triage(self, melding_id: UUID, gezin_id: UUID, gemeente: str, besluit: Besluit,
                          besloten_op: datetime) -> bool:
         """False when this report was triaged before (the business key guards a replay)."""
-        added = await self.session.scalar(insert(triages).values(
+        added = await self.session.scalar(_TRIAGE, dict(
             melding_id=melding_id, gezin_id=gezin_id, gemeente=gemeente, doelgroep=besluit.doelgroep,
             expertise=besluit.expertise, geschikte_gis=[g.value for g in besluit.geschikte_gis],
             regelset_versie=besluit.regelset_versie, regel=besluit.regel, toelichting=besluit.toelichting,
             besloten_op=besloten_op,
-        ).on_conflict_do_nothing().returning(triages.c.melding_id))
+        ))
         return added is not None
 
     async def add_advies(self, advies: Advies) -> None:
-        await self.session.execute(insert(adviezen).values(_advies_row(advies)))
+        await self.session.execute(_NIEUW_ADVIES, _advies_row(advies))
         await self._add_maatregel(advies)
 
     async def get_advies(self, advies_id: UUID, *, for_update: bool = False) -> Advies | None:
@@ -92,10 +105,10 @@ class TriageRepository:
     async def _add_maatregel(self, advies: Advies) -> None:
         m = advies.maatregel
         if m is not None:
-            await self.session.execute(insert(maatregelen).values(
+            await self.session.execute(_MAATREGEL, dict(
                 id=m.id, advies_id=advies.id, maatregel=m.maatregel, route=m.route,
                 raadsonderzoek=m.raadsonderzoek, startdatum=m.startdatum, gi=m.gi, opgelegd_op=m.opgelegd_op,
-            ).on_conflict_do_nothing(index_elements=[maatregelen.c.advies_id]))
+            ))
 
     async def adviezen(self, *, status: str | None, gi: str | None, afwijking: bool | None,
                        limit: int, offset: int, melding_id: UUID | None = None) -> tuple[list[Advies], int]:
@@ -148,7 +161,7 @@ class TriageRepository:
             afwijking_reden=None, rvdk_toelichting=None, gewist_op=now))
 
     async def vrije_plaatsen(self) -> dict[GI, int]:
-        rows = (await self.session.execute(sa.select(beschikbaarheid))).all()
+        rows = (await self.session.execute(_VRIJE_PLAATSEN)).all()
         return {GI(r.gi): r.vrije_plaatsen for r in rows}
 
     async def beschikbaarheid(self) -> list[dict]:
@@ -157,9 +170,5 @@ class TriageRepository:
 
     async def update_beschikbaarheid(self, gi: str, vrije_plaatsen: int, tijdstip: datetime) -> None:
         """Keep the newest signal per GI; an older one arriving late changes nothing."""
-        stmt = insert(beschikbaarheid).values(gi=gi, vrije_plaatsen=vrije_plaatsen, tijdstip=tijdstip)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[beschikbaarheid.c.gi],
-            set_={"vrije_plaatsen": stmt.excluded.vrije_plaatsen, "tijdstip": stmt.excluded.tijdstip},
-            where=beschikbaarheid.c.tijdstip < stmt.excluded.tijdstip,
-        ))
+        await self.session.execute(
+            _BESCHIKBAARHEID, {"gi": gi, "vrije_plaatsen": vrije_plaatsen, "tijdstip": tijdstip})
