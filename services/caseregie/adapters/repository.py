@@ -6,7 +6,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
@@ -76,11 +76,32 @@ def _besluit(row) -> Besluit:
                    categorie=AfwijzingReden(row.categorie) if row.categorie else None)
 
 
+def _van(kolom: sa.Column, *volgorde) -> sa.Select:
+    """The rows whose `kolom` is one of the ids passed as `ids`, in `volgorde`."""
+    ids = sa.bindparam("ids", type_=ARRAY(kolom.type))
+    return sa.select(kolom.table).where(kolom == sa.any_(ids)).order_by(*volgorde)
+
+
+# The statements of every case event, built once (values passed at execute).
+_KINDEREN = _van(casus_kinderen.c.casus_id, casus_kinderen.c.toegevoegd_op, casus_kinderen.c.kind_id)
+_MAATREGELEN = _van(casus_maatregelen.c.casus_id, casus_maatregelen.c.ontvangen_op)
+_OVERDRACHTEN = _van(overdrachten.c.casus_id, overdrachten.c.aangevraagd_op)
+_BESLUITEN = _van(overdracht_besluiten.c.overdracht_id, overdracht_besluiten.c.besloten_op)
+_SIGNALEN = _van(drang_signalen.c.casus_id, drang_signalen.c.gesignaleerd_op, drang_signalen.c.termijn)
+_CASUS = sa.select(casussen).where(casussen.c.id == sa.bindparam("b_id"))
+_CASUS_VOOR_UPDATE = _CASUS.with_for_update()
+_OPEN_VOOR_GEZIN = (sa.select(casussen)
+                    .where(casussen.c.gezin_id == sa.bindparam("b_gezin"), casussen.c.status == OPEN)
+                    .with_for_update())
+_GEZIN_SLOT = sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("sleutel"), 0)))
+
+
 class CasusRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
 
     # --- loading ---------------------------------------------------------------------------
+    # The statements of every case event, built once (values passed at execute).
 
     async def _load(self, rows) -> list[Casus]:
         """Whole cases (children, measures, transfers, drang signals) in a few queries."""
@@ -88,29 +109,18 @@ class CasusRepository:
         if not ids:
             return []
         kinderen, maatregelen, transfers, signalen = (defaultdict(list) for _ in range(4))
-        for r in await self.session.execute(
-                sa.select(casus_kinderen).where(casus_kinderen.c.casus_id.in_(ids))
-                .order_by(casus_kinderen.c.toegevoegd_op, casus_kinderen.c.kind_id)):
+        for r in await self.session.execute(_KINDEREN, {"ids": ids}):
             kinderen[r.casus_id].append(_kind(r))
-        for r in await self.session.execute(
-                sa.select(casus_maatregelen).where(casus_maatregelen.c.casus_id.in_(ids))
-                .order_by(casus_maatregelen.c.ontvangen_op)):
+        for r in await self.session.execute(_MAATREGELEN, {"ids": ids}):
             maatregelen[r.casus_id].append(_maatregel(r))
-        transfer_rows = (await self.session.execute(
-            sa.select(overdrachten).where(overdrachten.c.casus_id.in_(ids))
-            .order_by(overdrachten.c.aangevraagd_op))).all()
+        transfer_rows = (await self.session.execute(_OVERDRACHTEN, {"ids": ids})).all()
         besluiten = defaultdict(list)
         if transfer_rows:
-            for r in await self.session.execute(
-                    sa.select(overdracht_besluiten)
-                    .where(overdracht_besluiten.c.overdracht_id.in_([t.id for t in transfer_rows]))
-                    .order_by(overdracht_besluiten.c.besloten_op)):
+            for r in await self.session.execute(_BESLUITEN, {"ids": [t.id for t in transfer_rows]}):
                 besluiten[r.overdracht_id].append(_besluit(r))
         for t in transfer_rows:
             transfers[t.casus_id].append(_overdracht(t, besluiten[t.id]))
-        for r in await self.session.execute(
-                sa.select(drang_signalen).where(drang_signalen.c.casus_id.in_(ids))
-                .order_by(drang_signalen.c.gesignaleerd_op, drang_signalen.c.termijn)):
+        for r in await self.session.execute(_SIGNALEN, {"ids": ids}):
             signalen[r.casus_id].append(DrangSignaal(termijn=r.termijn, startdatum=r.startdatum,
                                                      gesignaleerd_op=r.gesignaleerd_op))
         return [Casus(id=r.id, gezin_id=r.gezin_id, gemeente=r.gemeente, gi=GI(r.gi), doelgroep=r.doelgroep,
@@ -122,14 +132,12 @@ class CasusRepository:
                       toelichting=r.toelichting)
                 for r in rows]
 
-    async def _one(self, query, for_update: bool) -> Casus | None:
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
+    async def _one(self, query, params: dict) -> Casus | None:
+        row = (await self.session.execute(query, params)).first()
         return (await self._load([row]))[0] if row else None
 
     async def get(self, casus_id: UUID, *, for_update: bool = False) -> Casus | None:
-        return await self._one(sa.select(casussen).where(casussen.c.id == casus_id), for_update)
+        return await self._one(_CASUS_VOOR_UPDATE if for_update else _CASUS, {"b_id": casus_id})
 
     # --- the retention term -----------------------------------------------------------------
 
@@ -160,12 +168,10 @@ class CasusRepository:
 
     async def lock_gezin(self, gezin_id: UUID) -> None:
         """Serialise everything that opens or joins a family's case (until the transaction ends)."""
-        await self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
-            sa.func.hashtextextended(f"caseregie.gezin:{gezin_id}", 0))))
+        await self.session.execute(_GEZIN_SLOT, {"sleutel": f"caseregie.gezin:{gezin_id}"})
 
     async def open_for_gezin(self, gezin_id: UUID) -> Casus | None:
-        return await self._one(sa.select(casussen).where(casussen.c.gezin_id == gezin_id,
-                                                         casussen.c.status == OPEN), for_update=True)
+        return await self._one(_OPEN_VOOR_GEZIN, {"b_gezin": gezin_id})
 
     async def has_maatregel(self, maatregel_id: UUID) -> bool:
         return await self.session.scalar(sa.select(sa.exists().where(
