@@ -2,6 +2,7 @@
 rebuild from the stored history, and both equal an independent computation from the raw events."""
 
 import asyncio
+import math
 import random
 from datetime import date
 from uuid import uuid4
@@ -277,15 +278,17 @@ def test_a_rebuild_in_worker_processes_needs_the_database_url():
 
 async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_is_computed(reporting_db):
     """A question asked for the first time waits for its answer, whatever the budget. After a
-    change, a computation that does not finish within the budget leaves the request with the
-    last answer and the actualiteit it was computed at; the computation goes on, and the next
-    request gets the answer of the new version with the new actualiteit."""
+    change, a caller that accepts a stale answer and whose computation does not finish within the
+    budget gets the last answer and the actualiteit it was computed at; the computation goes on,
+    and the next request gets the answer of the new version with the new actualiteit. A caller
+    that does not accept staleness (or not that much) always gets the current answer."""
     sessions = reporting_db
     periode = Periode("kwartaal", "2026-Q3")
 
-    def binnen(actueel, wachttijd_s, periode=periode, **kw):
+    def binnen(actueel, wachttijd_s, periode=periode, max_oud_s=math.inf, **kw):
         return handlers.kpis_binnen(
-            uow(sessions), actueel, wachttijd_s=wachttijd_s, periode=periode, drempel=5, **kw
+            uow(sessions), actueel, max_oud_s=max_oud_s, wachttijd_s=wachttijd_s, periode=periode,
+            drempel=5, **kw
         )
 
     eerste, actueel = await binnen("a1", 0)
@@ -296,8 +299,24 @@ async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_
     nieuw_vers = await _vers(sessions, periode, drempel=5)
     assert nieuw_vers != eerste
 
+    # Not accepting staleness, or not this much: the current answer, whatever the budget.
+    vers, actueel = await binnen("a1b", 0, max_oud_s=None)
+    assert vers == nieuw_vers and actueel == "a1b"
+    for event_type, data in list(genereer(2, seed=322, begin=date(2026, 8, 1), eind=date(2026, 8, 30),
+                                          escalaties=0)):
+        await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
+    eerste = vers
+    vers, actueel = await binnen("a1c", 0, max_oud_s=0)
+    assert vers != eerste and actueel == "a1c"
+    eerste, nieuw_vers = vers, vers
+    for event_type, data in list(genereer(2, seed=323, begin=date(2026, 8, 1), eind=date(2026, 8, 30),
+                                          escalaties=0)):
+        await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
+    nieuw_vers = await _vers(sessions, periode, drempel=5)
+    assert nieuw_vers != eerste
+
     oud, actueel = await binnen("a2", 0)
-    assert oud is eerste and actueel == "a1"  # the last answer, saying how current it is
+    assert oud is eerste and actueel == "a1c"  # the last answer, saying how current it is
     nieuw, actueel = await binnen("a3", 30)
     assert nieuw == nieuw_vers and actueel == "a2"  # the computation the previous request started
     again, actueel = await binnen("a4", 30)

@@ -1,3 +1,4 @@
+import math
 from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
@@ -133,12 +134,25 @@ def drempel(request: Request) -> int:
     return request.app.state.runtime.settings.suppression_threshold
 
 
+def max_stale(request: Request) -> float | None:
+    """The request's `Cache-Control: max-stale[=seconds]` (RFC 9111 §5.2.1.2): how stale an answer
+    the caller accepts (no value: any); None when it does not say (it gets the current answer)."""
+    for directive in request.headers.get("cache-control", "").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.lower() == "max-stale":
+            try:
+                return float(value.strip('"')) if value else math.inf
+            except ValueError:
+                return None
+    return None
+
+
 async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False, actueel=None):
     """The period asked for, its KPIs and how current they are (handlers.kpis_binnen)."""
     p = handlers.periode(periode, periode_type, uow.clock.today())
     rows, actueel = await handlers.kpis_binnen(
-        uow, actueel, periode=p, drempel=drempel(request), kpi=kpi, gi=gi, gemeente=gemeente,
-        met_tabel=met_tabel,
+        uow, actueel, max_oud_s=max_stale(request), periode=p, drempel=drempel(request), kpi=kpi, gi=gi,
+        gemeente=gemeente, met_tabel=met_tabel,
     )
     return p, rows, actueel
 
@@ -151,7 +165,11 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
     description="Filters combine: `gi` and `gemeente` select the slice, `periode` the period. "
     "Figures per municipality are published per quarter, per year and for all time (`gemeente` with "
     "a day or month is refused); small counts are suppressed over all views together, see the "
-    "catalogue's `regels.onderdrukking`. Send `Accept: text/csv` for the CSV export.",
+    "catalogue's `regels.onderdrukking`. Send `Accept: text/csv` for the CSV export. With "
+    "`Cache-Control: max-stale[=seconds]` (as the dashboard sends) a request that finds the figures "
+    "changed and not yet recomputed gets, after 25 ms, the last figures for the same question "
+    "(computed at most that long ago) with the `actualiteit` they are current to; without it, "
+    "always the current figures.",
 )
 async def get_kpis(
     request: Request,

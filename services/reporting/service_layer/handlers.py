@@ -1,6 +1,7 @@
 """Live projection of the chain's events into KPI cells, and the figures read from them."""
 
 import asyncio
+import time
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TypeVar
@@ -269,20 +270,24 @@ async def kpis(
     return antwoord
 
 
-# A request for KPIs waits this long for an answer of the current version; if computing it takes
-# longer (after a change, over a large history) the request gets the last answer computed for the
-# same question, with the actualiteit it was computed at, while the computation goes on for the
-# requests after it. With a small history the current answer is always in time.
+# A caller that accepts a stale answer (HTTP `Cache-Control: max-stale`, as the dashboard sends)
+# waits this long for the answer of the current version; if computing it takes longer (after a
+# change, over a large history) it gets the last answer computed for the same question, if that
+# is no older than it accepts, with the actualiteit it was computed at, while the computation goes
+# on for the requests after it. Any other caller always gets the current answer.
 WACHTTIJD_S = 0.025
-_LAATSTE = Lru(256)  # question -> (answer, actualiteit) last computed, of any version
+_LAATSTE = Lru(256)  # question -> (answer, actualiteit, when computed) last computed, any version
 _BEZIG: dict[tuple, asyncio.Task] = {}  # question -> its computation in flight (one at a time)
 A = TypeVar("A")  # the actualiteit block (the entrypoint's)
 
 
 async def kpis_binnen(
-    uow: ReportingUnitOfWork, actueel: A | None, *, wachttijd_s: float = WACHTTIJD_S, **vraag
+    uow: ReportingUnitOfWork, actueel: A | None, *, max_oud_s: float | None = None,
+    wachttijd_s: float = WACHTTIJD_S, **vraag
 ) -> tuple[list[dict], A | None]:
-    """`kpis(**vraag)` within a time budget: (the answer, the actualiteit it is current to)."""
+    """`kpis(**vraag)`: (the answer, the actualiteit it is current to). `max_oud_s`: None, the
+    current answer; else within `wachttijd_s` the last answer computed at most that long ago
+    (`math.inf`: any) while the current one is computed."""
     # Per database (one per process in service, one per test database in tests).
     sleutel = (uow.database, catalogus_bron.actief().versie, uow.clock.today())
     sleutel += tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vraag.items()))
@@ -290,18 +295,18 @@ async def kpis_binnen(
     if taak is None:
         taak = _BEZIG[sleutel] = asyncio.create_task(_bereken(uow, actueel, sleutel, vraag))
         taak.add_done_callback(lambda t: (_BEZIG.pop(sleutel, None), t.cancelled() or t.exception()))
-    vorig = _LAATSTE.get(sleutel)
-    if vorig is None:  # nothing to fall back on
+    vorig = _LAATSTE.get(sleutel) if max_oud_s is not None else None
+    if vorig is None or time.monotonic() - vorig[2] > max_oud_s:  # nothing to fall back on
         return await asyncio.shield(taak)
     try:
         return await asyncio.wait_for(asyncio.shield(taak), wachttijd_s)
     except TimeoutError:
-        return vorig
+        return vorig[0], vorig[1]
 
 
 async def _bereken(uow: ReportingUnitOfWork, actueel: A, sleutel: tuple, vraag: dict) -> tuple[list[dict], A]:
     antwoord = await kpis(uow, **vraag)
-    _LAATSTE.put(sleutel, (antwoord, actueel))
+    _LAATSTE.put(sleutel, (antwoord, actueel, time.monotonic()))
     return antwoord, actueel
 
 
