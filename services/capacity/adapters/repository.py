@@ -35,8 +35,7 @@ _GIS = {gi.value for gi in GI}
 # The statements of every case event and staffing report, built once (values passed at execute):
 # building them per call was a large part of the service's CPU per event.
 _VERGRENDEL = sa.select(capaciteit).order_by(capaciteit.c.gi).with_for_update()
-_BEZETTING = sa.update(capaciteit).where(capaciteit.c.gi == sa.bindparam("b_gi"))
-_FIGUUR = sa.update(capaciteit).where(capaciteit.c.gi == sa.bindparam("b_gi"))
+_GI_BIJWERKEN = sa.update(capaciteit).where(capaciteit.c.gi == sa.bindparam("b_gi"))  # SET: what is passed
 _HISTORIE = insert(capaciteit_historie).returning(capaciteit_historie.c.id)
 _KINDEREN_VOOR_UPDATE = sa.text(
     "SELECT * FROM kinderen WHERE (casus_id, kind_id) IN "
@@ -69,7 +68,7 @@ class CapaciteitRepository:
         return {gi: known.get(gi, GiCapaciteit(gi)) for gi in GI}
 
     async def sla_bezetting_op(self, gi: GI, bezetting: Bezetting) -> None:
-        await self.session.execute(_BEZETTING, {
+        await self.session.execute(_GI_BIJWERKEN, {
             "b_gi": gi.value, "jeugdbeschermers": bezetting.jeugdbeschermers, "afwezig": bezetting.afwezig,
             "caseload_norm": bezetting.caseload_norm, "teams": teams_as_dicts(bezetting.teams)})
 
@@ -77,7 +76,7 @@ class CapaciteitRepository:
         """Store a visibly changed figure and append it to the history; returns the history id."""
         values = _figuur_values(figuur)
         await self.session.execute(
-            _FIGUUR, {"b_gi": figuur.gi.value, **values, "bijgewerkt_op": figuur.bijgewerkt_op})
+            _GI_BIJWERKEN, {"b_gi": figuur.gi.value, **values, "bijgewerkt_op": figuur.bijgewerkt_op})
         return await self.session.scalar(_HISTORIE, {
             "gi": figuur.gi.value, **values, "vrije_plaatsen": figuur.vrije_plaatsen,
             "oorzaak": oorzaak[:200], "tijdstip": figuur.bijgewerkt_op})

@@ -101,7 +101,6 @@ class CasusRepository:
         self.session = session
 
     # --- loading ---------------------------------------------------------------------------
-    # The statements of every case event, built once (values passed at execute).
 
     async def _load(self, rows) -> list[Casus]:
         """Whole cases (children, measures, transfers, drang signals) in a few queries."""

@@ -82,8 +82,6 @@ class MeldingRepository:
             rows = await self.session.execute(_CASUS_VOOR_UPDATE, {"b_casus": casus_id})
             return [_melding(r) for r in rows]
         query = sa.select(meldingen).where(meldingen.c.casus_id == casus_id).order_by(meldingen.c.id)
-        if for_update:
-            query = query.with_for_update()
         return [_melding(r) for r in (await self.session.execute(query)).all()]
 
     async def overdue(self, now: datetime, limit: int) -> list[Melding]:

@@ -42,6 +42,12 @@ INSERT INTO event_historie (event_id, sleutel, event_type, dossier, casus_id, ti
 VALUES ($1, $2, $3, $4, $5::uuid, $6, $7::jsonb) ON CONFLICT (sleutel) DO NOTHING RETURNING id"""
 
 
+async def _driver(session: AsyncSession):
+    """The asyncpg connection under the session, in its transaction."""
+    conn = await session.connection()
+    return (await conn.get_raw_connection()).driver_connection
+
+
 class HistorieRepository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -49,8 +55,7 @@ class HistorieRepository:
     # The statements of every live event, on the driver directly (SQLAlchemy's statement building
     # was a quarter of the service's CPU per event); in the session's transaction all the same.
     async def _driver(self):
-        conn = await self.session.connection()
-        return (await conn.get_raw_connection()).driver_connection
+        return await _driver(self.session)
 
     async def projectie_gedeeld(self) -> None:
         await (await self._driver()).execute("SELECT pg_advisory_xact_lock_shared($1)", PROJECTIE_LOCK)
@@ -157,9 +162,8 @@ class CijferRepository:
         if kpis:
             sql += " AND kpi = ANY($3::text[])"
             params.append(kpis)
-        conn = await self.session.connection()
-        driver = (await conn.get_raw_connection()).driver_connection
-        return await asyncio.to_thread(_per_periode, periodes, await driver.fetch(sql, *params))
+        records = await (await self._driver()).fetch(sql, *params)
+        return await asyncio.to_thread(_per_periode, periodes, records)
 
     async def tellingen(self, perioden: list[tuple[str, str]], kpis: list[str] | None = None) -> dict:
         """What the suppression of a family of linked periods rests on, summed in the database:
@@ -190,8 +194,7 @@ class CijferRepository:
         return [r[0] for r in await (await self._driver()).fetch(sql)]
 
     async def _driver(self):
-        conn = await self.session.connection()
-        return (await conn.get_raw_connection()).driver_connection
+        return await _driver(self.session)
 
     async def standen(self, peildatum: date, kpis: list[str] | None = None) -> list[Stand]:
         """In- and outflow of the stock KPIs summed up to and including the reference day: whole

@@ -57,10 +57,7 @@ async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
 async def dossier_cellen(
     historie: HistorieRepository, dossiers: Iterable[str], catalogus: Catalogus, tot_id: int | None = None
 ) -> dict[CelSleutel, list[int]]:
-    totaal: dict[CelSleutel, list[int]] = {}
-    for d in dossiers:
-        cellen(bijdragen(await historie.laad(d, tot_id), catalogus.norm_dagen), totaal)
-    return totaal
+    return _cellen({d: await historie.laad(d, tot_id) for d in dossiers}, catalogus)
 
 
 async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict) -> set[str]:
