@@ -26,5 +26,15 @@ ESCALATIES = Topic("capacity.escalaties", "Regional capacity escalations, raised
 TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS, ESCALATIES)
 
 
+# The runtime's mark on the broker (runtime/broker_watch.py): its first record tells services whether
+# the broker is the one they published to, or a new one that lost everything. Not an event topic.
+BROKER_MARK = Topic(
+    "jbketen.broker-mark",
+    "The runtime's mark on the broker: a new mark means a broker without the history.",
+    "-",
+    {"retention.ms": "-1"},
+)
+
+
 def dead_letter_topic(service: str) -> str:
     return f"{service}.deadletter"

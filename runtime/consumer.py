@@ -41,11 +41,17 @@ class Unprocessable(Exception):
 class _JoinTracker(ConsumerRebalanceListener):
     def __init__(self):
         self.joined = False
+        # After a new broker: the first partitions assigned are read from their beginning,
+        # whatever offsets were committed (a commit of the old broker's may have reached it).
+        self.rewind: AIOKafkaConsumer | None = None
 
     async def on_partitions_revoked(self, revoked) -> None:
         self.joined = False
 
     async def on_partitions_assigned(self, assigned) -> None:
+        if self.rewind is not None and assigned:
+            consumer, self.rewind = self.rewind, None
+            await consumer.seek_to_beginning(*assigned)
         self.joined = True  # called after every successful join, even with no partitions
 
 
@@ -94,10 +100,14 @@ class EventConsumer:
         on_commit: Callable[[], None] | None = None,
         batch_size: int = 500,
         idle_wait: IdleWait | None = None,
+        consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
     ):
         self.service = service
         self._clock = clock
         self._consumer = consumer
+        self._consumer_factory = consumer_factory
+        self._restart = False
+        self.restarts = 0
         self._sessions = sessions
         self._uow_factory = uow_factory
         self._handlers = handlers
@@ -155,6 +165,8 @@ class EventConsumer:
             self._idle_wait.attach(self._consumer)
             self._started = True
         while True:
+            if self._restart:
+                await self._start_again()
             batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             records = [r for part in batches.values() for r in part]
             self._idle_wait.saw(len(records))
@@ -164,6 +176,29 @@ class EventConsumer:
                 for tp, part in batches.items():  # read again from the first record
                     self._consumer.seek(tp, part[0].offset)
                 await asyncio.sleep(self._backoff * 5)
+
+    def restart_from_beginning(self) -> None:
+        """The broker is a new one (runtime/broker_watch.py): leave the group without committing,
+        join again with a new client and read every partition from its beginning. Claimed events
+        are skipped; nothing on the new broker is missed, whatever its offsets are."""
+        self._restart = True
+
+    async def _start_again(self) -> None:
+        self._restart = False
+        if self._committing is not None:
+            self._committing.cancel()  # an offset of the old broker's
+            self._committing = None
+        with suppress(Exception):
+            await asyncio.wait_for(self._consumer.stop(), 10)
+        self._consumer = self._consumer_factory()
+        self._membership.joined = False
+        self._membership.rewind = self._consumer
+        self._consumer.subscribe(self._topics, listener=self._membership)
+        await self._consumer.start()
+        self._idle_wait.attach(self._consumer)
+        self.behind = None
+        self.restarts += 1
+        log.warning("%s: consumer joined again, reading from the beginning", self.service)
 
     async def _process_batch(self, records: list[ConsumerRecord]) -> bool:
         """Handle a batch in one transaction; then commit its offsets. False: nothing was kept."""

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import asyncpg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -90,6 +91,28 @@ def create_engine(database_url: str, **kwargs) -> AsyncEngine:
     dropped fails its statement as a disconnect, and SQLAlchemy then discards the whole pool, so
     the next transaction connects afresh."""
     return _engine(database_url, **kwargs)
+
+
+# SQLSTATE classes of a server going away or not there yet: 57 (operator intervention: shutting
+# down, starting up), 08 (connection exception), 53 (insufficient resources: too many connections).
+_UNAVAILABLE_CLASSES = ("57", "08", "53")
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the database cannot be reached right now, as opposed
+    to a statement that failed: worth a 503 with Retry-After, and a retry later."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if isinstance(exc, OSError | TimeoutError | asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        sqlstate = getattr(exc, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate[:2] in _UNAVAILABLE_CLASSES:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

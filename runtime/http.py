@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime import logscrub, tracing
+from runtime import db, logscrub, tracing
 from runtime.errors import DomainError
 from runtime.guards import Admission, BodyLimit, ControlCharacters, send_problem
 from runtime.identity import Unauthenticated
@@ -54,6 +54,9 @@ def _field_name(loc: tuple) -> str:
     return name or "body"
 
 
+DATABASE_RETRY_AFTER_S = 2
+
+
 class UnexpectedErrors:
     """An error no handler expected is a 500 problem, and one log line of its type and the code it
     passed through (runtime.logscrub): never its message, the request's body or query, or values,
@@ -76,6 +79,14 @@ class UnexpectedErrors:
         try:
             await self.app(scope, receive, sending)
         except Exception as exc:
+            if db.unavailable(exc):
+                log.warning("%s %s: database unavailable: %s", scope.get("method"), scope.get("path"),
+                            logscrub.describe(exc))
+                if not started:
+                    await send_problem(scope, send, 503, "Service Unavailable",
+                                       "The database is not reachable right now; try again later.",
+                                       headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+                return
             span = trace.get_current_span()
             span.set_status(trace.Status(trace.StatusCode.ERROR, type(exc).__qualname__))
             trace_id = format(span.get_span_context().trace_id, "032x")

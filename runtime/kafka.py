@@ -15,6 +15,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
 from contracts import TOPICS
+from contracts.topics import BROKER_MARK
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ async def ensure_topics(settings: ServiceSettings, extra: list[str] = ()) -> Non
     wanted = [NewTopic(t.name, settings.kafka_topic_partitions, settings.kafka_topic_replication,
                        topic_configs=dict(t.config)) for t in TOPICS]
     wanted += [NewTopic(name, 1, settings.kafka_topic_replication) for name in extra]
+    wanted.append(NewTopic(BROKER_MARK.name, 1, settings.kafka_topic_replication,
+                           topic_configs=dict(BROKER_MARK.config)))
     admin = admin_client(settings)
     await admin.start()
     try:

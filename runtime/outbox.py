@@ -93,6 +93,9 @@ class OutboxRelay:
         self.max_record_bytes = max_record_bytes
         self._wakeup = asyncio.Event()
         self.last_error: str | None = None
+        # The broker's watch (runtime/broker_watch.py), when self-healing is on: after a failure
+        # the relay sends again only once the broker is known to be the same one, or healed.
+        self.watch = None
 
     def wake(self) -> None:
         """Called after a commit in this process, so events leave without waiting for a poll."""
@@ -202,6 +205,8 @@ class OutboxRelay:
         while True:
             self._wakeup.clear()
             try:
+                if self.watch is not None and self.watch.suspect:
+                    await self.watch.confirm()
                 while await self.publish_pending() == self._batch_size:
                     pass
                 self.last_error = None
@@ -209,6 +214,8 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # broker or database away: keep the rows, retry later
                 self.last_error = describe(exc)
+                if self.watch is not None:
+                    self.watch.suspect = True
                 log.warning("outbox relay failed, will retry: %r", exc)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
 from runtime.access import Policy, authenticated, authorized
+from runtime.broker_watch import BrokerWatch
 from runtime.clock import Clock, clock_from
 from runtime.consumer import EventConsumer, Handler
 from runtime.errors import Forbidden
@@ -83,7 +84,15 @@ class Runtime:
                                  max_record_bytes=settings.kafka_max_request_size)
         self.rate_limit = RateLimit(settings.rate_limit_requests, settings.rate_limit_window_s)
         self.consumer: EventConsumer | None = None
+        self.watch = BrokerWatch(settings, [self._broker_is_new], [dead_letter_topic(spec.name)])
         self._tasks: list[asyncio.Task] = []
+
+    async def _broker_is_new(self) -> None:
+        """Healing after the broker lost its data (topics are created by the watch)."""
+        if self.consumer is not None:
+            self.consumer.restart_from_beginning()
+        resent = await self.relay.republish()
+        log.warning("%s: %d events queued to be sent again to the new broker", self.spec.name, resent)
 
     def uow(self) -> UnitOfWork:
         progress = self.consumer.progress if self.consumer is not None else None
@@ -94,15 +103,18 @@ class Runtime:
         tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)
         await db.ensure_database(self.settings.database_url)
         await db.migrate(self.engine, self.spec.migrations)
-        await kafka.ensure_topics(self.settings, [dead_letter_topic(self.spec.name)])
+        await self.watch.start()  # the topics, and the broker's mark
         producer = kafka.producer(self.settings)  # aiokafka clients need the running loop
         await producer.start()
         self.relay.producer = producer
+        if self.settings.kafka_self_heal:
+            self.relay.watch = self.watch
+            self._spawn(self.watch.run, "broker watch")
         self._spawn(self.relay.run, "outbox relay")
         if self.spec.handlers:
-            kafka_consumer = kafka.consumer(self.settings)
             self.consumer = EventConsumer(
-                service=self.spec.name, consumer=kafka_consumer, topics=self.spec.subscriptions,
+                service=self.spec.name, consumer=kafka.consumer(self.settings),
+                consumer_factory=lambda: kafka.consumer(self.settings), topics=self.spec.subscriptions,
                 sessions=self.sessions,
                 uow_factory=self.uow, handlers=self.spec.handlers,
                 max_attempts=self.settings.consumer_max_attempts,
@@ -133,6 +145,7 @@ class Runtime:
         for task in self._tasks:
             with suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.watch.stop()
         if self.consumer:
             await self.consumer.stop()
         with suppress(Exception):
@@ -152,6 +165,8 @@ class Runtime:
         except Exception as exc:
             report["database"] = f"down: {type(exc).__name__}"
         report["relay_error"] = self.relay.last_error
+        report["broker"] = {"mark": self.watch.mark, "healed": self.watch.heals,
+                            "self_heal": self.settings.kafka_self_heal, "error": self.watch.last_error}
         if self.consumer:
             report["consumer"] = {
                 "joined": self.consumer.joined,

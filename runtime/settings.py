@@ -40,6 +40,11 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 2000  # a third of the session timeout, as Kafka advises
     kafka_topic_replication: int = 1
+    # Self-healing after a broker lost its data (runtime/broker_watch.py): how often the broker's
+    # mark is checked, and how long one check may take. KAFKA_SELF_HEAL=false switches it off.
+    kafka_self_heal: bool = True
+    kafka_watch_interval_s: float = 2.0
+    kafka_watch_timeout_s: float = 5.0
     kafka_topic_partitions: int = 3
     # Kafka connection security. PLAINTEXT (the embedded broker of `make up`), SSL, SASL_PLAINTEXT
     # or SASL_SSL; SASL as SCRAM-SHA-256/512 (username and password) or OAUTHBEARER (an access token
