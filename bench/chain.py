@@ -30,6 +30,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.engine import make_url
 
 from bench.capacity_latency import baseline, drop_database, kafka_subscriber, percentile
@@ -371,6 +372,39 @@ def recovery(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: P
     return broker
 
 
+async def topic_back(bootstrap: str, topic: str, within_s: float = 120) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.perf_counter() + within_s
+        while topic not in await admin.list_topics():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{topic} not created again within {within_s} s")
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+def broker_lost(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: Processes) -> Broker:
+    """With the history in place and the services running: the broker killed (SIGKILL) and an empty
+    one started on its address; nobody restarts anything (runtime/broker_watch.py heals)."""
+    print(f"\nbroker lost with {args.history} reports of history (the services keep running):")
+    broker.process.kill()
+    broker.process.wait()
+    started = time.perf_counter()
+    broker = Broker(broker.port)
+    processes.broker = broker
+    asyncio.run(topic_back(broker.bootstrap, CASUSSEN.name))  # the bench's own reader needs it
+    back = time.perf_counter() - started
+    assigned = asyncio.run(one_assigned(stack, issuer, args.seed + 3, 600))
+    print(f"  topics created again by the services after {back:.1f} s; a report posted then was "
+          f"assigned {assigned:.1f} s later ({back + assigned:.1f} s after the broker was lost)")
+    while not drained(stack) and time.perf_counter() - started < 900:
+        time.sleep(0.5)
+    print(f"  every backlog drained {time.perf_counter() - started:.1f} s after the broker was lost")
+    return broker
+
+
 # -- main --------------------------------------------------------------------------------------
 
 def postmaster_pid(data_dir: Path) -> int | None:
@@ -436,6 +470,7 @@ def main() -> None:
         asyncio.run(rates(args, stack, issuer, processes, rtt, tx))
         if args.history:
             broker = recovery(args, stack, issuer, broker, processes)
+            broker = broker_lost(args, stack, issuer, broker, processes)
     finally:
         stack.stop_all()
         broker.stop()
