@@ -24,7 +24,7 @@ from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent, EnvelopeError
 from runtime.kafka import IdleWait
 from runtime.logscrub import describe
-from runtime.uow import Batch, HandleCarefully, UnitOfWork
+from runtime.uow import AlreadyProcessed, Batch, HandleCarefully, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class EventConsumer:
         self.dead_lettered = 0
         self.duplicates = 0
         self.careful_batches = 0  # batches handled again with a savepoint per event
+        self.redriven = 0  # dead letters handled again on request (redrive)
         self._committing: asyncio.Task | None = None
         # The moment of the newest event handled, and when: how current this service's state is.
         self.last_event_time: datetime | None = None
@@ -256,6 +257,35 @@ class EventConsumer:
             committing, self._committing = self._committing, None
             await committing
 
+    async def redrive(self, record: ConsumerRecord,
+                      within: Callable[[AsyncSession], Awaitable[None]] | None = None) -> CloudEvent:
+        """Handle a dead-lettered record again (its cause fixed) as a careful batch of one, in a
+        transaction of its own: read with a batch's envelope and data checks, its event claimed (the
+        claim its dead-lettering left is taken over), handled with the usual retries, then `within`
+        in the same transaction, then committed. Nothing is kept when it raises: Unprocessable (the
+        reason) while it still fails, AlreadyProcessed when the event was handled before."""
+        item = self._read(record)
+        if item.reason is None and item.handler is None:
+            item.reason = f"{self.service} does not handle {item.ce.type} events"
+        if item.reason is not None:
+            raise Unprocessable(item.reason)
+        async with self._sessions() as session, session.begin():
+            batch = Batch(session, careful=True)
+            if await session.scalar(_reclaim(item.ce, self._clock.now())) is None:
+                raise AlreadyProcessed(item.ce.id)
+            reason = await self._handle_with_retries(batch, item)
+            if reason is not None:
+                raise Unprocessable(reason)
+            await batch.finish()
+            if within is not None:
+                await within(session)
+        self.redriven += 1
+        if batch.published and self._on_commit:
+            self._on_commit()
+        for callback in batch.after_commit:
+            callback()
+        return item.ce
+
     def _read(self, record: ConsumerRecord) -> _Incoming:
         item = _Incoming(record)
         try:
@@ -341,6 +371,32 @@ class EventConsumer:
                     json.dumps(reason)[:500])
 
 
+def _reclaim(ce: CloudEvent, now: datetime):
+    """Claim an event to handle it again: new, or dead-lettered before; none when it was handled."""
+    processed = tables.processed_events
+    return (insert(processed)
+            .values(event_id=ce.id, event_type=ce.type, topic=ce.topic, outcome="handled")
+            .on_conflict_do_update(index_elements=[processed.c.event_id],
+                                   set_={"outcome": "handled", "processed_at": now},
+                                   where=processed.c.outcome == "dead_lettered")
+            .returning(processed.c.event_id))
+
+
+def letter_record(*, topic: str, partition: int, offset: int, key: str | None, headers: dict[str, str],
+                  value: str | None, value_encoding: str | None) -> ConsumerRecord:
+    """The record a dead letter was made of, again from what `_dead_letter` kept of it (headers and
+    key as text; the value as `_as_text` gave it; no encoding: a letter from before it was kept,
+    taken as text)."""
+    raw = _from_text(value, value_encoding or "utf-8")
+    key_bytes = key.encode() if key is not None else None
+    return ConsumerRecord(
+        topic=topic, partition=partition, offset=offset, timestamp=-1, timestamp_type=0,
+        key=key_bytes, value=raw, checksum=None,
+        serialized_key_size=len(key_bytes) if key_bytes is not None else -1,
+        serialized_value_size=len(raw) if raw is not None else -1,
+        headers=tuple((name, text.encode()) for name, text in (headers or {}).items()))
+
+
 def _printable(raw: bytes) -> str:
     # PostgreSQL text cannot hold NUL; a dead letter must be storable whatever arrived.
     return raw.decode(errors="replace").replace("\x00", "\ufffd")
@@ -357,3 +413,10 @@ def _as_text(raw: bytes | None) -> tuple[str | None, str]:
     except UnicodeDecodeError:
         pass
     return base64.b64encode(raw).decode(), "base64"
+
+
+def _from_text(text: str | None, encoding: str) -> bytes | None:
+    """The bytes `_as_text` kept as `text` under `encoding`."""
+    if text is None or encoding == "none":
+        return None
+    return base64.b64decode(text) if encoding == "base64" else text.encode()

@@ -109,6 +109,18 @@ PROCESSING_LOG_V4 = (
     "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION verwerkingen_ketenen()",
 )
 
+# v5: a dead letter's value encoding (without it a base64 value cannot be told from text) and its
+# re-drives (runtime/operations.py). Letters from before v5 are open, their encoding unknown (null).
+DEAD_LETTERS_V5 = (
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS value_encoding VARCHAR(10)",
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS status VARCHAR(20) NOT NULL DEFAULT 'open'",
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS redrive_attempts INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS last_redrive_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS last_redrive_outcome VARCHAR(20)",
+    "ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS last_redrive_reason TEXT",
+    "CREATE INDEX IF NOT EXISTS ix_dead_letters_status ON dead_letters (status, id)",
+)
+
 # The runtime's tables after v1, in order: (what, a query that is true once it is applied, the
 # statements). run_env applies the missing ones on every start, under the migration's advisory
 # lock; runtime/tables.py describes the result.
@@ -124,6 +136,10 @@ RUNTIME_REVISIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("v4: processing records chained at commit",
      "SELECT to_regclass('verwerkingen_wachtrij') IS NOT NULL",
      PROCESSING_LOG_V4),
+    ("v5: dead letters keep their value's encoding and can be re-driven",
+     "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+     "AND table_name = 'dead_letters' AND column_name = 'last_redrive_reason')",
+     DEAD_LETTERS_V5),
 )
 
 

@@ -49,7 +49,17 @@ dead_letters = sa.Table(
     sa.Column("key", sa.Text),
     sa.Column("value", sa.Text),
     sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    # Runtime schema v5: how `value` holds the original bytes ('utf-8', 'base64' or 'none'; null for
+    # letters written before v5), and the re-drives (runtime/operations.py): 'open' until one
+    # succeeded ('herverwerkt'), with the last attempt's moment, outcome and reason.
+    sa.Column("value_encoding", sa.String(10)),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("redrive_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_redrive_at", sa.DateTime(timezone=True)),
+    sa.Column("last_redrive_outcome", sa.String(20)),
+    sa.Column("last_redrive_reason", sa.Text),
 )
+sa.Index("ix_dead_letters_status", dead_letters.c.status, dead_letters.c.id)
 
 # The processing log (runtime/processing_log.py; runtime schema v3): append-only, hash-chained.
 verwerkingen = sa.Table(

@@ -78,7 +78,7 @@ class Batch:
         await self.session.execute(insert(tables.dead_letters).values(
             event_id=letter["event_id"], topic=letter["topic"], partition=letter["partition"],
             offset=letter["offset"], reason=reason, headers=letter["headers"], key=letter["key"],
-            value=letter["value"]))
+            value=letter["value"], value_encoding=letter["value_encoding"]))
         if letter["event_id"]:
             processed = tables.processed_events
             await self.session.execute(

@@ -14,7 +14,7 @@ async def test_dead_letters_are_listed_for_beheer_without_their_payload(chain, k
         ("ce_type", CasusAssigned.type.encode()), ("ce_time", b"2026-01-01T00:00:00+00:00")])
     await wait_until(lambda: consumer.dead_lettered > before)
 
-    response = await capacity.get("/v1/deadletters", headers=identity.beheer())
+    response = await capacity.get("/v1/dode-brieven", headers=identity.beheer())
     assert response.status_code == 200, response.text
     letter = next(i for i in response.json()["items"] if i["event_id"] == "ops-poison-1")
     assert letter["event_type"] == CasusAssigned.type and letter["topic"] == CasusAssigned.topic.name
@@ -22,5 +22,5 @@ async def test_dead_letters_are_listed_for_beheer_without_their_payload(chain, k
     assert "Jansen" not in response.text and "111222333" not in response.text
 
     for caller in (identity.gi("WSS"), identity.rvdk(), identity.privacy(), identity.regio()):
-        assert (await capacity.get("/v1/deadletters", headers=caller)).status_code == 403
-    assert (await capacity.get("/v1/deadletters")).status_code == 401
+        assert (await capacity.get("/v1/dode-brieven", headers=caller)).status_code == 403
+    assert (await capacity.get("/v1/dode-brieven")).status_code == 401
