@@ -320,6 +320,13 @@ def drained(stack: Stack) -> bool:
     return True
 
 
+def until_drained(stack: Stack, started: float, limit_s: float = 900) -> float:
+    """Seconds from `started` (perf_counter) until everything is drained, or the limit passed."""
+    while not drained(stack) and time.perf_counter() - started < limit_s:
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
 def seed(stack: Stack, capacity: dict[str, tuple[int, int]]) -> None:
     for gi, (protectors, norm) in capacity.items():
         httpx.put(f"{stack.url('capacity')}/v1/gis/{gi}/capaciteit",
@@ -350,9 +357,7 @@ def recovery(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: P
     print(f"\nrecovery with {args.history} reports of history:")
     took = asyncio.run(history(stack, issuer, args.history, args.seed + 1))
     print(f"  history posted in {took:.0f} s ({args.history / took:.0f} reports/s, assignment not awaited)")
-    deadline = time.perf_counter() + 600
-    while not drained(stack) and time.perf_counter() < deadline:
-        time.sleep(1)
+    until_drained(stack, time.perf_counter(), 600)
     stack.stop_all()
     broker.stop()
     started = time.perf_counter()
@@ -366,9 +371,7 @@ def recovery(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: P
     assigned = asyncio.run(one_assigned(stack, issuer, args.seed + 2, 600))
     print(f"  a new report posted then was assigned {assigned:.1f} s later "
           f"({up + assigned:.1f} s after the start)")
-    while not drained(stack) and time.perf_counter() - started < 900:
-        time.sleep(0.5)
-    print(f"  every backlog drained {time.perf_counter() - started:.1f} s after the start")
+    print(f"  every backlog drained {until_drained(stack, started):.1f} s after the start")
     return broker
 
 
@@ -389,19 +392,14 @@ def broker_lost(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes
     """With the history in place and the services running: the broker killed (SIGKILL) and an empty
     one started on its address; nobody restarts anything (runtime/broker_watch.py heals)."""
     print(f"\nbroker lost with {args.history} reports of history (the services keep running):")
-    broker.process.kill()
-    broker.process.wait()
     started = time.perf_counter()
-    broker = Broker(broker.port)
-    processes.broker = broker
+    broker = processes.broker = broker.lose()
     asyncio.run(topic_back(broker.bootstrap, CASUSSEN.name))  # the bench's own reader needs it
     back = time.perf_counter() - started
     assigned = asyncio.run(one_assigned(stack, issuer, args.seed + 3, 600))
     print(f"  topics created again by the services after {back:.1f} s; a report posted then was "
           f"assigned {assigned:.1f} s later ({back + assigned:.1f} s after the broker was lost)")
-    while not drained(stack) and time.perf_counter() - started < 900:
-        time.sleep(0.5)
-    print(f"  every backlog drained {time.perf_counter() - started:.1f} s after the broker was lost")
+    print(f"  every backlog drained {until_drained(stack, started):.1f} s after the broker was lost")
     return broker
 
 

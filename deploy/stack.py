@@ -142,6 +142,12 @@ class Broker:
     def stop(self, timeout: float = 10) -> None:
         _terminate(self.process, timeout)
 
+    def lose(self) -> "Broker":
+        """Kill it (SIGKILL, everything in memory gone) and start an empty one on the same address."""
+        self.process.kill()
+        self.process.wait()
+        return Broker(self.port)
+
 
 def _terminate(process: subprocess.Popen, timeout: float = 10) -> None:
     terminate_all([process], timeout)

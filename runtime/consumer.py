@@ -107,7 +107,6 @@ class EventConsumer:
         self._consumer = consumer
         self._consumer_factory = consumer_factory
         self._restart = False
-        self.restarts = 0
         self._sessions = sessions
         self._uow_factory = uow_factory
         self._handlers = handlers
@@ -198,7 +197,6 @@ class EventConsumer:
         await self._consumer.start()
         self._idle_wait.attach(self._consumer)
         self.behind = None
-        self.restarts += 1
         log.warning("%s: consumer joined again, reading from the beginning", self.service)
 
     async def _process_batch(self, records: list[ConsumerRecord]) -> bool:

@@ -35,10 +35,7 @@ class Chain:
     http: dict[str, httpx.AsyncClient]
 
     def kill_broker_and_start_an_empty_one(self) -> None:
-        port = self.broker.port
-        self.broker.process.send_signal(signal.SIGKILL)
-        self.broker.process.wait()
-        self.broker = Broker(port)
+        self.broker = self.broker.lose()
 
     def kill(self, service: str) -> None:
         process = self.stack.processes.pop(service)
