@@ -12,12 +12,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
+from deploy.identity import DevIssuer
 from deploy.stack import ROOT, SERVICES, free_port, stop_embedded_postgres
+from runtime.clock import clock_from
+from runtime.identity import LOKAAL_TEAM
+from tests.fixtures import EXAMPLE_MELDING, melding
 
 STARTUP_TIMEOUT_S = 50
 STOP_LIMIT_S = 10
@@ -193,4 +199,68 @@ def test_ctrl_c_stops_everything_the_launcher_started(launcher_data, presses):
     assert [p for p in started if alive(p)] == []
     assert not alive(postmaster)
     assert not (launcher_data / "postgres" / "postmaster.pid").exists()
+    assert processes_of(launcher_data) == []
+
+
+class HalfSent:
+    """A report's body sent in two halves: the second only once `go` is set, so the request is in
+    flight, its headers and half its body read by intake, whenever the test wants."""
+
+    def __init__(self, report: dict):
+        self.body = json.dumps(report).encode()
+        self.first_half_sent, self.go = threading.Event(), threading.Event()
+
+    def __iter__(self):
+        yield self.body[:len(self.body) // 2]
+        self.first_half_sent.set()
+        self.go.wait(STOP_LIMIT_S)
+        yield self.body[len(self.body) // 2:]
+
+
+def post_in_two_halves(launcher_data: Path, port: int, body: HalfSent, answers: list) -> None:
+    gemeente = EXAMPLE_MELDING["gemeente"]
+    env = {**os.environ}
+    start, started_at = env.get("CLOCK_START"), env.get("CLOCK_STARTED_AT")
+    clock = clock_from(datetime.fromisoformat(start) if start else None,
+                       datetime.fromisoformat(started_at) if started_at else None)
+    token = DevIssuer(launcher_data / "identity").mint(rol=LOKAAL_TEAM, organisatie=f"WT-{gemeente}",
+                                                       gemeente=gemeente, clock=clock)
+    try:
+        answers.append(httpx.post(f"http://127.0.0.1:{port}/v1/meldingen", content=body, timeout=STOP_LIMIT_S,
+                                  headers={"Authorization": f"Bearer {token}",
+                                           "Content-Type": "application/json"}))
+    except httpx.HTTPError as exc:
+        answers.append(exc)
+
+
+def test_ctrl_c_lets_a_request_in_flight_finish(launcher_data):
+    ports = distinct_free_ports()
+    env = launcher_env(launcher_data, {n: p for n, p in ports.items() if n != "broker"}, None)
+    env["BROKER_PORT"] = str(ports["broker"])
+    launcher = subprocess.Popen([sys.executable, "-m", "deploy.up"], cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    output, answers = Output(launcher), []
+    body = HalfSent(melding())
+    try:
+        assert output.wait_for("jbketen is up", STARTUP_TIMEOUT_S), output.text
+        sending = threading.Thread(target=post_in_two_halves,
+                                   args=(launcher_data, ports["intake"], body, answers))
+        sending.start()
+        assert body.first_half_sent.wait(10)
+        time.sleep(0.3)  # the headers and the first half read by intake
+        launcher.send_signal(signal.SIGINT)
+        assert output.wait_for("stopping...", 5), output.text
+        time.sleep(1)  # intake is shutting down with the request half read
+        body.go.set()
+        sending.join(STOP_LIMIT_S)
+        returncode = launcher.wait(STOP_LIMIT_S)
+    finally:
+        body.go.set()
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+    output.wait_closed(2)
+    assert returncode == 0 and output.lines[-1] == "stopped.", output.text
+    assert len(answers) == 1 and isinstance(answers[0], httpx.Response), (answers, output.text)
+    assert answers[0].status_code == 201, answers[0].text
     assert processes_of(launcher_data) == []
