@@ -272,3 +272,8 @@ def _declare_abuse_limits(op: dict, responses: dict) -> None:
 async def unit_of_work(request: Request):
     """FastAPI dependency: a fresh unit of work of the service handling the request."""
     return request.app.state.runtime.uow()
+
+
+async def message_bus(request: Request):
+    """FastAPI dependency: the service's message bus (made by its composition root)."""
+    return request.app.state.runtime.bus

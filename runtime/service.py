@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 
+from contracts import Event
 from contracts.topics import dead_letter_topic
 from runtime import db, kafka, tracing
 from runtime.access import Policy, authenticated, authorized
@@ -20,6 +22,8 @@ from runtime.consumer import EventConsumer, Handler
 from runtime.errors import Forbidden
 from runtime.http import PREFIX, install_conventions, nl_openapi
 from runtime.identity import BEHEER, Principal, TokenVerifier
+from runtime.messagebus import Fresh, MessageBus
+from runtime.messagebus import Handler as MessageHandler
 from runtime.operations import operations_router
 from runtime.outbox import OutboxRelay
 from runtime.ratelimit import RateLimit, throttled
@@ -46,6 +50,26 @@ class ServiceSpec:
     background: list[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
     # Route name -> roles that may call it (runtime.access); a route not named is refused.
     policy: Policy = field(default_factory=dict)
+    # The message bus (runtime/messagebus.py): command -> its handler, event -> its handlers, as
+    # declared next to the handlers; the consumer subscribes to the topics of these events.
+    commands: dict[type, MessageHandler] = field(default_factory=dict)
+    events: dict[type[Event], list[MessageHandler]] = field(default_factory=dict)
+    # Dependencies of the service's own beyond the runtime's (uow, uow_factory, settings, clock).
+    dependencies: Callable[["Runtime"], dict[str, Any]] | None = None
+
+    def __post_init__(self):
+        if self.events and (self.handlers or self.subscriptions):
+            raise ValueError(f"{self.name}: events through the bus, or handlers by type; not both")
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics the service consumes."""
+        return self.subscriptions or sorted({kind.topic.name for kind in self.events})
+
+    @property
+    def handled_types(self) -> set[str]:
+        """The CloudEvents types the service handles (any other on its topics is skipped)."""
+        return set(self.handlers) | {kind.type for kind in self.events}
 
 
 def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]]):
@@ -86,6 +110,17 @@ class Runtime:
         self.consumer: EventConsumer | None = None
         self.watch = BrokerWatch(settings, [self._broker_is_new], [dead_letter_topic(spec.name)])
         self._tasks: list[asyncio.Task] = []
+        own = spec.dependencies(self) if spec.dependencies else {}
+        self.bus = MessageBus(spec.commands, spec.events, {
+            "uow": Fresh(self.uow), "uow_factory": self.uow, "settings": settings, "clock": clock, **own})
+
+    def _consumer_handlers(self) -> dict[str, Handler]:
+        """What the consumer hands each event type to: the bus (with the unit of work that joins
+        the consumer's batch), or the spec's handler of that type."""
+        async def through_the_bus(event: Event, uow: UnitOfWork) -> None:
+            await self.bus.handle(event, uow=uow)
+
+        return {**self.spec.handlers, **{kind.type: through_the_bus for kind in self.spec.events}}
 
     async def _broker_is_new(self) -> None:
         """Healing after the broker lost its data (topics are created by the watch)."""
@@ -111,12 +146,12 @@ class Runtime:
             self.relay.watch = self.watch
             self._spawn(self.watch.run, "broker watch")
         self._spawn(self.relay.run, "outbox relay")
-        if self.spec.handlers:
+        if self.spec.handled_types:
             self.consumer = EventConsumer(
                 service=self.spec.name, consumer=kafka.consumer(self.settings),
-                consumer_factory=lambda: kafka.consumer(self.settings), topics=self.spec.subscriptions,
+                consumer_factory=lambda: kafka.consumer(self.settings), topics=self.spec.topics,
                 sessions=self.sessions,
-                uow_factory=self.uow, handlers=self.spec.handlers,
+                uow_factory=self.uow, handlers=self._consumer_handlers(),
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
                 clock=self.clock, batch_size=self.settings.consumer_batch_size,

@@ -1,9 +1,11 @@
-"""Composition root of the triage service."""
+"""Composition root of the triage service: what it contributes to the runtime, and the handler maps
+its message bus dispatches by (commands and events declared next to the handlers)."""
 from pathlib import Path
 
 from runtime.service import ServiceSpec
 from services.triage.adapters import regelsets
-from services.triage.entrypoints import api, consumer, jobs, policy
+from services.triage.entrypoints import api, jobs, policy
+from services.triage.service_layer import handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 
@@ -20,7 +22,7 @@ SPEC = ServiceSpec(
     settings_class=TriageSettings,
     policy=policy.POLICY,
     routers=[api.router],
-    handlers=consumer.HANDLERS,
-    subscriptions=consumer.SUBSCRIPTIONS,
+    commands=handlers.COMMAND_HANDLERS,
+    events=handlers.EVENT_HANDLERS,
     background=jobs.BACKGROUND,
 )

@@ -16,11 +16,11 @@ from contracts import TOPICS
 from contracts.events import CapacitySignal, CasusAssigned, MaatregelImposed, MeldingReceived
 from contracts.topics import ADVIEZEN, CAPACITY_SIGNALS, CASUSSEN, ESCALATIES, MELDINGEN, TRIAGE
 from deploy.stack import database_url_for
-from services.capacity.entrypoints import consumer as capacity
-from services.caseregie.entrypoints import consumer as caseregie
-from services.intake.entrypoints import consumer as intake
-from services.reporting.entrypoints import consumer as reporting
-from services.triage.entrypoints import consumer as triage
+from services.capacity.bootstrap import SPEC as capacity
+from services.caseregie.bootstrap import SPEC as caseregie
+from services.intake.bootstrap import SPEC as intake
+from services.reporting.bootstrap import SPEC as reporting
+from services.triage.bootstrap import SPEC as triage
 from tests import identity
 from tests.faults.ledger import Chain, Ledger, check, drive, post
 from tests.fixtures import melding
@@ -67,8 +67,8 @@ def _record(what: str, event_type) -> tuple[str, bytes, list]:
 def _readers(topic, event_type, what: str) -> set[str]:
     """The services that dead-letter this poison: every reader of its topic when the record
     cannot be read at all, else those that handle its type."""
-    return {name for name, c in CONSUMERS.items() if topic.name in c.SUBSCRIPTIONS
-            and (what != INVALID or event_type.type in c.HANDLERS)}
+    return {name for name, spec in CONSUMERS.items() if topic.name in spec.topics
+            and (what != INVALID or event_type.type in spec.handled_types)}
 
 
 async def _send_poisons(chain: Chain) -> dict[tuple[str, str, str | None], str]:

@@ -15,7 +15,7 @@ from contracts.vocabulary import GI, AfwijkingReden, AfwijzingReden, Maatregel, 
 from deploy.stack import database_url_for
 from runtime import db, tables
 from runtime.clock import REGION_TZ, FixedClock, add_months, local_date
-from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, Principal
+from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, RVDK, Principal
 from runtime.retention import BEWAARTERMIJN_JAREN
 from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.caseregie.domain.model import GEWIST
@@ -23,16 +23,18 @@ from services.caseregie.service_layer import bewaartermijn as caseregie_bewaarte
 from services.caseregie.service_layer import handlers as caseregie
 from services.intake.adapters.orm import gezinssleutels, meldingen
 from services.intake.bootstrap import SPEC as INTAKE
+from services.intake.domain.commands import EraseExpired as EraseReports
+from services.intake.domain.commands import ReceiveMelding
 from services.intake.domain.model import age_on
-from services.intake.service_layer import bewaartermijn as intake_bewaartermijn
-from services.intake.service_layer import handlers as intake
 from services.triage.bootstrap import SPEC as TRIAGE
-from services.triage.service_layer import bewaartermijn as triage_bewaartermijn
-from services.triage.service_layer import handlers as triage
+from services.triage.domain.commands import EraseExpired as EraseAdvice
+from services.triage.domain.commands import ListAdviezen, OverrideAdvies, ReadAdvies
 from tests.clock import PINNED_NOW, pinned
+from tests.infra import service_bus
 
 pytestmark = pytest.mark.integration
 
+RAAD = Principal(sub="raadsonderzoeker@RvdK", rol=RVDK, organisatie="RvdK")
 TEAM = Principal(sub="medewerker@WT-GM0599", rol=LOKAAL_TEAM, organisatie="WT-GM0599", gemeente="GM0599")
 NAMEN = ("Rosalie", "Vermeulen-Otten", "Dirkje")
 BSN_KIND, BSN_OUDER = "111222333", "123456782"
@@ -94,18 +96,17 @@ async def erasures(sessions, resource_id) -> list:
 
 async def _closed_family(uow, report: dict) -> tuple:
     """A report that reached a case, and the case closed at CLOSED_AT."""
-    settings = uow().settings
-    melding = await intake.receive_melding(TEAM, copy.deepcopy(report), settings.pseudonym_secret,
-                                           timedelta(days=3), uow())
+    bus = service_bus(INTAKE, uow, uow().clock)
+    melding = await bus.handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
     kinderen = [Kind(kind_id=k["kind_id"], leeftijd=9) for k in melding.gezin["kinderen"]]
     casus_id = uuid4()
-    await intake.on_casus_assigned(CasusAssigned(
+    await bus.handle(CasusAssigned(
         casus_id=casus_id, melding_id=melding.id, gezin_id=melding.gezin_id, gemeente="GM0599", gi=GI.WSS,
         doelgroep="lvb", maatregel=Maatregel.OTS, nieuwe_casus=True, kinderen=kinderen,
-        toegewezen_op=PINNED_NOW + timedelta(days=2)), uow())
-    await intake.on_casus_closed(CasusClosed(
+        toegewezen_op=PINNED_NOW + timedelta(days=2)))
+    await bus.handle(CasusClosed(
         casus_id=casus_id, gezin_id=melding.gezin_id, gemeente="GM0599", gi=GI.WSS,
-        reden=Sluitreden.AFSCHALING, kinderen=kinderen, gesloten_op=CLOSED_AT), uow())
+        reden=Sluitreden.AFSCHALING, kinderen=kinderen, gesloten_op=CLOSED_AT))
     return melding, casus_id
 
 
@@ -134,7 +135,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
 
     for moment in (day_before, anniversary):
         clock.set(moment)
-        assert await intake_bewaartermijn.wis_alle_verlopen(uow) == 0
+        assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 0
     kept = await _row(sessions, melding.id)
     for secret in (*NAMEN, BSN_KIND, BSN_OUDER, "2016-04-12", "010-7654321", "Annemiek", "Portugal"):
         assert secret in _personal(kept), secret
@@ -142,7 +143,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
     assert await erasures(sessions["intake"], melding.id) == []
 
     clock.set(day_after)
-    assert await intake_bewaartermijn.wis_alle_verlopen(uow) == 1
+    assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 1
     erased = await _row(sessions, melding.id)
     for secret in (*NAMEN, BSN_KIND, BSN_OUDER, "2016-04-12", "2019-03-01", "010-7654321", "Annemiek",
                    "a.brouwer", "Portugal"):
@@ -165,7 +166,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
         ("intake.persoonsgegevens-wissen.v1", "systeem", "melding", day_after, melding.gezin_id)}
 
     clock.advance(days=1)
-    assert await intake_bewaartermijn.wis_alle_verlopen(uow) == 0  # once
+    assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 0  # once
     assert len(await erasures(sessions["intake"], melding.id)) == 2
 
 
@@ -179,13 +180,11 @@ async def test_intake_keeps_a_family_whose_file_is_open_again(sessions):
     report["gezin"]["kinderen"][0]["bsn"] = "100000009"
     first, _ = await _closed_family(uow, report)
     clock.set(CLOSED_AT + timedelta(days=10))
-    settings = uow().settings
-    again = await intake.receive_melding(TEAM, copy.deepcopy(report), settings.pseudonym_secret,
-                                         timedelta(days=3), uow())
+    again = await service_bus(INTAKE, uow, clock).handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
 
     clock.set(around_the_term(CLOSED_AT)[2] + timedelta(days=400))
-    await intake_bewaartermijn.wis_alle_verlopen(uow)
+    await service_bus(INTAKE, uow, clock).handle(EraseReports())
     for melding in (first, again):
         assert (await _row(sessions, melding.id)).gewist_op is None
     assert await erasures(sessions["intake"], first.id) == []
@@ -197,26 +196,26 @@ async def test_triage_erases_the_rvdks_free_text_the_day_after_the_term(sessions
     clock = pinned()
     uow = unit_of_work(TRIAGE, sessions, clock)
     gezin_id, kind_id, melding_id = uuid4(), uuid4(), uuid4()
-    await triage.on_melding_received(MeldingReceived(
+    bus = service_bus(TRIAGE, uow, clock)
+    await bus.handle(MeldingReceived(
         melding_id=melding_id, gezin_id=gezin_id, gemeente="GM0599", urgentie="regulier",
         kinderen=[Kind(kind_id=kind_id, leeftijd=8)], zorgen=["veiligheid"], kenmerken=["lvb_kind"],
-        ontvangen_op=PINNED_NOW), uow())
-    ((advies,), _) = await triage.list_adviezen(uow(), status=None, gi=None, afwijking=None, limit=10,
-                                                 offset=0, melding_id=melding_id)
+        ontvangen_op=PINNED_NOW))
+    ((advies,), _) = await bus.handle(ListAdviezen(RAAD, melding_id=melding_id, limit=10))
     andere = next(gi for gi in GI if gi != advies.voorgestelde_gi)
-    await triage.override_advies(advies.id, andere, TEXT, uow(), AfwijkingReden.BEKEND_BIJ_GI)
-    await triage_bewaartermijn.on_casus_closed(CasusClosed(
+    await bus.handle(OverrideAdvies(RAAD, advies.id, andere, TEXT, AfwijkingReden.BEKEND_BIJ_GI))
+    await bus.handle(CasusClosed(
         casus_id=uuid4(), gezin_id=gezin_id, gemeente="GM0599", gi=andere, reden=Sluitreden.AFSCHALING,
-        kinderen=[Kind(kind_id=kind_id, leeftijd=8)], gesloten_op=CLOSED_AT), uow())
+        kinderen=[Kind(kind_id=kind_id, leeftijd=8)], gesloten_op=CLOSED_AT))
     _, anniversary, day_after = around_the_term(CLOSED_AT)
 
     clock.set(anniversary)
-    assert await triage_bewaartermijn.wis_alle_verlopen(uow) == 0
-    assert (await triage.get_advies(advies.id, uow())).afwijking_reden == TEXT
+    assert await bus.handle(EraseAdvice()) == 0
+    assert (await bus.handle(ReadAdvies(RAAD, advies.id))).afwijking_reden == TEXT
 
     clock.set(day_after)
-    assert await triage_bewaartermijn.wis_alle_verlopen(uow) == 1
-    erased = await triage.get_advies(advies.id, uow())
+    assert await bus.handle(EraseAdvice()) == 1
+    erased = await bus.handle(ReadAdvies(RAAD, advies.id))
     assert erased.afwijking_reden is None and erased.rvdk_toelichting is None
     assert (erased.gi, erased.afwijking, erased.afwijking_categorie, erased.status, erased.kinderen) == (
         andere, True, AfwijkingReden.BEKEND_BIJ_GI, advies.status.__class__("afgeweken"), advies.kinderen)

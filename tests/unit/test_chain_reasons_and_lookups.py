@@ -20,17 +20,18 @@ from contracts.events import (
     OverdrachtRejected,
 )
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Urgentie
-from runtime.http import unit_of_work
-from runtime.service import build_app
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.model import een_gezin_een_plan, wijs_maatregel_toe
 from services.intake.domain.model import Melding
 from services.intake.entrypoints.api import _out as melding_view
 from services.intake.service_layer import handlers as intake
+from services.triage.adapters.repository import TriageRepository
 from services.triage.bootstrap import SPEC as TRIAGE
 from tests import identity
 from tests.clock import PINNED_NOW
+from tests.fakes import bootstrap_test_app
 from tests.unit.test_intake_model import REPORT
+from tests.unit.test_triage_service import FakeUnitOfWork as FakeTriageUnitOfWork
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 DUTCH_REASON = "Eén gezin, één plan: het gezin heeft al een open casus bij JBRR; de maatregel noemde WSS."
@@ -143,8 +144,9 @@ async def test_the_reports_status_names_its_advice():
     assert view.stappen[-1].details["advies_id"] == str(advies.advies_id)
 
 
-class FakeAdviezen:
+class FakeAdviezen(TriageRepository):
     def __init__(self):
+        super().__init__(None)
         self.filters = []
 
     async def adviezen(self, **filters):
@@ -152,30 +154,10 @@ class FakeAdviezen:
         return [], 0
 
 
-class FakeTriageUnitOfWork:
-    def __init__(self):
-        self.triage = FakeAdviezen()
-        self.verwerkingen: list = []
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        return None
-
-    async def commit(self):
-        pass
-
-    def log_processing(self, **record):
-        self.verwerkingen.append(record)
-
-
 @pytest.fixture
 def triage_api():
-    uow = FakeTriageUnitOfWork()
-    app = build_app(TRIAGE)  # no `with`: the lifespan (database, broker) never runs
-    app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app, headers=identity.rvdk()), uow
+    uow = FakeTriageUnitOfWork(FakeAdviezen())
+    return TestClient(bootstrap_test_app(TRIAGE, uow), headers=identity.rvdk()), uow
 
 
 @pytest.mark.parametrize("name", ["meldingId", "melding_id"])

@@ -20,13 +20,26 @@ from contracts.events import (
 )
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from runtime.identity import LOKAAL_TEAM, RVDK, VEILIG_THUIS, Principal
+from runtime.messagebus import MessageBus
+from services.intake.adapters.repository import GezinRepository, MeldingRepository
+from services.intake.bootstrap import SPEC
+from services.intake.domain.commands import (
+    CompleteMelding,
+    FlagOverdueCompletions,
+    ListMeldingen,
+    ReadMelding,
+    ReceiveMelding,
+)
 from services.intake.domain.model import Melding
-from services.intake.service_layer import handlers
+from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from services.intake.settings import IntakeSettings
 from tests.clock import PINNED_NOW, pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 from tests.unit.test_intake_model import REPORT
 
-KEY = b"key"
-TERMIJN = timedelta(days=3)
+SETTINGS = IntakeSettings(pseudonym_key="q7N2vX9pL4mR8sT1wY6zB3cF5hJ0kD-_aEgUiOo")
+KEY = SETTINGS.pseudonym_key.encode()
+NO_TIME_TO_COMPLETE = SETTINGS.model_copy(update={"spoed_aanvultermijn_s": 0})
 TEAM = Principal(sub="medewerker@WT-GM0599", rol=LOKAAL_TEAM, organisatie="WT-GM0599", gemeente="GM0599")
 OTHER_TEAM = Principal(sub="medewerker@WT-GM0599-Noord", rol=LOKAAL_TEAM, organisatie="WT-GM0599-Noord",
                        gemeente="GM0599")
@@ -34,8 +47,9 @@ VEILIG_THUIS_RR = Principal(sub="medewerker@VT-RR", rol=VEILIG_THUIS, organisati
 RAAD = Principal(sub="raadsonderzoeker@RvdK", rol=RVDK, organisatie="RvdK")
 
 
-class FakeMeldingen:
+class FakeMeldingen(MeldingRepository):
     def __init__(self):
+        super().__init__(None)
         self.rows: dict[UUID, Melding] = {}
 
     async def add(self, melding):
@@ -63,8 +77,9 @@ class FakeMeldingen:
         self.rows[melding.id] = copy.deepcopy(melding)
 
 
-class FakeGezinnen:
+class FakeGezinnen(GezinRepository):
     def __init__(self):
+        super().__init__(None)
         self.sleutels: dict[UUID, UUID] = {}
         self.gesloten: dict[UUID, datetime] = {}
 
@@ -82,31 +97,12 @@ class FakeGezinnen:
         return self.gesloten.get(gezin_id)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(InMemoryTransaction, IntakeUnitOfWork):
     def __init__(self):
-        self.meldingen = FakeMeldingen()
-        self.gezinnen = FakeGezinnen()
-        self.published: list = []
-        self._pending: list = []
-        self.clock = pinned()
-        self.verwerkingen: list = []
+        super().__init__("intake", SETTINGS, pinned())
 
-    async def __aenter__(self):
-        self._pending = []
-        return self
-
-    async def __aexit__(self, *exc):
-        self._pending = []
-
-    def publish(self, *events):
-        self._pending.extend(events)
-
-    def log_processing(self, **record):
-        self.verwerkingen.append(record)
-
-    async def commit(self):
-        self.published.extend(self._pending)
-        self._pending = []
+    def bind(self, session) -> None:  # once: one set of rows for the test's whole life
+        self.meldingen, self.gezinnen = FakeMeldingen(), FakeGezinnen()
 
 
 @pytest.fixture
@@ -123,16 +119,20 @@ def report(kinderen=("111222333",), ouders=(), **changes) -> dict:
     return r
 
 
-async def receive(uow, r, by: Principal = TEAM) -> Melding:
-    return await handlers.receive_melding(by, r, KEY, TERMIJN, uow)
+def bus(uow, settings: IntakeSettings = SETTINGS) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, settings, uow.clock)
+
+
+async def receive(uow, r, by: Principal = TEAM, settings: IntakeSettings = SETTINGS) -> Melding:
+    return await bus(uow, settings).handle(ReceiveMelding(by, r))
 
 
 async def complete(uow, melding_id, aanvulling, by: Principal = TEAM) -> Melding:
-    return await handlers.complete_melding(by, melding_id, aanvulling, KEY, uow)
+    return await bus(uow).handle(CompleteMelding(by, melding_id, aanvulling))
 
 
 async def read(uow, melding_id, by: Principal = TEAM) -> Melding:
-    return await handlers.get_melding(by, melding_id, uow)
+    return await bus(uow).handle(ReadMelding(by, melding_id))
 
 
 def received_events(uow) -> list[MeldingReceived]:
@@ -165,8 +165,7 @@ async def test_re_report_within_12_months_of_the_familys_closure(uow):
     first = await receive(uow, report(ouders=["123456782"]))
     assert not first.herhaald_beroep
     # The family's case closed 200 days ago (a case intake has no report of: still remembered).
-    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), PINNED_NOW - timedelta(days=200)),
-                                   uow)
+    await bus(uow).handle(closed(first.gezin_id, uuid4(), PINNED_NOW - timedelta(days=200)))
     again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
     assert received_events(uow)[-1].herhaald_beroep is True
@@ -176,7 +175,7 @@ async def test_re_report_within_12_months_of_the_familys_closure(uow):
 async def test_no_re_report_after_12_months_or_for_another_family(uow):
     first = await receive(uow, report(ouders=["123456782"]))
     long_ago = PINNED_NOW - timedelta(days=400)
-    await handlers.on_casus_closed(closed(first.gezin_id, uuid4(), long_ago), uow)
+    await bus(uow).handle(closed(first.gezin_id, uuid4(), long_ago))
     again = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     other = await receive(uow, report(kinderen=["100000009"]))
     assert not again.herhaald_beroep and not other.herhaald_beroep
@@ -185,8 +184,8 @@ async def test_no_re_report_after_12_months_or_for_another_family(uow):
 async def test_a_late_older_closure_does_not_replace_the_latest(uow):
     gezin_id = uuid4()
     recent = PINNED_NOW - timedelta(days=10)
-    await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent), uow)
-    await handlers.on_casus_closed(closed(gezin_id, uuid4(), recent - timedelta(days=500)), uow)
+    await bus(uow).handle(closed(gezin_id, uuid4(), recent))
+    await bus(uow).handle(closed(gezin_id, uuid4(), recent - timedelta(days=500)))
     assert await uow.gezinnen.last_closed(gezin_id) == recent
 
 
@@ -236,8 +235,7 @@ async def test_completion_refusals(uow):
         await complete(uow, done.id, {"zorgen": ["veiligheid"]})
     with pytest.raises(NotFound):
         await complete(uow, uuid4(), {"zorgen": ["veiligheid"]})
-    late = await handlers.receive_melding(TEAM, report(urgentie="spoed", zorgen=[]), KEY, timedelta(0),
-                                        uow)
+    late = await receive(uow, report(urgentie="spoed", zorgen=[]), settings=NO_TIME_TO_COMPLETE)
     uow.clock.advance(seconds=1)
     with pytest.raises(Conflict, match="deadline passed"):
         await complete(uow, late.id, {"zorgen": ["veiligheid"]})
@@ -245,13 +243,12 @@ async def test_completion_refusals(uow):
 
 
 async def test_overdue_job_flags_each_late_report_once(uow):
-    late = await handlers.receive_melding(TEAM, report(urgentie="spoed", zorgen=[]), KEY, timedelta(0),
-                                        uow)
+    late = await receive(uow, report(urgentie="spoed", zorgen=[]), settings=NO_TIME_TO_COMPLETE)
     in_time = await receive(uow, report(urgentie="spoed", zorgen=[]))
     uow.clock.advance(seconds=1)
-    await handlers.flag_overdue_completions(uow)
+    await bus(uow).handle(FlagOverdueCompletions())
     uow.clock.advance(minutes=1)
-    await handlers.flag_overdue_completions(uow)
+    await bus(uow).handle(FlagOverdueCompletions())
     [event] = [e for e in uow.published if isinstance(e, MeldingCompletionOverdue)]
     assert event.melding_id == late.id and event.ontbrekend == ["zorgen"]
     flagged = await read(uow, late.id)
@@ -263,43 +260,42 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
     sem = await receive(uow, report(kinderen=["111222333"], ouders=["123456782"]))
     noa = await receive(uow, report(kinderen=[None], ouders=["123456782"]))
     casus_id = uuid4()
-    await handlers.on_casus_assigned(assigned(sem, casus_id), uow)
-    await handlers.on_casus_assigned(assigned(noa, casus_id, nieuwe_casus=False), uow)
+    await bus(uow).handle(assigned(sem, casus_id))
+    await bus(uow).handle(assigned(noa, casus_id, nieuwe_casus=False))
     now = PINNED_NOW
     kinderen = [Kind(kind_id=uuid4(), leeftijd=9)]
-    await handlers.on_jeugdbeschermer_assigned(JeugdbeschermerAssigned(
+    await bus(uow).handle(JeugdbeschermerAssigned(
         casus_id=casus_id, gemeente="GM0599", gi="WSS", jeugdbeschermer_id="WSS-1",
-        kinderen=[WachtendKind(kind_id=uuid4(), wachtdagen=3)], toegewezen_op=now), uow)
-    await handlers.on_drang_overdue(DrangOverdue(
+        kinderen=[WachtendKind(kind_id=uuid4(), wachtdagen=3)], toegewezen_op=now))
+    await bus(uow).handle(DrangOverdue(
         casus_id=casus_id, gemeente="GM0599", gi="WSS", termijn="6_maanden",
-        startdatum=now.date(), gesignaleerd_op=now + timedelta(seconds=1)), uow)
-    await handlers.on_casus_transferred(CasusTransferred(
+        startdatum=now.date(), gesignaleerd_op=now + timedelta(seconds=1)))
+    await bus(uow).handle(CasusTransferred(
         casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="JBRR",
         reden="verhuizing", categorie="verhuizing", kinderen=kinderen,
-        overgedragen_op=now + timedelta(seconds=2)), uow)
+        overgedragen_op=now + timedelta(seconds=2)))
     for melding_id in (sem.id, noa.id):
         m = await read(uow, melding_id)
         assert m.status == "transferred" and m.toegewezen_gi == "JBRR" and m.jeugdbeschermer is None
         assert [s.stap for s in m.stappen] == ["received", "assigned", "protector", "drang_overdue",
                                                "transferred"]
 
-    await handlers.on_casus_closed(closed(sem.gezin_id, casus_id, now + timedelta(seconds=3)), uow)
+    await bus(uow).handle(closed(sem.gezin_id, casus_id, now + timedelta(seconds=3)))
     for melding_id in (sem.id, noa.id):
         m = await read(uow, melding_id)
         assert m.status == "closed" and m.stappen[-1].details == {"reden": "afschaling"}
     assert await uow.gezinnen.last_closed(sem.gezin_id) == now + timedelta(seconds=3)
 
     before = copy.deepcopy(uow.meldingen.rows)
-    await handlers.on_casus_transferred(CasusTransferred(
+    await bus(uow).handle(CasusTransferred(
         casus_id=uuid4(), overdracht_id=uuid4(), gemeente="GM0599", van_gi="WSS", naar_gi="LJR",
-        reden="x", categorie="overig", kinderen=kinderen, overgedragen_op=now), uow)  # another family's case
+        reden="x", categorie="overig", kinderen=kinderen, overgedragen_op=now))  # another family's case
     assert uow.meldingen.rows == before
 
 
 async def test_an_event_for_an_unknown_report_is_not_found(uow):
     with pytest.raises(NotFound):
-        await handlers.on_casus_assigned(assigned(Melding.receive(REPORT, KEY, PINNED_NOW), uuid4()),
-                                         uow)
+        await bus(uow).handle(assigned(Melding.receive(REPORT, KEY, PINNED_NOW), uuid4()))
 
 
 def assigned(melding: Melding, casus_id: UUID, nieuwe_casus: bool = True) -> CasusAssigned:
@@ -365,8 +361,7 @@ async def test_the_list_holds_only_what_the_caller_may_read(uow):
     vt = await receive(uow, report(gemeente="GM0606"), by=VEILIG_THUIS_RR)
 
     async def ids(by, **filters):
-        items, total = await handlers.list_meldingen(
-            by, uow, **{"gemeente": None, "status": None, **filters}, limit=50, offset=0)
+        items, total = await bus(uow).handle(ListMeldingen(by, **filters))
         assert total == len(items)
         return {m.id for m in items}
     assert await ids(TEAM) == {own.id, own_spoed.id}

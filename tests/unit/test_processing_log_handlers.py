@@ -15,15 +15,20 @@ from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene
 from services.caseregie.adapters import verwerkingsactiviteiten as caseregie
 from services.caseregie.service_layer import handlers as caseregie_handlers
 from services.intake.adapters import verwerkingsactiviteiten as intake
-from services.intake.service_layer import handlers as intake_handlers
+from services.intake.domain.commands import FlagOverdueCompletions, ListMeldingen
 from services.triage.adapters import verwerkingsactiviteiten as triage
-from services.triage.service_layer import handlers as triage_handlers
-from services.triage.service_layer.unit_of_work import TriageUnitOfWork
+from services.triage.domain.commands import ImposeMaatregel, OverrideAdvies, ReadAdvies
 from services.triage.settings import TriageSettings
-from tests.clock import PINNED_NOW, pinned
-from tests.unit import test_caseregie_access, test_caseregie_handlers, test_intake_handlers
-from tests.unit.test_intake_handlers import KEY, OTHER_TEAM, TEAM, TERMIJN, report
+from tests.clock import PINNED_NOW
+from tests.unit import (
+    test_caseregie_access,
+    test_caseregie_handlers,
+    test_intake_handlers,
+    test_triage_service,
+)
+from tests.unit.test_intake_handlers import KEY, OTHER_TEAM, TEAM, bus, complete, read, receive, report
 from tests.unit.test_triage_service import FakeRepository, melding
+from tests.unit.test_triage_service import bus as triage_bus
 
 
 def spoedmelding() -> dict:
@@ -63,8 +68,7 @@ class IntakeUnitOfWork(CommittedRecords, test_intake_handlers.FakeUnitOfWork):
 
 async def test_intake_logs_a_report_submitted_completed_read_and_listed_by_its_caller():
     uow = IntakeUnitOfWork()
-    melding = await intake_handlers.receive_melding(TEAM, report(kinderen=("111222333", "123456782")),
-                                                    KEY, TERMIJN, uow)
+    melding = await receive(uow, report(kinderen=("111222333", "123456782")))
     [created] = uow.verwerkingen
     assert summary([created]) == [(intake.MELDING_ONTVANGEN.id, CREATE, "melding", TEAM)]
     assert created["resource"] == ("melding", melding.id)
@@ -72,10 +76,10 @@ async def test_intake_logs_a_report_submitted_completed_read_and_listed_by_its_c
                                    for k in melding.gezin["kinderen"]]
     assert len({s.kind_id for s in created["subjects"]}) == 2
 
-    spoed = await intake_handlers.receive_melding(TEAM, spoedmelding(), KEY, TERMIJN, uow)
-    await intake_handlers.complete_melding(TEAM, spoed.id, {"zorgen": ["veiligheid"]}, KEY, uow)
-    await intake_handlers.get_melding(TEAM, melding.id, uow)
-    await intake_handlers.list_meldingen(TEAM, uow, gemeente=None, status=None, limit=50, offset=0)
+    spoed = await receive(uow, spoedmelding())
+    await complete(uow, spoed.id, {"zorgen": ["veiligheid"]})
+    await read(uow, melding.id, by=TEAM)
+    await bus(uow).handle(ListMeldingen(TEAM))
     assert summary(uow.verwerkingen[2:]) == [
         (intake.MELDING_AANVULLEN.id, UPDATE, "melding", TEAM),
         (intake.MELDING_INZIEN.id, READ, "melding", TEAM),
@@ -86,21 +90,20 @@ async def test_intake_logs_a_report_submitted_completed_read_and_listed_by_its_c
 
 async def test_intake_logs_nothing_for_a_report_the_caller_may_not_read():
     uow = IntakeUnitOfWork()
-    melding = await intake_handlers.receive_melding(TEAM, report(), KEY, TERMIJN, uow)
+    melding = await receive(uow, report())
     with pytest.raises(NotFound):
-        await intake_handlers.get_melding(OTHER_TEAM, melding.id, uow)
-    assert await intake_handlers.list_meldingen(OTHER_TEAM, uow, gemeente=None, status=None, limit=50,
-                                                offset=0) == ([], 0)
+        await read(uow, melding.id, by=OTHER_TEAM)
+    assert await bus(uow).handle(ListMeldingen(OTHER_TEAM)) == ([], 0)
     assert len(uow.verwerkingen) == 1 and uow.pending == []
 
 
 async def test_intake_logs_the_chain_and_the_deadline_job_as_itself():
     uow = IntakeUnitOfWork()
-    melding = await intake_handlers.receive_melding(TEAM, report(), KEY, TERMIJN, uow)
-    await intake_handlers.on_casus_assigned(test_intake_handlers.assigned(melding, uuid4()), uow)
-    spoed = await intake_handlers.receive_melding(TEAM, spoedmelding(), KEY, TERMIJN, uow)
+    melding = await receive(uow, report())
+    await bus(uow).handle(test_intake_handlers.assigned(melding, uuid4()))
+    spoed = await receive(uow, spoedmelding())
     uow.clock.advance(days=4)
-    await intake_handlers.flag_overdue_completions(uow)
+    await bus(uow).handle(FlagOverdueCompletions())
     assert summary(uow.verwerkingen[1:2]) == [(intake.KETENVERLOOP_BIJWERKEN.id, UPDATE, "melding", None)]
     assert summary(uow.verwerkingen[3:]) == [(intake.AANVULTERMIJN_BEWAKEN.id, UPDATE, "melding", None)]
     assert uow.verwerkingen[3]["resource"] == ("melding", spoed.id)
@@ -115,9 +118,9 @@ async def test_a_read_whose_record_cannot_be_written_returns_nothing():
     melding = test_intake_handlers.Melding.receive(report(), KEY, PINNED_NOW, organisatie=TEAM.organisatie)
     await uow.meldingen.add(melding)
     with pytest.raises(ConnectionError):
-        await intake_handlers.get_melding(TEAM, melding.id, uow)
+        await read(uow, melding.id, by=TEAM)
     with pytest.raises(ConnectionError):
-        await intake_handlers.list_meldingen(TEAM, uow, gemeente=None, status=None, limit=50, offset=0)
+        await bus(uow).handle(ListMeldingen(TEAM))
 
 
 # --- triage -------------------------------------------------------------------------------------
@@ -130,24 +133,15 @@ class Adviezen(FakeRepository):
         self.adviezen[advies.id] = advies
 
 
-class TriageUow(TriageUnitOfWork):
+class TriageUow(test_triage_service.FakeUnitOfWork):
     """The real unit of work's records (runtime.processing_log.Verwerking), kept at commit."""
 
     def __init__(self, settings=None):
-        super().__init__(None, "triage", settings=settings, clock=pinned())
-        self.triage = Adviezen()
-        self.committed: list = []
+        super().__init__(Adviezen(), settings)
 
-    async def __aenter__(self):
-        self._pending, self._verwerkingen = [], []
-        return self
-
-    async def __aexit__(self, *exc):
-        self._pending = []
-
-    async def commit(self):
-        self.committed += self._verwerkingen
-        self._pending, self._verwerkingen = [], []
+    @property
+    def committed(self) -> list:
+        return self.verwerkingen
 
 
 def triage_summary(uow: TriageUow) -> list[tuple]:
@@ -157,7 +151,7 @@ def triage_summary(uow: TriageUow) -> list[tuple]:
 async def test_triage_logs_its_triage_and_proposal_and_in_demo_mode_the_decisions_as_itself():
     uow = TriageUow()
     event = melding(kinderen=[Kind(kind_id=uuid4(), leeftijd=15), Kind(kind_id=uuid4(), leeftijd=9)])
-    await triage_handlers.on_melding_received(event, uow)
+    await triage_bus(uow).handle(event)
     assert sorted(set(triage_summary(uow))) == [(triage.ADVIES_VOORSTELLEN.id, CREATE, "advies", "triage"),
                                                 (triage.DOELGROEP_BEPALEN.id, CREATE, "triage", "triage")]
     assert {(v.betrokkene.kind_id, v.betrokkene.gezin_id) for v in uow.committed} == {
@@ -165,7 +159,7 @@ async def test_triage_logs_its_triage_and_proposal_and_in_demo_mode_the_decision
     assert {v.actor.rol for v in uow.committed} == {"systeem"}
 
     demo = TriageUow(TriageSettings(auto_confirm=True))
-    await triage_handlers.on_melding_received(melding(), demo)
+    await triage_bus(demo).handle(melding())
     assert [a for a, *_ in triage_summary(demo)] == [
         triage.DOELGROEP_BEPALEN.id, triage.ADVIES_VOORSTELLEN.id, triage.ADVIES_VASTSTELLEN.id,
         triage.MAATREGEL_VASTLEGGEN.id]
@@ -173,20 +167,19 @@ async def test_triage_logs_its_triage_and_proposal_and_in_demo_mode_the_decision
 
 async def test_triage_logs_the_rvdks_reads_and_decisions_with_the_rvdk_as_actor():
     uow = TriageUow()
-    await triage_handlers.on_melding_received(melding(), uow)
+    await triage_bus(uow).handle(melding())
     [advies] = uow.triage.adviezen.values()
     uow.committed.clear()
-    await triage_handlers.get_advies(advies.id, uow, actor=RAAD)
-    await triage_handlers.override_advies(advies.id, GI.JBRR, "Eerder contact", uow, actor=RAAD)
-    await triage_handlers.impose_maatregel(advies.id, Maatregel.OTS, PINNED_NOW.date(), None, None, uow,
-                                           actor=RAAD)
+    await triage_bus(uow).handle(ReadAdvies(RAAD, advies.id))
+    await triage_bus(uow).handle(OverrideAdvies(RAAD, advies.id, GI.JBRR, "Eerder contact"))
+    await triage_bus(uow).handle(ImposeMaatregel(RAAD, advies.id, Maatregel.OTS, PINNED_NOW.date()))
     assert triage_summary(uow) == [(triage.ADVIES_INZIEN.id, READ, "advies", RAAD.sub),
                                    (triage.ADVIES_VASTSTELLEN.id, UPDATE, "advies", RAAD.sub),
                                    (triage.MAATREGEL_VASTLEGGEN.id, CREATE, "advies", RAAD.sub)]
     assert {(v.actor.rol, v.actor.organisatie, v.resource_id) for v in uow.committed} == {
         (RVDK, "RvdK", str(advies.id))}
     with pytest.raises(NotFound):
-        await triage_handlers.get_advies(uuid4(), uow, actor=RAAD)
+        await triage_bus(uow).handle(ReadAdvies(RAAD, uuid4()))
     assert len(uow.committed) == 3
 
 

@@ -6,18 +6,21 @@ from fastapi.testclient import TestClient
 
 from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceived, TriageCompleted
 from contracts.vocabulary import GI
+from runtime.messagebus import MessageBus
 from runtime.service import build_app
+from services.triage.adapters.repository import TriageRepository
 from services.triage.bootstrap import SPEC
 from services.triage.domain.model import AdviesStatus
-from services.triage.service_layer import handlers
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 from tests import identity
 from tests.clock import PINNED_NOW, pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 
 
-class FakeRepository:
+class FakeRepository(TriageRepository):
     def __init__(self):
+        super().__init__(None)
         self.triages: dict = {}
         self.adviezen: dict = {}
         self.capaciteit = {GI.JBRR: 3, GI.WSS: 1, GI.LJR: 8}
@@ -35,24 +38,17 @@ class FakeRepository:
         return dict(self.capaciteit)
 
 
-class FakeUnitOfWork(TriageUnitOfWork):
+class FakeUnitOfWork(InMemoryTransaction, TriageUnitOfWork):
     def __init__(self, repository, settings=None):
-        super().__init__(None, "triage", settings=settings, clock=pinned())
-        self.triage = repository
-        self.published: list = []
-        self.commits = 0
+        self.repository = repository
+        super().__init__("triage", settings, pinned())
 
-    async def __aenter__(self):
-        self._pending = []
-        return self
+    def bind(self, session) -> None:
+        self.triage = self.repository
 
-    async def __aexit__(self, *exc):
-        self._pending = []
 
-    async def commit(self):
-        self.published += self._pending
-        self._pending = []
-        self.commits += 1
+def bus(uow: FakeUnitOfWork) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock)
 
 
 def melding(**changes) -> MeldingReceived:
@@ -65,7 +61,7 @@ def melding(**changes) -> MeldingReceived:
 async def test_a_report_gets_a_triage_decision_and_an_open_proposal():
     uow = FakeUnitOfWork(FakeRepository())
     event = melding(zorgen=["crimineel_gedrag"])
-    await handlers.on_melding_received(event, uow)
+    await bus(uow).handle(event)
     [completed] = uow.published
     assert isinstance(completed, TriageCompleted)
     assert (completed.doelgroep, completed.expertise, completed.geschikte_gis) == (
@@ -78,15 +74,15 @@ async def test_a_report_gets_a_triage_decision_and_an_open_proposal():
 async def test_a_redelivered_report_gets_no_second_proposal():
     uow = FakeUnitOfWork(FakeRepository())
     event = melding()
-    await handlers.on_melding_received(event, uow)
-    await handlers.on_melding_received(event, uow)
+    await bus(uow).handle(event)
+    await bus(uow).handle(event)
     assert len(uow.triage.adviezen) == 1
     assert len(uow.published) == 1 and uow.commits == 1
 
 
 async def test_auto_confirm_publishes_advice_and_measure_in_the_same_transaction():
     uow = FakeUnitOfWork(FakeRepository(), settings=TriageSettings(auto_confirm=True))
-    await handlers.on_melding_received(melding(kader="straf", kenmerken=["lvb_kind"]), uow)
+    await bus(uow).handle(melding(kader="straf", kenmerken=["lvb_kind"]))
     completed, issued, imposed = uow.published
     assert uow.commits == 1
     assert isinstance(completed, TriageCompleted) and completed.doelgroep == "lvb"

@@ -1,13 +1,14 @@
-from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from runtime.access import authenticated
 from runtime.fields import Page
-from runtime.http import unit_of_work
+from runtime.http import message_bus
 from runtime.identity import Principal
+from runtime.messagebus import MessageBus
+from services.intake.domain.commands import CompleteMelding, ListMeldingen, ReadMelding, ReceiveMelding
 from services.intake.domain.model import Melding
 from services.intake.entrypoints import verwerkingen
 from services.intake.entrypoints.schemas import (
@@ -17,15 +18,11 @@ from services.intake.entrypoints.schemas import (
     MeldingIn,
     MeldingOut,
 )
-from services.intake.service_layer import handlers
 
 router = APIRouter(tags=["meldingen"])
-uow = unit_of_work
+Bus = Annotated[MessageBus, Depends(message_bus)]
+Caller = Annotated[Principal, Depends(authenticated)]
 NOT_FOUND = {404: {"description": "No such report, or not one of yours"}}
-
-
-def _secret(request: Request) -> bytes:
-    return request.app.state.runtime.settings.pseudonym_key.encode()
 
 
 def _out(m: Melding) -> MeldingOut:
@@ -47,11 +44,8 @@ def _out(m: Melding) -> MeldingOut:
                          "municipality in its token, Veilig Thuis for any municipality of the region; "
                          "the report belongs to the caller's organisation.",
              responses={403: {"description": "Not your municipality (`gemeente`), or not your role"}})
-async def post_melding(body: MeldingIn, request: Request, response: Response, uow=Depends(uow),
-                       principal: Principal = Depends(authenticated)):
-    termijn = timedelta(seconds=request.app.state.runtime.settings.spoed_aanvultermijn_s)
-    melding = await handlers.receive_melding(principal, body.model_dump(mode="json"), _secret(request),
-                                             termijn, uow)
+async def post_melding(body: MeldingIn, response: Response, bus: Bus, caller: Caller):
+    melding = await bus.handle(ReceiveMelding(caller, body.model_dump(mode="json")))
     response.headers["Location"] = f"/v1/meldingen/{melding.id}"
     return MeldingCreated(id=melding.id, status=melding.status, herhaald_beroep=melding.herhaald_beroep,
                           aanvullen_voor=melding.aanvullen_voor, ontbrekend=melding.ontbrekend)
@@ -65,36 +59,35 @@ async def post_melding(body: MeldingIn, request: Request, response: Response, uo
                          "completes it.",
              responses={**NOT_FOUND,
                         409: {"description": "The report is complete already, or its deadline passed"}})
-async def post_aanvulling(id: UUID, body: AanvullingIn, request: Request, uow=Depends(uow),
-                          principal: Principal = Depends(authenticated)):
+async def post_aanvulling(id: UUID, body: AanvullingIn, bus: Bus, caller: Caller):
     aanvulling = {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
-    return _out(await handlers.complete_melding(principal, id, aanvulling, _secret(request), uow))
+    return _out(await bus.handle(CompleteMelding(caller, id, aanvulling)))
 
 
 @router.get("/meldingen/{id}", response_model=MeldingOut, summary="A report and its path through the chain",
             description="A local team and Veilig Thuis read their own organisation's reports, the RvdK "
                         "the reports referred to it (complete, in the chain: status `received` or later).",
             responses=NOT_FOUND)
-async def get_melding(id: UUID, uow=Depends(uow), principal: Principal = Depends(authenticated)):
-    return _out(await handlers.get_melding(principal, id, uow))
+async def get_melding(id: UUID, bus: Bus, caller: Caller):
+    return _out(await bus.handle(ReadMelding(caller, id)))
 
 
 @router.get("/meldingen", response_model=MeldingenPage, summary="Reports, newest first",
             description="Only the reports the caller may read: a local team's and Veilig Thuis's own, "
                         "for the RvdK the referred ones.")
 async def list_meldingen(
-    uow=Depends(uow),
-    principal: Principal = Depends(authenticated),
+    bus: Bus,
+    caller: Caller,
     gemeente: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
     status: Annotated[str | None, Query(max_length=30)] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
     page: Page = 1,
 ):
-    items, total = await handlers.list_meldingen(
-        principal, uow, gemeente=gemeente, status=status, limit=page_size, offset=(page - 1) * page_size)
+    items, total = await bus.handle(ListMeldingen(caller, gemeente, status, limit=page_size,
+                                                  offset=(page - 1) * page_size))
     return MeldingenPage(items=[_out(m) for m in items], total=total)
 
 
 # The processing log: register, records, chain check, and the search by BSN (role privacy); its
 # routes keep their own tag (include_router would add this router's tag to them).
-router.routes.extend(verwerkingen.router(_secret).routes)
+router.routes.extend(verwerkingen.router().routes)

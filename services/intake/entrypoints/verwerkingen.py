@@ -1,21 +1,21 @@
 """intake's processing log over HTTP: the runtime's routes (register, records, chain check) and the
 search by BSN. The BSN travels in a POST body, never in a URL, so no access log ever holds it."""
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from runtime import processing_log_api
 from runtime.access import authenticated
 from runtime.fields import Line, Moment, Page
-from runtime.http import unit_of_work
+from runtime.http import message_bus, unit_of_work
 from runtime.identity import Principal
+from runtime.messagebus import MessageBus
 from runtime.processing_log import Filter
 from services.intake.adapters.verwerkingsactiviteiten import REGISTER
+from services.intake.domain.commands import FindBetrokkene
 from services.intake.domain.model import is_valid_bsn
-from services.intake.service_layer.verwerkingen import betrokkene_voor_bsn
 
 
 def _elfproef(bsn: str) -> str:
@@ -38,7 +38,7 @@ class ZoekopdrachtIn(BaseModel):
     tot: Moment | None = Field(default=None, description="Until this moment (exclusive).")
 
 
-def router(secret: Callable[[Request], bytes]) -> APIRouter:
+def router() -> APIRouter:
     api = processing_log_api.router(REGISTER)
 
     @api.post("/verwerkingen/zoekopdrachten", response_model=processing_log_api.VerwerkingenPage,
@@ -48,11 +48,11 @@ def router(secret: Callable[[Request], bytes]) -> APIRouter:
                           "parent's BSN). The BSN goes in the body, so it never lands in an access log; "
                           "it is not stored, and this query is itself logged under the pseudonyms.")
     async def post_verwerkingen_zoekopdracht(
-        body: ZoekopdrachtIn, request: Request, uow=Depends(unit_of_work),
+        body: ZoekopdrachtIn, uow=Depends(unit_of_work), bus: MessageBus = Depends(message_bus),
         principal: Principal = Depends(authenticated),
         page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50, page: Page = 1,
     ):
-        betrokkene = await betrokkene_voor_bsn(body.bsn, secret(request), uow)
+        betrokkene = await bus.handle(FindBetrokkene(body.bsn))
         selection = Filter(kind_id=betrokkene.kind_id, gezin_id=betrokkene.gezin_id, sub=body.sub,
                            organisatie=body.organisatie, van=body.van, tot=body.tot)
         return await processing_log_api.search(uow, principal, REGISTER, selection, page, page_size)

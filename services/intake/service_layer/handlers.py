@@ -14,7 +14,7 @@ from contracts.events import (
     MaatregelImposed,
     TriageCompleted,
 )
-from runtime.clock import local_date
+from runtime.clock import Clock, local_date
 from runtime.errors import NotFound
 from runtime.identity import Principal
 from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene, betrokkenen
@@ -27,8 +27,19 @@ from services.intake.adapters.verwerkingsactiviteiten import (
     MELDING_ONTVANGEN,
 )
 from services.intake.domain.access import check_submission, completing_scope, reading_scope
+from services.intake.domain.commands import (
+    CompleteMelding,
+    EraseExpired,
+    FindBetrokkene,
+    FlagOverdueCompletions,
+    ListMeldingen,
+    ReadMelding,
+    ReceiveMelding,
+)
 from services.intake.domain.model import Melding, check_geboortedata, resolve_gezin_id
+from services.intake.service_layer import bewaartermijn, verwerkingen
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
+from services.intake.settings import IntakeSettings
 
 OVERDUE_BATCH = 100
 
@@ -46,40 +57,41 @@ def _log(uow: IntakeUnitOfWork, melding: Melding, activity: Verwerkingsactivitei
                        action=action, actor=actor)
 
 
-async def receive_melding(principal: Principal, report: dict, secret: bytes, aanvultermijn: timedelta,
-                          uow: IntakeUnitOfWork) -> Melding:
+async def receive_melding(cmd: ReceiveMelding, uow: IntakeUnitOfWork, settings: IntakeSettings,
+                          clock: Clock) -> Melding:
     """A complete report enters the chain at once; an incomplete urgent one waits for completion.
     The report belongs to the caller's organisation."""
-    check_submission(principal, report["gemeente"])
-    now = uow.clock.now()
+    report, secret = dict(cmd.report), settings.pseudonym_secret
+    check_submission(cmd.caller, report["gemeente"])
+    now = clock.now()
     check_geboortedata(report.get("gezin"), local_date(now))
-    melding = Melding.receive(report, secret, now, aanvultermijn, organisatie=principal.organisatie,
-                              ingediend_door=principal.sub)
+    melding = Melding.receive(report, secret, now, timedelta(seconds=settings.spoed_aanvultermijn_s),
+                              organisatie=cmd.caller.organisatie, ingediend_door=cmd.caller.sub)
     async with uow:
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.add(melding)
-        _log(uow, melding, MELDING_ONTVANGEN, CREATE, principal)
+        _log(uow, melding, MELDING_ONTVANGEN, CREATE, cmd.caller)
         await uow.commit()
     return melding
 
 
-async def complete_melding(principal: Principal, melding_id: UUID, aanvulling: dict, secret: bytes,
-                           uow: IntakeUnitOfWork) -> Melding:
+async def complete_melding(cmd: CompleteMelding, uow: IntakeUnitOfWork, settings: IntakeSettings,
+                           clock: Clock) -> Melding:
     """Complete an urgent report of the caller's organisation; once nothing is missing, it enters
     the chain. Another organisation's report does not exist for the caller."""
-    scope = completing_scope(principal)
-    now = uow.clock.now()
-    check_geboortedata(aanvulling.get("gezin"), local_date(now))
+    scope, secret = completing_scope(cmd.caller), settings.pseudonym_secret
+    now = clock.now()
+    check_geboortedata(cmd.aanvulling.get("gezin"), local_date(now))
     async with uow:
-        melding = await uow.meldingen.get(melding_id, scope=scope, for_update=True)
+        melding = await uow.meldingen.get(cmd.melding_id, scope=scope, for_update=True)
         if melding is None:
-            raise NotFound(f"melding {melding_id} does not exist")
-        melding.complete(aanvulling, secret, now)
+            raise NotFound(f"melding {cmd.melding_id} does not exist")
+        melding.complete(dict(cmd.aanvulling), secret, now)
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.save(melding)
-        _log(uow, melding, MELDING_AANVULLEN, UPDATE, principal)
+        _log(uow, melding, MELDING_AANVULLEN, UPDATE, cmd.caller)
         await uow.commit()
     return melding
 
@@ -94,9 +106,9 @@ async def _enter_chain(melding: Melding, secret: bytes, now: datetime, uow: Inta
     uow.publish(melding.received_event())
 
 
-async def flag_overdue_completions(uow: IntakeUnitOfWork) -> int:
+async def flag_overdue_completions(cmd: FlagOverdueCompletions, uow: IntakeUnitOfWork, clock: Clock) -> int:
     """Flag (once) incomplete urgent reports whose completion deadline passed; one batch."""
-    now = uow.clock.now()
+    now = clock.now()
     async with uow:
         overdue = await uow.meldingen.overdue(now, OVERDUE_BATCH)
         for melding in overdue:
@@ -108,29 +120,28 @@ async def flag_overdue_completions(uow: IntakeUnitOfWork) -> int:
     return len(overdue)
 
 
-async def get_melding(principal: Principal, melding_id: UUID, uow: IntakeUnitOfWork) -> Melding:
+async def read_melding(cmd: ReadMelding, uow: IntakeUnitOfWork) -> Melding:
     """A report the caller may read; any other is 404, whether it exists or not. The read is
     logged, and committed, before the report is returned."""
-    scope = reading_scope(principal)
+    scope = reading_scope(cmd.caller)
     async with uow:
-        melding = await uow.meldingen.get(melding_id, scope=scope)
+        melding = await uow.meldingen.get(cmd.melding_id, scope=scope)
         if melding is None:
-            raise NotFound(f"melding {melding_id} does not exist")
-        _log(uow, melding, MELDING_INZIEN, READ, principal)
+            raise NotFound(f"melding {cmd.melding_id} does not exist")
+        _log(uow, melding, MELDING_INZIEN, READ, cmd.caller)
         await uow.commit()
     return melding
 
 
-async def list_meldingen(principal: Principal, uow: IntakeUnitOfWork, *, gemeente: str | None,
-                         status: str | None, limit: int, offset: int) -> tuple[list[Melding], int]:
+async def list_meldingen(cmd: ListMeldingen, uow: IntakeUnitOfWork) -> tuple[list[Melding], int]:
     """The reports the caller may read, filtered in the query itself; each report shown is logged
     as read (committed before the page is returned)."""
-    scope = reading_scope(principal)
+    scope = reading_scope(cmd.caller)
     async with uow:
-        items, total = await uow.meldingen.list(scope=scope, gemeente=gemeente, status=status,
-                                                limit=limit, offset=offset)
+        items, total = await uow.meldingen.list(scope=scope, gemeente=cmd.gemeente, status=cmd.status,
+                                                limit=cmd.limit, offset=cmd.offset)
         for melding in items:
-            _log(uow, melding, MELDING_INZIEN, READ, principal)
+            _log(uow, melding, MELDING_INZIEN, READ, cmd.caller)
         await uow.commit()
     return items, total
 
@@ -206,3 +217,28 @@ async def on_casus_closed(event: CasusClosed, uow: IntakeUnitOfWork) -> None:
 async def on_drang_overdue(event: DrangOverdue, uow: IntakeUnitOfWork) -> None:
     await _update_casus(event.casus_id, uow, lambda m: m.drang_overdue(
         event.gesignaleerd_op, termijn=event.termijn))
+
+
+async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
+    return await bewaartermijn.wis_alle_verlopen(uow_factory)
+
+
+COMMAND_HANDLERS = {
+    ReceiveMelding: receive_melding,
+    CompleteMelding: complete_melding,
+    ReadMelding: read_melding,
+    ListMeldingen: list_meldingen,
+    FlagOverdueCompletions: flag_overdue_completions,
+    EraseExpired: erase_expired,
+    FindBetrokkene: verwerkingen.betrokkene_voor_bsn,
+}
+EVENT_HANDLERS = {
+    TriageCompleted: [on_triage_completed],
+    AdviesIssued: [on_advies_issued],
+    MaatregelImposed: [on_maatregel_imposed],
+    CasusAssigned: [on_casus_assigned],
+    JeugdbeschermerAssigned: [on_jeugdbeschermer_assigned],
+    CasusTransferred: [on_casus_transferred],
+    CasusClosed: [on_casus_closed],
+    DrangOverdue: [on_drang_overdue],
+}

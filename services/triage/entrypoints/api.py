@@ -8,10 +8,19 @@ from runtime import processing_log_api
 from runtime.access import authenticated
 from runtime.errors import InvalidInput, NotFound
 from runtime.fields import Page
-from runtime.http import unit_of_work
+from runtime.http import message_bus
 from runtime.identity import Principal
+from runtime.messagebus import MessageBus
 from services.triage.adapters import regelsets
 from services.triage.adapters.verwerkingsactiviteiten import REGISTER
+from services.triage.domain.commands import (
+    ConfirmAdvies,
+    ImposeMaatregel,
+    ListAdviezen,
+    OverrideAdvies,
+    ReadAdvies,
+    ReadBeschikbaarheid,
+)
 from services.triage.domain.model import AdviesStatus
 from services.triage.entrypoints.schemas import (
     AdviesOut,
@@ -22,11 +31,11 @@ from services.triage.entrypoints.schemas import (
     MaatregelIn,
     RegelsetVersieOut,
 )
-from services.triage.service_layer import handlers
 
 router = APIRouter()
 # The caller, recorded as the actor of each processing of a child's data (runtime.processing_log).
 Caller = Annotated[Principal, Depends(authenticated)]
+Bus = Annotated[MessageBus, Depends(message_bus)]
 NOT_FOUND = {404: {"description": "No such advice"}}
 CONFLICT = {409: {"description": "Not possible in the advice's current status"}}
 
@@ -34,8 +43,8 @@ CONFLICT = {409: {"description": "Not possible in the advice's current status"}}
 @router.get("/adviezen", response_model=AdviezenPage, tags=["adviezen"],
             summary="RvdK advice per report: proposals, confirmed and overridden advice, newest first")
 async def list_adviezen(
-    principal: Caller,
-    uow=Depends(unit_of_work),
+    caller: Caller,
+    bus: Bus,
     status: AdviesStatus | None = None,
     gi: Annotated[GI | None, Query(description="The advised GI (the proposed one while open).")] = None,
     afwijking: Annotated[bool | None, Query(description="true: only overridden advice.")] = None,
@@ -46,10 +55,10 @@ async def list_adviezen(
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
     page: Page = 1,
 ):
-    items, total = await handlers.list_adviezen(
-        uow, actor=principal, status=status, gi=gi, afwijking=afwijking,
-        melding_id=_one_melding_id(melding_id, melding_id_snake),
-        limit=page_size, offset=(page - 1) * page_size)
+    items, total = await bus.handle(ListAdviezen(
+        caller, status=status, gi=gi, afwijking=afwijking,
+        melding_id=_one_melding_id(melding_id, melding_id_snake), limit=page_size,
+        offset=(page - 1) * page_size))
     return AdviezenPage(items=[AdviesOut.of(a) for a in items], total=total)
 
 
@@ -62,33 +71,29 @@ def _one_melding_id(camel: UUID | None, snake: UUID | None) -> UUID | None:
 
 @router.get("/adviezen/{id}", response_model=AdviesOut, tags=["adviezen"], responses=NOT_FOUND,
             summary="One advice with the ranking of the GIs and the reasons")
-async def get_advies(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.get_advies(id, uow, actor=principal))
+async def get_advies(id: UUID, caller: Caller, bus: Bus):
+    return AdviesOut.of(await bus.handle(ReadAdvies(caller, id)))
 
 
 @router.post("/adviezen/{id}/bevestiging", response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT}, summary="The RvdK confirms the proposed GI")
-async def post_bevestiging(id: UUID, principal: Caller, body: BevestigingIn | None = None,
-                           uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.confirm_advies(id, body.toelichting if body else None, uow,
-                                                      actor=principal))
+async def post_bevestiging(id: UUID, caller: Caller, bus: Bus, body: BevestigingIn | None = None):
+    return AdviesOut.of(await bus.handle(ConfirmAdvies(caller, id, body.toelichting if body else None)))
 
 
 @router.post("/adviezen/{id}/afwijking", response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT},
              summary="The RvdK advises another GI than proposed, with the reason")
-async def post_afwijking(id: UUID, body: AfwijkingIn, principal: Caller, uow=Depends(unit_of_work)):
-    return AdviesOut.of(await handlers.override_advies(id, body.gi, body.reden, uow, categorie=body.categorie,
-                                                       actor=principal))
+async def post_afwijking(id: UUID, body: AfwijkingIn, caller: Caller, bus: Bus):
+    return AdviesOut.of(await bus.handle(OverrideAdvies(caller, id, body.gi, body.reden, body.categorie)))
 
 
 @router.post("/adviezen/{id}/maatregelen", status_code=201, response_model=AdviesOut, tags=["adviezen"],
              responses={**NOT_FOUND, **CONFLICT},
              summary="Record the measure the court imposed (or the JB-plein's drang decision)")
-async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, principal: Caller,
-                         uow=Depends(unit_of_work)):
-    advies = await handlers.impose_maatregel(id, body.maatregel, body.startdatum, body.gi,
-                                             body.raadsonderzoek, uow, actor=principal)
+async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, caller: Caller, bus: Bus):
+    advies = await bus.handle(ImposeMaatregel(caller, id, body.maatregel, body.startdatum, body.gi,
+                                              body.raadsonderzoek))
     response.headers["Location"] = f"/v1/adviezen/{id}"
     return AdviesOut.of(advies)
 
@@ -124,8 +129,8 @@ async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)]
 
 @router.get("/beschikbaarheid", response_model=list[Beschikbaarheid], tags=["adviezen"],
             summary="Free capacity per GI as last signalled by the capacity service")
-async def beschikbaarheid(uow=Depends(unit_of_work)):
-    return await handlers.beschikbaarheid(uow)
+async def beschikbaarheid(bus: Bus):
+    return await bus.handle(ReadBeschikbaarheid())
 
 
 # The processing log: register, records and chain check (role privacy), with their own tag.

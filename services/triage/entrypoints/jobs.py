@@ -1,11 +1,11 @@
-"""Periodic jobs of triage (ServiceSpec.background); they only call the service layer."""
+"""Periodic jobs of triage: commands handed to the bus on a timer."""
 from runtime.service import every
-from services.triage.service_layer import bewaartermijn
+from services.triage.domain.commands import EraseExpired
 
 
 async def wis_na_bewaartermijn(runtime) -> None:
     """Erase the RvdK's free text of advice whose family's file is past the retention term."""
-    await bewaartermijn.wis_alle_verlopen(runtime.uow)
+    await runtime.bus.handle(EraseExpired())
 
 
 BACKGROUND = [every("bewaartermijn_interval_s", wis_na_bewaartermijn)]

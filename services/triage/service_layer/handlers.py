@@ -1,10 +1,12 @@
 """Use cases of triage: decide the target group, propose the advice, let the RvdK confirm or
 override it, record the measure, follow capacity."""
-from datetime import date
+from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
-from contracts.events import CapacitySignal, MeldingReceived
-from contracts.vocabulary import GI, AfwijkingReden, Maatregel
+from contracts import Event
+from contracts.events import CapacitySignal, CasusClosed, MeldingReceived
+from runtime.clock import Clock
 from runtime.errors import NotFound
 from runtime.identity import Principal
 from runtime.processing_log import CREATE, READ, UPDATE, betrokkenen
@@ -17,7 +19,17 @@ from services.triage.adapters.verwerkingsactiviteiten import (
     DOELGROEP_BEPALEN,
     MAATREGEL_VASTLEGGEN,
 )
+from services.triage.domain.commands import (
+    ConfirmAdvies,
+    EraseExpired,
+    ImposeMaatregel,
+    ListAdviezen,
+    OverrideAdvies,
+    ReadAdvies,
+    ReadBeschikbaarheid,
+)
 from services.triage.domain.model import Advies, bepaal_doelgroep
+from services.triage.service_layer import bewaartermijn
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 
@@ -30,11 +42,11 @@ def _log(uow: TriageUnitOfWork, advies: Advies, activity: Verwerkingsactiviteit,
                        resource=resource or ("advies", advies.id))
 
 
-async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork) -> None:
+async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clock: Clock) -> None:
     regelset = regelsets.active().regelset
     besluit = bepaal_doelgroep(regelset, event.zorgen, event.kenmerken,
                                [k.leeftijd for k in event.kinderen], event.kader)
-    now = uow.clock.now()
+    now = clock.now()
     async with uow:
         if not await uow.triage.add_triage(event.melding_id, event.gezin_id, event.gemeente, besluit, now):
             return  # triaged before: a redelivered report gets no second proposal
@@ -56,63 +68,83 @@ async def on_capacity_signal(event: CapacitySignal, uow: TriageUnitOfWork) -> No
         await uow.commit()
 
 
-async def _change(advies_id: UUID, uow: TriageUnitOfWork, change, activity: Verwerkingsactiviteit,
-                  action: str, actor: Principal | None) -> Advies:
+Change = Callable[[Advies, datetime], Event]  # the advice changed at a moment: the event it publishes
+
+
+async def _change(advies_id: UUID, uow: TriageUnitOfWork, clock: Clock, change: Change,
+                  activity: Verwerkingsactiviteit, action: str, actor: Principal) -> Advies:
     async with uow:
         advies = await uow.triage.get_advies(advies_id, for_update=True)
         if advies is None:
             raise NotFound(f"advies {advies_id} does not exist")
-        uow.publish(change(advies, uow.clock.now()))
+        uow.publish(change(advies, clock.now()))
         await uow.triage.save_advies(advies)
         _log(uow, advies, activity, action, actor)
         await uow.commit()
     return advies
 
 
-async def confirm_advies(advies_id: UUID, toelichting: str | None, uow: TriageUnitOfWork, *,
-                         actor: Principal | None = None) -> Advies:
-    return await _change(advies_id, uow, lambda a, now: a.bevestig(now, toelichting=toelichting),
-                         ADVIES_VASTSTELLEN, UPDATE, actor)
+async def confirm_advies(cmd: ConfirmAdvies, uow: TriageUnitOfWork, clock: Clock) -> Advies:
+    return await _change(cmd.advies_id, uow, clock,
+                         lambda a, now: a.bevestig(now, toelichting=cmd.toelichting),
+                         ADVIES_VASTSTELLEN, UPDATE, cmd.caller)
 
 
-async def override_advies(advies_id: UUID, gi: GI, reden: str, uow: TriageUnitOfWork,
-                         categorie: AfwijkingReden = AfwijkingReden.OVERIG, *,
-                         actor: Principal | None = None) -> Advies:
-    """The RvdK's own words stay in triage; the event carries the reason's category."""
-    return await _change(advies_id, uow, lambda a, now: a.wijk_af(gi, reden, now, categorie),
-                         ADVIES_VASTSTELLEN, UPDATE, actor)
+async def override_advies(cmd: OverrideAdvies, uow: TriageUnitOfWork, clock: Clock) -> Advies:
+    return await _change(cmd.advies_id, uow, clock,
+                         lambda a, now: a.wijk_af(cmd.gi, cmd.reden, now, cmd.categorie),
+                         ADVIES_VASTSTELLEN, UPDATE, cmd.caller)
 
 
-async def impose_maatregel(advies_id: UUID, maatregel: Maatregel, startdatum: date, gi: GI | None,
-                           raadsonderzoek: bool | None, uow: TriageUnitOfWork, *,
-                           actor: Principal | None = None) -> Advies:
-    return await _change(advies_id, uow, lambda a, now: a.leg_maatregel_op(
-        maatregel, startdatum, now, gi=gi, raadsonderzoek=raadsonderzoek), MAATREGEL_VASTLEGGEN, CREATE,
-        actor)
+async def impose_maatregel(cmd: ImposeMaatregel, uow: TriageUnitOfWork, clock: Clock) -> Advies:
+    return await _change(cmd.advies_id, uow, clock, lambda a, now: a.leg_maatregel_op(
+        cmd.maatregel, cmd.startdatum, now, gi=cmd.gi, raadsonderzoek=cmd.raadsonderzoek),
+        MAATREGEL_VASTLEGGEN, CREATE, cmd.caller)
 
 
-async def get_advies(advies_id: UUID, uow: TriageUnitOfWork, *, actor: Principal | None = None) -> Advies:
+async def read_advies(cmd: ReadAdvies, uow: TriageUnitOfWork) -> Advies:
     """The advice; the read is logged, and committed, before it is returned."""
     async with uow:
-        advies = await uow.triage.get_advies(advies_id)
+        advies = await uow.triage.get_advies(cmd.advies_id)
         if advies is None:
-            raise NotFound(f"advies {advies_id} does not exist")
-        _log(uow, advies, ADVIES_INZIEN, READ, actor)
+            raise NotFound(f"advies {cmd.advies_id} does not exist")
+        _log(uow, advies, ADVIES_INZIEN, READ, cmd.caller)
         await uow.commit()
     return advies
 
 
-async def list_adviezen(uow: TriageUnitOfWork, *, actor: Principal | None = None, **filters
-                        ) -> tuple[list[Advies], int]:
+async def list_adviezen(cmd: ListAdviezen, uow: TriageUnitOfWork) -> tuple[list[Advies], int]:
     """A page of advice; each advice shown is logged as read before the page is returned."""
     async with uow:
-        items, total = await uow.triage.adviezen(**filters)
+        items, total = await uow.triage.adviezen(status=cmd.status, gi=cmd.gi, afwijking=cmd.afwijking,
+                                                 melding_id=cmd.melding_id, limit=cmd.limit,
+                                                 offset=cmd.offset)
         for advies in items:
-            _log(uow, advies, ADVIES_INZIEN, READ, actor)
+            _log(uow, advies, ADVIES_INZIEN, READ, cmd.caller)
         await uow.commit()
     return items, total
 
 
-async def beschikbaarheid(uow: TriageUnitOfWork) -> list[dict]:
+async def beschikbaarheid(cmd: ReadBeschikbaarheid, uow: TriageUnitOfWork) -> list[dict]:
     async with uow:
         return await uow.triage.beschikbaarheid()
+
+
+async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
+    return await bewaartermijn.wis_alle_verlopen(uow_factory)
+
+
+COMMAND_HANDLERS = {
+    ConfirmAdvies: confirm_advies,
+    OverrideAdvies: override_advies,
+    ImposeMaatregel: impose_maatregel,
+    ReadAdvies: read_advies,
+    ListAdviezen: list_adviezen,
+    ReadBeschikbaarheid: beschikbaarheid,
+    EraseExpired: erase_expired,
+}
+EVENT_HANDLERS = {
+    MeldingReceived: [on_melding_received],
+    CapacitySignal: [on_capacity_signal],
+    CasusClosed: [bewaartermijn.on_casus_closed],  # closures start the retention term
+}

@@ -1,0 +1,64 @@
+"""What triage is asked to do: one command per use case, built by a route from the validated body
+and the verified caller (the actor of each processing of a child's data), or by a job."""
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from contracts.vocabulary import GI, AfwijkingReden, Maatregel
+from runtime.identity import Principal
+from services.triage.domain.model import AdviesStatus
+
+
+@dataclass(frozen=True)
+class ConfirmAdvies:
+    caller: Principal
+    advies_id: UUID
+    toelichting: str | None = None
+
+
+@dataclass(frozen=True)
+class OverrideAdvies:
+    """The RvdK's own words (`reden`) stay in triage; the event carries the reason's category."""
+
+    caller: Principal
+    advies_id: UUID
+    gi: GI
+    reden: str
+    categorie: AfwijkingReden = AfwijkingReden.OVERIG
+
+
+@dataclass(frozen=True)
+class ImposeMaatregel:
+    caller: Principal
+    advies_id: UUID
+    maatregel: Maatregel
+    startdatum: date
+    gi: GI | None = None
+    raadsonderzoek: bool | None = None
+
+
+@dataclass(frozen=True)
+class ReadAdvies:
+    caller: Principal
+    advies_id: UUID
+
+
+@dataclass(frozen=True)
+class ListAdviezen:
+    caller: Principal
+    status: AdviesStatus | None = None
+    gi: GI | None = None
+    afwijking: bool | None = None
+    melding_id: UUID | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class ReadBeschikbaarheid:
+    """Free capacity per GI as last signalled."""
+
+
+@dataclass(frozen=True)
+class EraseExpired:
+    """The RvdK's free text of advice past the retention term erased, in batches."""
