@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import httpx
 
+from contracts.bsn import is_valid_bsn
 from contracts.vocabulary import GEMEENTEN, Kenmerk, Zorg
 from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT
@@ -18,11 +19,11 @@ ACHTERNAMEN = ["Jansen", "de Vries", "Bakker", "Yilmaz", "El Amrani", "Visser", 
 
 
 def valid_bsn(rng: random.Random) -> str:
+    """A random BSN that passes the eleven-test (about one in eleven does)."""
     while True:
-        digits = [rng.randint(0, 9) for _ in range(8)]
-        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
-        if check < 10 and digits[0] != 0:
-            return "".join(map(str, digits)) + str(check)
+        bsn = f"{rng.randint(100_000_000, 999_999_999)}"
+        if is_valid_bsn(bsn):
+            return bsn
 
 
 def synthetic_melding(rng: random.Random, today: date) -> dict:

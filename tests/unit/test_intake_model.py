@@ -3,7 +3,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.intake.domain.model import Melding, age_on, is_valid_bsn, pseudonym
+from contracts.bsn import is_valid_bsn
+from services.intake.domain.model import Melding, age_on, pseudonym
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REPORT = {

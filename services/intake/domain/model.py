@@ -34,14 +34,6 @@ def _step_rank(stap: str) -> int:
     return STEP_ORDER.index(stap) if stap in STEP_ORDER else len(STEP_ORDER)
 
 
-def is_valid_bsn(bsn: str) -> bool:
-    """The eleven-test (elfproef) for a 9-digit citizen service number."""
-    if len(bsn) != 9 or not bsn.isdigit() or bsn == "000000000":
-        return False
-    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1), strict=True)) - int(bsn[8])
-    return total % 11 == 0
-
-
 def is_known_gemeente(code: str) -> bool:
     return code in GEMEENTEN
 

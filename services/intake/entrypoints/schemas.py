@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from contracts.bsn import is_valid_bsn
 from contracts.events import MAX_LEEFTIJD
 from contracts.vocabulary import GEMEENTEN, GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from runtime.fields import UNIQUE, Datum, Line, Text
-from services.intake.domain.model import is_valid_bsn
 
 
 def _bsn(bsn: str | None) -> str | None:

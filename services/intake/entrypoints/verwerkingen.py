@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from contracts.bsn import is_valid_bsn
 from runtime import processing_log_api
 from runtime.access import authenticated
 from runtime.fields import Line, Moment, Page
@@ -15,7 +16,6 @@ from runtime.messagebus import MessageBus
 from runtime.processing_log import Filter
 from services.intake.adapters.verwerkingsactiviteiten import REGISTER
 from services.intake.domain.commands import FindBetrokkene
-from services.intake.domain.model import is_valid_bsn
 
 
 def _elfproef(bsn: str) -> str:
