@@ -10,6 +10,10 @@ class GI(StrEnum):
     LJR = "LJR"
 
 
+# How people read each GI's code in reports and on screens.
+GI_NAMEN: dict[GI, str] = {GI.JBRR: "JBRR", GI.WSS: "WSS", GI.LJR: "LJ&R"}
+
+
 GEMEENTEN: dict[str, str] = {
     "GM0599": "Rotterdam",
     "GM0613": "Albrandswaard",

@@ -88,7 +88,7 @@ async def test_live_in_any_order_with_redelivery_equals_rebuild_and_reference(re
         Periode("dag", "2026-02-10"),
         Periode("totaal", "totaal"),
     ):
-        rows = await handlers.kpis(uow(sessions), periode=periode, drempel=0)
+        rows = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=0)
         vergelijk(rows, ref, periode)
 
 
@@ -140,8 +140,9 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
     sessions = reporting_db
     kwartaal = Periode("kwartaal", "2026-Q2")
     for periode in (kwartaal, Periode("jaar", "2026"), Periode("totaal", "totaal")):
-        open_ = {k["kpi"]: k for k in await handlers.kpis(uow(sessions), periode=periode, drempel=0)}
-        for k in await handlers.kpis(uow(sessions), periode=periode, drempel=5, met_tabel=True):
+        open_ = {k["kpi"]: k
+                 for k in await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=0)}
+        for k in await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, met_tabel=True):
             label = f"{k['kpi']} {periode.code}"
             regio = open_[k["kpi"]]
             assert k["waarde"] == regio["waarde"] and k["per_gi"] == regio["per_gi"], label
@@ -153,11 +154,12 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
                 if k["soort"] in ("aantal", "stand"):
                     assert (v is None) == (g in k["onderdrukt"]) and (v is None or v == 0 or v >= 5), label
     kpi = ["meldingen_ontvangen"]
-    trend = await handlers.trend(uow(sessions), kpi=kpi, kwartalen=2, drempel=5, tot=kwartaal)
-    direct = await handlers.kpis(uow(sessions), periode=kwartaal, drempel=5, kpi=kpi)
+    trend = await handlers.trend(uow(sessions), kpi=kpi, kwartalen=2, onderdrukkingsdrempel=5, tot=kwartaal)
+    direct = await handlers.kpis(uow(sessions), periode=kwartaal, onderdrukkingsdrempel=5, kpi=kpi)
     assert trend[-1]["kpis"] == direct
     with pytest.raises(InvalidInput):
-        await handlers.kpis(uow(sessions), periode=Periode("maand", "2026-03"), drempel=5, gemeente="GM0599")
+        await handlers.kpis(uow(sessions), periode=Periode("maand", "2026-03"), onderdrukkingsdrempel=5,
+                            gemeente="GM0599")
 
 
 def _vers(sessions, periode, **kw):
@@ -181,29 +183,30 @@ async def test_a_cached_answer_is_the_fresh_answer_and_a_changed_cell_recomputes
         (Periode("maand", "2026-03"), {"kpi": ["meldingen_ontvangen", "wachtlijst"]}),
     ]
     for periode, kw in variants:
-        fresh = await _vers(sessions, periode, drempel=5, **kw)
-        cached = await handlers.kpis(uow(sessions), periode=periode, drempel=5, **kw)
-        again = await handlers.kpis(uow(sessions), periode=periode, drempel=5, **kw)
+        fresh = await _vers(sessions, periode, onderdrukkingsdrempel=5, **kw)
+        cached = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, **kw)
+        again = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, **kw)
         assert cached == fresh and again is cached, periode  # the second one is the cached answer
 
     # A new report changes cells: the version goes up in the same transaction, and the next
     # request computes the answer of the new version, equal to a fresh computation.
     before = await _versie(sessions)
-    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     extra = list(genereer(3, seed=123, begin=date(2026, 9, 1), eind=date(2026, 9, 30), escalaties=0))
     for event_type, data in extra:
         await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
     after = await _versie(sessions)
     assert after[0] == before[0] and after[1] > before[1]
-    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     assert nieuw is not cached and nieuw != cached
-    assert nieuw == await _vers(sessions, Periode("totaal", "totaal"), drempel=5)
+    assert nieuw == await _vers(sessions, Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
 
     # The same fact again changes no cell and keeps the version (and the cached answer).
-    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     await handlers.projecteer(uow(sessions), extra[0][0], minimaliseer(*extra[0]))
     assert await _versie(sessions) == after
-    assert await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5) is cached
+    assert await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"),
+                               onderdrukkingsdrempel=5) is cached
 
 
 async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
@@ -212,7 +215,7 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     anders = type(catalogus)(
         catalogus.versie, {**catalogus.parameters, "norm_dagen": 1}, catalogus.kpis, catalogus.bron
     )
-    oud = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
+    oud = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     before = await _versie(sessions)
     record = await herberekening.aanvragen(uow(sessions), vervangen=True)
     result = await herberekening.voer_uit(
@@ -220,8 +223,9 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     )
     assert result["status"] == "vervangen"
     assert (await _versie(sessions))[1] == before[1] + 1
-    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), drempel=5)
-    assert nieuw != oud and nieuw == await _vers(sessions, Periode("totaal", "totaal"), drempel=5)
+    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    assert nieuw != oud and nieuw == await _vers(sessions, Periode("totaal", "totaal"),
+                                                 onderdrukkingsdrempel=5)
     # Back to the catalogue's definition (for the tests after this one).
     record = await herberekening.aanvragen(uow(sessions), vervangen=True)
     await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
@@ -288,15 +292,15 @@ async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_
     def binnen(actueel, wachttijd_s, periode=periode, max_oud_s=math.inf, **kw):
         return handlers.kpis_binnen(
             uow(sessions), actueel, max_oud_s=max_oud_s, wachttijd_s=wachttijd_s, periode=periode,
-            drempel=5, **kw
+            onderdrukkingsdrempel=5, **kw
         )
 
     eerste, actueel = await binnen("a1", 0)
-    assert actueel == "a1" and eerste == await _vers(sessions, periode, drempel=5)
+    assert actueel == "a1" and eerste == await _vers(sessions, periode, onderdrukkingsdrempel=5)
     extra = list(genereer(4, seed=321, begin=date(2026, 8, 1), eind=date(2026, 8, 30), escalaties=0))
     for event_type, data in extra:
         await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
-    nieuw_vers = await _vers(sessions, periode, drempel=5)
+    nieuw_vers = await _vers(sessions, periode, onderdrukkingsdrempel=5)
     assert nieuw_vers != eerste
 
     # Not accepting staleness, or not this much: the current answer, whatever the budget.
@@ -312,7 +316,7 @@ async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_
     for event_type, data in list(genereer(2, seed=323, begin=date(2026, 8, 1), eind=date(2026, 8, 30),
                                           escalaties=0)):
         await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
-    nieuw_vers = await _vers(sessions, periode, drempel=5)
+    nieuw_vers = await _vers(sessions, periode, onderdrukkingsdrempel=5)
     assert nieuw_vers != eerste
 
     oud, actueel = await binnen("a2", 0)

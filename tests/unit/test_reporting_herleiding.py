@@ -40,7 +40,7 @@ G = sorted(GEMEENTEN)
 ALLE = "*"  # the attacker's own name for "summed over all"
 DIMS = {"urgentie": ("regulier", "spoed"), "doelgroep": ("grijs_gebied", "jeugdreclassering", "lvb"),
         "kader": ("civiel", "geen")}
-DREMPEL = 5
+ONDERDRUKKINGSDREMPEL = 5
 
 
 class Melding(NamedTuple):
@@ -156,8 +156,9 @@ async def _views(rijen, periodes: list[Periode]) -> list[View]:
         for gi in (None, *GIS):
             for gemeente in (None, *G):
                 try:
-                    rows = await handlers.kpis(uow, periode=p, drempel=DREMPEL, kpi=[KPI], gi=gi,
-                                               gemeente=gemeente, met_tabel=gi is None and gemeente is None)
+                    rows = await handlers.kpis(uow, periode=p, onderdrukkingsdrempel=ONDERDRUKKINGSDREMPEL,
+                                               kpi=[KPI], gi=gi, gemeente=gemeente,
+                                               met_tabel=gi is None and gemeente is None)
                 except InvalidInput:
                     continue  # not published per municipality at this level
                 out.append(View(p, gi, gemeente, rows[0]))
@@ -167,9 +168,10 @@ async def _views(rijen, periodes: list[Periode]) -> list[View]:
 async def _rapporten(rijen, periodes: list[Periode]) -> tuple[list[dict], list[View]]:
     """The quarterly reports, and the trend over all quarters (as the dashboard reads it)."""
     kwartalen = [p for p in periodes if p.type == "kwartaal"]
-    rapporten = [await handlers.kwartaalrapportage(Uow(rijen), p.code, DREMPEL) for p in kwartalen]
-    trend = await handlers.trend(Uow(rijen), kpi=[KPI], kwartalen=len(kwartalen), drempel=DREMPEL,
-                                 tot=kwartalen[-1])
+    rapporten = [await handlers.kwartaalrapportage(Uow(rijen), p.code, ONDERDRUKKINGSDREMPEL)
+                 for p in kwartalen]
+    trend = await handlers.trend(Uow(rijen), kpi=[KPI], kwartalen=len(kwartalen),
+                                 onderdrukkingsdrempel=ONDERDRUKKINGSDREMPEL, tot=kwartalen[-1])
     return rapporten, [View(Periode("kwartaal", t["periode"]), None, None, t["kpis"][0]) for t in trend]
 
 
@@ -496,7 +498,7 @@ def test_the_quarterly_reports_region_row_minus_the_months_no_longer_gives_a_hid
     meldingen += [Melding(date(2026, 2, 11), "GM0606", "WSS", "regulier", "lvb", "civiel")] * 20
     meldingen += [Melding(date(2026, 2, 11), "GM0599", "WSS", "regulier", "lvb", "civiel")] * 30
     rijen = projectie(meldingen)
-    rapport = asyncio.run(handlers.kwartaalrapportage(Uow(rijen), "2026-Q1", DREMPEL))
+    rapport = asyncio.run(handlers.kwartaalrapportage(Uow(rijen), "2026-Q1", ONDERDRUKKINGSDREMPEL))
     tabel = _Tabel(KPI)
     tabel.feed(weergave.rapport_html(rapport))
     jbrr = GIS.index("JBRR")

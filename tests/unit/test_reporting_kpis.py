@@ -367,7 +367,7 @@ def projecteer(events, norm_dagen):
     return totaal
 
 
-def figures(cells, periode: Periode, drempel=0, **filters):
+def figures(cells, periode: Periode, onderdrukkingsdrempel=0, **filters):
     rijen = [
         Rij(k[0], k[3], k[4], k[5], k[6], a, s)
         for k, (a, s) in cells.items()
@@ -388,7 +388,7 @@ def figures(cells, periode: Periode, drempel=0, **filters):
         periode_type=periode.type,
         periode=periode.code,
         peildatum=peil,
-        drempel=drempel,
+        onderdrukkingsdrempel=onderdrukkingsdrempel,
         **filters,
     )
 

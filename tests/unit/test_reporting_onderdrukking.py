@@ -122,7 +122,7 @@ def test_no_suppressed_cell_of_a_full_table_can_be_recovered(seed):
 
 
 KWARGS = {"periode_type": "kwartaal", "periode": "2026-Q3", "peildatum": Periode("kwartaal", "2026-Q3").einde,
-          "drempel": 5}
+          "onderdrukkingsdrempel": 5}
 
 
 def _rijen():
@@ -197,5 +197,5 @@ def test_per_day_and_month_the_region_and_the_gis_only():
     assert m["waarde"] == 73 and m["per_gi"]["WSS"] == 42 and m["per_gemeente"] == {}
     assert m["uitsplitsingen"]["urgentie"] == {"regulier": 51, "spoed": 22}
     # Without suppression (threshold <= 1) everything is published at every level.
-    open_ = {k["kpi"]: k for k in bereken(cat, _rijen(), [], **{**kwargs, "drempel": 0})}
+    open_ = {k["kpi"]: k for k in bereken(cat, _rijen(), [], **{**kwargs, "onderdrukkingsdrempel": 0})}
     assert open_["meldingen_ontvangen"]["per_gemeente"]["GM0613"] == 2

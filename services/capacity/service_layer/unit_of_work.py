@@ -5,8 +5,8 @@ from services.capacity.adapters.repository import (
     KinderenRepository,
     LogRepository,
 )
-from services.capacity.adapters.wijzigingen import WIJZIGINGEN
 from services.capacity.domain.escalatie import Drempels
+from services.capacity.service_layer.wijzigingen import WIJZIGINGEN
 
 
 class CapacityUnitOfWork(UnitOfWork):

@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from contracts.vocabulary import GEMEENTEN
+from contracts.vocabulary import GEMEENTEN, GI
 from services.reporting.domain import onderdrukking
 from services.reporting.domain.model import Catalogus, Kpi
 from services.reporting.domain.onderdrukking import TOTAAL
@@ -27,7 +27,7 @@ from services.reporting.domain.periodes import JAAR, KWARTAAL
 from services.reporting.domain.periodes import TOTAAL as ALTIJD
 from services.reporting.domain.projectie import HIST, ONBEKEND, STROOM
 
-GIS = ("JBRR", "WSS", "LJR", ONBEKEND)
+GIS = (*(gi.value for gi in GI), ONBEKEND)  # every GI, then the cases not yet advised
 logger = logging.getLogger(__name__)
 
 
@@ -275,11 +275,12 @@ def _tabelset(data: frozenset, dims: tuple[str, ...], perioden, kinderen) -> ond
 
 
 @lru_cache(maxsize=512)
-def _beveilig(data: frozenset, dims: tuple[str, ...], perioden: tuple, kinderen: tuple, drempel: int):
+def _beveilig(data: frozenset, dims: tuple[str, ...], perioden: tuple, kinderen: tuple,
+              onderdrukkingsdrempel: int):
     """Suppressed cells per period of one KPI's linked table set (cached: same data, same answer)."""
     ts = _tabelset(data, dims, perioden, kinderen)
     try:
-        onderdrukt = onderdrukking.beveilig(ts, ts.primair(drempel))
+        onderdrukt = onderdrukking.beveilig(ts, ts.primair(onderdrukkingsdrempel))
     except ValueError:  # only on inconsistent input: then nothing per municipality is shown
         logger.warning("suppression failed; hiding every per-municipality value", exc_info=True)
         onderdrukt = ts.vrij
@@ -292,14 +293,16 @@ def _beveilig(data: frozenset, dims: tuple[str, ...], perioden: tuple, kinderen:
 class _Onderdrukking:
     """The published view (Zicht) of every KPI in one period."""
 
-    def __init__(self, invoer: "_Invoer", familie: Familie, periode: PeriodeSleutel, drempel: int):
-        self.invoer, self.familie, self.periode, self.drempel = invoer, familie, periode, drempel
+    def __init__(self, invoer: "_Invoer", familie: Familie, periode: PeriodeSleutel,
+                 onderdrukkingsdrempel: int):
+        self.invoer, self.familie, self.periode = invoer, familie, periode
+        self.onderdrukkingsdrempel = onderdrukkingsdrempel
         self.perioden = tuple(sorted(set(familie.rijen) | {periode}))
         self.kinderen = tuple((p, tuple(c)) for p, c in sorted(familie.kinderen().items()))
         self._cache: dict[str, Zicht] = {}
 
     def zicht(self, kpi: Kpi, catalogus: Catalogus) -> Zicht:
-        if self.drempel <= 1:
+        if self.onderdrukkingsdrempel <= 1:
             return Zicht(alles=True)
         if self.periode[0] not in PER_GEMEENTE:
             return Zicht(per_gemeente=False)
@@ -316,9 +319,10 @@ class _Onderdrukking:
                 ((self.periode, g, k, "", ""), s.aantal)
                 for (g, k), s in self.invoer.standen.get(basis, {}).items() if s.aantal
             )
-            return _beveilig(data, (), (self.periode,), (), self.drempel)[self.periode]
+            return _beveilig(data, (), (self.periode,), (), self.onderdrukkingsdrempel)[self.periode]
         data = self.familie.tellingen(kpi)
-        return _beveilig(data, kpi.dimensies, self.perioden, self.kinderen, self.drempel)[self.periode]
+        onderdrukt = _beveilig(data, kpi.dimensies, self.perioden, self.kinderen, self.onderdrukkingsdrempel)
+        return onderdrukt[self.periode]
 
     def _aandeel(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
         """Hidden wherever its numerator or denominator is, and where either the numerator or the
@@ -330,8 +334,8 @@ class _Onderdrukking:
         cellen = self.invoer.cellen_van(kpi)
         for (g, k), s in _marges(cellen).items():
             rest = s.aantal - s.teller
-            if g != TOTAAL and (onderdrukking.is_klein(s.teller, self.drempel)
-                                or onderdrukking.is_klein(rest, self.drempel)):
+            if g != TOTAAL and (onderdrukking.is_klein(s.teller, self.onderdrukkingsdrempel)
+                                or onderdrukking.is_klein(rest, self.onderdrukkingsdrempel)):
                 result.add((g, k))
         ts = onderdrukking.tabelset({c: s.aantal for c, s in cellen.items()}, sorted(GEMEENTEN), list(GIS))
         return frozenset((g, k, "", "") for g, k in onderdrukking.secundair(ts, result, ts.bekend_nul()))
@@ -359,7 +363,7 @@ def bereken(
     periode_type: str,
     periode: str,
     peildatum: date,
-    drempel: int,
+    onderdrukkingsdrempel: int,
     kpis: Iterable[str] | None = None,
     gi: str | None = None,
     gemeente: str | None = None,
@@ -374,7 +378,7 @@ def bereken(
     sleutel = (periode_type, periode)
     if familie is None or sleutel not in familie.rijen:
         familie = Familie.alleen(sleutel, rijen)
-    onderdrukt = _Onderdrukking(invoer, familie, sleutel, drempel)
+    onderdrukt = _Onderdrukking(invoer, familie, sleutel, onderdrukkingsdrempel)
     wanted = set(kpis) if kpis else None
     result = []
     for kpi in catalogus.kpis:

@@ -41,8 +41,8 @@ Cel = Hashable
 Vergelijking = tuple[Cel, tuple[Cel, ...]]
 
 
-def is_klein(waarde: int, drempel: int) -> bool:
-    return 1 <= waarde < drempel
+def is_klein(waarde: int, onderdrukkingsdrempel: int) -> bool:
+    return 1 <= waarde < onderdrukkingsdrempel
 
 
 @dataclass
@@ -71,8 +71,8 @@ class Tabelset:
     def waarde(self, cel: Cel) -> int:
         return self.waarden.get(cel, 0)
 
-    def primair(self, drempel: int) -> set[Cel]:
-        return {c for c in self.vrij if is_klein(self.waarde(c), drempel)}
+    def primair(self, onderdrukkingsdrempel: int) -> set[Cel]:
+        return {c for c in self.vrij if is_klein(self.waarde(c), onderdrukkingsdrempel)}
 
     def bekend_nul(self) -> set[Cel]:
         """Empty cells that follow from an always-published total of 0: never worth hiding."""
@@ -259,7 +259,7 @@ def beveilig(ts: Tabelset, primair: Iterable[Cel], regio: bool = False) -> set[C
 
 def tabel(
     cellen: dict[tuple[str, str], int],
-    drempel: int,
+    onderdrukkingsdrempel: int,
     rijen: Iterable[str] | None = None,
     kolommen: Iterable[str] | None = None,
 ) -> tuple[dict[tuple[str, str], int], set]:
@@ -273,7 +273,7 @@ def tabel(
     rijen = sorted(set(rijen or ()) | {g for g, _ in cellen})
     kolommen = sorted(set(kolommen or ()) | {k for _, k in cellen})
     ts = tabelset(cellen, rijen, kolommen)
-    return ts.waarden, beveilig(ts, ts.primair(drempel), regio=True)
+    return ts.waarden, beveilig(ts, ts.primair(onderdrukkingsdrempel), regio=True)
 
 
 def tabelset(cellen: dict[tuple[str, str], int], rijen: list[str], kolommen: list[str]) -> Tabelset:

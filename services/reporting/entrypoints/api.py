@@ -1,26 +1,31 @@
 import math
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
 
 from runtime.actualiteit import Actualiteit, actualiteit
 from runtime.errors import NotFound
 from runtime.fields import UNIQUE, Line
 from runtime.http import PREFIX, unit_of_work
+from services.reporting.domain.cijfers import GIS
 from services.reporting.domain.periodes import KWARTAAL as KWARTAAL_TYPE
 from services.reporting.domain.periodes import lees_periode
 from services.reporting.entrypoints import weergave
+from services.reporting.entrypoints.schemas import (
+    HerberekeningenOut,
+    HerberekeningIn,
+    HerberekeningOut,
+    KpisOut,
+    TrendOut,
+)
 from services.reporting.service_layer import handlers, herberekening
 
 router = APIRouter(tags=["kpis"])
 
-Getal = int | float | None
 GEMEENTE = Query(pattern=r"^GM\d{4}$", description="CBS code of a municipality of the region.")
-GI = Query(pattern=r"^(JBRR|WSS|LJR|onbekend)$", description="A GI, or 'onbekend' (not yet advised).")
+GI = Query(pattern=f"^({'|'.join(GIS)})$", description="A GI, or 'onbekend' (not yet advised).")
 PERIODE = Query(
     pattern=r"^(\d{4}(-Q[1-4]|-\d{2}(-\d{2})?)?|totaal)$",
     description="2026-Q4, 2026-11, 2026 or 2026-11-03; default all time.",
@@ -38,100 +43,8 @@ KPI_TREND = Query(
 )
 
 
-class KpiOut(BaseModel):
-    kpi: str
-    naam: str
-    name: str
-    soort: str = Field(
-        description="aantal, verdeling, aandeel, stand or stand_gemiddelde (see the catalogue)."
-    )
-    eenheid: str
-    optelbaar: bool = Field(description="Per-GI and per-municipality values sum to the region.")
-    periode_type: str
-    periode: str
-    peildatum: date | None = Field(
-        None, description="Reference day of a stock (the period's last day or today)."
-    )
-    waarde: Getal = Field(
-        description="The value for the selection; null when suppressed (or, for a median, share or "
-        "mean, without observations: then `aantal`/`noemer` is 0)."
-    )
-    per_gemeente: dict[str, Getal] = Field(
-        description="Per CBS municipality code, over the selected GI: all 13 at the levels published "
-        "per municipality (quarter, year, all time), empty per day and month and for regional KPIs. "
-        "0 = nothing counted; null = suppressed (listed in `onderdrukt`) or, for a median, share or "
-        "mean only, no observations."
-    )
-    per_gi: dict[str, Getal] = Field(
-        description="Per GI ('onbekend' until advised), over the selected municipality: all four; "
-        "0 = nothing counted; null = suppressed (listed in `onderdrukt_gi`) or no observations."
-    )
-    onderdrukt: list[str] = Field(description="Municipalities whose value in `per_gemeente` is suppressed.")
-    onderdrukt_gi: list[str] = Field(description="GIs whose value in `per_gi` is suppressed.")
-    aantal: int | None = Field(None, description="Observations behind a distribution or mean.")
-    gemiddelde: float | None = None
-    mediaan: int | None = None
-    p90: int | None = None
-    teller: int | None = None
-    noemer: int | None = None
-    instroom: int | None = Field(
-        None, description="Inflow of a stock in the period (only with suppression off: flows would "
-        "link the suppressed tables of two reference days)."
-    )
-    uitstroom: int | None = Field(None, description="Outflow of a stock in the period (as `instroom`).")
-    verdeling: dict[str, int | None] | None = Field(
-        None, description="Histogram: value -> observations; for the region and per GI, not per municipality."
-    )
-    uitsplitsingen: dict[str, dict[str, Getal]] = Field(
-        description="Breakdowns (urgentie, maatregel, ...): for the region (month and longer) and per "
-        "municipality (quarter, year, all time); not per GI. 0 = nothing counted, null = suppressed."
-    )
-
-
-class KpisOut(BaseModel):
-    periode_type: str
-    periode: str
-    onderdrukkingsdrempel: int
-    kpis: list[KpiOut]
-    actualiteit: Actualiteit = Field(description="How current these figures are: while reporting "
-                                                 "catches up on the chain's events it says so here.")
-
-
-class TrendPunt(BaseModel):
-    periode: str
-    kpis: list[KpiOut]
-
-
-class TrendOut(BaseModel):
-    kwartalen: list[TrendPunt]
-
-
-class HerberekeningIn(BaseModel):
-    vervangen: bool = Field(True, description="Replace the live projection when the rebuild differs from it.")
-
-
-class HerberekeningOut(BaseModel):
-    id: UUID
-    status: str = Field(description="bezig, gelijk, verschillen, vervangen or mislukt.")
-    vervangen: bool
-    catalogus_versie: str
-    aangevraagd_op: str
-    klaar_op: str | None = None
-    events: int | None = None
-    dossiers: int | None = None
-    cellen: int | None = None
-    verschillen: int | None = None
-    voorbeelden: list[dict] | None = None
-    duur_s: float | None = None
-    fout: str | None = None
-
-
-class HerberekeningenOut(BaseModel):
-    items: list[HerberekeningOut]
-
-
-def drempel(request: Request) -> int:
-    return request.app.state.runtime.settings.suppression_threshold
+def onderdrukkingsdrempel(request: Request) -> int:
+    return request.app.state.runtime.settings.onderdrukkingsdrempel
 
 
 def max_stale(request: Request) -> float | None:
@@ -151,8 +64,9 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
     """The period asked for, its KPIs and how current they are (handlers.kpis_binnen)."""
     p = handlers.periode(periode, periode_type, uow.clock.today())
     rows, actueel = await handlers.kpis_binnen(
-        uow, actueel, max_oud_s=max_stale(request), periode=p, drempel=drempel(request), kpi=kpi, gi=gi,
-        gemeente=gemeente, met_tabel=met_tabel,
+        uow, actueel, max_oud_s=max_stale(request), periode=p,
+        onderdrukkingsdrempel=onderdrukkingsdrempel(request), kpi=kpi, gi=gi, gemeente=gemeente,
+        met_tabel=met_tabel,
     )
     return p, rows, actueel
 
@@ -184,8 +98,8 @@ async def get_kpis(
     if "text/csv" in request.headers.get("accept", ""):
         return await export(request, uow, kpi, gemeente, gi, periode, periode_type)
     p, rows, actueel = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, actueel=actueel)
-    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=drempel(request), kpis=rows,
-                   actualiteit=actueel)
+    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=onderdrukkingsdrempel(request),
+                   kpis=rows, actualiteit=actueel)
 
 
 @router.get(
@@ -204,7 +118,7 @@ async def export(
     periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ) -> Response:
     p, rows, _ = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
-    handlers.controleer_gemeente(gemeente, p, drempel(request))
+    handlers.controleer_gemeente(gemeente, p, onderdrukkingsdrempel(request))
     return Response(
         weergave.csv(rows, gemeente=gemeente, gi=gi),
         media_type="text/csv; charset=utf-8",
@@ -236,7 +150,7 @@ async def trends(
         uow,
         kpi=kpi or ["meldingen_ontvangen"],
         kwartalen=kwartalen,
-        drempel=drempel(request),
+        onderdrukkingsdrempel=onderdrukkingsdrempel(request),
         tot=lees_periode(tot, KWARTAAL_TYPE, uow.clock.today(), veld="tot") if tot else None,
     )
     return TrendOut(kwartalen=reeks)
@@ -261,7 +175,7 @@ async def herbereken(
         runtime.sessions, record["id"], body.vervangen, runtime.clock, verdeling
     )
     return JSONResponse(
-        HerberekeningOut(**_record(record)).model_dump(mode="json"),
+        HerberekeningOut.of(record).model_dump(mode="json"),
         status_code=202,
         headers={"Location": f"{PREFIX}/kpis/herberekeningen/{record['id']}"},
     )
@@ -269,7 +183,7 @@ async def herbereken(
 
 @router.get("/kpis/herberekeningen", response_model=HerberekeningenOut, summary="Recent rebuilds")
 async def herberekeningen(uow=Depends(unit_of_work)):
-    return HerberekeningenOut(items=[_record(r) for r in await herberekening.lijst(uow)])
+    return HerberekeningenOut(items=[HerberekeningOut.of(r) for r in await herberekening.lijst(uow)])
 
 
 @router.get(
@@ -282,15 +196,7 @@ async def get_herberekening(herberekening_id: UUID, uow=Depends(unit_of_work)):
     record = await herberekening.status(uow, herberekening_id)
     if record is None:
         raise NotFound(f"no rebuild {herberekening_id}")
-    return _record(record)
-
-
-def _record(r: dict) -> dict:
-    return {
-        **r,
-        "aangevraagd_op": r["aangevraagd_op"].isoformat(),
-        "klaar_op": r["klaar_op"].isoformat() if r.get("klaar_op") else None,
-    }
+    return HerberekeningOut.of(record)
 
 
 @router.get(
@@ -301,7 +207,7 @@ def _record(r: dict) -> dict:
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
 async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
-    rapport = await handlers.kwartaalrapportage(uow, kwartaal, drempel(request))
+    rapport = await handlers.kwartaalrapportage(uow, kwartaal, onderdrukkingsdrempel(request))
     return HTMLResponse(weergave.rapport_html(rapport, pdf_url=f"{PREFIX}/rapportages/{kwartaal}/pdf"))
 
 
@@ -313,7 +219,7 @@ async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=D
     responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def rapportage_pdf(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
-    rapport = await handlers.kwartaalrapportage(uow, kwartaal, drempel(request))
+    rapport = await handlers.kwartaalrapportage(uow, kwartaal, onderdrukkingsdrempel(request))
     return Response(
         weergave.rapport_pdf(rapport),
         media_type="application/pdf",

@@ -4,14 +4,17 @@ Everything shown here comes from the same computed (and suppressed) KPI results 
 """
 
 import io
+import json
 from html import escape
 from pathlib import Path
 
+from contracts import vocabulary
 from contracts.vocabulary import GEMEENTEN
+from services.reporting.domain.cijfers import GIS
 from services.reporting.domain.onderdrukking import TOTAAL
+from services.reporting.domain.projectie import ONBEKEND
 
-GIS = ("JBRR", "WSS", "LJR", "onbekend")
-GI_NAMEN = {"JBRR": "JBRR", "WSS": "WSS", "LJR": "LJ&R", "onbekend": "onbekend", TOTAAL: "Totaal"}
+GI_NAMEN = {**vocabulary.GI_NAMEN, ONBEKEND: ONBEKEND, TOTAAL: "Totaal"}
 ONDERDRUKT = "×"
 DASHBOARD = Path(__file__).parent / "dashboard.html"
 
@@ -122,7 +125,7 @@ def rapport_html(r: dict, pdf_url: str = "") -> str:
 <p class="meta">Periode {escape(r["begin"])} t/m {escape(r["einde"])} ·
 peildatum standen {escape(r["peildatum"])} · KPI-catalogus {escape(r["catalogus_versie"])} ·
 norm vaste jeugdbeschermer {r["parameters"].get("norm_dagen")} dagen ·
-aantallen per gemeente onder {r["drempel"]} onderdrukt ({ONDERDRUKT})</p>
+aantallen per gemeente onder {r["onderdrukkingsdrempel"]} onderdrukt ({ONDERDRUKT})</p>
 <h2>Samenvatting</h2>
 <table id="samenvatting"><tr><th>KPI</th><th>eenheid</th><th>{escape(r["kwartaal"])}</th>
 <th>vorig kwartaal</th>
@@ -130,11 +133,16 @@ aantallen per gemeente onder {r["drempel"]} onderdrukt ({ONDERDRUKT})</p>
 <h2>Per KPI: definitie en tabel per gemeente en GI</h2>
 {"".join(secties)}
 <h2>Rekenregels</h2><ul class="legenda">{regels}</ul>
-<p class="legenda">{ONDERDRUKT} = onderdrukt: een aantal per gemeente onder {r["drempel"]}, of een cel die
-anders uit de gepubliceerde cijfers terug te rekenen is (secundaire onderdrukking, over alle tabellen,
-uitsplitsingen en perioden samen). 0 = niets geteld. – = geen waarneming (mediaan, aandeel of gemiddelde
-zonder waarnemingen).</p>
+<p class="legenda">{_legenda(r["onderdrukkingsdrempel"])}</p>
 </main></body></html>"""
+
+
+def _legenda(onderdrukkingsdrempel: int) -> str:
+    """What × means in the quarterly report (its line breaks as in the page's source)."""
+    return (f"{ONDERDRUKT} = onderdrukt: een aantal per gemeente onder {onderdrukkingsdrempel}, "
+            "of een cel die\nanders uit de gepubliceerde cijfers terug te rekenen is (secundaire "
+            "onderdrukking, over alle tabellen,\nuitsplitsingen en perioden samen). 0 = niets geteld. "
+            "– = geen waarneming (mediaan, aandeel of gemiddelde\nzonder waarnemingen).")
 
 
 def _kpi_sectie(k: dict) -> str:
@@ -225,7 +233,7 @@ def rapport_pdf(r: dict) -> bytes:
         ),
         Paragraph(
             f"Periode {r['begin']} t/m {r['einde']} · peildatum standen {r['peildatum']} · KPI-catalogus "
-            f"{r['catalogus_versie']} · aantallen per gemeente onder {r['drempel']} onderdrukt "
+            f"{r['catalogus_versie']} · aantallen per gemeente onder {r['onderdrukkingsdrempel']} onderdrukt "
             f"({ONDERDRUKT})",
             klein,
         ),
@@ -276,7 +284,13 @@ def rapport_pdf(r: dict) -> bytes:
 
 
 def dashboard_html(refresh_s: float) -> str:
-    return DASHBOARD.read_text().replace("__REFRESH_MS__", str(int(refresh_s * 1000)))
+    """The page, with the region's municipalities and GIs from the chain's vocabulary."""
+    waarden = {"__REFRESH_MS__": int(refresh_s * 1000), "__GEMEENTEN__": GEMEENTEN, "__GIS__": GIS,
+               "__GI_NAMEN__": {gi: GI_NAMEN[gi] for gi in GIS}}
+    page = DASHBOARD.read_text()
+    for plek, waarde in waarden.items():
+        page = page.replace(plek, json.dumps(waarde, ensure_ascii=False))
+    return page
 
 
 __all__ = ["cel", "csv", "dashboard_html", "getal", "rapport_html", "rapport_pdf"]

@@ -174,13 +174,13 @@ def periode(code: str | None, periode_type: str | None, vandaag: date) -> Period
     return lees_periode(code, periode_type, vandaag)
 
 
-def controleer_gemeente(gemeente: str | None, periode: Periode, drempel: int) -> None:
+def controleer_gemeente(gemeente: str | None, periode: Periode, onderdrukkingsdrempel: int) -> None:
     """A municipality of the region, at a level published per municipality."""
     if not gemeente:
         return
     if gemeente not in GEMEENTEN:
         raise InvalidInput(f"{gemeente} is not a municipality of the region", field="gemeente")
-    if drempel > 1 and periode.type not in PER_GEMEENTE:
+    if onderdrukkingsdrempel > 1 and periode.type not in PER_GEMEENTE:
         raise InvalidInput(
             "figures per municipality are published per quarter, per year and for all time, "
             f"not per {periode.type}",
@@ -209,11 +209,12 @@ async def _familie(uow: ReportingUnitOfWork, versie: tuple[str, int], stored: li
     return familie
 
 
-async def _lees(uow, versie, periodes: list[Periode], stored, drempel: int) -> tuple[Familie | None, dict]:
+async def _lees(uow, versie, periodes: list[Periode], stored,
+                onderdrukkingsdrempel: int) -> tuple[Familie | None, dict]:
     """The rows of the periods asked for and, when they are published per municipality, the
     counts of the whole family of linked periods (one consistent snapshot)."""
     familie = None
-    if drempel > 1 and any(p.type in PER_GEMEENTE for p in periodes):
+    if onderdrukkingsdrempel > 1 and any(p.type in PER_GEMEENTE for p in periodes):
         familie = await _familie(uow, versie, stored)
     rijen = {}
     for p in periodes:
@@ -225,7 +226,7 @@ async def kpis(
     uow: ReportingUnitOfWork,
     *,
     periode: Periode,
-    drempel: int,
+    onderdrukkingsdrempel: int,
     kpi: list[str] | None = None,
     gi: str | None = None,
     gemeente: str | None = None,
@@ -234,17 +235,17 @@ async def kpis(
     """The published figures of one period. Cached per version of the projection: a repeated
     request reads only the version; the answer is shared, so callers must not change it."""
     catalogus = catalogus_bron.actief()
-    controleer_gemeente(gemeente, periode, drempel)
+    controleer_gemeente(gemeente, periode, onderdrukkingsdrempel)
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
     peildatum = periode.peildatum(uow.clock.today())
     async with uow:
         versie = await _momentopname(uow)
-        sleutel = (versie, catalogus.versie, periode, peildatum, drempel, tuple(ids or ()), gi, gemeente)
-        sleutel += (met_tabel,)
+        sleutel = (versie, catalogus.versie, periode, peildatum, onderdrukkingsdrempel, tuple(ids or ()))
+        sleutel += (gi, gemeente, met_tabel)
         if (antwoord := _ANTWOORDEN.get(sleutel)) is not None:
             return antwoord
-        familie, rijen = await _lees(uow, versie, [periode], stored, drempel)
+        familie, rijen = await _lees(uow, versie, [periode], stored, onderdrukkingsdrempel)
         standen = await uow.cijfers.standen(peildatum, stored)
     # Computing the answer is CPU work (seconds over a large history): in a thread, so the event
     # loop goes on serving (and a request waiting within its budget gets its fallback in time).
@@ -256,7 +257,7 @@ async def kpis(
         periode_type=periode.type,
         periode=periode.code,
         peildatum=peildatum,
-        drempel=drempel,
+        onderdrukkingsdrempel=onderdrukkingsdrempel,
         kpis=ids,
         gi=gi,
         gemeente=gemeente,
@@ -308,7 +309,8 @@ async def _bereken(uow: ReportingUnitOfWork, actueel: A, sleutel: tuple, vraag: 
 
 
 async def trend(
-    uow: ReportingUnitOfWork, *, kpi: list[str], kwartalen: int, drempel: int, tot: Periode | None = None
+    uow: ReportingUnitOfWork, *, kpi: list[str], kwartalen: int, onderdrukkingsdrempel: int,
+    tot: Periode | None = None,
 ) -> list[dict]:
     """The KPIs per quarter for the last `kwartalen` quarters (oldest first), region and per GI."""
     catalogus = catalogus_bron.actief()
@@ -318,7 +320,7 @@ async def trend(
     reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
     async with uow:
         versie = await _momentopname(uow)
-        familie, rijen = await _lees(uow, versie, reeks, stored, drempel)
+        familie, rijen = await _lees(uow, versie, reeks, stored, onderdrukkingsdrempel)
         standen = {p.code: await uow.cijfers.standen(p.peildatum(today), stored) for p in reeks}
     return [
         {
@@ -330,7 +332,7 @@ async def trend(
                 periode_type=KWARTAAL,
                 periode=p.code,
                 peildatum=p.peildatum(today),
-                drempel=drempel,
+                onderdrukkingsdrempel=onderdrukkingsdrempel,
                 kpis=ids,
                 familie=familie,
             ),
@@ -343,20 +345,21 @@ def catalogus() -> dict:
     return catalogus_bron.actief().bron
 
 
-async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, drempel: int) -> dict:
+async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, onderdrukkingsdrempel: int) -> dict:
     """Everything the quarterly report shows: the catalogue, every KPI with its table per
     municipality x GI (suppressed), and the previous quarter for comparison."""
     today = uow.clock.today()
     p = lees_periode(kwartaal, KWARTAAL, today)
-    huidig = await kpis(uow, periode=p, drempel=drempel, met_tabel=True)
-    vorig = {k["kpi"]: k for k in await kpis(uow, periode=p.vorige(), drempel=drempel)}
+    huidig = await kpis(uow, periode=p, onderdrukkingsdrempel=onderdrukkingsdrempel, met_tabel=True)
+    vorig = {k["kpi"]: k
+             for k in await kpis(uow, periode=p.vorige(), onderdrukkingsdrempel=onderdrukkingsdrempel)}
     cat = catalogus_bron.actief()
     return {
         "kwartaal": p.code,
         "begin": p.begin.isoformat(),
         "einde": p.einde.isoformat(),
         "peildatum": p.peildatum(today).isoformat(),
-        "drempel": drempel,
+        "onderdrukkingsdrempel": onderdrukkingsdrempel,
         "catalogus_versie": cat.versie,
         "regels": cat.bron.get("regels", {}),
         "parameters": cat.parameters,
