@@ -2,7 +2,7 @@
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
@@ -277,3 +277,8 @@ async def unit_of_work(request: Request):
 async def message_bus(request: Request):
     """FastAPI dependency: the service's message bus (made by its composition root)."""
     return request.app.state.runtime.bus
+
+
+async def service_clock(bus=Depends(message_bus)):
+    """FastAPI dependency: the clock the service's bus hands its handlers (the one clock)."""
+    return bus.dependencies["clock"]

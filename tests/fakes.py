@@ -21,6 +21,7 @@ class InMemoryTransaction(UnitOfWork):
     def __init__(self, source: str, settings: ServiceSettings, clock):
         super().__init__(None, source, settings=settings, clock=clock)
         self.published: list = []
+        self.transactions: list[list] = []  # what each commit published
         self.verwerkingen: list = []
         self.commits = 0
         self.bind(None)
@@ -34,6 +35,7 @@ class InMemoryTransaction(UnitOfWork):
 
     async def commit(self) -> None:
         self.published += self._pending
+        self.transactions.append(list(self._pending))
         self.verwerkingen += self._verwerkingen
         self._pending, self._verwerkingen = [], []
         self.commits += 1

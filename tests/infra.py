@@ -147,7 +147,8 @@ def header(record, name: str) -> str | None:
     return next((v.decode() for k, v in (record.headers or ()) if k == name), None)
 
 
-def service_bus(spec, uow_factory: Callable, clock) -> MessageBus:
-    """A service's message bus over real units of work (`uow_factory`), as its runtime makes it."""
+def service_bus(spec, uow_factory: Callable, clock, **own) -> MessageBus:
+    """A service's message bus over real units of work (`uow_factory`), as its runtime makes it
+    (with the service's own dependencies, `own`)."""
     return MessageBus(spec.commands, spec.events, {"uow": Fresh(uow_factory), "uow_factory": uow_factory,
-                                                   "settings": uow_factory().settings, "clock": clock})
+                                                   "settings": uow_factory().settings, "clock": clock, **own})

@@ -1,10 +1,16 @@
-"""Composition root of the caseregie service."""
+"""Composition root of the caseregie service: what it contributes to the runtime, the handler maps
+its message bus dispatches by, and its own dependencies (the webhook targets' resolver and client)."""
 from pathlib import Path
 
 from runtime.service import ServiceSpec, every
-from services.caseregie.entrypoints import api, consumer, jobs, policy
+from services.caseregie.adapters.webhook_client import WebhookClient, system_resolve
+from services.caseregie.entrypoints import api, jobs, policy
+from services.caseregie.service_layer import handlers
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from services.caseregie.settings import CaseregieSettings
+
+# Its own dependencies, beside the runtime's: how webhook targets are resolved, and their client.
+DEPENDENCIES = {"resolve": system_resolve, "webhook_client": WebhookClient}
 
 SPEC = ServiceSpec(
     name="caseregie",
@@ -18,8 +24,9 @@ SPEC = ServiceSpec(
     policy=policy.POLICY,
     routers=[api.router, api.webhooks_router],
     settings_class=CaseregieSettings,
-    handlers=consumer.HANDLERS,
-    subscriptions=consumer.SUBSCRIPTIONS,
+    commands=handlers.COMMAND_HANDLERS,
+    events=handlers.EVENT_HANDLERS,
+    dependencies=lambda runtime: DEPENDENCIES,
     background=[
         every("drang_check_interval_s", jobs.check_drang),
         every("webhook_poll_interval_s", jobs.deliver_webhooks),

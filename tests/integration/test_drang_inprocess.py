@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from services.caseregie.domain.commands import CheckDrang
 from services.caseregie.domain.model import DRANG_3_MAANDEN, DRANG_6_MAANDEN, plus_maanden
-from services.caseregie.service_layer import handlers
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from tests import identity
 from tests.clock import TODAY, pinned
@@ -61,12 +61,14 @@ async def test_the_periodic_check_flags_each_limit_on_the_day_it_passes(chain):
         assert case["id"] not in map(str, await uow.casussen.drang_kandidaten(start - timedelta(days=1)))
         assert case["id"] in map(str, await uow.casussen.drang_kandidaten(start))
 
-    def on(day):
-        return only(runtime, case["id"], pinned(days=(day - TODAY).days))
-    assert await handlers.check_drang(on(plus_maanden(start, 3) - timedelta(days=1))) == 0
-    assert await handlers.check_drang(on(plus_maanden(start, 3))) == 1
-    assert await handlers.check_drang(on(plus_maanden(start, 3))) == 0  # flagged once
-    assert await handlers.check_drang(on(plus_maanden(start, 6))) == 1
+    async def check_on(day) -> int:
+        clock = pinned(days=(day - TODAY).days)
+        return await runtime.bus.handle(CheckDrang(), uow_factory=only(runtime, case["id"], clock),
+                                        clock=clock)
+    assert await check_on(plus_maanden(start, 3) - timedelta(days=1)) == 0
+    assert await check_on(plus_maanden(start, 3)) == 1
+    assert await check_on(plus_maanden(start, 3)) == 0  # flagged once
+    assert await check_on(plus_maanden(start, 6)) == 1
     flags = (await read_case(chain, case["id"], case["gi"]))["drang_signalen"]
     assert [f["termijn"] for f in flags] == [DRANG_3_MAANDEN, DRANG_6_MAANDEN]
 

@@ -17,10 +17,18 @@ from runtime import db, tables
 from runtime.clock import REGION_TZ, FixedClock, add_months, local_date
 from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, RVDK, Principal
 from runtime.retention import BEWAARTERMIJN_JAREN
+from services.caseregie.bootstrap import DEPENDENCIES as CASEREGIE_OWN
 from services.caseregie.bootstrap import SPEC as CASEREGIE
+from services.caseregie.domain.commands import (
+    AssignJeugdbeschermer,
+    CloseCasus,
+    ListCasussen,
+    ReadCasus,
+    RejectOverdracht,
+    RequestOverdracht,
+)
+from services.caseregie.domain.commands import EraseExpired as EraseCases
 from services.caseregie.domain.model import GEWIST
-from services.caseregie.service_layer import bewaartermijn as caseregie_bewaartermijn
-from services.caseregie.service_layer import handlers as caseregie
 from services.intake.adapters.orm import gezinssleutels, meldingen
 from services.intake.bootstrap import SPEC as INTAKE
 from services.intake.domain.commands import EraseExpired as EraseReports
@@ -236,21 +244,20 @@ def _manager(gi: GI) -> Principal:
 
 async def _closed_case(uow, clock: FixedClock):
     gezin_id, kind_id = uuid4(), uuid4()
-    await caseregie.on_maatregel_imposed(MaatregelImposed(
+    bus = service_bus(CASEREGIE, uow, clock, **CASEREGIE_OWN)
+    await bus.handle(MaatregelImposed(
         maatregel_id=uuid4(), melding_id=uuid4(), advies_id=uuid4(), gezin_id=gezin_id, gemeente="GM0599",
         doelgroep="lvb", maatregel=Maatregel.OTS, route="rechtbank", raadsonderzoek=True,
         startdatum=local_date(PINNED_NOW), gi=GI.JBRR, kinderen=[Kind(kind_id=kind_id, leeftijd=6)],
-        opgelegd_op=PINNED_NOW), uow())
-    (casus,), _ = await caseregie.list_casussen(uow(), _gi(GI.JBRR), status=None, gemeente=None,
-                                                 wachtend=None, limit=1, offset=0)
-    await caseregie.assign_jeugdbeschermer(casus.id, _gi(GI.JBRR), "JBRR-0042", "Sanne Yilmaz", uow())
-    overdracht = await caseregie.request_overdracht(casus.id, _gi(GI.JBRR), GI.WSS, TEXT,
-                                                    OverdrachtReden.RELATIE, uow())
-    await caseregie.reject_overdracht(casus.id, overdracht.id, _manager(GI.WSS), "Geen plek bij team Okafor",
-                                      uow(), categorie=AfwijzingReden.GEEN_CAPACITEIT)
+        opgelegd_op=PINNED_NOW))
+    (casus,), _ = await bus.handle(ListCasussen(_gi(GI.JBRR), limit=1))
+    await bus.handle(AssignJeugdbeschermer(_gi(GI.JBRR), casus.id, "JBRR-0042", "Sanne Yilmaz"))
+    overdracht = await bus.handle(RequestOverdracht(_gi(GI.JBRR), casus.id, GI.WSS, TEXT,
+                                                    OverdrachtReden.RELATIE))
+    await bus.handle(RejectOverdracht(_manager(GI.WSS), casus.id, overdracht.id, "Geen plek bij team Okafor",
+                                      AfwijzingReden.GEEN_CAPACITEIT))
     clock.set(CLOSED_AT)
-    await caseregie.close_casus(casus.id, _gi(GI.JBRR), Sluitreden.AFSCHALING, "Terug naar wijkteam Okafor",
-                                uow())
+    await bus.handle(CloseCasus(_gi(GI.JBRR), casus.id, Sluitreden.AFSCHALING, "Terug naar wijkteam Okafor"))
     return casus.id, gezin_id, kind_id
 
 
@@ -258,19 +265,20 @@ async def test_caseregie_erases_a_closed_cases_free_text_and_names_the_day_after
     clock = pinned()
     uow = unit_of_work(CASEREGIE, sessions, clock)
     casus_id, gezin_id, kind_id = await _closed_case(uow, clock)
+    bus = service_bus(CASEREGIE, uow, clock, **CASEREGIE_OWN)
     day_before, anniversary, day_after = around_the_term(CLOSED_AT)
 
     clock.set(day_before)
-    assert await caseregie_bewaartermijn.wis_alle_verlopen(uow) == 0
+    assert await bus.handle(EraseCases()) == 0
     clock.set(anniversary)
-    assert await caseregie_bewaartermijn.wis_alle_verlopen(uow) == 0
-    kept = await caseregie.get_casus(casus_id, uow(), _gi(GI.JBRR))
+    assert await bus.handle(EraseCases()) == 0
+    kept = await bus.handle(ReadCasus(_gi(GI.JBRR), casus_id))
     assert (kept.toelichting, kept.jeugdbeschermer.naam, kept.overdrachten[0].reden) == (
         "Terug naar wijkteam Okafor", "Sanne Yilmaz", TEXT)
 
     clock.set(day_after)
-    assert await caseregie_bewaartermijn.wis_alle_verlopen(uow) == 1
-    erased = await caseregie.get_casus(casus_id, uow(), _gi(GI.JBRR))
+    assert await bus.handle(EraseCases()) == 1
+    erased = await bus.handle(ReadCasus(_gi(GI.JBRR), casus_id))
     (overdracht,) = erased.overdrachten
     assert erased.toelichting is None and overdracht.reden == GEWIST
     assert erased.jeugdbeschermer.naam is None and erased.kinderen[0].jeugdbeschermer.naam is None

@@ -30,10 +30,12 @@ from contracts.vocabulary import GI
 from deploy.stack import database_url_for, free_port
 from runtime import db
 from runtime.db import drop_databases
+from runtime.messagebus import Fresh, MessageBus
 from runtime.service import build_app
 from services.caseregie.adapters.webhook_client import SecretBox, WebhookClient
 from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.caseregie.domain import webhooks as wh
+from services.caseregie.domain.commands import RegisterWebhook
 from services.caseregie.domain.webhooks import Aflevering
 from services.caseregie.entrypoints import jobs
 from services.caseregie.service_layer import webhooks
@@ -127,7 +129,7 @@ async def caseregie(database_server_url, kafka_bootstrap):
     """caseregie alone on its own database: no consumer and no periodic jobs, so the test drives
     every delivery round itself. Production settings: https only, no private targets."""
     prefix = unique_prefix()
-    spec = dataclasses.replace(CASEREGIE, handlers={}, subscriptions=[], background=[])
+    spec = dataclasses.replace(CASEREGIE, events={}, background=[])
     settings = settings_for("caseregie", database_server_url, kafka_bootstrap, prefix, webhook_secret_key=KEY)
     app = build_app(spec, settings, clock=running())
     async with app.router.lifespan_context(app):
@@ -146,16 +148,16 @@ def uow(runtime, *, minutes: float, **settings) -> CaseregieUnitOfWork:
 
 
 async def deliver(runtime, client: WebhookClient, *, minutes: float, **settings) -> None:
+    unit = uow(runtime, minutes=minutes, **settings)
     async with client:
-        await webhooks.deliver(uow(runtime, minutes=minutes, **settings), client.post, batch_size=50,
-                               retry_base_s=2, retry_max_s=300)
+        await webhooks.deliver(unit, client.post, unit.clock, unit.settings)
 
 
 async def hook_with_a_delivery(caseregie, url: str) -> str:
     """A webhook registered while its name resolved to a public address, with one delivery due."""
     runtime = caseregie.runtime
     at_registration = hosts({httpx.URL(url).host: PUBLIC})
-    hook = await webhooks.register(GI.WSS, url, runtime.uow(), resolve=at_registration)
+    hook = await runtime.bus.handle(RegisterWebhook(GI.WSS, url), resolve=at_registration)
     await add_delivery(runtime, hook)
     return str(hook.id)
 
@@ -252,12 +254,17 @@ async def test_the_periodic_job_sends_to_a_local_http_receiver_only_with_the_dev
     runtime = caseregie.runtime
     dev = {"webhook_allow_http": True, "webhook_allow_private": True}
     url = f"http://127.0.0.1:{plain_receiver.port}/hook"
-    hook = await webhooks.register(GI.WSS, url, uow(runtime, minutes=0, **dev))
+    unit = uow(runtime, minutes=0, **dev)
+    hook = await runtime.bus.handle(RegisterWebhook(GI.WSS, url), uow=unit, settings=unit.settings)
     await add_delivery(runtime, hook)
 
     def service(minutes, **settings):
-        return SimpleNamespace(settings=runtime.settings.model_copy(update=settings),
-                               uow=lambda: uow(runtime, minutes=minutes, **settings))
+        """The job's view of the service: its bus, `minutes` later, with these settings."""
+        def unit():
+            return uow(runtime, minutes=minutes, **settings)
+        return SimpleNamespace(bus=MessageBus(CASEREGIE.commands, CASEREGIE.events, {
+            **runtime.bus.dependencies, "uow": Fresh(unit), "uow_factory": unit, "clock": unit().clock,
+            "settings": unit().settings}))
     await jobs.deliver_webhooks(service(10))  # production settings
     item = await delivery(caseregie, str(hook.id))
     assert item["status"] == wh.NIEUWE_POGING and "https" in item["laatste_fout"]

@@ -10,16 +10,13 @@ from fastapi.testclient import TestClient
 
 from contracts.events import CasusTransferred, Kind, OverdrachtApproved, OverdrachtRequested
 from contracts.vocabulary import GI
-from runtime.http import unit_of_work
 from runtime.identity import GI_MANAGER
 from runtime.pseudonyms import keyed_id
-from runtime.service import build_app
-from services.caseregie.bootstrap import SPEC
+from services.caseregie.adapters.repository import WebhookRepository
 from services.caseregie.domain.model import OPEN
 from services.caseregie.domain.webhooks import Webhook
-from services.caseregie.service_layer import handlers
 from tests import identity
-from tests.unit.test_caseregie_handlers import FakeCasusRepository, FakeUnitOfWork, maatregel
+from tests.unit.test_caseregie_handlers import FakeCasusRepository, FakeUnitOfWork, app, bus, maatregel
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 WSS, JBRR, LJR = identity.gi("WSS"), identity.gi("JBRR"), identity.gi("LJR")
@@ -44,8 +41,9 @@ class ScopedCasusRepository(FakeCasusRepository):
         return found[offset:offset + limit], len(found)
 
 
-class FakeWebhookRepository:
+class FakeWebhookRepository(WebhookRepository):
     def __init__(self):
+        super().__init__(None)
         self.hooks: dict = {}
 
     async def get(self, webhook_id):
@@ -71,13 +69,11 @@ class ScopedUnitOfWork(FakeUnitOfWork):
 @pytest.fixture
 def api():
     uow = ScopedUnitOfWork()
-    app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
-    app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app), uow
+    return TestClient(app(uow)), uow
 
 
 async def case_at(uow, gi: GI):
-    await handlers.on_maatregel_imposed(maatregel(uuid4(), gi, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
+    await bus(uow).handle(maatregel(uuid4(), gi, [Kind(kind_id=uuid4(), leeftijd=6)]))
     uow.published.clear()
     return next(c for c in uow.casussen.cases.values() if c.gi == gi)
 

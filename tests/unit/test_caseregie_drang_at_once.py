@@ -11,56 +11,20 @@ from runtime.clock import local_date
 from runtime.http import nl_openapi
 from runtime.service import build_app
 from services.caseregie.bootstrap import SPEC
-from services.caseregie.domain.model import DRANG_3_MAANDEN, DRANG_6_MAANDEN, OPEN, plus_maanden
-from services.caseregie.service_layer import handlers
+from services.caseregie.domain.model import DRANG_3_MAANDEN, DRANG_6_MAANDEN, plus_maanden
 from services.caseregie.settings import CaseregieSettings
 from tests.clock import PINNED_NOW, TODAY, pinned
+from tests.unit import test_caseregie_handlers
+from tests.unit.test_caseregie_handlers import bus
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-class FakeCasussen:
-    def __init__(self):
-        self.cases = {}
-
-    async def lock_gezin(self, gezin_id):
-        pass
-
-    async def has_maatregel(self, maatregel_id):
-        return any(m.maatregel_id == maatregel_id for c in self.cases.values() for m in c.maatregelen)
-
-    async def open_for_gezin(self, gezin_id):
-        return next((c for c in self.cases.values() if c.gezin_id == gezin_id and c.status == OPEN), None)
-
-    async def save(self, casus):
-        self.cases[casus.id] = casus
-
-
-class FakeUnitOfWork:
-    """One transaction = one commit; what is published goes out only with it."""
+class FakeUnitOfWork(test_caseregie_handlers.FakeUnitOfWork):
+    """One transaction = one commit; what is published goes out only with it (`transactions`)."""
 
     def __init__(self, clock=None):
-        self.clock = clock or pinned()
-        self.casussen = FakeCasussen()
-        self.pending, self.transactions = [], []
-        self.verwerkingen: list = []
-
-    async def __aenter__(self):
-        self.pending = []
-        return self
-
-    async def __aexit__(self, *exc):
-        self.pending = []
-
-    def publish(self, *events):
-        self.pending.extend(events)
-
-    def log_processing(self, **record):
-        self.verwerkingen.append(record)
-
-    async def commit(self):
-        self.transactions.append(list(self.pending))
-        self.pending = []
+        super().__init__(clock or pinned())
 
 
 def drang(start: date, *, raadsonderzoek=False, gezin_id=None, gi=GI.LJR, soort=Maatregel.DRANG):
@@ -73,7 +37,7 @@ def drang(start: date, *, raadsonderzoek=False, gezin_id=None, gi=GI.LJR, soort=
 
 async def test_a_drang_decision_eight_months_old_is_flagged_in_the_transaction_that_opens_the_case():
     uow = FakeUnitOfWork()
-    await handlers.on_maatregel_imposed(drang(plus_maanden(TODAY, -8)), uow)
+    await bus(uow).handle(drang(plus_maanden(TODAY, -8)))
 
     (transaction,) = uow.transactions
     assert [type(e) for e in transaction] == [CasusAssigned, DrangOverdue, DrangOverdue]
@@ -86,17 +50,17 @@ async def test_a_drang_decision_eight_months_old_is_flagged_in_the_transaction_t
 async def test_only_the_limits_already_passed_are_flagged_and_a_replay_flags_nothing_again():
     uow = FakeUnitOfWork()
     m = drang(plus_maanden(TODAY, -4), raadsonderzoek=False)
-    await handlers.on_maatregel_imposed(m, uow)
+    await bus(uow).handle(m)
     assert [getattr(e, "termijn", None) for e in uow.transactions[0]] == [None, DRANG_3_MAANDEN]
-    await handlers.on_maatregel_imposed(m, uow)
+    await bus(uow).handle(m)
     assert uow.transactions[1] == []
 
 
 async def test_a_drang_decision_not_yet_due_or_with_an_investigation_is_not_flagged_on_recording():
     uow = FakeUnitOfWork()
-    await handlers.on_maatregel_imposed(drang(TODAY - timedelta(days=30)), uow)
-    await handlers.on_maatregel_imposed(drang(plus_maanden(TODAY, -4), raadsonderzoek=True), uow)
-    await handlers.on_maatregel_imposed(drang(plus_maanden(TODAY, -8), soort=Maatregel.OTS), uow)
+    await bus(uow).handle(drang(TODAY - timedelta(days=30)))
+    await bus(uow).handle(drang(plus_maanden(TODAY, -4), raadsonderzoek=True))
+    await bus(uow).handle(drang(plus_maanden(TODAY, -8), soort=Maatregel.OTS))
     assert [[type(e) for e in t] for t in uow.transactions] == [[CasusAssigned]] * 3
 
 
@@ -106,14 +70,14 @@ async def test_the_limit_is_measured_on_the_regions_calendar_day():
     assert local_date(clock.now()) == date(2026, 4, 15)
     start = date(2026, 1, 15)
     uow = FakeUnitOfWork(clock)
-    await handlers.on_maatregel_imposed(drang(start), uow)
+    await bus(uow).handle(drang(start))
     assert [getattr(e, "termijn", None) for e in uow.transactions[0]] == [None, DRANG_3_MAANDEN]
 
 
 async def test_a_sibling_joining_under_an_old_drang_decision_flags_the_familys_case():
     uow, gezin = FakeUnitOfWork(), uuid4()
-    await handlers.on_maatregel_imposed(drang(TODAY, soort=Maatregel.OTS, gezin_id=gezin, gi=GI.WSS), uow)
-    await handlers.on_maatregel_imposed(drang(plus_maanden(TODAY, -7), gezin_id=gezin), uow)
+    await bus(uow).handle(drang(TODAY, soort=Maatregel.OTS, gezin_id=gezin, gi=GI.WSS))
+    await bus(uow).handle(drang(plus_maanden(TODAY, -7), gezin_id=gezin))
     joined = uow.transactions[1]
     assert [type(e) for e in joined] == [CasusAssigned, DrangOverdue, DrangOverdue]
     assert joined[0].nieuwe_casus is False and all(e.gi == GI.WSS for e in joined)

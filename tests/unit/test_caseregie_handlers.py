@@ -15,21 +15,24 @@ from contracts.events import (
     OverdrachtRequested,
 )
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden
-from runtime.http import unit_of_work
 from runtime.identity import GI_MANAGER, GI_ROL, Principal
-from runtime.service import build_app
-from services.caseregie.bootstrap import SPEC
+from runtime.messagebus import MessageBus
+from services.caseregie.adapters.repository import CasusRepository, WebhookRepository
+from services.caseregie.bootstrap import DEPENDENCIES, SPEC
+from services.caseregie.domain.commands import ApproveOverdracht, RequestOverdracht
 from services.caseregie.domain.model import GOEDGEKEURD, OPEN
-from services.caseregie.service_layer import handlers
+from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from services.caseregie.settings import CaseregieSettings
 from tests import identity
 from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_app, bootstrap_test_bus
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class FakeCasusRepository:
+class FakeCasusRepository(CasusRepository):
     def __init__(self):
+        super().__init__(None)
         self.cases, self.locked = {}, []
 
     async def lock_gezin(self, gezin_id):
@@ -48,28 +51,23 @@ class FakeCasusRepository:
         return self.cases.get(casus_id)
 
 
-class FakeUnitOfWork:
-    def __init__(self):
-        self.casussen = FakeCasusRepository()
-        self.published, self.commits = [], 0
-        self.clock = pinned(NOW)
-        self.verwerkingen: list = []
-        self.settings = CaseregieSettings()  # the suite's pseudonym key
+class FakeUnitOfWork(InMemoryTransaction, CaseregieUnitOfWork):
+    def __init__(self, clock=None):
+        super().__init__("caseregie", CaseregieSettings(), clock or pinned(NOW))  # the suite's pseudonym key
 
-    async def __aenter__(self):
-        return self
+    def bind(self, session) -> None:
+        self.casussen, self.webhooks = FakeCasusRepository(), WebhookRepository(None)
 
-    async def __aexit__(self, *exc):
-        return None
 
-    def publish(self, *events):
-        self.published.extend(events)
+OWN = DEPENDENCIES  # the real resolver and client: no test here reaches a webhook target
 
-    def log_processing(self, **record):
-        self.verwerkingen.append(record)
 
-    async def commit(self):
-        self.commits += 1
+def bus(uow: FakeUnitOfWork) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, **OWN)
+
+
+def app(uow: FakeUnitOfWork):
+    return bootstrap_test_app(SPEC, uow, **OWN)
 
 
 def gi_systeem(gi: GI) -> Principal:
@@ -90,9 +88,9 @@ def maatregel(gezin_id, gi, kinderen) -> MaatregelImposed:
 async def test_measures_of_one_family_end_up_in_one_case_and_a_replay_changes_nothing():
     uow, gezin = FakeUnitOfWork(), uuid4()
     first = maatregel(gezin, GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)])
-    await handlers.on_maatregel_imposed(first, uow)
+    await bus(uow).handle(first)
     second = maatregel(gezin, GI.JBRR, [Kind(kind_id=uuid4(), leeftijd=2)])
-    await handlers.on_maatregel_imposed(second, uow)
+    await bus(uow).handle(second)
 
     (casus,) = uow.casussen.cases.values()
     assert casus.gi == GI.WSS and len(casus.kinderen) == 2
@@ -101,22 +99,22 @@ async def test_measures_of_one_family_end_up_in_one_case_and_a_replay_changes_no
     assert all(e.casus_id == casus.id and e.gi == GI.WSS for e in uow.published)
     assert uow.casussen.locked == [gezin, gezin]
 
-    await handlers.on_maatregel_imposed(second, uow)  # the same measure again
+    await bus(uow).handle(second)  # the same measure again
     assert len(uow.published) == 2 and len(casus.kinderen) == 2 and len(uow.casussen.cases) == 1
     assert uow.commits == 3  # committed, so the event id is recorded as handled
 
 
 async def test_another_family_gets_its_own_case():
     uow = FakeUnitOfWork()
-    await handlers.on_maatregel_imposed(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
-    await handlers.on_maatregel_imposed(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
+    await bus(uow).handle(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]))
+    await bus(uow).handle(maatregel(uuid4(), GI.WSS, [Kind(kind_id=uuid4(), leeftijd=6)]))
     assert len(uow.casussen.cases) == 2 and [e.nieuwe_casus for e in uow.published] == [True, True]
 
 
 # --- transfers: the reason category -------------------------------------------------------------
 
 async def _case(uow, gi=GI.JBRR):
-    await handlers.on_maatregel_imposed(maatregel(uuid4(), gi, [Kind(kind_id=uuid4(), leeftijd=6)]), uow)
+    await bus(uow).handle(maatregel(uuid4(), gi, [Kind(kind_id=uuid4(), leeftijd=6)]))
     uow.published.clear()
     return next(iter(uow.casussen.cases.values()))
 
@@ -124,8 +122,8 @@ async def _case(uow, gi=GI.JBRR):
 async def test_the_chosen_category_is_stored_and_carried_in_both_transfer_events():
     uow = FakeUnitOfWork()
     casus = await _case(uow)
-    overdracht = await handlers.request_overdracht(
-        casus.id, gi_systeem(GI.JBRR), GI.WSS, "Gezin verhuist", OverdrachtReden.VERHUIZING, uow)
+    overdracht = await bus(uow).handle(RequestOverdracht(
+        gi_systeem(GI.JBRR), casus.id, GI.WSS, "Gezin verhuist", OverdrachtReden.VERHUIZING))
     assert overdracht.categorie == OverdrachtReden.VERHUIZING
     assert uow.casussen.cases[casus.id].overdrachten == [overdracht]
     (requested,) = uow.published
@@ -133,8 +131,8 @@ async def test_the_chosen_category_is_stored_and_carried_in_both_transfer_events
     assert requested.categorie == OverdrachtReden.VERHUIZING and overdracht.reden == "Gezin verhuist"
     assert "Gezin verhuist" not in requested.model_dump_json()  # the text stays in caseregie
 
-    await handlers.approve_overdracht(casus.id, overdracht.id, manager(GI.WSS), uow)
-    await handlers.approve_overdracht(casus.id, overdracht.id, manager(GI.JBRR), uow)
+    await bus(uow).handle(ApproveOverdracht(manager(GI.WSS), casus.id, overdracht.id))
+    await bus(uow).handle(ApproveOverdracht(manager(GI.JBRR), casus.id, overdracht.id))
     assert [type(e) for e in uow.published] == [
         OverdrachtRequested, OverdrachtApproved, OverdrachtApproved, CasusTransferred]
     transferred = uow.published[-1]
@@ -146,9 +144,7 @@ async def test_the_chosen_category_is_stored_and_carried_in_both_transfer_events
 @pytest.fixture
 def api():
     uow = FakeUnitOfWork()
-    app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
-    app.dependency_overrides[unit_of_work] = lambda: uow
-    return TestClient(app, headers=identity.gi("JBRR")), uow
+    return TestClient(app(uow), headers=identity.gi("JBRR")), uow
 
 
 async def test_the_category_is_optional_in_the_request_and_defaults_to_overig(api):

@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import hmac
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
@@ -17,12 +18,19 @@ from contracts.events import (
 )
 from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
 from runtime.errors import InvalidInput
+from runtime.messagebus import MessageBus
+from services.caseregie.adapters.repository import WebhookRepository
+from services.caseregie.adapters.webhook_client import WebhookClient
+from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain import webhooks as wh
+from services.caseregie.domain.commands import RegisterWebhook
 from services.caseregie.domain.model import AANGEVRAAGD, Overdracht
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.service_layer import webhooks as service
+from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from services.caseregie.settings import CaseregieSettings
 from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 KEY = bytes(range(32))
@@ -128,8 +136,9 @@ def test_the_body_is_the_event_envelope():
         '"subject":"casus-1","data":{"casus_id":"casus-1"}}')
 
 
-class FakeWebhookRepository:
+class FakeWebhookRepository(WebhookRepository):
     def __init__(self, due):
+        super().__init__(None)
         self.due, self.saved, self.added = due, None, []
 
     async def claim_due(self, now, limit, box):
@@ -142,21 +151,22 @@ class FakeWebhookRepository:
         self.saved = afleveringen
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(InMemoryTransaction, CaseregieUnitOfWork):
     def __init__(self, due, **settings):
-        self.webhooks = FakeWebhookRepository(due)
-        self.committed = False
-        self.clock = pinned(NOW)
-        self.settings = CaseregieSettings(webhook_secret_key=FERNET_KEY, **settings)
+        self.due = due
+        settings = CaseregieSettings(webhook_secret_key=FERNET_KEY, **settings)
+        super().__init__("caseregie", settings, pinned(NOW))
 
-    async def __aenter__(self):
-        return self
+    def bind(self, session) -> None:
+        self.webhooks = FakeWebhookRepository(self.due)
 
-    async def __aexit__(self, *exc):
-        return None
+    @property
+    def committed(self) -> bool:
+        return self.commits > 0
 
-    async def commit(self):
-        self.committed = True
+
+def deliver(uow: FakeUnitOfWork, post) -> Awaitable[int]:
+    return service.deliver(uow, post, uow.clock, uow.settings)
 
 
 async def test_deliver_signs_each_due_delivery_and_records_the_outcome():
@@ -174,7 +184,7 @@ async def test_deliver_signs_each_due_delivery_and_records_the_outcome():
         return None
 
     uow = FakeUnitOfWork([(ok, ok_hook), (bad, bad_hook)])
-    assert await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300) == 2
+    assert await deliver(uow, post) == 2
     body, headers = sent["https://ok.example/hooks"]
     assert body == wh.body(bericht).encode()
     assert headers["webhook-id"] == "evt_1"
@@ -189,8 +199,7 @@ async def test_deliver_with_nothing_due_sends_nothing():
     async def post(url, body, headers, beleid):
         raise AssertionError("nothing is due")
 
-    assert await service.deliver(FakeUnitOfWork([]), post, batch_size=10, retry_base_s=2,
-                                 retry_max_s=300) == 0
+    assert await deliver(FakeUnitOfWork([]), post) == 0
 
 
 async def test_deliver_passes_the_development_policy_of_the_settings():
@@ -202,7 +211,7 @@ async def test_deliver_passes_the_development_policy_of_the_settings():
         seen.append(beleid)
 
     uow = FakeUnitOfWork(due, webhook_allow_http=True, webhook_allow_private=True)
-    await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300)
+    await deliver(uow, post)
     assert seen == [wh.Doelbeleid(allow_http=True, allow_private=True)]
 
 
@@ -215,7 +224,7 @@ async def test_a_secret_no_key_opens_is_a_failed_attempt_and_nothing_is_sent():
         raise AssertionError("an unsigned delivery must not be sent")
 
     uow = FakeUnitOfWork([(a, hook)])
-    await service.deliver(uow, post, batch_size=10, retry_base_s=2, retry_max_s=300)
+    await deliver(uow, post)
     assert a.status == wh.NIEUWE_POGING and a.laatste_fout == service.UNREADABLE_SECRET
 
 
@@ -225,8 +234,13 @@ async def public(host, port):
 
 async def test_register_stores_the_secret_encrypted_and_returns_it_once():
     uow = FakeUnitOfWork([])
-    hook = await service.register(GI.WSS, "https://gi.example/hooks", uow, resolve=public)
+    hook = await bus(uow, resolve=public).handle(RegisterWebhook(GI.WSS, "https://gi.example/hooks"))
     (stored, versleuteld), = uow.webhooks.added
     assert stored is hook and hook.secret.startswith("whsec_") and uow.committed
     assert hook.secret not in versleuteld
     assert Fernet(FERNET_KEY.encode()).decrypt(versleuteld.encode()).decode() == hook.secret
+
+
+def bus(uow: FakeUnitOfWork, resolve) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, resolve=resolve,
+                              webhook_client=WebhookClient)

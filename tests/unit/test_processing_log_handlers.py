@@ -13,7 +13,16 @@ from runtime.errors import NotFound
 from runtime.identity import GI_ROL, RVDK, Principal
 from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene
 from services.caseregie.adapters import verwerkingsactiviteiten as caseregie
-from services.caseregie.service_layer import handlers as caseregie_handlers
+from services.caseregie.domain.commands import (
+    ApproveOverdracht,
+    AssignJeugdbeschermer,
+    CloseCasus,
+    ListCasussen,
+    ReadCasus,
+    ReadOverdracht,
+    ReadWachtlijst,
+    RequestOverdracht,
+)
 from services.intake.adapters import verwerkingsactiviteiten as intake
 from services.intake.domain.commands import FlagOverdueCompletions, ListMeldingen
 from services.triage.adapters import verwerkingsactiviteiten as triage
@@ -26,6 +35,7 @@ from tests.unit import (
     test_intake_handlers,
     test_triage_service,
 )
+from tests.unit.test_caseregie_handlers import bus as caseregie_bus
 from tests.unit.test_intake_handlers import KEY, OTHER_TEAM, TEAM, bus, complete, read, receive, report
 from tests.unit.test_triage_service import FakeRepository, melding
 from tests.unit.test_triage_service import bus as triage_bus
@@ -198,7 +208,7 @@ def gi(code: GI) -> Principal:
 async def case(uow: CaseregieUow, code: GI = GI.WSS, **changes):
     kinderen = [Kind(kind_id=uuid4(), leeftijd=6)]
     event = test_caseregie_handlers.maatregel(uuid4(), code, kinderen).model_copy(update=changes)
-    await caseregie_handlers.on_maatregel_imposed(event, uow)
+    await caseregie_bus(uow).handle(event)
     return next(c for c in uow.casussen.cases.values() if c.gezin_id == event.gezin_id), event
 
 
@@ -206,7 +216,7 @@ async def test_caseregie_logs_opening_and_joining_a_case_as_itself_for_the_measu
     uow = CaseregieUow()
     casus, first = await case(uow)
     second = test_caseregie_handlers.maatregel(casus.gezin_id, GI.WSS, [Kind(kind_id=uuid4(), leeftijd=3)])
-    await caseregie_handlers.on_maatregel_imposed(second, uow)
+    await caseregie_bus(uow).handle(second)
     assert summary(uow.verwerkingen) == [(caseregie.CASUS_OPENEN.id, CREATE, "casus", None),
                                          (caseregie.CASUS_OPENEN.id, UPDATE, "casus", None)]
     assert [subjects([r]) for r in uow.verwerkingen] == [
@@ -228,18 +238,17 @@ async def test_caseregie_logs_every_read_and_change_by_the_gi_and_its_managers()
     other, _ = await case(uow)
     wss = gi(GI.WSS)
     uow.verwerkingen.clear()
-    await caseregie_handlers.get_casus(casus.id, uow, wss)
-    await caseregie_handlers.list_casussen(uow, wss, status=None, gemeente=None, wachtend=None, limit=50,
-                                           offset=0)
-    await caseregie_handlers.wachtlijst(uow, wss, gemeente=None, limit=50, offset=0)
-    await caseregie_handlers.assign_jeugdbeschermer(casus.id, wss, "JB-1", "J. Bakker", uow)
-    await caseregie_handlers.close_casus(other.id, wss, Sluitreden.AFSCHALING, None, uow)
-    overdracht = await caseregie_handlers.request_overdracht(casus.id, wss, GI.JBRR, "Verhuizing",
-                                                             OverdrachtReden.VERHUIZING, uow)
-    await caseregie_handlers.get_overdracht(casus.id, overdracht.id, uow, gi(GI.JBRR))
+    await caseregie_bus(uow).handle(ReadCasus(wss, casus.id))
+    await caseregie_bus(uow).handle(ListCasussen(wss))
+    await caseregie_bus(uow).handle(ReadWachtlijst(wss))
+    await caseregie_bus(uow).handle(AssignJeugdbeschermer(wss, casus.id, "JB-1", "J. Bakker"))
+    await caseregie_bus(uow).handle(CloseCasus(wss, other.id, Sluitreden.AFSCHALING))
+    overdracht = await caseregie_bus(uow).handle(RequestOverdracht(wss, casus.id, GI.JBRR, "Verhuizing",
+                                                                     OverdrachtReden.VERHUIZING))
+    await caseregie_bus(uow).handle(ReadOverdracht(gi(GI.JBRR), casus.id, overdracht.id))
     for code in (GI.WSS, GI.JBRR):
         manager = test_caseregie_handlers.manager(code)
-        await caseregie_handlers.approve_overdracht(casus.id, overdracht.id, manager, uow)
+        await caseregie_bus(uow).handle(ApproveOverdracht(manager, casus.id, overdracht.id))
     assert [(a.split(".")[1], action, resource, actor.sub) for a, action, resource, actor in
             summary(uow.verwerkingen)] == [
         ("casus-inzien", READ, "casus", wss.sub),
@@ -259,8 +268,8 @@ async def test_caseregie_logs_nothing_for_another_gis_case():
     uow = CaseregieUow()
     casus, _ = await case(uow)
     uow.verwerkingen.clear()
-    for attempt in (caseregie_handlers.get_casus(casus.id, uow, gi(GI.LJR)),
-                    caseregie_handlers.close_casus(casus.id, gi(GI.LJR), Sluitreden.AFSCHALING, None, uow)):
+    for attempt in (caseregie_bus(uow).handle(ReadCasus(gi(GI.LJR), casus.id)),
+                    caseregie_bus(uow).handle(CloseCasus(gi(GI.LJR), casus.id, Sluitreden.AFSCHALING))):
         with pytest.raises(NotFound):
             await attempt
     assert uow.verwerkingen == [] and uow.pending == []

@@ -13,11 +13,15 @@ from cryptography.fernet import Fernet
 from contracts.vocabulary import GI
 from runtime.errors import InvalidInput
 from services.caseregie.adapters import webhook_client as client_module
+from services.caseregie.adapters.repository import WebhookRepository
 from services.caseregie.adapters.webhook_client import SecretBox, WebhookClient, controleer_doel, secret_box
+from services.caseregie.bootstrap import SPEC
 from services.caseregie.domain import webhooks as wh
-from services.caseregie.service_layer import webhooks as service
+from services.caseregie.domain.commands import RegisterWebhook
+from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 from services.caseregie.settings import CaseregieSettings
 from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 
 DEV = wh.Doelbeleid(allow_http=True, allow_private=True)
 PUBLIC = "93.184.215.14"
@@ -221,27 +225,28 @@ async def test_the_whole_attempt_is_bounded_by_the_timeout_lookup_included():
 
 # --- registration (service layer) ---------------------------------------------------------------
 
-class Repository:
+class Repository(WebhookRepository):
     def __init__(self):
+        super().__init__(None)
         self.added = []
 
     async def add(self, webhook, box):
         self.added.append(webhook)
 
 
-class UnitOfWork:
+class UnitOfWork(InMemoryTransaction, CaseregieUnitOfWork):
     def __init__(self, **settings):
-        self.webhooks, self.clock = Repository(), pinned()
-        self.settings = CaseregieSettings(webhook_secret_key=Fernet.generate_key().decode(), **settings)
+        super().__init__("caseregie", CaseregieSettings(webhook_secret_key=Fernet.generate_key().decode(),
+                                                        **settings), pinned())
 
-    async def __aenter__(self):
-        return self
+    def bind(self, session) -> None:
+        self.webhooks = Repository()
 
-    async def __aexit__(self, *exc):
-        return None
 
-    async def commit(self):
-        pass
+async def register(uow: UnitOfWork, url: str, resolve):
+    bus = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, resolve=resolve,
+                             webhook_client=WebhookClient)
+    return await bus.handle(RegisterWebhook(GI.WSS, url))
 
 
 @pytest.mark.parametrize("url,table", [
@@ -253,13 +258,13 @@ class UnitOfWork:
 async def test_registration_refuses_a_forbidden_target_naming_url(url, table):
     uow = UnitOfWork()
     with pytest.raises(InvalidInput) as exc:
-        await service.register(GI.WSS, url, uow, resolve=hosts(table))
+        await register(uow, url, hosts(table))
     assert exc.value.field == "url" and uow.webhooks.added == []
 
 
 async def test_registration_with_the_development_settings_accepts_a_local_receiver():
     uow = UnitOfWork(webhook_allow_http=True, webhook_allow_private=True)
-    hook = await service.register(GI.WSS, "http://127.0.0.1:9999/hook", uow, resolve=hosts({}))
+    hook = await register(uow, "http://127.0.0.1:9999/hook", hosts({}))
     assert uow.webhooks.added == [hook]
 
 

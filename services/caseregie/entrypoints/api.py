@@ -10,11 +10,29 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from contracts.vocabulary import GI
 from runtime import processing_log_api
 from runtime.access import authenticated, own_gi
+from runtime.clock import Clock
 from runtime.errors import Forbidden
 from runtime.fields import Page
-from runtime.http import unit_of_work
+from runtime.http import message_bus, service_clock
 from runtime.identity import Principal
+from runtime.messagebus import MessageBus
 from services.caseregie.adapters.verwerkingsactiviteiten import REGISTER
+from services.caseregie.domain.commands import (
+    ApproveOverdracht,
+    AssignJeugdbeschermer,
+    CloseCasus,
+    DeleteWebhook,
+    ListAfleveringen,
+    ListCasussen,
+    ListWebhooks,
+    ReadCasus,
+    ReadOverdracht,
+    ReadWachtlijst,
+    ReadWebhook,
+    RegisterWebhook,
+    RejectOverdracht,
+    RequestOverdracht,
+)
 from services.caseregie.entrypoints.schemas import (
     BESLISSER,
     GI_VELD,
@@ -35,7 +53,6 @@ from services.caseregie.entrypoints.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from services.caseregie.service_layer import handlers, webhooks
 
 router = APIRouter(tags=["casussen"])
 webhooks_router = APIRouter(tags=["webhooks"])
@@ -45,6 +62,8 @@ PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
 OverdrachtId = Annotated[UUID, Path(alias="overdrachtId")]
 GiQuery = Annotated[GI | None, Query(description=GI_VELD)]
 Caller = Annotated[Principal, Depends(authenticated)]
+Bus = Annotated[MessageBus, Depends(message_bus)]
+Now = Annotated[Clock, Depends(service_clock)]  # what waiting days in a response are counted up to
 
 _ERRORS = {403: "A `gi` that is not the token's GI, or a role that may not do this",
            404: "Not found: it does not exist, or it is another GI's case, transfer or webhook",
@@ -70,7 +89,8 @@ def _gi(principal: Principal, requested: GI | None = None) -> GI:
             summary="The caller's GI's cases, newest first")
 async def list_casussen(
     principal: Caller,
-    uow=Depends(unit_of_work),
+    bus: Bus,
+    clock: Now,
     gi: GiQuery = None,
     status: Literal["open", "gesloten"] | None = None,
     gemeente: Gemeente = None,
@@ -80,10 +100,9 @@ async def list_casussen(
     page: Page = 1,
 ):
     _gi(principal, gi)
-    items, total = await handlers.list_casussen(uow, principal, status=status, gemeente=gemeente,
-                                                wachtend=wachtend, limit=page_size,
-                                                offset=(page - 1) * page_size)
-    return CasussenPage(items=[CasusOut.of(c, uow.clock.now()) for c in items], total=total)
+    items, total = await bus.handle(ListCasussen(principal, status, gemeente, wachtend, limit=page_size,
+                                                 offset=(page - 1) * page_size))
+    return CasussenPage(items=[CasusOut.of(c, clock.now()) for c in items], total=total)
 
 
 @router.get("/casussen/{id}", response_model=CasusOut, responses=errors(404),
@@ -91,8 +110,8 @@ async def list_casussen(
             description="Only the case's own GI reads it; to anyone else it does not exist (404). The "
                         "receiving GI of a pending transfer reads that transfer, with the case summary it "
                         "needs to decide, at `/casussen/{id}/overdrachten/{overdrachtId}`.")
-async def get_casus(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    return CasusOut.of(await handlers.get_casus(id, uow, principal), uow.clock.now())
+async def get_casus(id: UUID, principal: Caller, bus: Bus, clock: Now):
+    return CasusOut.of(await bus.handle(ReadCasus(principal, id)), clock.now())
 
 
 @router.post("/casussen/{id}/jeugdbeschermer", response_model=CasusOut, responses=errors(403, 404, 409),
@@ -102,29 +121,28 @@ async def get_casus(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
                          "this again; children that already have this protector are left as they are, so a "
                          "repeated call changes nothing. Another GI's case is 404, a `gi` that is not the "
                          "token's GI 403, a closed case 409.")
-async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, principal: Caller,
-                               uow=Depends(unit_of_work)):
+async def post_jeugdbeschermer(id: UUID, body: JeugdbeschermerIn, principal: Caller, bus: Bus, clock: Now):
     _gi(principal, body.gi)
-    casus = await handlers.assign_jeugdbeschermer(id, principal, body.jeugdbeschermer_id, body.naam, uow)
-    return CasusOut.of(casus, uow.clock.now())
+    casus = await bus.handle(AssignJeugdbeschermer(principal, id, body.jeugdbeschermer_id, body.naam))
+    return CasusOut.of(casus, clock.now())
 
 
 @router.post("/casussen/{id}/afsluiting", response_model=CasusOut, responses=errors(403, 404, 409),
              summary="The case's GI closes the case (e.g. afschaling to the local team)")
-async def post_afsluiting(id: UUID, body: AfsluitingIn, principal: Caller, uow=Depends(unit_of_work)):
+async def post_afsluiting(id: UUID, body: AfsluitingIn, principal: Caller, bus: Bus, clock: Now):
     _gi(principal, body.gi)
-    casus = await handlers.close_casus(id, principal, body.reden, body.toelichting, uow)
-    return CasusOut.of(casus, uow.clock.now())
+    casus = await bus.handle(CloseCasus(principal, id, body.reden, body.toelichting))
+    return CasusOut.of(casus, clock.now())
 
 
 @router.get("/wachtlijst", response_model=WachtlijstPage,
             summary="The caller's GI's children still waiting for a fixed protector, longest waiting first")
-async def get_wachtlijst(principal: Caller, uow=Depends(unit_of_work), gi: GiQuery = None,
+async def get_wachtlijst(principal: Caller, bus: Bus, clock: Now, gi: GiQuery = None,
                          gemeente: Gemeente = None, page_size: PageSize = 50, page: Page = 1):
     _gi(principal, gi)
-    items, total = await handlers.wachtlijst(uow, principal, gemeente=gemeente, limit=page_size,
-                                             offset=(page - 1) * page_size)
-    now = uow.clock.now()
+    items, total = await bus.handle(ReadWachtlijst(principal, gemeente, limit=page_size,
+                                                   offset=(page - 1) * page_size))
+    now = clock.now()
     return WachtlijstPage(total=total, items=[WachtendKindOut(
         casus_id=c.id, kind_id=k.kind_id, leeftijd=k.leeftijd, gemeente=c.gemeente, gi=c.gi,
         maatregel=k.maatregel, wacht_sinds=k.wacht_sinds, wachtdagen=k.wachtdagen(now)) for c, k in items])
@@ -135,10 +153,8 @@ async def get_wachtlijst(principal: Caller, uow=Depends(unit_of_work), gi: GiQue
 @router.post("/casussen/{id}/overdrachten", status_code=201, response_model=OverdrachtOut,
              responses=errors(404, 409),
              summary="The case's GI requests a transfer (overdracht) of the case to another GI")
-async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, principal: Caller,
-                          uow=Depends(unit_of_work)):
-    overdracht = await handlers.request_overdracht(id, principal, body.naar_gi, body.reden, body.categorie,
-                                                   uow)
+async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, principal: Caller, bus: Bus):
+    overdracht = await bus.handle(RequestOverdracht(principal, id, body.naar_gi, body.reden, body.categorie))
     response.headers["Location"] = f"/v1/casussen/{id}/overdrachten/{overdracht.id}"
     return OverdrachtOut.of(overdracht)
 
@@ -149,8 +165,8 @@ async def post_overdracht(id: UUID, body: OverdrachtIn, response: Response, prin
             description="For the sending and the receiving GI (and the case's current GI); to any other "
                         "GI it does not exist (404). While it awaits decisions it carries the case summary "
                         "both managers decide on.")
-async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, principal: Caller, uow=Depends(unit_of_work)):
-    return OverdrachtDetailOut.of(*await handlers.get_overdracht(id, overdracht_id, uow, principal))
+async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, principal: Caller, bus: Bus):
+    return OverdrachtDetailOut.of(*await bus.handle(ReadOverdracht(principal, id, overdracht_id)))
 
 
 @router.post("/casussen/{id}/overdrachten/{overdrachtId}/goedkeuringen", status_code=201,
@@ -159,9 +175,9 @@ async def get_overdracht(id: UUID, overdracht_id: OverdrachtId, principal: Calle
              description=BESLISSER + " Only a `gi_manager` of the sending or the receiving GI; one manager "
                          "never decides for both GIs.")
 async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: GoedkeuringIn, principal: Caller,
-                           uow=Depends(unit_of_work)):
+                           bus: Bus):
     _gi(principal, body.gi)
-    return OverdrachtOut.of(await handlers.approve_overdracht(id, overdracht_id, principal, uow))
+    return OverdrachtOut.of(await bus.handle(ApproveOverdracht(principal, id, overdracht_id)))
 
 
 @router.post("/casussen/{id}/overdrachten/{overdrachtId}/afwijzingen", status_code=201,
@@ -169,10 +185,10 @@ async def post_goedkeuring(id: UUID, overdracht_id: OverdrachtId, body: Goedkeur
              summary="A manager of one of the two GIs rejects; the transfer ends and the case stays",
              description=BESLISSER + " Only a `gi_manager` of the sending or the receiving GI.")
 async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingIn, principal: Caller,
-                         uow=Depends(unit_of_work)):
+                         bus: Bus):
     _gi(principal, body.gi)
-    return OverdrachtOut.of(await handlers.reject_overdracht(id, overdracht_id, principal, body.reden, uow,
-                                                        categorie=body.categorie))
+    return OverdrachtOut.of(await bus.handle(RejectOverdracht(principal, id, overdracht_id, body.reden,
+                                                              body.categorie)))
 
 
 # --- webhooks -----------------------------------------------------------------------------------
@@ -189,28 +205,28 @@ WEBHOOK_DESCRIPTION = (
 @webhooks_router.post("/webhooks", status_code=201, response_model=NieuwWebhookOut,
                       summary="Register a URL of the caller's GI's system for that GI's case events",
                       description=WEBHOOK_DESCRIPTION)
-async def post_webhook(body: WebhookIn, response: Response, principal: Caller, uow=Depends(unit_of_work)):
-    webhook = await webhooks.register(_gi(principal, body.gi), body.url, uow)
+async def post_webhook(body: WebhookIn, response: Response, principal: Caller, bus: Bus):
+    webhook = await bus.handle(RegisterWebhook(_gi(principal, body.gi), body.url))
     response.headers["Location"] = f"/v1/webhooks/{webhook.id}"
     return NieuwWebhookOut.of(webhook)
 
 
 @webhooks_router.get("/webhooks", response_model=list[WebhookOut], summary="The caller's GI's webhooks")
-async def list_webhooks(principal: Caller, uow=Depends(unit_of_work), gi: GiQuery = None):
-    return [WebhookOut.of(w) for w in await webhooks.list_webhooks(uow, gi=_gi(principal, gi))]
+async def list_webhooks(principal: Caller, bus: Bus, gi: GiQuery = None):
+    return [WebhookOut.of(w) for w in await bus.handle(ListWebhooks(_gi(principal, gi)))]
 
 
 @webhooks_router.get("/webhooks/{id}", response_model=WebhookOut, responses=errors(404),
                       summary="One of the caller's GI's webhooks (without its secret)")
-async def get_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    return WebhookOut.of(await webhooks.get(id, uow, gi=_gi(principal)))
+async def get_webhook(id: UUID, principal: Caller, bus: Bus):
+    return WebhookOut.of(await bus.handle(ReadWebhook(_gi(principal), id)))
 
 
 @webhooks_router.delete("/webhooks/{id}", status_code=204, response_class=Response,
                         responses=errors(404),
                         summary="Remove one of the caller's GI's webhooks and its pending deliveries")
-async def delete_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work)):
-    await webhooks.delete(id, uow, gi=_gi(principal))
+async def delete_webhook(id: UUID, principal: Caller, bus: Bus):
+    await bus.handle(DeleteWebhook(_gi(principal), id))
     return Response(status_code=204)
 
 
@@ -218,10 +234,9 @@ async def delete_webhook(id: UUID, principal: Caller, uow=Depends(unit_of_work))
                      responses=errors(404),
                      summary="Deliveries to one of the caller's GI's webhooks, newest first, with attempts "
                              "and the last error")
-async def get_afleveringen(id: UUID, principal: Caller, uow=Depends(unit_of_work), page_size: PageSize = 50,
-                           page: Page = 1):
-    items, total = await webhooks.afleveringen(id, uow, gi=_gi(principal), limit=page_size,
-                                               offset=(page - 1) * page_size)
+async def get_afleveringen(id: UUID, principal: Caller, bus: Bus, page_size: PageSize = 50, page: Page = 1):
+    items, total = await bus.handle(ListAfleveringen(_gi(principal), id, limit=page_size,
+                                                     offset=(page - 1) * page_size))
     return AfleveringenPage(items=[AfleveringOut.of(a) for a in items], total=total)
 
 

@@ -4,9 +4,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from contracts import Event
 from contracts.events import MaatregelImposed
-from contracts.vocabulary import GI, AfwijzingReden, OverdrachtReden, Sluitreden
-from runtime.clock import local_date
+from contracts.vocabulary import GI
+from runtime.clock import Clock, local_date
 from runtime.errors import Forbidden, NotFound
 from runtime.identity import GI_MANAGER, Principal
 from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene, betrokkenen
@@ -23,8 +24,30 @@ from services.caseregie.adapters.verwerkingsactiviteiten import (
     OVERDRACHT_INZIEN,
     WACHTLIJST_INZIEN,
 )
+from services.caseregie.domain.commands import (
+    ApproveOverdracht,
+    AssignJeugdbeschermer,
+    CheckDrang,
+    CloseCasus,
+    DeleteWebhook,
+    DeliverWebhooks,
+    EraseExpired,
+    ListAfleveringen,
+    ListCasussen,
+    ListWebhooks,
+    ReadCasus,
+    ReadOverdracht,
+    ReadWachtlijst,
+    ReadWebhook,
+    RegisterWebhook,
+    RejectOverdracht,
+    RequestOverdracht,
+)
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
+from services.caseregie.domain.webhooks import WEBHOOK_EVENTS
+from services.caseregie.service_layer import bewaartermijn, webhooks
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
+from services.caseregie.settings import CaseregieSettings
 
 # 3 calendar months are never fewer than 89 days: older drang measures are worth a closer look.
 DRANG_VOORSELECTIE = timedelta(days=85)
@@ -40,7 +63,7 @@ def _log(uow: CaseregieUnitOfWork, casus: Casus, activity: Verwerkingsactiviteit
         subjects=subjects or betrokkenen(casus.gezin_id, [k.kind_id for k in casus.kinderen]))
 
 
-async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork) -> None:
+async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork, clock: Clock) -> None:
     """One family, one plan: the children join the family's open case, else a new case opens.
 
     A drang limit the case has already passed (a drang decision recorded late) is flagged at once,
@@ -48,7 +71,7 @@ async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork
     async with uow:
         await uow.casussen.lock_gezin(event.gezin_id)
         if not await uow.casussen.has_maatregel(event.maatregel_id):  # a replayed measure changes nothing
-            now = uow.clock.now()
+            now = clock.now()
             open_casus = await uow.casussen.open_for_gezin(event.gezin_id)
             casus, assigned = wijs_maatregel_toe(open_casus, event, now)
             flags = casus.signaleer_drang(local_date(now), now)
@@ -72,10 +95,10 @@ def _eigen(casus: Casus, principal: Principal) -> None:
     casus.zichtbaar_voor(principal.gi)
 
 
-def _pseudoniem(uow: CaseregieUnitOfWork, soort: str, wie: str) -> UUID:
+def _pseudoniem(settings: CaseregieSettings, soort: str, wie: str) -> UUID:
     """How events name a person of a GI (a manager, a protector): a keyed hash under the service's
     pseudonym key; who it is stays in caseregie."""
-    return keyed_id(uow.settings.pseudonym_secret, soort, wie)
+    return keyed_id(settings.pseudonym_secret, soort, wie)
 
 
 def _gi(principal: Principal) -> GI:
@@ -85,19 +108,20 @@ def _gi(principal: Principal) -> GI:
     return GI(principal.gi)
 
 
-async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal,
-                  change: Callable[[Casus, datetime], object],
-                  toegang: Callable[[Casus, Principal], object] = _eigen, *,
+Change = Callable[[Casus, datetime], list[Event]]  # a domain change at a moment: the events it publishes
+
+
+async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, clock: Clock, principal: Principal,
+                  change: Change, toegang: Callable[[Casus, Principal], object] = _eigen, *,
                   activity: Verwerkingsactiviteit, action: str = UPDATE,
-                  resource: tuple[str, object] | None = None):
+                  resource: tuple[str, object] | None = None) -> Casus:
     """Lock the case, check the caller may act on it (`toegang`: by default only the case's own GI),
-    apply a domain change, save it, publish what it returns and log the processing (`activity`),
-    in one transaction."""
+    apply a domain change, save it, publish its events and log the processing (`activity`), in one
+    transaction."""
     async with uow:
         casus = await _load(casus_id, uow, for_update=True)
         toegang(casus, principal)
-        result = change(casus, uow.clock.now())
-        events = result if isinstance(result, list) else [result] if result is not None else []
+        events = change(casus, clock.now())
         await uow.casussen.save(casus)
         uow.publish(*events)
         _log(uow, casus, activity, action, principal, resource=resource)
@@ -105,75 +129,78 @@ async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal
     return casus
 
 
-async def get_casus(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal) -> Casus:
+async def read_casus(cmd: ReadCasus, uow: CaseregieUnitOfWork) -> Casus:
     """The case, for its own GI only; to anyone else it does not exist (404). The read is logged,
     and committed, before the case is returned."""
     async with uow:
-        casus = await _load(casus_id, uow)
-        _eigen(casus, principal)
-        _log(uow, casus, CASUS_INZIEN, READ, principal)
+        casus = await _load(cmd.casus_id, uow)
+        _eigen(casus, cmd.caller)
+        _log(uow, casus, CASUS_INZIEN, READ, cmd.caller)
         await uow.commit()
     return casus
 
 
-async def list_casussen(uow: CaseregieUnitOfWork, principal: Principal, **filters
-                        ) -> tuple[list[Casus], int]:
+async def list_casussen(cmd: ListCasussen, uow: CaseregieUnitOfWork) -> tuple[list[Casus], int]:
     """The caller's GI's cases only: the filter is applied in the query, never afterwards. Each
     case shown is logged as read before the page is returned."""
     async with uow:
-        items, total = await uow.casussen.list(gi=_gi(principal), **filters)
+        items, total = await uow.casussen.list(gi=_gi(cmd.caller), status=cmd.status, gemeente=cmd.gemeente,
+                                               wachtend=cmd.wachtend, limit=cmd.limit, offset=cmd.offset)
         for casus in items:
-            _log(uow, casus, CASUS_INZIEN, READ, principal)
+            _log(uow, casus, CASUS_INZIEN, READ, cmd.caller)
         await uow.commit()
     return items, total
 
 
-async def wachtlijst(uow: CaseregieUnitOfWork, principal: Principal, **filters
+async def wachtlijst(cmd: ReadWachtlijst, uow: CaseregieUnitOfWork
                      ) -> tuple[list[tuple[Casus, CasusKind]], int]:
     """The caller's GI's waiting children only (filtered in the query); each child shown is logged
     as read before the page is returned."""
     async with uow:
-        items, total = await uow.casussen.wachtlijst(gi=_gi(principal), **filters)
+        items, total = await uow.casussen.wachtlijst(gi=_gi(cmd.caller), gemeente=cmd.gemeente,
+                                                     limit=cmd.limit, offset=cmd.offset)
         for casus, kind in items:
-            _log(uow, casus, WACHTLIJST_INZIEN, READ, principal,
+            _log(uow, casus, WACHTLIJST_INZIEN, READ, cmd.caller,
                  subjects=[Betrokkene(kind_id=kind.kind_id, gezin_id=casus.gezin_id)])
         await uow.commit()
     return items, total
 
 
-async def assign_jeugdbeschermer(casus_id: UUID, principal: Principal, jeugdbeschermer_id: str, naam: str,
-                                 uow: CaseregieUnitOfWork) -> Casus:
-    return await _change(casus_id, uow, principal, lambda c, now: c.wijs_jeugdbeschermer_toe(
-        _gi(principal), jeugdbeschermer_id, naam, now,
-        _pseudoniem(uow, "jeugdbeschermer", f"{c.gi}:{jeugdbeschermer_id.strip()}")),
-        activity=JEUGDBESCHERMER_TOEWIJZEN)
+async def assign_jeugdbeschermer(cmd: AssignJeugdbeschermer, uow: CaseregieUnitOfWork, clock: Clock,
+                                 settings: CaseregieSettings) -> Casus:
+    """Every child of the case gets the protector; nothing is published when they all had it."""
+    def assign(casus: Casus, now: datetime) -> list[Event]:
+        pseudoniem = _pseudoniem(settings, "jeugdbeschermer", f"{casus.gi}:{cmd.jeugdbeschermer_id.strip()}")
+        assigned = casus.wijs_jeugdbeschermer_toe(_gi(cmd.caller), cmd.jeugdbeschermer_id, cmd.naam, now,
+                                                  pseudoniem)
+        return [assigned] if assigned is not None else []
+    return await _change(cmd.casus_id, uow, clock, cmd.caller, assign, activity=JEUGDBESCHERMER_TOEWIJZEN)
 
 
-async def close_casus(casus_id: UUID, principal: Principal, reden: Sluitreden, toelichting: str | None,
-                      uow: CaseregieUnitOfWork) -> Casus:
-    return await _change(casus_id, uow, principal,
-                         lambda c, now: c.sluit(_gi(principal), reden, toelichting, now),
+async def close_casus(cmd: CloseCasus, uow: CaseregieUnitOfWork, clock: Clock) -> Casus:
+    return await _change(cmd.casus_id, uow, clock, cmd.caller,
+                         lambda c, now: [c.sluit(_gi(cmd.caller), cmd.reden, cmd.toelichting, now)],
                          activity=CASUS_AFSLUITEN)
 
 
-async def request_overdracht(casus_id: UUID, principal: Principal, naar_gi: GI, reden: str,
-                             categorie: OverdrachtReden, uow: CaseregieUnitOfWork) -> Overdracht:
+async def request_overdracht(cmd: RequestOverdracht, uow: CaseregieUnitOfWork, clock: Clock) -> Overdracht:
     """Only the case's own GI asks to hand it over."""
-    casus = await _change(casus_id, uow, principal,
-                          lambda c, now: c.vraag_overdracht(naar_gi, reden, categorie, now)[1],
-                          activity=OVERDRACHT_AANVRAGEN, action=CREATE)
+    def request(casus: Casus, now: datetime) -> list[Event]:
+        _, requested = casus.vraag_overdracht(cmd.naar_gi, cmd.reden, cmd.categorie, now)
+        return [requested]
+    casus = await _change(cmd.casus_id, uow, clock, cmd.caller, request, activity=OVERDRACHT_AANVRAGEN,
+                          action=CREATE)
     return casus.overdrachten[-1]
 
 
-async def get_overdracht(casus_id: UUID, overdracht_id: UUID, uow: CaseregieUnitOfWork,
-                         principal: Principal) -> tuple[Overdracht, Casus]:
+async def read_overdracht(cmd: ReadOverdracht, uow: CaseregieUnitOfWork) -> tuple[Overdracht, Casus]:
     """The transfer for its sending and receiving GI (and the case's current GI), with the case
     it is about: the route shows the receiving GI only the summary it needs to decide. The read
     is logged, and committed, before it is returned."""
     async with uow:
-        casus = await _load(casus_id, uow)
-        overdracht = casus.overdracht_voor(overdracht_id, principal.gi)
-        _log(uow, casus, OVERDRACHT_INZIEN, READ, principal, resource=("overdracht", overdracht.id))
+        casus = await _load(cmd.casus_id, uow)
+        overdracht = casus.overdracht_voor(cmd.overdracht_id, cmd.caller.gi)
+        _log(uow, casus, OVERDRACHT_INZIEN, READ, cmd.caller, resource=("overdracht", overdracht.id))
         await uow.commit()
     return overdracht, casus
 
@@ -189,34 +216,34 @@ def _partij(overdracht_id: UUID) -> Callable[[Casus, Principal], object]:
     return lambda casus, principal: casus.overdracht_voor(overdracht_id, principal.gi)
 
 
-async def approve_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Principal,
-                             uow: CaseregieUnitOfWork) -> Overdracht:
+async def approve_overdracht(cmd: ApproveOverdracht, uow: CaseregieUnitOfWork, clock: Clock,
+                             settings: CaseregieSettings) -> Overdracht:
     """The caller's GI approves, recorded with the caller's token subject; the case moves once
     both GIs' managers have approved."""
-    gi, manager, naam = _beslisser(principal)
-    manager_id = _pseudoniem(uow, "manager", manager)
-    casus = await _change(casus_id, uow, principal, lambda c, now: c.keur_overdracht_goed(
-        overdracht_id, gi, manager, now, naam, manager_id), toegang=_partij(overdracht_id),
-        activity=OVERDRACHT_BESLISSEN, resource=("overdracht", overdracht_id))
-    return casus.overdracht(overdracht_id)
+    gi, manager, naam = _beslisser(cmd.caller)
+    manager_id = _pseudoniem(settings, "manager", manager)
+    casus = await _change(cmd.casus_id, uow, clock, cmd.caller, lambda c, now: c.keur_overdracht_goed(
+        cmd.overdracht_id, gi, manager, now, naam, manager_id), toegang=_partij(cmd.overdracht_id),
+        activity=OVERDRACHT_BESLISSEN, resource=("overdracht", cmd.overdracht_id))
+    return casus.overdracht(cmd.overdracht_id)
 
 
-async def reject_overdracht(casus_id: UUID, overdracht_id: UUID, principal: Principal, reden: str,
-                            uow: CaseregieUnitOfWork, categorie: AfwijzingReden = AfwijzingReden.OVERIG
-                            ) -> Overdracht:
+async def reject_overdracht(cmd: RejectOverdracht, uow: CaseregieUnitOfWork, clock: Clock,
+                            settings: CaseregieSettings) -> Overdracht:
     """The free-text reason stays in caseregie; events carry its category."""
-    gi, manager, naam = _beslisser(principal)
-    manager_id = _pseudoniem(uow, "manager", manager)
-    casus = await _change(casus_id, uow, principal, lambda c, now: c.wijs_overdracht_af(
-        overdracht_id, gi, manager, reden, now, naam, categorie, manager_id), toegang=_partij(overdracht_id),
-        activity=OVERDRACHT_BESLISSEN, resource=("overdracht", overdracht_id))
-    return casus.overdracht(overdracht_id)
+    gi, manager, naam = _beslisser(cmd.caller)
+    manager_id = _pseudoniem(settings, "manager", manager)
+    casus = await _change(cmd.casus_id, uow, clock, cmd.caller, lambda c, now: [c.wijs_overdracht_af(
+        cmd.overdracht_id, gi, manager, cmd.reden, now, naam, cmd.categorie, manager_id)],
+        toegang=_partij(cmd.overdracht_id), activity=OVERDRACHT_BESLISSEN,
+        resource=("overdracht", cmd.overdracht_id))
+    return casus.overdracht(cmd.overdracht_id)
 
 
-async def check_drang(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
+async def check_drang(cmd: CheckDrang, uow_factory: Callable[[], CaseregieUnitOfWork], clock: Clock) -> int:
     """Flag open drang cases past their limits; one transaction per case. Returns the flags raised."""
     async with uow_factory() as uow:
-        now = uow.clock.now()
+        now = clock.now()
         vandaag = local_date(now)
         kandidaten = await uow.casussen.drang_kandidaten(vandaag - DRANG_VOORSELECTIE)
     raised = 0
@@ -231,3 +258,34 @@ async def check_drang(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
                 await uow.commit()
                 raised += len(events)
     return raised
+
+
+async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
+    return await bewaartermijn.wis_alle_verlopen(uow_factory)
+
+
+COMMAND_HANDLERS = {
+    ReadCasus: read_casus,
+    ListCasussen: list_casussen,
+    ReadWachtlijst: wachtlijst,
+    AssignJeugdbeschermer: assign_jeugdbeschermer,
+    CloseCasus: close_casus,
+    RequestOverdracht: request_overdracht,
+    ReadOverdracht: read_overdracht,
+    ApproveOverdracht: approve_overdracht,
+    RejectOverdracht: reject_overdracht,
+    CheckDrang: check_drang,
+    EraseExpired: erase_expired,
+    RegisterWebhook: webhooks.register,
+    ListWebhooks: webhooks.list_webhooks,
+    ReadWebhook: webhooks.get,
+    DeleteWebhook: webhooks.delete,
+    ListAfleveringen: webhooks.afleveringen,
+    DeliverWebhooks: webhooks.deliver_webhooks,
+}
+# Cases open on the measure (no longer on the advice). caseregie also reads its own topic to fan
+# every case event out to the webhooks of the GIs it concerns.
+EVENT_HANDLERS = {
+    MaatregelImposed: [on_maatregel_imposed],
+    **{event: [webhooks.on_casus_event] for event in WEBHOOK_EVENTS},
+}
