@@ -129,13 +129,11 @@ def start(launched: Launched, data: Path, ports: dict[str, int], broker_port: in
         log.info("Kafka: Tansu broker on %s (in memory; the outboxes are the durable record)", bootstrap)
     stack = launched.stack = Stack(server_url, bootstrap, ports=ports, log_dir=data / "logs",
                                    env=stack_env(data), issuer=dev_issuer(data))
+    # A fresh in-memory broker holds none of the history: each service with some finds another mark
+    # on it than the one its database kept and, as it starts, queues its whole outbox to be sent
+    # again and reads from the beginning (runtime/broker_watch.py), so e.g. a late RvdK subscriber
+    # sees every GI's capacity. Nothing to do here.
     stack.start_all()
-    if launched.broker:
-        # A fresh in-memory broker: put the history back from the outboxes, the durable record
-        # (consumers are idempotent), so e.g. a late RvdK subscriber sees every GI's capacity.
-        resent = stack.republish_all()
-        if any(resent.values()):
-            log.info("republished from the outboxes to the new broker: %s", resent)
     seed_capacity(stack)
     stack.check_serving()  # our own processes answered, not others on the same ports
     announce(stack, data)

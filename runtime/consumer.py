@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import Event, event_class
 from contracts.events import Actualiteit
 from contracts.topics import dead_letter_topic
-from runtime import tables, tracing
+from runtime import kafka, tables, tracing
 from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent, EnvelopeError
-from runtime.kafka import IdleWait
 from runtime.logscrub import describe
 from runtime.uow import AlreadyProcessed, Batch, HandleCarefully, UnitOfWork
 
@@ -39,7 +38,8 @@ class Unprocessable(Exception):
 
 
 class _JoinTracker(ConsumerRebalanceListener):
-    def __init__(self):
+    def __init__(self, service: str):
+        self.service = service
         self.joined = False
         # After a new broker: the first partitions assigned are read from their beginning,
         # whatever offsets were committed (a commit of the old broker's may have reached it).
@@ -52,6 +52,7 @@ class _JoinTracker(ConsumerRebalanceListener):
         if self.rewind is not None and assigned:
             consumer, self.rewind = self.rewind, None
             await consumer.seek_to_beginning(*assigned)
+            log.warning("%s: reading %d partitions from their beginning", self.service, len(assigned))
         self.joined = True  # called after every successful join, even with no partitions
 
 
@@ -99,13 +100,11 @@ class EventConsumer:
         clock: Clock,
         on_commit: Callable[[], None] | None = None,
         batch_size: int = 500,
-        idle_wait: IdleWait | None = None,
-        consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
+        idle_wait: kafka.IdleWait | None = None,
     ):
         self.service = service
         self._clock = clock
         self._consumer = consumer
-        self._consumer_factory = consumer_factory
         self._restart = False
         self._sessions = sessions
         self._uow_factory = uow_factory
@@ -114,10 +113,10 @@ class EventConsumer:
         self._backoff = retry_backoff_s
         self._on_commit = on_commit
         self._batch_size = batch_size
-        self._idle_wait = idle_wait or IdleWait(None)
+        self._idle_wait = idle_wait or kafka.IdleWait(None)
         self._tracer = tracing.tracer(service)
         self._topics = topics
-        self._membership = _JoinTracker()
+        self._membership = _JoinTracker(service)
         self._started = False
         self.processed = 0
         self.dead_lettered = 0
@@ -166,7 +165,7 @@ class EventConsumer:
             self._started = True
         while True:
             if self._restart:
-                await self._start_again()
+                self._join_again()
             batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             records = [r for part in batches.values() for r in part]
             self._idle_wait.saw(len(records))
@@ -177,27 +176,38 @@ class EventConsumer:
                     self._consumer.seek(tp, part[0].offset)
                 await asyncio.sleep(self._backoff * 5)
 
-    def restart_from_beginning(self) -> None:
-        """The broker is a new one (runtime/broker_watch.py): leave the group without committing,
-        join again with a new client and read every partition from its beginning. Claimed events
-        are skipped; nothing on the new broker is missed, whatever its offsets are."""
-        self._restart = True
+    async def restart_from_beginning(self) -> None:
+        """The broker is a new one (runtime/broker_watch.py): join the group again without
+        committing and read every partition then assigned from its beginning. Claimed events are
+        skipped; nothing on the new broker is missed, whatever its offsets are. Before the consumer
+        has started (a broker replaced while the service was down), its first assignment is.
 
-    async def _start_again(self) -> None:
+        A consumer without partitions now is joining (it found the group gone by itself), on the
+        new broker: its next assignment is read from the beginning. One with partitions may hold
+        them from the old broker: it joins again, between batches. Either way the partitions are
+        assigned from the new broker's metadata, read again first."""
+        self._membership.rewind = self._consumer
+        if self._started:
+            await kafka.refresh_metadata(self._consumer)
+            if self._membership.joined:
+                self._restart = True
+
+    def _join_again(self) -> None:
+        """Subscribe the same client again: its assignment and positions are dropped and it joins
+        at once. (A new client would leave the old one a member of the new broker's group, which
+        it rejoined by itself, until its session timed out: aiokafka leaves a group only after a
+        generation > 0, and Tansu's first is 0; the join would wait for it, ~10 s.)"""
         self._restart = False
+        if self._membership.rewind is None:
+            return  # assigned since (by the new broker: the old one was gone), read from the beginning
         if self._committing is not None:
             self._committing.cancel()  # an offset of the old broker's
             self._committing = None
-        with suppress(Exception):
-            await asyncio.wait_for(self._consumer.stop(), 10)
-        self._consumer = self._consumer_factory()
         self._membership.joined = False
         self._membership.rewind = self._consumer
         self._consumer.subscribe(self._topics, listener=self._membership)
-        await self._consumer.start()
-        self._idle_wait.attach(self._consumer)
         self.behind = None
-        log.warning("%s: consumer joined again, reading from the beginning", self.service)
+        log.warning("%s: consumer joins again, reading from the beginning", self.service)
 
     async def _process_batch(self, records: list[ConsumerRecord]) -> bool:
         """Handle a batch in one transaction; then commit its offsets. False: nothing was kept."""

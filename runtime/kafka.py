@@ -4,6 +4,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from ssl import SSLContext
 from urllib.parse import quote
 
@@ -93,6 +94,19 @@ class IdleWait:
         self.current_ms = wait_ms
         if self._fetcher is not None:
             self._fetcher._fetch_max_wait_ms = wait_ms
+
+
+async def refresh_metadata(client: AIOKafkaConsumer | AIOKafkaProducer, timeout_s: float = 5) -> None:
+    """Read the cluster's metadata again now, for a started consumer or producer. A new broker's
+    topics may have other partition counts than the old one's (Tansu creates a topic a client asks
+    about before the services create theirs, with 4 partitions), and aiokafka reads metadata again
+    only every `metadata_max_age_ms` (5 minutes) or after a lost connection: a group leader would
+    assign, and a producer pick, partitions from the old counts. There is no public call for it; a
+    client without the internal one keeps its metadata until then."""
+    inner = getattr(client, "_client", None) or getattr(client, "client", None)
+    if hasattr(inner, "force_metadata_update"):
+        with suppress(TimeoutError):
+            await asyncio.wait_for(inner.force_metadata_update(), timeout_s)
 
 
 def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:

@@ -121,6 +121,21 @@ DEAD_LETTERS_V5 = (
     "CREATE INDEX IF NOT EXISTS ix_dead_letters_status ON dead_letters (status, id)",
 )
 
+# v6: the broker's mark this service last worked against (runtime/broker_watch.py), one row. A
+# database with history from before v6 (events in its outbox or processed) worked against a broker
+# whose mark it never kept: it gets a mark no broker has, so its first start heals once (its outbox
+# sent again, read from the beginning; harmless to idempotent consumers), seen_at unknown (null).
+# Without history: a new service, nothing kept.
+MARK_BEFORE_V6 = "unknown: history from before runtime schema v6"
+BROKER_MARK_V6 = (
+    """CREATE TABLE broker_mark (
+        id SMALLINT PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+        mark TEXT NOT NULL,
+        seen_at TIMESTAMP WITH TIME ZONE)""",
+    f"INSERT INTO broker_mark (mark) SELECT '{MARK_BEFORE_V6}' "
+    "WHERE EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM processed_events)",
+)
+
 # The runtime's tables after v1, in order: (what, a query that is true once it is applied, the
 # statements). run_env applies the missing ones on every start, under the migration's advisory
 # lock; runtime/tables.py describes the result.
@@ -140,6 +155,9 @@ RUNTIME_REVISIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
      "AND table_name = 'dead_letters' AND column_name = 'last_redrive_reason')",
      DEAD_LETTERS_V5),
+    ("v6: the broker's mark this service last worked against",
+     "SELECT to_regclass('broker_mark') IS NOT NULL",
+     BROKER_MARK_V6),
 )
 
 

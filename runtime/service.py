@@ -108,7 +108,8 @@ class Runtime:
                                  max_record_bytes=settings.kafka_max_request_size)
         self.rate_limit = RateLimit(settings.rate_limit_requests, settings.rate_limit_window_s)
         self.consumer: EventConsumer | None = None
-        self.watch = BrokerWatch(settings, [self._broker_is_new], [dead_letter_topic(spec.name)])
+        self.watch = BrokerWatch(settings, [self._broker_is_new], [dead_letter_topic(spec.name)],
+                                 sessions=self.sessions, clock=clock)
         self._tasks: list[asyncio.Task] = []
         own = spec.dependencies(self) if spec.dependencies else {}
         self.bus = MessageBus(spec.commands, spec.events, {
@@ -125,7 +126,9 @@ class Runtime:
     async def _broker_is_new(self) -> None:
         """Healing after the broker lost its data (topics are created by the watch)."""
         if self.consumer is not None:
-            self.consumer.restart_from_beginning()
+            await self.consumer.restart_from_beginning()
+        if self.relay.producer is not None:  # partitions picked from the new broker's counts
+            await kafka.refresh_metadata(self.relay.producer)
         resent = await self.relay.republish()
         log.warning("%s: %d events queued to be sent again to the new broker", self.spec.name, resent)
 
@@ -138,28 +141,33 @@ class Runtime:
         tracing.configure(self.spec.name, self.settings.otel_exporter_otlp_endpoint)
         await db.ensure_database(self.settings.database_url)
         await db.migrate(self.engine, self.spec.migrations)
-        await self.watch.start()  # the topics, and the broker's mark
+        await self.watch.start()  # the topics, and the broker's mark (against the one kept)
         producer = kafka.producer(self.settings)  # aiokafka clients need the running loop
         await producer.start()
         self.relay.producer = producer
+        if self.spec.handled_types:
+            self.consumer = self._event_consumer()
         if self.settings.kafka_self_heal:
+            # A broker replaced while this service was down: healed before anything is sent or read.
+            await self.watch.catch_up()
             self.relay.watch = self.watch
             self._spawn(self.watch.run, "broker watch")
         self._spawn(self.relay.run, "outbox relay")
-        if self.spec.handled_types:
-            self.consumer = EventConsumer(
-                service=self.spec.name, consumer=kafka.consumer(self.settings),
-                consumer_factory=lambda: kafka.consumer(self.settings), topics=self.spec.topics,
-                sessions=self.sessions,
-                uow_factory=self.uow, handlers=self._consumer_handlers(),
-                max_attempts=self.settings.consumer_max_attempts,
-                retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
-                clock=self.clock, batch_size=self.settings.consumer_batch_size,
-                idle_wait=kafka.IdleWait.of(self.settings),
-            )
+        if self.consumer is not None:
             self._spawn(self.consumer.run, "event consumer")
         for job in self.spec.background:
             self._spawn(lambda job=job: job(self), job.__name__)
+
+    def _event_consumer(self) -> EventConsumer:
+        return EventConsumer(
+            service=self.spec.name, consumer=kafka.consumer(self.settings), topics=self.spec.topics,
+            sessions=self.sessions,
+            uow_factory=self.uow, handlers=self._consumer_handlers(),
+            max_attempts=self.settings.consumer_max_attempts,
+            retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
+            clock=self.clock, batch_size=self.settings.consumer_batch_size,
+            idle_wait=kafka.IdleWait.of(self.settings),
+        )
 
     def _spawn(self, run: Callable[[], Awaitable[None]], name: str) -> None:
         async def supervised():

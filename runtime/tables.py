@@ -97,3 +97,16 @@ verwerkingen_wachtrij = sa.Table(
       if c.name not in ("volgnummer", "vorige_hash", "hash")),
     sa.Column("inhoud", sa.Text, nullable=False),  # canonical JSON up to `"volgnummer":`
 )
+
+# The broker's mark (runtime/broker_watch.py) this service last worked against (runtime schema v6):
+# one row. A service that was down while the broker was replaced finds another mark on the broker
+# when it starts, and heals as the running ones did. `seen_at`: when it first worked against it
+# (null for the mark a database with history got at v6, see runtime/migrations.py).
+broker_mark = sa.Table(
+    "broker_mark",
+    metadata,
+    sa.Column("id", sa.SmallInteger, sa.CheckConstraint("id = 1"), primary_key=True,
+              autoincrement=False, server_default="1"),
+    sa.Column("mark", sa.Text, nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True)),
+)
