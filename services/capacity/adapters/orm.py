@@ -81,3 +81,12 @@ escalaties = sa.Table(
     sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
     sa.Column("cijfers_bij_einde", JSONB),
 )
+
+# The indexes the migrations made (one definition: the models match the migrations, tested).
+sa.Index("ix_capaciteit_historie_gi_tijd", capaciteit_historie.c.gi, capaciteit_historie.c.tijdstip)
+sa.Index("ix_kinderen_in_zorg", kinderen.c.gi, kinderen.c.expertise,
+         postgresql_where=sa.text("gesloten_op IS NULL"))
+# At most one open escalation.
+sa.Index("uq_escalaties_open", sa.text("(beeindigd_op IS NULL)"), unique=True,
+         postgresql_where=sa.text("beeindigd_op IS NULL"))
+sa.Index("ix_escalaties_gestart", escalaties.c.gestart_op)

@@ -1,3 +1,4 @@
 from runtime.migrations import run_env
+from services.capacity.adapters.orm import metadata
 
-run_env()
+run_env(metadata)

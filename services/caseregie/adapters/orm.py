@@ -124,3 +124,21 @@ webhook_afleveringen = sa.Table(
     sa.Column("afgeleverd_op", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("webhook_id", "event_id"),
 )
+
+# The indexes the migrations made (one definition: the models match the migrations, tested).
+sa.Index("ix_casussen_gi", casussen.c.gi, casussen.c.status, casussen.c.geopend_op)
+# One family, one plan: at most one open case per family.
+sa.Index("uq_casussen_open_gezin", casussen.c.gezin_id, unique=True,
+         postgresql_where=sa.text("status = 'open'"))
+sa.Index("ix_casus_maatregelen_casus", casus_maatregelen.c.casus_id)
+sa.Index("ix_casus_kinderen_wachtend", casus_kinderen.c.wacht_sinds,
+         postgresql_where=sa.text("jeugdbeschermer_id IS NULL"))
+sa.Index("ix_casus_kinderen_drang", casus_kinderen.c.maatregel_start,
+         postgresql_where=sa.text("maatregel = 'drang'"))
+sa.Index("ix_overdrachten_casus", overdrachten.c.casus_id)
+# Only one pending transfer per case.
+sa.Index("uq_overdrachten_lopend", overdrachten.c.casus_id, unique=True,
+         postgresql_where=sa.text("status = 'aangevraagd'"))
+sa.Index("ix_webhooks_gi", webhooks.c.gi)
+sa.Index("ix_webhook_afleveringen_due", webhook_afleveringen.c.volgende_poging_op,
+         postgresql_where=sa.text("afgeleverd_op IS NULL"))

@@ -1,3 +1,4 @@
 from runtime.migrations import run_env
+from services.caseregie.adapters.orm import metadata
 
-run_env()
+run_env(metadata)

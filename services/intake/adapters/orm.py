@@ -54,3 +54,12 @@ gezinnen = sa.Table(
     sa.Column("gezin_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("laatst_gesloten_op", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The indexes the migrations made (one definition: the models match the migrations, tested).
+sa.Index("ix_meldingen_gemeente_ontvangen", meldingen.c.gemeente, meldingen.c.ontvangen_op)
+sa.Index("ix_meldingen_organisatie_ontvangen", meldingen.c.organisatie, meldingen.c.ontvangen_op)
+sa.Index("ix_meldingen_gezin_id", meldingen.c.gezin_id)
+sa.Index("ix_meldingen_casus_id", meldingen.c.casus_id, postgresql_where=sa.text("casus_id IS NOT NULL"))
+sa.Index("ix_meldingen_onvolledig", meldingen.c.aanvullen_voor,
+         postgresql_where=sa.text("status = 'incomplete' AND te_laat_gesignaleerd_op IS NULL"))
+sa.Index("ix_gezinssleutels_gezin_id", gezinssleutels.c.gezin_id)

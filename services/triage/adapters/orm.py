@@ -73,3 +73,8 @@ beschikbaarheid = sa.Table(
     sa.Column("vrije_plaatsen", sa.Integer, nullable=False),
     sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The indexes the migrations made (one definition: the models match the migrations, tested).
+sa.Index("ix_adviezen_status", adviezen.c.status)
+sa.Index("ix_adviezen_voorgesteld_op", adviezen.c.voorgesteld_op)
+sa.Index("ix_adviezen_gezin_id", adviezen.c.gezin_id)
