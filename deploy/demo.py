@@ -12,6 +12,7 @@ from deploy.identity import ensure_dev_issuer
 from deploy.stack import ROOT
 from runtime.clock import Clock, clock_from
 from runtime.identity import GI_ROL, LOKAAL_TEAM, RVDK
+from runtime.ports import DEFAULT_PORTS
 from runtime.settings import ServiceSettings
 
 VOORNAMEN = ["Sem", "Noah", "Emma", "Julia", "Liam", "Mila", "Daan", "Sara", "Luuk", "Nora", "Finn", "Yara"]
@@ -71,9 +72,8 @@ def assign_protectors(client: httpx.Client, caseregie: str, rng: random.Random, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--intake", default="http://127.0.0.1:8001")
-    parser.add_argument("--capacity", default="http://127.0.0.1:8004")
-    parser.add_argument("--caseregie", default="http://127.0.0.1:8003")
+    for service in ("intake", "capacity", "caseregie"):
+        parser.add_argument(f"--{service}", default=f"http://127.0.0.1:{DEFAULT_PORTS[service]}")
     parser.add_argument("--per-second", type=float, default=1.0)
     parser.add_argument("--count", type=int, default=0, help="stop after this many (0: until Ctrl-C)")
     parser.add_argument("--seed", type=int, default=None)

@@ -25,11 +25,11 @@ from sqlalchemy.engine import make_url
 from deploy.identity import DevIssuer
 from runtime.clock import Clock, clock_from
 from runtime.identity import BEHEER, GI_ROL
+from runtime.ports import DEFAULT_PORTS
 
 log = logging.getLogger("jbketen.stack")
 
-SERVICES: dict[str, int] = {"intake": 8001, "triage": 8002, "caseregie": 8003, "capacity": 8004,
-                            "reporting": 8005}
+SERVICES: dict[str, int] = DEFAULT_PORTS  # service -> its default port
 ROOT = Path(__file__).resolve().parent.parent
 
 

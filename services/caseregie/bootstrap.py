@@ -2,6 +2,7 @@
 its message bus dispatches by, and its own dependencies (the webhook targets' resolver and client)."""
 from pathlib import Path
 
+from runtime.ports import DEFAULT_PORTS
 from runtime.service import ServiceSpec, every
 from services.caseregie.adapters.webhook_client import WebhookClient, system_resolve
 from services.caseregie.entrypoints import api, jobs, policy
@@ -18,7 +19,7 @@ SPEC = ServiceSpec(
     description="Cases at the GIs (one family, one plan), opened on the measure; the fixed youth "
                 "protector and the waiting list; transfers approved by both GIs; closure; drang limits. "
                 "GI case systems integrate here, and receive their case events through signed webhooks.",
-    default_port=8003,
+    default_port=DEFAULT_PORTS["caseregie"],
     migrations=Path(__file__).parent / "migrations",
     uow_class=CaseregieUnitOfWork,
     policy=policy.POLICY,

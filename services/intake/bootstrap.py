@@ -2,6 +2,7 @@
 its message bus dispatches by (commands and events declared next to the handlers)."""
 from pathlib import Path
 
+from runtime.ports import DEFAULT_PORTS
 from runtime.service import ServiceSpec
 from services.intake.entrypoints import api, jobs, policy
 from services.intake.service_layer import handlers
@@ -12,7 +13,7 @@ SPEC = ServiceSpec(
     name="intake",
     title="jbketen intake",
     description="Care reports (zorgmeldingen) from local teams, and their status in the chain.",
-    default_port=8001,
+    default_port=DEFAULT_PORTS["intake"],
     migrations=Path(__file__).parent / "migrations",
     uow_class=IntakeUnitOfWork,
     settings_class=IntakeSettings,

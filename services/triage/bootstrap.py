@@ -2,6 +2,7 @@
 its message bus dispatches by (commands and events declared next to the handlers)."""
 from pathlib import Path
 
+from runtime.ports import DEFAULT_PORTS
 from runtime.service import ServiceSpec
 from services.triage.adapters import regelsets
 from services.triage.entrypoints import api, jobs, policy
@@ -16,7 +17,7 @@ SPEC = ServiceSpec(
     title="jbketen triage",
     description="Target-group rules (doelgroepenbepaling), the RvdK advice on the GI (a proposal "
                 "the RvdK confirms or overrides) and the measure the court imposed.",
-    default_port=8002,
+    default_port=DEFAULT_PORTS["triage"],
     migrations=Path(__file__).parent / "migrations",
     uow_class=TriageUnitOfWork,
     settings_class=TriageSettings,

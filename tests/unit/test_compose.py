@@ -14,10 +14,11 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from runtime import db, kafka
+from runtime.ports import DEFAULT_PORTS
 from runtime.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"intake": 8001, "triage": 8002, "caseregie": 8003, "capacity": 8004, "reporting": 8005}
+SERVICES = DEFAULT_PORTS
 ISSUER = "http://keycloak:8080/realms/jbketen"
 VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?::-([^}]*))?\}")
 

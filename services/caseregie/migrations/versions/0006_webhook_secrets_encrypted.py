@@ -5,6 +5,7 @@ encrypted here. The old values may linger in dead row versions until `VACUUM FUL
 import sqlalchemy as sa
 from alembic import op
 
+from runtime.ports import DEFAULT_PORTS
 from services.caseregie.adapters.webhook_client import SecretBox, secret_box
 from services.caseregie.settings import CaseregieSettings
 
@@ -13,7 +14,7 @@ down_revision = "0005"
 
 
 def _box() -> SecretBox:
-    return secret_box(CaseregieSettings.for_service("caseregie", 8003))
+    return secret_box(CaseregieSettings.for_service("caseregie", DEFAULT_PORTS["caseregie"]))
 
 
 def _rewrite(source: str, target: str, convert) -> None:
