@@ -7,6 +7,7 @@ from collections.abc import Callable
 from runtime.processing_log import ERASE, betrokkenen
 from runtime.retention import bewaargrens, in_batches
 from services.caseregie.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
+from services.caseregie.domain.commands import EraseExpired
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
 
 BATCH = 100
@@ -27,6 +28,6 @@ async def wis_verlopen_casussen(uow: CaseregieUnitOfWork) -> int:
     return len(verlopen)
 
 
-async def wis_alle_verlopen(uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
+async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
     """Batches until none is left. Returns how many cases were erased."""
     return await in_batches(wis_verlopen_casussen, uow_factory, BATCH)

@@ -260,9 +260,6 @@ async def check_drang(cmd: CheckDrang, uow_factory: Callable[[], CaseregieUnitOf
     return raised
 
 
-async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:
-    return await bewaartermijn.wis_alle_verlopen(uow_factory)
-
 
 COMMAND_HANDLERS = {
     ReadCasus: read_casus,
@@ -275,7 +272,7 @@ COMMAND_HANDLERS = {
     ApproveOverdracht: approve_overdracht,
     RejectOverdracht: reject_overdracht,
     CheckDrang: check_drang,
-    EraseExpired: erase_expired,
+    EraseExpired: bewaartermijn.wis_alle_verlopen,
     RegisterWebhook: webhooks.register,
     ListWebhooks: webhooks.list_webhooks,
     ReadWebhook: webhooks.get,

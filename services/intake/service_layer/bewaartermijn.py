@@ -8,6 +8,7 @@ from runtime.processing_log import ERASE, betrokkenen
 from runtime.retention import bewaargrens, in_batches
 from services.intake.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
 from services.intake.domain.bewaartermijn import wis_persoonsgegevens
+from services.intake.domain.commands import EraseExpired
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 
 BATCH = 100
@@ -31,6 +32,6 @@ async def wis_verlopen_meldingen(uow: IntakeUnitOfWork) -> int:
     return len(verlopen)
 
 
-async def wis_alle_verlopen(uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
+async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
     """Batches until none is left. Returns how many reports were erased."""
     return await in_batches(wis_verlopen_meldingen, uow_factory, BATCH)

@@ -219,9 +219,6 @@ async def on_drang_overdue(event: DrangOverdue, uow: IntakeUnitOfWork) -> None:
         event.gesignaleerd_op, termijn=event.termijn))
 
 
-async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], IntakeUnitOfWork]) -> int:
-    return await bewaartermijn.wis_alle_verlopen(uow_factory)
-
 
 COMMAND_HANDLERS = {
     ReceiveMelding: receive_melding,
@@ -229,7 +226,7 @@ COMMAND_HANDLERS = {
     ReadMelding: read_melding,
     ListMeldingen: list_meldingen,
     FlagOverdueCompletions: flag_overdue_completions,
-    EraseExpired: erase_expired,
+    EraseExpired: bewaartermijn.wis_alle_verlopen,
     FindBetrokkene: verwerkingen.betrokkene_voor_bsn,
 }
 EVENT_HANDLERS = {

@@ -8,6 +8,7 @@ from contracts.events import CasusClosed
 from runtime.processing_log import ERASE, betrokkenen
 from runtime.retention import bewaargrens, in_batches
 from services.triage.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
+from services.triage.domain.commands import EraseExpired
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 BATCH = 100
@@ -34,6 +35,6 @@ async def wis_verlopen_adviezen(uow: TriageUnitOfWork) -> int:
     return len(verlopen)
 
 
-async def wis_alle_verlopen(uow_factory: Callable[[], TriageUnitOfWork]) -> int:
+async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
     """Batches until none is left. Returns how many advices were erased."""
     return await in_batches(wis_verlopen_adviezen, uow_factory, BATCH)

@@ -130,9 +130,6 @@ async def beschikbaarheid(cmd: ReadBeschikbaarheid, uow: TriageUnitOfWork) -> li
         return await uow.triage.beschikbaarheid()
 
 
-async def erase_expired(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
-    return await bewaartermijn.wis_alle_verlopen(uow_factory)
-
 
 COMMAND_HANDLERS = {
     ConfirmAdvies: confirm_advies,
@@ -141,7 +138,7 @@ COMMAND_HANDLERS = {
     ReadAdvies: read_advies,
     ListAdviezen: list_adviezen,
     ReadBeschikbaarheid: beschikbaarheid,
-    EraseExpired: erase_expired,
+    EraseExpired: bewaartermijn.wis_alle_verlopen,
 }
 EVENT_HANDLERS = {
     MeldingReceived: [on_melding_received],
