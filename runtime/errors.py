@@ -1,8 +1,8 @@
-"""Errors the domain raises; the HTTP layer turns them into RFC 9457 problem responses."""
+"""Errors the domain raises, by kind; the HTTP layer chooses their status (runtime/http.py
+`status_of`) and turns them into RFC 9457 problem responses."""
 
 
 class DomainError(Exception):
-    status = 422
     title = "Request cannot be processed"
 
     def __init__(self, detail: str, *, field: str | None = None,
@@ -16,20 +16,16 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status = 400
     title = "Invalid input"
 
 
 class NotFound(DomainError):
-    status = 404
     title = "Not found"
 
 
 class Conflict(DomainError):
-    status = 409
     title = "Conflict with the current state"
 
 
 class Forbidden(DomainError):
-    status = 403
     title = "Forbidden"

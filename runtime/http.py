@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime import db, logscrub, tracing
-from runtime.errors import DomainError
+from runtime.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from runtime.guards import Admission, BodyLimit, ControlCharacters, send_problem
 from runtime.identity import Unauthenticated
 from runtime.ratelimit import RateLimited
@@ -96,9 +96,17 @@ class UnexpectedErrors:
                 await send_problem(scope, send, 500, "Internal server error", "An unexpected error occurred.")
 
 
+# The HTTP status of each kind of domain error: chosen here, at the edge (the domain names the kind).
+STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 400), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (DomainError, 422))
+
+
+def status_of(exc: DomainError) -> int:
+    return next(status for kind, status in STATUS_OF_ERROR if isinstance(exc, kind))
+
+
 def install_conventions(app: FastAPI, api_version: str, service: str,
                         max_body_bytes: int = 1024 * 1024, max_in_flight: int = 0) -> None:
-    tracer = tracing.tracer(service)
     logscrub.install()  # no exception message, value or query string in this process's logs
     # Pure ASGI guards inside the version/trace middleware below (so their answers carry both):
     # the body limit outermost, so the control-character check reads a bounded body; innermost
@@ -107,47 +115,51 @@ def install_conventions(app: FastAPI, api_version: str, service: str,
     app.add_middleware(ControlCharacters)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(Admission, max_in_flight=max_in_flight)
+    for kind, handler in PROBLEMS.items():
+        app.add_exception_handler(kind, handler)
+    app.add_middleware(VersionAndTrace, tracer=tracing.tracer(service), api_version=api_version)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):
-        invalid = [
-            InvalidParam(name=_field_name(tuple(e["loc"])), code=e["type"], reason=e["msg"])
-            for e in exc.errors()
-        ]
-        names = ", ".join(sorted({p.name for p in invalid}))
-        return problem(request, 400, "Invalid input", f"Invalid field(s): {names}", invalid)
 
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError):
-        invalid = [InvalidParam(name=exc.field, code=exc.code, reason=exc.detail)] if exc.field else []
-        invalid += [InvalidParam(name=name, code=exc.code, reason=reason) for name, reason in exc.fields]
-        return problem(request, exc.status, exc.title, exc.detail, invalid or None)
+async def _invalid_request(request: Request, exc: RequestValidationError):
+    invalid = [InvalidParam(name=_field_name(tuple(e["loc"])), code=e["type"], reason=e["msg"])
+               for e in exc.errors()]
+    names = ", ".join(sorted({p.name for p in invalid}))
+    return problem(request, 400, "Invalid input", f"Invalid field(s): {names}", invalid)
 
-    @app.exception_handler(Unauthenticated)
-    async def unauthenticated(request: Request, exc: Unauthenticated):
-        response = problem(request, 401, "Unauthorized", exc.detail)
-        description = exc.detail.replace('"', "'").encode("ascii", "replace").decode()
-        response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="jbketen", error="{exc.error}", error_description="{description}"')
-        return response
 
-    @app.exception_handler(RateLimited)
-    async def rate_limited(request: Request, exc: RateLimited):
-        response = problem(request, 429, "Too Many Requests", exc.detail)
-        response.headers["Retry-After"] = str(exc.retry_after_s)
-        return response
+async def _domain_error(request: Request, exc: DomainError):
+    invalid = [InvalidParam(name=exc.field, code=exc.code, reason=exc.detail)] if exc.field else []
+    invalid += [InvalidParam(name=name, code=exc.code, reason=reason) for name, reason in exc.fields]
+    return problem(request, status_of(exc), exc.title, exc.detail, invalid or None)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        return problem(request, exc.status_code, _reason(exc.status_code), str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
-        """Only for errors outside UnexpectedErrors (a middleware's own); the server logs them
-        after this answer, scrubbed by runtime.logscrub."""
-        return problem(request, 500, "Internal server error", "An unexpected error occurred.")
+async def _unauthenticated(request: Request, exc: Unauthenticated):
+    response = problem(request, 401, "Unauthorized", exc.detail)
+    description = exc.detail.replace('"', "'").encode("ascii", "replace").decode()
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer realm="jbketen", error="{exc.error}", error_description="{description}"')
+    return response
 
-    app.add_middleware(VersionAndTrace, tracer=tracer, api_version=api_version)
+
+async def _rate_limited(request: Request, exc: RateLimited):
+    response = problem(request, 429, "Too Many Requests", exc.detail)
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+async def _http_error(request: Request, exc: HTTPException):
+    return problem(request, exc.status_code, _reason(exc.status_code), str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception):
+    """Only for errors outside UnexpectedErrors (a middleware's own); the server logs them after
+    this answer, scrubbed by runtime.logscrub."""
+    return problem(request, 500, "Internal server error", "An unexpected error occurred.")
+
+
+PROBLEMS = {RequestValidationError: _invalid_request, DomainError: _domain_error,
+            Unauthenticated: _unauthenticated, RateLimited: _rate_limited, HTTPException: _http_error,
+            Exception: _unexpected}
 
 
 class VersionAndTrace:
