@@ -40,39 +40,46 @@ def schema_files() -> dict[Path, str]:
     return files
 
 
+def _message(event_type: str, cls, topic) -> dict:
+    name = cls.__name__
+    return {
+        "name": event_type,
+        "title": name,
+        "summary": (cls.__doc__ or "").strip(),
+        "contentType": "application/json",
+        "headers": CE_HEADERS,
+        "payload": {"$ref": f"#/components/schemas/{name}"},
+        "bindings": {"kafka": {"key": {"type": "string", "description": topic.key}}},
+    }
+
+
+def _channel(topic, topic_messages: dict) -> dict:
+    return {
+        "address": topic.name,
+        "description": topic.description,
+        "messages": topic_messages,
+        "bindings": {"kafka": {"topic": topic.name, "topicConfiguration": {
+            "cleanup.policy": [topic.config.get("cleanup.policy", "delete")]}}},
+    }
+
+
 def asyncapi() -> str:
     channels, operations, messages, schemas = {}, {}, {}, {}
     for topic in TOPICS:
         topic_messages = {}
         for event_type, cls in EVENT_TYPES.items():
-            if cls.topic is not topic:
-                continue
-            name = cls.__name__
-            schemas[name] = {"$ref": f"schemas/{event_type}.json"}
-            messages[name] = {
-                "name": event_type,
-                "title": name,
-                "summary": (cls.__doc__ or "").strip(),
-                "contentType": "application/json",
-                "headers": CE_HEADERS,
-                "payload": {"$ref": f"#/components/schemas/{name}"},
-                "bindings": {"kafka": {"key": {"type": "string", "description": topic.key}}},
-            }
-            topic_messages[name] = {"$ref": f"#/components/messages/{name}"}
+            if cls.topic is topic:
+                schemas[cls.__name__] = {"$ref": f"schemas/{event_type}.json"}
+                messages[cls.__name__] = _message(event_type, cls, topic)
+                topic_messages[cls.__name__] = {"$ref": f"#/components/messages/{cls.__name__}"}
         channel_id = topic.name.replace(".", "-")
-        channels[channel_id] = {
-            "address": topic.name,
-            "description": topic.description,
-            "messages": topic_messages,
-            "bindings": {"kafka": {"topic": topic.name, "topicConfiguration": {
-                "cleanup.policy": [topic.config.get("cleanup.policy", "delete")]}}},
-        }
+        channels[channel_id] = _channel(topic, topic_messages)
         operations[f"publish-{channel_id}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{m}"} for m in topic_messages],
         }
-    doc = {
+    return json.dumps({
         "asyncapi": "3.0.0",
         "info": {
             "title": "jbketen events",
@@ -85,8 +92,7 @@ def asyncapi() -> str:
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    }, indent=2, ensure_ascii=False) + "\n"
 
 
 def expected() -> dict[Path, str]:
