@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from contracts import topics
 from contracts.vocabulary import (
     GI,
+    MAX_LEEFTIJD,
     AfwijkingReden,
     AfwijzingReden,
     Kader,
@@ -24,8 +25,6 @@ from contracts.vocabulary import (
     Urgentie,
     Zorg,
 )
-
-MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
 
 Gemeentecode = Annotated[str, Field(pattern=r"^GM\d{4}$", description="CBS municipality code.")]
 # A code of the chain's rules: a target group, an expertise or team, a rule's id.

@@ -1,6 +1,8 @@
 """Shared vocabulary of the chain (codes every party uses)."""
 from enum import StrEnum
 
+MAX_LEEFTIJD = 25  # oldest age a child in the chain can have (jeugdreclassering runs into young adulthood)
+
 
 class GI(StrEnum):
     """The three certified institutions (gecertificeerde instellingen) of the region."""

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-from contracts.events import MAX_LEEFTIJD, Kind, MeldingCompletionOverdue, MeldingReceived
-from contracts.vocabulary import GEMEENTEN, Urgentie
+from contracts.vocabulary import GEMEENTEN, MAX_LEEFTIJD, Urgentie
 from runtime.clock import add_months, local_date
 from runtime.errors import Conflict, InvalidInput
+from services.intake.domain.events import KindInMelding, MeldingCompletionOverdue, MeldingReceived
 
 # Chain status as the local team sees it, in chain order. A late or out-of-order event never
 # moves it back; the one exception is the chain's own loop: a protector assigned *after* a
@@ -259,7 +259,8 @@ class Melding:
             melding_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             urgentie=self.urgentie, kader=self.kader, zorgen=self.zorgen, kenmerken=self.kenmerken,
             kinderen=[
-                Kind(kind_id=k["kind_id"], leeftijd=age_on(date.fromisoformat(k["geboortedatum"]), today))
+                KindInMelding(kind_id=UUID(str(k["kind_id"])),
+                              leeftijd=age_on(date.fromisoformat(k["geboortedatum"]), today))
                 for k in self.gezin["kinderen"]
             ],
             herhaald_beroep=self.herhaald_beroep,

@@ -10,8 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.bsn import is_valid_bsn
-from contracts.events import MAX_LEEFTIJD
-from contracts.vocabulary import GEMEENTEN, GI, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from contracts.vocabulary import GEMEENTEN, GI, MAX_LEEFTIJD, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from runtime.fields import UNIQUE, Datum, Line, Text
 
 
