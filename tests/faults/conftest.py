@@ -10,6 +10,16 @@ from tests.infra import running_stack
 
 database_prefix = pytest.fixture(own_databases)
 
+# Each fault test within this bound (pytest-timeout), its chain's start and stop included: a fault
+# that does not heal fails the test, it never hangs the suite.
+FAULT_TEST_TIMEOUT_S = 300
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("faults"):
+            item.add_marker(pytest.mark.timeout(FAULT_TEST_TIMEOUT_S))
+
 # Short intervals so a fault heals within a test; the rest as `make up`.
 FAULT_ENV = {
     "AUTO_CONFIRM": "true",
