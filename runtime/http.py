@@ -294,3 +294,8 @@ async def message_bus(request: Request):
 async def service_clock(bus=Depends(message_bus)):
     """FastAPI dependency: the clock the service's bus hands its handlers (the one clock)."""
     return bus.dependencies["clock"]
+
+
+async def service_settings(bus=Depends(message_bus)):
+    """FastAPI dependency: the settings the service's bus hands its handlers."""
+    return bus.dependencies["settings"]

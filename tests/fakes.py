@@ -1,7 +1,9 @@
 """What every service's fake unit of work shares: the real unit of work's own bookkeeping
 (publish, log_processing, when_committed) over no database. A service's fake subclasses it with
 its real unit of work, so it cannot drift from it: `class FakeIntakeUnitOfWork(InMemoryTransaction,
-IntakeUnitOfWork)`, whose `bind` opens in-memory repositories that subclass the real ones."""
+IntakeUnitOfWork)`, whose `bind` opens in-memory repositories that subclass the real ones. A
+service whose real unit of work does more at `commit` or `__aenter__` (capacity wakes its live
+streams) puts its own class first, so those run and reach this one through `super()`."""
 from collections.abc import Callable
 from typing import Any
 

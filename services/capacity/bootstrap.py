@@ -1,8 +1,10 @@
-"""Composition root of the capacity service."""
+"""Composition root of the capacity service: what it contributes to the runtime, and the handler
+maps its message bus dispatches by (commands and events declared next to the handlers)."""
 from pathlib import Path
 
 from runtime.service import ServiceSpec
-from services.capacity.entrypoints import api, consumer, jobs, policy
+from services.capacity.entrypoints import api, jobs, policy
+from services.capacity.service_layer import handlers
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 from services.capacity.settings import CapacitySettings
 
@@ -18,7 +20,7 @@ SPEC = ServiceSpec(
     settings_class=CapacitySettings,
     policy=policy.POLICY,
     routers=[api.router],
-    handlers=consumer.HANDLERS,
-    subscriptions=consumer.SUBSCRIPTIONS,
+    commands=handlers.COMMAND_HANDLERS,
+    events=handlers.EVENT_HANDLERS,
     background=jobs.BACKGROUND,
 )

@@ -1,11 +1,21 @@
-"""Composition root of the reporting service."""
+"""Composition root of the reporting service: what it contributes to the runtime, and the handler
+maps its message bus dispatches by (commands and events declared next to the handlers). The
+rebuild runs outside one unit of work: it gets the sessions and how to share out the work."""
 
 from pathlib import Path
 
-from runtime.service import ServiceSpec
-from services.reporting.entrypoints import api, consumer, policy
+from runtime.service import Runtime, ServiceSpec
+from services.reporting.entrypoints import api, policy
+from services.reporting.service_layer import handlers, herberekening
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
+
+
+def dependencies(runtime: Runtime) -> dict:
+    settings = runtime.settings
+    return {"sessions": runtime.sessions,
+            "verdeling": herberekening.Verdeling(settings.rebuild_workers, settings.database_url)}
+
 
 SPEC = ServiceSpec(
     name="reporting",
@@ -19,6 +29,7 @@ SPEC = ServiceSpec(
     policy=policy.POLICY,
     routers=[api.router],
     settings_class=ReportingSettings,
-    handlers=consumer.HANDLERS,
-    subscriptions=consumer.SUBSCRIPTIONS,
+    commands=handlers.COMMAND_HANDLERS,
+    events=handlers.EVENT_HANDLERS,
+    dependencies=dependencies,
 )

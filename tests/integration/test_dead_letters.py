@@ -19,7 +19,7 @@ from deploy.stack import database_url_for, free_port
 from runtime import tables
 from runtime.cloudevents import CloudEvent
 from runtime.http import PROBLEM
-from runtime.service import build_app
+from runtime.service import ServiceSpec, build_app
 from services.capacity.bootstrap import SPEC as CAPACITY
 from tests import identity
 from tests.clock import running
@@ -41,15 +41,26 @@ class Cause:
         self.calls: dict[uuid.UUID, int] = {}
 
     def around(self, handler):
-        async def handle(event: CasusAssigned, uow) -> None:
+        async def handle(event: CasusAssigned, uow, clock) -> None:
             self.calls[event.casus_id] = self.calls.get(event.casus_id, 0) + 1
             how = self.broken.get(event.casus_id)
             if how == BEFORE:
                 raise RuntimeError(f"cause not fixed for {event.casus_id} of Jan Jansen")
-            await handler(event, uow)
+            await handler(event, uow, clock)
             if how == AFTER:  # the handler's part kept in the transaction, then a failure
                 raise RuntimeError(f"cause not fixed for {event.casus_id} of Jan Jansen")
         return handle
+
+
+@dataclasses.dataclass
+class OnItsOwnTopic(ServiceSpec):
+    """The service's spec with its events read from one topic of the test's own."""
+
+    topic: str = ""
+
+    @property
+    def topics(self) -> list[str]:
+        return [self.topic]
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +72,9 @@ async def capacity(database_server_url, kafka_bootstrap, letters_prefix):
     await admin.create_topics([NewTopic(topic, 2, 1)])
     await admin.close()
     cause = Cause()
-    handlers = {**CAPACITY.handlers,
-                CasusAssigned.type: cause.around(CAPACITY.handlers[CasusAssigned.type])}
-    spec = dataclasses.replace(CAPACITY, handlers=handlers, subscriptions=[topic])
+    events = {**CAPACITY.events, CasusAssigned: [cause.around(h) for h in CAPACITY.events[CasusAssigned]]}
+    same = {f.name: getattr(CAPACITY, f.name) for f in dataclasses.fields(CAPACITY)}
+    spec = OnItsOwnTopic(**{**same, "events": events}, topic=topic)
     settings = CAPACITY.settings_class.for_service(
         "capacity", free_port(),
         database_url=database_url_for(database_server_url, "capacity", letters_prefix),

@@ -5,12 +5,14 @@ from fastapi.testclient import TestClient
 
 from contracts.vocabulary import GI
 from runtime.errors import Conflict, Forbidden
-from runtime.http import unit_of_work
 from runtime.identity import GI_MANAGER, GI_ROL, RVDK, Principal
-from runtime.service import build_app
 from services.capacity.bootstrap import SPEC
-from services.capacity.service_layer import handlers
+from services.capacity.domain.commands import ReportStaffing
+from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
+from services.capacity.settings import CapacitySettings
 from tests import identity
+from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_app, bootstrap_test_bus
 
 ZERO = {"jeugdbeschermers": 0, "caseload_norm": 1}
 
@@ -19,12 +21,18 @@ class ReachedTheStore(Conflict):
     """Raised by any use of the store (over HTTP: a 409 with this detail)."""
 
 
-class UntouchableUnitOfWork:
+class UntouchableUnitOfWork(InMemoryTransaction, CapacityUnitOfWork):
+    def __init__(self):
+        super().__init__("capacity", CapacitySettings(), pinned())
+
     async def __aenter__(self):
         raise ReachedTheStore("reached the store")
 
-    async def __aexit__(self, *exc):
-        return None
+
+def report_staffing(caller: Principal, gi: GI):
+    uow = UntouchableUnitOfWork()
+    bus = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock)
+    return bus.handle(ReportStaffing(caller, gi, caseload_norm=1, jeugdbeschermers=0))
 
 
 @pytest.mark.parametrize("caller", [
@@ -34,23 +42,20 @@ class UntouchableUnitOfWork:
 ])
 async def test_another_caller_never_reaches_the_gis_staffing(caller):
     with pytest.raises(Forbidden) as exc:
-        await handlers.report_staffing(caller, GI.WSS, UntouchableUnitOfWork(), caseload_norm=1,
-                                       jeugdbeschermers=0)
+        await report_staffing(caller, GI.WSS)
     assert exc.value.field == "gi"
 
 
 @pytest.mark.parametrize("rol", [GI_ROL, GI_MANAGER])
 async def test_the_gi_itself_reaches_the_store(rol):
     with pytest.raises(ReachedTheStore):
-        await handlers.report_staffing(Principal(sub="s", rol=rol, organisatie="WSS"), GI.WSS,
-                                       UntouchableUnitOfWork(), caseload_norm=1, jeugdbeschermers=0)
+        await report_staffing(Principal(sub="s", rol=rol, organisatie="WSS"), GI.WSS)
 
 
 @pytest.fixture
 def client():
-    app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
-    app.dependency_overrides[unit_of_work] = UntouchableUnitOfWork
-    return TestClient(app)
+    # no `with`: the lifespan (database, broker) never runs
+    return TestClient(bootstrap_test_app(SPEC, UntouchableUnitOfWork()))
 
 
 def test_over_http_a_stranger_is_refused_naming_the_gi(client):

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bench.historie import genereer
-from contracts.events import MeldingCompletionOverdue
 from runtime.clock import REGION_TZ, FixedClock, add_months, calendar_days, local_date
 from services.capacity.domain.model import wachtdagen as capaciteit_wachtdagen
 from services.caseregie.domain.model import DRANG_3_MAANDEN, DRANG_6_MAANDEN, drang_termijnen
 from services.caseregie.domain.model import wachtdagen as casus_wachtdagen
+from services.intake.domain.events import MeldingCompletionOverdue
 from services.intake.domain.model import Melding, is_herhaald_beroep
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.domain.periodes import Periode, lees_periode, lokale_datum, periodes_van

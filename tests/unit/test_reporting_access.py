@@ -8,13 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runtime.errors import Conflict
-from runtime.http import unit_of_work
 from runtime.identity import BEHEER, REGIO, ROLES
-from runtime.service import build_app
 from services.reporting.bootstrap import SPEC
 from services.reporting.entrypoints.policy import POLICY
+from services.reporting.service_layer.herberekening import Verdeling
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from tests import identity
 from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_app
 
 # Each operation of the policy (but the public dashboard page) with a request that is valid for it.
 REQUESTS = {
@@ -39,21 +40,20 @@ class ReachedTheStore(Conflict):
     """Raised by any use of the store (over HTTP: a 409 with this detail)."""
 
 
-class UntouchableUnitOfWork:
-    clock = pinned()  # the period is worked out before the store is opened
+class UntouchableUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
     database = "untouchable"
+
+    def __init__(self):
+        super().__init__("reporting", None, pinned())  # the period is worked out before the store is opened
 
     async def __aenter__(self):
         raise ReachedTheStore("reached the store")
 
-    async def __aexit__(self, *exc):
-        return None
-
 
 @pytest.fixture(scope="module")
 def client():
-    app = build_app(SPEC)  # no `with`: the lifespan (database, broker) never runs
-    app.dependency_overrides[unit_of_work] = UntouchableUnitOfWork
+    # no `with`: the lifespan (database, broker) never runs; nor does a rebuild (refused first)
+    app = bootstrap_test_app(SPEC, UntouchableUnitOfWork(), sessions=None, verdeling=Verdeling())
     return TestClient(app)
 
 

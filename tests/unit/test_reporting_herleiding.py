@@ -28,11 +28,19 @@ from hypothesis import strategies as st
 
 from contracts.vocabulary import GEMEENTEN
 from runtime.errors import InvalidInput
+from runtime.messagebus import MessageBus
+from services.reporting.adapters.repository import CijferRepository
+from services.reporting.bootstrap import SPEC
 from services.reporting.domain.cijfers import Rij
+from services.reporting.domain.commands import ReadKwartaalrapportage, ReadTrend
 from services.reporting.domain.periodes import Periode, periodes_van
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer import handlers
+from services.reporting.service_layer.herberekening import Verdeling
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 
 KPI = "meldingen_ontvangen"
 GIS = ("JBRR", "WSS", "LJR", "onbekend")
@@ -41,6 +49,7 @@ ALLE = "*"  # the attacker's own name for "summed over all"
 DIMS = {"urgentie": ("regulier", "spoed"), "doelgroep": ("grijs_gebied", "jeugdreclassering", "lvb"),
         "kader": ("civiel", "geen")}
 ONDERDRUKKINGSDREMPEL = 5
+SETTINGS = ReportingSettings(onderdrukkingsdrempel=ONDERDRUKKINGSDREMPEL)
 
 
 class Melding(NamedTuple):
@@ -71,8 +80,9 @@ def projectie(meldingen: Iterable[Melding]) -> dict[tuple[str, str], list[Rij]]:
     return rijen
 
 
-class _Cijfers:
+class _Cijfers(CijferRepository):
     def __init__(self, rijen):
+        super().__init__(None)
         self.data = rijen
         self.projectie = uuid4().hex
 
@@ -111,19 +121,20 @@ class _Sessie:
         return None
 
 
-class Uow:
-    """Enough of the reporting unit of work for the read handlers."""
+class Uow(InMemoryTransaction, ReportingUnitOfWork):
+    """The reporting unit of work over the figures of a fake database, for the read handlers."""
 
     def __init__(self, rijen):
-        self.cijfers = _Cijfers(rijen)
-        self.clock = pinned()
+        self.rijen = rijen
+        super().__init__("reporting", SETTINGS, pinned())
+
+    def bind(self, session) -> None:
+        self.cijfers = _Cijfers(self.rijen)
         self.session = _Sessie()
 
-    async def __aenter__(self):
-        return self
 
-    async def __aexit__(self, *exc):
-        return None
+def bus(uow: Uow) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=None, verdeling=Verdeling())
 
 
 # ---- what the service publishes ----------------------------------------------------------------
@@ -168,10 +179,8 @@ async def _views(rijen, periodes: list[Periode]) -> list[View]:
 async def _rapporten(rijen, periodes: list[Periode]) -> tuple[list[dict], list[View]]:
     """The quarterly reports, and the trend over all quarters (as the dashboard reads it)."""
     kwartalen = [p for p in periodes if p.type == "kwartaal"]
-    rapporten = [await handlers.kwartaalrapportage(Uow(rijen), p.code, ONDERDRUKKINGSDREMPEL)
-                 for p in kwartalen]
-    trend = await handlers.trend(Uow(rijen), kpi=[KPI], kwartalen=len(kwartalen),
-                                 onderdrukkingsdrempel=ONDERDRUKKINGSDREMPEL, tot=kwartalen[-1])
+    rapporten = [await bus(Uow(rijen)).handle(ReadKwartaalrapportage(p.code)) for p in kwartalen]
+    trend = await bus(Uow(rijen)).handle(ReadTrend([KPI], kwartalen=len(kwartalen), tot=kwartalen[-1].code))
     return rapporten, [View(Periode("kwartaal", t["periode"]), None, None, t["kpis"][0]) for t in trend]
 
 
@@ -498,7 +507,7 @@ def test_the_quarterly_reports_region_row_minus_the_months_no_longer_gives_a_hid
     meldingen += [Melding(date(2026, 2, 11), "GM0606", "WSS", "regulier", "lvb", "civiel")] * 20
     meldingen += [Melding(date(2026, 2, 11), "GM0599", "WSS", "regulier", "lvb", "civiel")] * 30
     rijen = projectie(meldingen)
-    rapport = asyncio.run(handlers.kwartaalrapportage(Uow(rijen), "2026-Q1", ONDERDRUKKINGSDREMPEL))
+    rapport = asyncio.run(bus(Uow(rijen)).handle(ReadKwartaalrapportage("2026-Q1")))
     tabel = _Tabel(KPI)
     tabel.feed(weergave.rapport_html(rapport))
     jbrr = GIS.index("JBRR")

@@ -3,15 +3,26 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
 from contracts.vocabulary import GI
 from runtime.access import authenticated
 from runtime.actualiteit import Actualiteit, actualiteit
 from runtime.fields import Moment
-from runtime.http import unit_of_work
+from runtime.http import message_bus, service_settings
 from runtime.identity import Principal
+from runtime.messagebus import MessageBus
+from services.capacity.domain.commands import (
+    ListEscalaties,
+    ReadChangesAfter,
+    ReadGiCapaciteit,
+    ReadHistorie,
+    ReadOverzicht,
+    ReadSnapshot,
+    RebuildFromLog,
+    ReportStaffing,
+)
 from services.capacity.domain.model import GiCapaciteit, Team
 from services.capacity.entrypoints.schemas import (
     BezettingIn,
@@ -22,10 +33,17 @@ from services.capacity.entrypoints.schemas import (
     HistorieRegel,
     Overzicht,
 )
-from services.capacity.service_layer import handlers
 from services.capacity.service_layer.wijzigingen import WIJZIGINGEN
+from services.capacity.settings import CapacitySettings
 
 router = APIRouter(tags=["capaciteit"])
+Bus = Annotated[MessageBus, Depends(message_bus)]
+Caller = Annotated[Principal, Depends(authenticated)]
+
+
+
+
+Settings = Annotated[CapacitySettings, Depends(service_settings)]
 
 
 @router.put("/gis/{gi}/capaciteit", response_model=CapaciteitOut,
@@ -33,28 +51,27 @@ router = APIRouter(tags=["capaciteit"])
             summary="A GI reports its own staffing: youth protectors (per team), absence and caseload norm",
             description="Only for the token's own GI: `gi` in the path must be the token's organisation "
                         "(another GI is 403, naming `gi`).")
-async def put_capaciteit(gi: GI, body: BezettingIn, principal: Annotated[Principal, Depends(authenticated)],
-                         uow=Depends(unit_of_work)):
+async def put_capaciteit(gi: GI, body: BezettingIn, caller: Caller, bus: Bus):
     teams = [Team(t.expertise, t.jeugdbeschermers, t.afwezig) for t in body.teams] if body.teams else None
-    return CapaciteitOut.of(await handlers.report_staffing(
-        principal, gi, uow, caseload_norm=body.caseload_norm, jeugdbeschermers=body.jeugdbeschermers,
-        afwezig=body.afwezig, teams=teams))
+    return CapaciteitOut.of(await bus.handle(ReportStaffing(
+        caller, gi, caseload_norm=body.caseload_norm, jeugdbeschermers=body.jeugdbeschermers,
+        afwezig=body.afwezig, teams=teams)))
 
 
 @router.get("/gis/{gi}/capaciteit", response_model=CapaciteitOut, summary="Live capacity of one GI")
-async def get_gi_capaciteit(gi: GI, uow=Depends(unit_of_work)):
-    return CapaciteitOut.of(await handlers.gi_capaciteit(gi, uow))
+async def get_gi_capaciteit(gi: GI, bus: Bus):
+    return CapaciteitOut.of(await bus.handle(ReadGiCapaciteit(gi)))
 
 
 @router.get("/capaciteit", response_model=Overzicht,
             summary="Capacity of every GI and the region, live or at a past moment")
 async def get_capaciteit(
-    uow=Depends(unit_of_work),
+    bus: Bus,
     actueel: Actualiteit = Depends(actualiteit),
     tijdstip: Annotated[Moment | None, Query(
         description="A past moment (ISO 8601 with time zone): the view as it was then.")] = None,
 ):
-    caps = await handlers.overview(uow, tijdstip)
+    caps = await bus.handle(ReadOverzicht(tijdstip))
     regio = {"plaatsen": sum(c.plaatsen for c in caps),
              "kinderen_in_zorg": sum(c.kinderen_in_zorg for c in caps),
              "vrije_plaatsen": sum(c.vrije_plaatsen for c in caps),
@@ -66,9 +83,9 @@ async def get_capaciteit(
 
 @router.get("/gis/{gi}/capaciteit/historie", response_model=list[HistorieRegel],
             summary="Every visible change of a GI's capacity, newest first, with its cause")
-async def get_historie(gi: GI, uow=Depends(unit_of_work),
+async def get_historie(gi: GI, bus: Bus,
                        page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100):
-    return await handlers.historie(gi, page_size, uow)
+    return await bus.handle(ReadHistorie(gi, page_size))
 
 
 @router.get(
@@ -81,14 +98,14 @@ async def get_historie(gi: GI, uow=Depends(unit_of_work),
                      "content": {"text/event-stream": {"schema": {"type": "string"}}}}},
 )
 async def stream_capaciteit(
-    request: Request,
+    bus: Bus,
+    settings: Settings,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=18,
                                                 description="Resume after this event id.")] = None,
 ):
-    runtime = request.app.state.runtime
     last = (last_event_id or "").strip()
     after = int(last) if last.isascii() and last.isdigit() else None  # another id: from the start
-    return StreamingResponse(_capaciteit_events(runtime, after), media_type="text/event-stream",
+    return StreamingResponse(_capaciteit_events(bus, settings, after), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -97,40 +114,35 @@ def _sse(history_id: int, figuur: GiCapaciteit, actueel: Actualiteit) -> str:
     return f"id: {history_id}\nevent: capaciteit\ndata: {data}\n\n"
 
 
-async def _capaciteit_events(runtime, after: int | None) -> AsyncIterator[str]:
-    poll = runtime.settings.sse_poll_interval_s
-    keepalive = runtime.settings.sse_keepalive_s
+async def _capaciteit_events(bus: MessageBus, settings: CapacitySettings,
+                             after: int | None) -> AsyncIterator[str]:
     yield "retry: 1000\n\n"
     if after is None:
-        uow = runtime.uow()
-        latest, after = await handlers.snapshot(uow)
-        actueel = uow.actualiteit()
+        latest, after, actueel = await bus.handle(ReadSnapshot())
         for history_id, figuur in latest:
             yield _sse(history_id, figuur, actueel)
     last_sent = time.monotonic()
     while True:
         seen = WIJZIGINGEN.versie  # before reading: a change committed meanwhile is not waited for
-        uow = runtime.uow()
-        changes = await handlers.changes_after(after, uow)
-        actueel = uow.actualiteit()
+        changes, actueel = await bus.handle(ReadChangesAfter(after))
         for history_id, figuur in changes:
             yield _sse(history_id, figuur, actueel)
             after = history_id
         if changes:
             last_sent = time.monotonic()
             continue
-        if time.monotonic() - last_sent >= keepalive:
+        if time.monotonic() - last_sent >= settings.sse_keepalive_s:
             yield ": keepalive\n\n"
             last_sent = time.monotonic()
-        await WIJZIGINGEN.wacht(seen, poll)
+        await WIJZIGINGEN.wacht(seen, settings.sse_poll_interval_s)
 
 
 @router.post("/capaciteit/herberekening", response_model=HerberekeningOut,
              summary="Rebuild the capacity view from the log of case events and staffing reports",
              description="Folds the log with the same rules as the live view and compares both; when "
                          "they differ, the log wins and the changes are published.")
-async def post_herberekening(uow=Depends(unit_of_work)):
-    result = await handlers.rebuild(uow)
+async def post_herberekening(bus: Bus):
+    result = await bus.handle(RebuildFromLog())
     return HerberekeningOut(**{**result, "live": [CapaciteitOut.of(c) for c in result["live"]],
                                "herberekend": [CapaciteitOut.of(c) for c in result["herberekend"]]})
 
@@ -138,10 +150,9 @@ async def post_herberekening(uow=Depends(unit_of_work)):
 @router.get("/escalaties", response_model=EscalatiesPage,
             summary="Regional capacity escalations, open and past, newest first")
 async def get_escalaties(
-    uow=Depends(unit_of_work),
+    bus: Bus,
     status: Literal["open", "gesloten"] | None = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=1000)] = 100,
 ):
-    items, total = await handlers.escalaties(status, page_size, uow)
-    nu = uow.clock.now()
+    items, total, nu = await bus.handle(ListEscalaties(status, page_size))
     return EscalatiesPage(items=[EscalatieOut.of(e, nu) for e in items], total=total)

@@ -1,8 +1,8 @@
-"""Periodic jobs of capacity."""
+"""Periodic jobs of capacity: commands handed to the bus on a timer."""
 import logging
 
 from runtime.service import every
-from services.capacity.service_layer import handlers
+from services.capacity.domain.commands import RebuildIfLost, UpdateWaitingDays
 
 log = logging.getLogger(__name__)
 
@@ -10,9 +10,9 @@ log = logging.getLogger(__name__)
 async def wachtdagen_en_herstel(runtime) -> None:
     """Rebuild from the log when the live state is gone (the first run is at start-up), then
     recompute the waiting days, which grow with time alone."""
-    if await handlers.rebuild_if_lost(runtime.uow()):
+    if await runtime.bus.handle(RebuildIfLost()):
         log.warning("capacity: live state was missing; rebuilt from the log")
-    await handlers.update_waiting_days(runtime.uow())
+    await runtime.bus.handle(UpdateWaitingDays())
 
 
 BACKGROUND = [every("wachtdagen_interval_s", wachtdagen_en_herstel)]

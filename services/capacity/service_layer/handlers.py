@@ -4,15 +4,33 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from contracts import Event
-from contracts.events import CasusAssigned, CasusClosed, CasusTransferred, JeugdbeschermerAssigned
+from contracts.events import (
+    Actualiteit,
+    CasusAssigned,
+    CasusClosed,
+    CasusTransferred,
+    JeugdbeschermerAssigned,
+)
 from contracts.vocabulary import GI
+from runtime.clock import Clock
 from runtime.errors import Forbidden, InvalidInput
 from runtime.identity import Principal
+from services.capacity.domain.commands import (
+    ListEscalaties,
+    ReadChangesAfter,
+    ReadGiCapaciteit,
+    ReadHistorie,
+    ReadOverzicht,
+    ReadSnapshot,
+    RebuildFromLog,
+    RebuildIfLost,
+    ReportStaffing,
+    UpdateWaitingDays,
+)
 from services.capacity.domain.escalatie import Escalatie, Regiocijfers, beoordeel
 from services.capacity.domain.model import (
     Bezetting,
     GiCapaciteit,
-    Team,
     bereken,
     feiten,
     herbereken,
@@ -65,22 +83,22 @@ def _eigen_gi(principal: Principal, gi: GI) -> None:
                         f"{principal.organisatie} ({principal.rol})", field="gi")
 
 
-async def report_staffing(principal: Principal, gi: GI, uow: CapacityUnitOfWork, *, caseload_norm: int,
-                          jeugdbeschermers: int | None = None, afwezig: int | None = None,
-                          teams: list[Team] | None = None) -> GiCapaciteit:
-    _eigen_gi(principal, gi)
-    bezetting = Bezetting.melden(caseload_norm=caseload_norm, jeugdbeschermers=jeugdbeschermers,
-                                 afwezig=afwezig, teams=teams)
+async def report_staffing(cmd: ReportStaffing, uow: CapacityUnitOfWork, clock: Clock) -> GiCapaciteit:
+    _eigen_gi(cmd.caller, cmd.gi)
+    teams = list(cmd.teams) if cmd.teams is not None else None
+    bezetting = Bezetting.melden(caseload_norm=cmd.caseload_norm, jeugdbeschermers=cmd.jeugdbeschermers,
+                                 afwezig=cmd.afwezig, teams=teams)
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
-        await uow.log.bezetting(gi, bezetting)
-        await uow.capaciteit.sla_bezetting_op(gi, bezetting)
-        await _werk_bij(uow, figuren, [gi], "bezetting gemeld", uow.clock.now(), bezetting={gi: bezetting})
+        await uow.log.bezetting(cmd.gi, bezetting)
+        await uow.capaciteit.sla_bezetting_op(cmd.gi, bezetting)
+        await _werk_bij(uow, figuren, [cmd.gi], "bezetting gemeld", clock.now(),
+                        bezetting={cmd.gi: bezetting})
         await uow.commit()
-    return figuren[gi]
+    return figuren[cmd.gi]
 
 
-async def _case_event(event: Event, oorzaak: str, uow: CapacityUnitOfWork) -> None:
+async def _case_event(event: Event, oorzaak: str, uow: CapacityUnitOfWork, clock: Clock) -> None:
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
         await uow.log.event(event, uow.incoming_event_id)
@@ -95,42 +113,47 @@ async def _case_event(event: Event, oorzaak: str, uow: CapacityUnitOfWork) -> No
                 geraakt |= {na.gi} | ({voor.gi} if voor else set())
         await uow.kinderen.save(gewijzigd.values())
         # The measurement time, so that the signals of a GI stay in time order.
-        await _werk_bij(uow, figuren, geraakt, oorzaak, uow.clock.now())
+        await _werk_bij(uow, figuren, geraakt, oorzaak, clock.now())
         await uow.commit()
 
 
-async def on_casus_assigned(event: CasusAssigned, uow: CapacityUnitOfWork) -> None:
-    await _case_event(event, f"casus {event.casus_id} toegewezen", uow)
+async def on_casus_assigned(event: CasusAssigned, uow: CapacityUnitOfWork, clock: Clock) -> None:
+    await _case_event(event, f"casus {event.casus_id} toegewezen", uow, clock)
 
 
-async def on_jeugdbeschermer_assigned(event: JeugdbeschermerAssigned, uow: CapacityUnitOfWork) -> None:
-    await _case_event(event, f"casus {event.casus_id}: vaste jeugdbeschermer toegewezen", uow)
+async def on_jeugdbeschermer_assigned(event: JeugdbeschermerAssigned, uow: CapacityUnitOfWork,
+                                      clock: Clock) -> None:
+    await _case_event(event, f"casus {event.casus_id}: vaste jeugdbeschermer toegewezen", uow, clock)
 
 
-async def on_casus_transferred(event: CasusTransferred, uow: CapacityUnitOfWork) -> None:
+async def on_casus_transferred(event: CasusTransferred, uow: CapacityUnitOfWork, clock: Clock) -> None:
     await _case_event(
-        event, f"casus {event.casus_id} overgedragen van {event.van_gi} naar {event.naar_gi}", uow)
+        event, f"casus {event.casus_id} overgedragen van {event.van_gi} naar {event.naar_gi}", uow, clock)
 
 
-async def on_casus_closed(event: CasusClosed, uow: CapacityUnitOfWork) -> None:
-    await _case_event(event, f"casus {event.casus_id} gesloten", uow)
+async def on_casus_closed(event: CasusClosed, uow: CapacityUnitOfWork, clock: Clock) -> None:
+    await _case_event(event, f"casus {event.casus_id} gesloten", uow, clock)
 
 
-async def update_waiting_days(uow: CapacityUnitOfWork) -> None:
+async def update_waiting_days(cmd: UpdateWaitingDays, uow: CapacityUnitOfWork, clock: Clock) -> None:
     """Waiting days grow with time alone: recompute every GI (publishing only what changed) and
     evaluate the escalation, whose longest-wait condition also moves with time."""
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
-        await _werk_bij(uow, figuren, GI, WACHTDAGEN, uow.clock.now(), altijd_beoordelen=True)
+        await _werk_bij(uow, figuren, GI, WACHTDAGEN, clock.now(), altijd_beoordelen=True)
         await uow.commit()
 
 
-async def rebuild(uow: CapacityUnitOfWork) -> dict:
+async def rebuild_from_log(cmd: RebuildFromLog, uow: CapacityUnitOfWork, clock: Clock) -> dict:
+    return await _rebuild(uow, clock)
+
+
+async def _rebuild(uow: CapacityUnitOfWork, clock: Clock) -> dict:
     """Fold the log with the domain's fold and compare with the live state; when they differ,
     the log wins: the live state is replaced and the visible changes are published."""
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
-        nu = uow.clock.now()
+        nu = clock.now()
         log = await uow.log.alles()
         regio = herbereken(log)
         herberekend = regio.figuren(nu)
@@ -165,17 +188,21 @@ def _kort(f: GiCapaciteit) -> str:
             f"{f.jeugdbeschermers} jeugdbeschermers ({f.afwezig} afwezig), norm {f.caseload_norm}")
 
 
-async def rebuild_if_lost(uow: CapacityUnitOfWork) -> bool:
+async def rebuild_if_lost(cmd: RebuildIfLost, uow: CapacityUnitOfWork, clock: Clock) -> bool:
     """At start-up: a log but no live state (tables emptied, database restored from the log)."""
     async with uow:
         verloren = (await uow.log.aantal() > 0 and await uow.kinderen.aantal() == 0
                     and await uow.capaciteit.gemeld() == 0)
     if verloren:
-        await rebuild(uow)
+        await _rebuild(uow, clock)
     return verloren
 
 
-async def overview(uow: CapacityUnitOfWork, tijdstip: datetime | None = None) -> list[GiCapaciteit]:
+async def read_overzicht(cmd: ReadOverzicht, uow: CapacityUnitOfWork) -> list[GiCapaciteit]:
+    return await _overview(uow, cmd.tijdstip)
+
+
+async def _overview(uow: CapacityUnitOfWork, tijdstip: datetime | None = None) -> list[GiCapaciteit]:
     async with uow:
         if tijdstip is None:
             return await uow.capaciteit.all()
@@ -186,26 +213,55 @@ async def overview(uow: CapacityUnitOfWork, tijdstip: datetime | None = None) ->
         return [stand[gi] for gi in GI]
 
 
-async def gi_capaciteit(gi: GI, uow: CapacityUnitOfWork) -> GiCapaciteit:
-    return next(c for c in await overview(uow) if c.gi == gi)
+async def read_gi_capaciteit(cmd: ReadGiCapaciteit, uow: CapacityUnitOfWork) -> GiCapaciteit:
+    return next(c for c in await _overview(uow) if c.gi == cmd.gi)
 
 
-async def historie(gi: GI, limit: int, uow: CapacityUnitOfWork) -> list[dict]:
+async def read_historie(cmd: ReadHistorie, uow: CapacityUnitOfWork) -> list[dict]:
     async with uow:
-        return await uow.capaciteit.historie(gi, limit)
+        return await uow.capaciteit.historie(cmd.gi, cmd.limit)
 
 
-async def snapshot(uow: CapacityUnitOfWork) -> tuple[list[tuple[int, GiCapaciteit]], int]:
-    """Each GI's current figure with its history id (oldest first) and the id to continue after."""
+Figuren = list[tuple[int, GiCapaciteit]]  # (history id, figure), oldest first
+
+
+async def read_snapshot(cmd: ReadSnapshot, uow: CapacityUnitOfWork) -> tuple[Figuren, int, Actualiteit]:
+    """Each GI's current figure with its history id, the id to continue after, and how current
+    the figures are."""
     async with uow:
-        return await uow.capaciteit.laatste_per_gi()
+        latest, after = await uow.capaciteit.laatste_per_gi()
+    return latest, after, uow.actualiteit()
 
 
-async def changes_after(history_id: int, uow: CapacityUnitOfWork) -> list[tuple[int, GiCapaciteit]]:
+async def read_changes_after(cmd: ReadChangesAfter, uow: CapacityUnitOfWork) -> tuple[Figuren, Actualiteit]:
     async with uow:
-        return await uow.capaciteit.historie_na(history_id, STREAM_BATCH)
+        changes = await uow.capaciteit.historie_na(cmd.history_id, STREAM_BATCH)
+    return changes, uow.actualiteit()
 
 
-async def escalaties(status: str | None, limit: int, uow: CapacityUnitOfWork) -> tuple[list[Escalatie], int]:
+async def list_escalaties(cmd: ListEscalaties, uow: CapacityUnitOfWork,
+                          clock: Clock) -> tuple[list[Escalatie], int, datetime]:
+    """A page of escalations, their total, and the moment their durations are counted to."""
     async with uow:
-        return await uow.escalaties.lijst(status, limit)
+        items, total = await uow.escalaties.lijst(cmd.status, cmd.limit)
+    return items, total, clock.now()
+
+
+COMMAND_HANDLERS = {
+    ReportStaffing: report_staffing,
+    ReadGiCapaciteit: read_gi_capaciteit,
+    ReadOverzicht: read_overzicht,
+    ReadHistorie: read_historie,
+    ReadSnapshot: read_snapshot,
+    ReadChangesAfter: read_changes_after,
+    RebuildFromLog: rebuild_from_log,
+    RebuildIfLost: rebuild_if_lost,
+    UpdateWaitingDays: update_waiting_days,
+    ListEscalaties: list_escalaties,
+}
+EVENT_HANDLERS = {
+    CasusAssigned: [on_casus_assigned],
+    JeugdbeschermerAssigned: [on_jeugdbeschermer_assigned],
+    CasusTransferred: [on_casus_transferred],
+    CasusClosed: [on_casus_closed],
+}

@@ -604,6 +604,16 @@ def cellen(
     return uitspreiden(per_dag, totaal)
 
 
+def dossiers_cellen(
+    dossiers: Iterable[Iterable[tuple[str, dict]]], norm_dagen: int
+) -> dict[CelSleutel, list[int]]:
+    """The cells of several dossiers (each its events) together."""
+    totaal: dict[CelSleutel, list[int]] = {}
+    for events in dossiers:
+        cellen(bijdragen(events, norm_dagen), totaal)
+    return totaal
+
+
 def uitspreiden(
     per_dag: dict[tuple, list[int]], totaal: dict[CelSleutel, list[int]] | None = None
 ) -> dict[CelSleutel, list[int]]:
@@ -647,6 +657,7 @@ __all__ = [
     "bijdragen",
     "cellen",
     "dossier",
+    "dossiers_cellen",
     "laagste_niveau",
     "uitspreiden",
     "verschil",

@@ -6,12 +6,20 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from runtime.actualiteit import Actualiteit, actualiteit
-from runtime.errors import NotFound
 from runtime.fields import UNIQUE, Line
-from runtime.http import PREFIX, unit_of_work
+from runtime.http import PREFIX, message_bus, service_settings
+from runtime.messagebus import MessageBus
 from services.reporting.domain.cijfers import GIS
-from services.reporting.domain.periodes import KWARTAAL as KWARTAAL_TYPE
-from services.reporting.domain.periodes import lees_periode
+from services.reporting.domain.commands import (
+    ExportKpis,
+    ListHerberekeningen,
+    ReadCatalogus,
+    ReadHerberekening,
+    ReadKpis,
+    ReadKwartaalrapportage,
+    ReadTrend,
+    RequestHerberekening,
+)
 from services.reporting.entrypoints import weergave
 from services.reporting.entrypoints.schemas import (
     HerberekeningenOut,
@@ -20,9 +28,11 @@ from services.reporting.entrypoints.schemas import (
     KpisOut,
     TrendOut,
 )
-from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer import handlers
+from services.reporting.settings import ReportingSettings
 
 router = APIRouter(tags=["kpis"])
+Bus = Annotated[MessageBus, Depends(message_bus)]
 
 GEMEENTE = Query(pattern=r"^GM\d{4}$", description="CBS code of a municipality of the region.")
 GI = Query(pattern=f"^({'|'.join(GIS)})$", description="A GI, or 'onbekend' (not yet advised).")
@@ -43,8 +53,9 @@ KPI_TREND = Query(
 )
 
 
-def onderdrukkingsdrempel(request: Request) -> int:
-    return request.app.state.runtime.settings.onderdrukkingsdrempel
+
+
+Settings = Annotated[ReportingSettings, Depends(service_settings)]
 
 
 def max_stale(request: Request) -> float | None:
@@ -58,17 +69,6 @@ def max_stale(request: Request) -> float | None:
             except ValueError:
                 return None
     return None
-
-
-async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabel=False, actueel=None):
-    """The period asked for, its KPIs and how current they are (handlers.kpis_binnen)."""
-    p = handlers.periode(periode, periode_type, uow.clock.today())
-    rows, actueel = await handlers.kpis_binnen(
-        uow, actueel, max_oud_s=max_stale(request), periode=p,
-        onderdrukkingsdrempel=onderdrukkingsdrempel(request), kpi=kpi, gi=gi, gemeente=gemeente,
-        met_tabel=met_tabel,
-    )
-    return p, rows, actueel
 
 
 @router.get(
@@ -87,7 +87,7 @@ async def _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, met_tabe
 )
 async def get_kpis(
     request: Request,
-    uow=Depends(unit_of_work),
+    bus: Bus,
     actueel: Actualiteit = Depends(actualiteit),
     kpi: Annotated[KpiIds | None, KPI_ALLE] = None,
     gemeente: Annotated[str | None, GEMEENTE] = None,
@@ -96,10 +96,12 @@ async def get_kpis(
     periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ):
     if "text/csv" in request.headers.get("accept", ""):
-        return await export(request, uow, kpi, gemeente, gi, periode, periode_type)
-    p, rows, actueel = await _kpis(uow, request, kpi, gi, gemeente, periode, periode_type, actueel=actueel)
-    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=onderdrukkingsdrempel(request),
-                   kpis=rows, actualiteit=actueel)
+        return await export(request, bus, kpi, gemeente, gi, periode, periode_type)
+    antwoord = await bus.handle(ReadKpis(kpi, gi, gemeente, periode, periode_type,
+                                         max_oud_s=max_stale(request), actualiteit=actueel))
+    p = antwoord.periode
+    return KpisOut(periode_type=p.type, periode=p.code, onderdrukkingsdrempel=antwoord.onderdrukkingsdrempel,
+                   kpis=antwoord.kpis, actualiteit=antwoord.actualiteit)
 
 
 @router.get(
@@ -110,15 +112,14 @@ async def get_kpis(
 )
 async def export(
     request: Request,
-    uow=Depends(unit_of_work),
+    bus: Bus,
     kpi: Annotated[KpiIds | None, KPI_ALLE] = None,
     gemeente: Annotated[str | None, GEMEENTE] = None,
     gi: Annotated[str | None, GI] = None,
     periode: Annotated[str | None, PERIODE] = None,
     periode_type: Annotated[PeriodeType | None, PERIODE_TYPE] = None,
 ) -> Response:
-    p, rows, _ = await _kpis(uow, request, kpi, None, None, periode, periode_type, met_tabel=True)
-    handlers.controleer_gemeente(gemeente, p, onderdrukkingsdrempel(request))
+    p, rows = await bus.handle(ExportKpis(kpi, gemeente, periode, periode_type, max_oud_s=max_stale(request)))
     return Response(
         weergave.csv(rows, gemeente=gemeente, gi=gi),
         media_type="text/csv; charset=utf-8",
@@ -127,32 +128,25 @@ async def export(
 
 
 @router.get("/kpis/catalogus", summary="The KPI catalogue: how each number is made")
-async def get_catalogus() -> dict:
-    return handlers.catalogus()
+async def get_catalogus(bus: Bus) -> dict:
+    return await bus.handle(ReadCatalogus())
 
 
 @router.get("/kpis/definities", summary="The KPI definitions (the catalogue's list; see /kpis/catalogus)")
-async def definities() -> list[dict]:
-    return handlers.catalogus()["kpis"]
+async def definities(bus: Bus) -> list[dict]:
+    return (await bus.handle(ReadCatalogus()))["kpis"]
 
 
 @router.get("/kpis/trends", response_model=TrendOut, summary="KPIs per quarter, oldest first")
 async def trends(
-    request: Request,
-    uow=Depends(unit_of_work),
+    bus: Bus,
     kpi: Annotated[KpiIds | None, KPI_TREND] = None,
     kwartalen: Annotated[int, Query(ge=1, le=40)] = 8,
     tot: Annotated[
         str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Last quarter; default now.")
     ] = None,
 ):
-    reeks = await handlers.trend(
-        uow,
-        kpi=kpi or ["meldingen_ontvangen"],
-        kwartalen=kwartalen,
-        onderdrukkingsdrempel=onderdrukkingsdrempel(request),
-        tot=lees_periode(tot, KWARTAAL_TYPE, uow.clock.today(), veld="tot") if tot else None,
-    )
+    reeks = await bus.handle(ReadTrend(kpi or ["meldingen_ontvangen"], kwartalen=kwartalen, tot=tot))
     return TrendOut(kwartalen=reeks)
 
 
@@ -165,15 +159,8 @@ async def trends(
         202: {"headers": {"Location": {"description": "The rebuild's status.", "schema": {"type": "string"}}}}
     },
 )
-async def herbereken(
-    request: Request, uow=Depends(unit_of_work), body: Annotated[HerberekeningIn, Body()] = HerberekeningIn()
-):
-    record = await herberekening.aanvragen(uow, vervangen=body.vervangen)
-    runtime = request.app.state.runtime
-    verdeling = herberekening.Verdeling(runtime.settings.rebuild_workers, runtime.settings.database_url)
-    herberekening.start_op_achtergrond(
-        runtime.sessions, record["id"], body.vervangen, runtime.clock, verdeling
-    )
+async def herbereken(bus: Bus, body: Annotated[HerberekeningIn, Body()] = HerberekeningIn()):
+    record = await bus.handle(RequestHerberekening(body.vervangen))
     return JSONResponse(
         HerberekeningOut.of(record).model_dump(mode="json"),
         status_code=202,
@@ -182,8 +169,8 @@ async def herbereken(
 
 
 @router.get("/kpis/herberekeningen", response_model=HerberekeningenOut, summary="Recent rebuilds")
-async def herberekeningen(uow=Depends(unit_of_work)):
-    return HerberekeningenOut(items=[HerberekeningOut.of(r) for r in await herberekening.lijst(uow)])
+async def herberekeningen(bus: Bus):
+    return HerberekeningenOut(items=[HerberekeningOut.of(r) for r in await bus.handle(ListHerberekeningen())])
 
 
 @router.get(
@@ -192,11 +179,8 @@ async def herberekeningen(uow=Depends(unit_of_work)):
     summary="One rebuild: status, differences found, whether it replaced the live projection",
     responses={404: {"description": "No such rebuild"}},
 )
-async def get_herberekening(herberekening_id: UUID, uow=Depends(unit_of_work)):
-    record = await herberekening.status(uow, herberekening_id)
-    if record is None:
-        raise NotFound(f"no rebuild {herberekening_id}")
-    return HerberekeningOut.of(record)
+async def get_herberekening(herberekening_id: UUID, bus: Bus):
+    return HerberekeningOut.of(await bus.handle(ReadHerberekening(herberekening_id)))
 
 
 @router.get(
@@ -206,8 +190,8 @@ async def get_herberekening(herberekening_id: UUID, uow=Depends(unit_of_work)):
     summary="The quarterly report (kwartaalrapportage) as a web page",
     responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
 )
-async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
-    rapport = await handlers.kwartaalrapportage(uow, kwartaal, onderdrukkingsdrempel(request))
+async def rapportage(kwartaal: Annotated[str, KWARTAAL], bus: Bus):
+    rapport = await bus.handle(ReadKwartaalrapportage(kwartaal))
     return HTMLResponse(weergave.rapport_html(rapport, pdf_url=f"{PREFIX}/rapportages/{kwartaal}/pdf"))
 
 
@@ -218,8 +202,8 @@ async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=D
     summary="The quarterly report as PDF",
     responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def rapportage_pdf(request: Request, kwartaal: Annotated[str, KWARTAAL], uow=Depends(unit_of_work)):
-    rapport = await handlers.kwartaalrapportage(uow, kwartaal, onderdrukkingsdrempel(request))
+async def rapportage_pdf(kwartaal: Annotated[str, KWARTAAL], bus: Bus):
+    rapport = await bus.handle(ReadKwartaalrapportage(kwartaal))
     return Response(
         weergave.rapport_pdf(rapport),
         media_type="application/pdf",
@@ -229,5 +213,5 @@ async def rapportage_pdf(request: Request, kwartaal: Annotated[str, KWARTAAL], u
 
 # A page for people, not part of the API contract: it reads the same /v1/kpis endpoints.
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-async def dashboard(request: Request):
-    return HTMLResponse(weergave.dashboard_html(request.app.state.runtime.settings.dashboard_refresh_s))
+async def dashboard(settings: Settings):
+    return HTMLResponse(weergave.dashboard_html(settings.dashboard_refresh_s))

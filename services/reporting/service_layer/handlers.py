@@ -2,19 +2,31 @@
 
 import asyncio
 import time
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts import Event
+from contracts.events import event_class
 from contracts.vocabulary import GEMEENTEN
-from runtime.errors import InvalidInput
+from runtime.clock import Clock
+from runtime.errors import InvalidInput, NotFound
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.repository import CijferBuffer, HistorieRepository
 from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
-from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel, minimaliseer
+from services.reporting.domain.commands import (
+    ExportKpis,
+    ListHerberekeningen,
+    ReadCatalogus,
+    ReadHerberekening,
+    ReadKpis,
+    ReadKwartaalrapportage,
+    ReadTrend,
+    RequestHerberekening,
+)
+from services.reporting.domain.minimalisatie import EVENT_TYPES, dossier_van, inhoud_sleutel, minimaliseer
 from services.reporting.domain.model import Catalogus
 from services.reporting.domain.periodes import (
     KWARTAAL,
@@ -22,9 +34,11 @@ from services.reporting.domain.periodes import (
     kwartalen_tot,
     lees_periode,
 )
-from services.reporting.domain.projectie import CelSleutel, bijdragen, cellen, verschil
+from services.reporting.domain.projectie import CelSleutel, dossiers_cellen, verschil
+from services.reporting.service_layer import herberekening
 from services.reporting.service_layer.cache import Lru
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from services.reporting.settings import ReportingSettings
 
 TIJDSTIP_VELDEN = (
     "ontvangen_op",
@@ -49,15 +63,10 @@ _FAMILIES = Lru(4)
 
 
 async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
+    """Every event the KPIs are made from goes through the same projection."""
     await projecteer(
         uow, event.type, minimaliseer(event.type, event.model_dump(mode="json")), event_id=uow.event_id
     )
-
-
-async def dossier_cellen(
-    historie: HistorieRepository, dossiers: Iterable[str], catalogus: Catalogus, tot_id: int | None = None
-) -> dict[CelSleutel, list[int]]:
-    return _cellen({d: await historie.laad(d, tot_id) for d in dossiers}, catalogus)
 
 
 async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict) -> set[str]:
@@ -71,10 +80,7 @@ async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data:
 
 
 def _cellen(dossiers: dict[str, list[tuple[str, dict]]], catalogus: Catalogus) -> dict[CelSleutel, list[int]]:
-    totaal: dict[CelSleutel, list[int]] = {}
-    for events in dossiers.values():
-        cellen(bijdragen(events, catalogus.norm_dagen), totaal)
-    return totaal
+    return dossiers_cellen(dossiers.values(), catalogus.norm_dagen)
 
 
 def _met_het_nieuwe(
@@ -374,3 +380,90 @@ async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, onderdrukk
         ],
         "gemeenten": GEMEENTEN,
     }
+
+
+# ---- the use cases, as the message bus hands them their commands -------------------------------
+
+
+class KpiAntwoord(NamedTuple):
+    periode: Periode
+    kpis: list[dict]
+    actualiteit: Any  # the block the figures are current to (the command's)
+    onderdrukkingsdrempel: int
+
+
+async def read_kpis(cmd: ReadKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
+                    clock: Clock) -> KpiAntwoord:
+    """The period asked for, its KPIs and how current they are (kpis_binnen)."""
+    return await _kpis_van(cmd, uow, settings, clock, gi=cmd.gi, gemeente=cmd.gemeente,
+                           met_tabel=False, actueel=cmd.actualiteit)
+
+
+async def export_kpis(cmd: ExportKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
+                      clock: Clock) -> tuple[Periode, list[dict]]:
+    """The period's KPIs with their tables (the municipality is picked from them on export)."""
+    antwoord = await _kpis_van(cmd, uow, settings, clock, gi=None, gemeente=None, met_tabel=True,
+                               actueel=None)
+    controleer_gemeente(cmd.gemeente, antwoord.periode, antwoord.onderdrukkingsdrempel)
+    return antwoord.periode, antwoord.kpis
+
+
+async def _kpis_van(cmd: ReadKpis | ExportKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
+                    clock: Clock, *, gi: str | None, gemeente: str | None, met_tabel: bool,
+                    actueel) -> KpiAntwoord:
+    p = periode(cmd.periode, cmd.periode_type, clock.today())
+    drempel = settings.onderdrukkingsdrempel
+    rows, actueel = await kpis_binnen(
+        uow, actueel, max_oud_s=cmd.max_oud_s, periode=p, onderdrukkingsdrempel=drempel,
+        kpi=list(cmd.kpi) if cmd.kpi is not None else None, gi=gi, gemeente=gemeente, met_tabel=met_tabel,
+    )
+    return KpiAntwoord(p, rows, actueel, drempel)
+
+
+async def read_catalogus(cmd: ReadCatalogus) -> dict:
+    return catalogus()
+
+
+async def read_trend(cmd: ReadTrend, uow: ReportingUnitOfWork, settings: ReportingSettings,
+                     clock: Clock) -> list[dict]:
+    tot = lees_periode(cmd.tot, KWARTAAL, clock.today(), veld="tot") if cmd.tot else None
+    return await trend(uow, kpi=list(cmd.kpi), kwartalen=cmd.kwartalen,
+                       onderdrukkingsdrempel=settings.onderdrukkingsdrempel, tot=tot)
+
+
+async def read_kwartaalrapportage(cmd: ReadKwartaalrapportage, uow: ReportingUnitOfWork,
+                                  settings: ReportingSettings) -> dict:
+    return await kwartaalrapportage(uow, cmd.kwartaal, settings.onderdrukkingsdrempel)
+
+
+async def request_herberekening(cmd: RequestHerberekening, uow: ReportingUnitOfWork, clock: Clock,
+                                sessions: async_sessionmaker, verdeling: herberekening.Verdeling) -> dict:
+    """Record the rebuild and start it in the background; its record, as requested."""
+    record = await herberekening.aanvragen(uow, vervangen=cmd.vervangen)
+    herberekening.start_op_achtergrond(sessions, record["id"], cmd.vervangen, clock, verdeling)
+    return record
+
+
+async def list_herberekeningen(cmd: ListHerberekeningen, uow: ReportingUnitOfWork) -> list[dict]:
+    return await herberekening.lijst(uow)
+
+
+async def read_herberekening(cmd: ReadHerberekening, uow: ReportingUnitOfWork) -> dict:
+    record = await herberekening.status(uow, cmd.herberekening_id)
+    if record is None:
+        raise NotFound(f"no rebuild {cmd.herberekening_id}")
+    return record
+
+
+COMMAND_HANDLERS = {
+    ReadKpis: read_kpis,
+    ExportKpis: export_kpis,
+    ReadCatalogus: read_catalogus,
+    ReadTrend: read_trend,
+    ReadKwartaalrapportage: read_kwartaalrapportage,
+    RequestHerberekening: request_herberekening,
+    ListHerberekeningen: list_herberekeningen,
+    ReadHerberekening: read_herberekening,
+}
+# Every event the KPIs are made from goes through the same projection.
+EVENT_HANDLERS = {event_class(event_type): [on_event] for event_type in EVENT_TYPES}

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import time
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -31,8 +32,7 @@ from services.reporting.adapters.orm import cijfer_tabel
 from services.reporting.adapters.repository import PROJECTIE_LOCK, CijferRepository, HistorieRepository
 from services.reporting.domain.minimalisatie import dossier_van
 from services.reporting.domain.model import Catalogus
-from services.reporting.domain.projectie import Optelling, dossier, verschil
-from services.reporting.service_layer.handlers import dossier_cellen
+from services.reporting.domain.projectie import CelSleutel, Optelling, dossier, dossiers_cellen, verschil
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,13 @@ def start_op_achtergrond(
         voer_uit(sessions, herberekening_id, vervangen=vervangen, clock=clock, verdeling=verdeling))
     _lopend.add(task)
     task.add_done_callback(_lopend.discard)
+
+
+async def dossier_cellen(
+    historie: HistorieRepository, dossiers: Iterable[str], catalogus: Catalogus, tot_id: int | None = None
+) -> dict[CelSleutel, list[int]]:
+    """The cells of the dossiers' events (up to event `tot_id`, if given)."""
+    return dossiers_cellen([await historie.laad(d, tot_id) for d in dossiers], catalogus.norm_dagen)
 
 
 async def status(uow: ReportingUnitOfWork, herberekening_id: UUID) -> dict | None:

@@ -1,0 +1,81 @@
+"""Reporting's use cases through its message bus, over an in-memory unit of work (no database): the
+rebuild's requests and records, and every event the KPIs are made from handed to the projection."""
+from uuid import uuid4
+
+import pytest
+
+from contracts.events import event_class
+from runtime.errors import NotFound
+from runtime.messagebus import MessageBus
+from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.adapters.repository import HerberekeningRepository
+from services.reporting.bootstrap import SPEC
+from services.reporting.domain.commands import (
+    ListHerberekeningen,
+    ReadCatalogus,
+    ReadHerberekening,
+    RequestHerberekening,
+)
+from services.reporting.domain.minimalisatie import EVENT_TYPES
+from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from services.reporting.settings import ReportingSettings
+from tests.clock import PINNED_NOW, pinned
+from tests.fakes import InMemoryTransaction, bootstrap_test_bus
+
+SESSIONS = object()  # the sessions the rebuild runs in, outside one unit of work
+VERDELING = herberekening.Verdeling(2, "postgresql://reporting")
+
+
+class FakeHerberekeningen(HerberekeningRepository):
+    def __init__(self):
+        super().__init__(None)
+        self.rows: dict = {}
+
+    async def nieuw(self, herberekening_id, *, vervangen, catalogus_versie, aangevraagd_op):
+        self.rows[herberekening_id] = {"id": herberekening_id, "status": "bezig", "vervangen": vervangen,
+                                       "catalogus_versie": catalogus_versie, "aangevraagd_op": aangevraagd_op}
+
+    async def get(self, herberekening_id):
+        return self.rows.get(herberekening_id)
+
+    async def lijst(self, limit=50):
+        return sorted(self.rows.values(), key=lambda r: r["aangevraagd_op"], reverse=True)[:limit]
+
+
+class FakeReportingUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
+    def __init__(self):
+        super().__init__("reporting", ReportingSettings(), pinned())
+
+    def bind(self, session) -> None:
+        self.herberekeningen = FakeHerberekeningen()
+
+
+def bus(uow: FakeReportingUnitOfWork) -> MessageBus:
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING)
+
+
+async def test_a_rebuild_is_recorded_and_started_with_the_services_sessions_and_workers(monkeypatch):
+    started = []
+    monkeypatch.setattr(herberekening, "start_op_achtergrond", lambda *args: started.append(args))
+    uow = FakeReportingUnitOfWork()
+    record = await bus(uow).handle(RequestHerberekening(vervangen=True))
+    assert (record["status"], record["vervangen"], record["aangevraagd_op"]) == ("bezig", True, PINNED_NOW)
+    assert record["catalogus_versie"] == catalogus_bron.actief().versie and uow.commits == 1
+    assert started == [(SESSIONS, record["id"], True, uow.clock, VERDELING)]
+    assert await bus(uow).handle(ListHerberekeningen()) == [record]
+    assert await bus(uow).handle(ReadHerberekening(record["id"])) == record
+
+
+async def test_an_unknown_rebuild_is_not_found():
+    with pytest.raises(NotFound):
+        await bus(FakeReportingUnitOfWork()).handle(ReadHerberekening(uuid4()))
+
+
+async def test_the_catalogue_is_read_through_the_bus():
+    assert await bus(FakeReportingUnitOfWork()).handle(ReadCatalogus()) == catalogus_bron.actief().bron
+
+
+def test_every_event_the_kpis_are_made_of_goes_to_the_one_projection():
+    assert SPEC.events == {event_class(t): [handlers.on_event] for t in EVENT_TYPES}
+    assert SPEC.handled_types == set(EVENT_TYPES)
