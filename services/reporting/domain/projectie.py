@@ -277,6 +277,22 @@ class Dossier:
     def _kinderen(self, out: _Uitvoer) -> dict[tuple[str, str], date]:
         """Each child's path through its case: waiting list, in care, protector, transfer, closure.
         Returns the first protector day per (case, child)."""
+        eerste_jb: dict[tuple[str, str], date] = {}
+        for casus_id, stappen in self._stappen_per_casus().items():
+            kinderen: dict[str, dict] = {}  # kind_id -> state while in this case
+            for moment, _, soort, e in sorted(stappen, key=lambda s: (_moment(s[0]), s[1])):
+                dag = lokale_datum(moment)
+                for kind_id in (k["kind_id"] for k in e["kinderen"]):
+                    k = kinderen.get(kind_id)
+                    if soort == "toewijzing":
+                        if k is None or not k["actief"]:
+                            kinderen[kind_id] = _in_zorg(out, e, dag)
+                    elif k is not None and k["actief"]:  # else not (or no longer) in this case
+                        _STAPPEN[soort](self, out, e, dag, k, (casus_id, kind_id), eerste_jb)
+        return eerste_jb
+
+    def _stappen_per_casus(self) -> dict[str, list[tuple]]:
+        """Per case its steps (moment, order within a moment, kind, event)."""
         per_casus: dict[str, list[tuple]] = defaultdict(list)
         for t in self.toewijzingen.values():
             per_casus[t["casus_id"]].append((t["toegewezen_op"], 0, "toewijzing", t))
@@ -286,77 +302,41 @@ class Dossier:
             per_casus[j["casus_id"]].append((j["toegewezen_op"], 2, "jb", j))
         for s in self.sluitingen.values():
             per_casus[s["casus_id"]].append((s["gesloten_op"], 3, "sluiting", s))
+        return per_casus
 
-        eerste_jb: dict[tuple[str, str], date] = {}
-        for casus_id, stappen in per_casus.items():
-            kinderen: dict[str, dict] = {}  # kind_id -> state while in this case
-            for moment, _, soort, e in sorted(stappen, key=lambda s: (_moment(s[0]), s[1])):
-                dag = lokale_datum(moment)
-                for kind_id in (k["kind_id"] for k in e["kinderen"]):
-                    k = kinderen.get(kind_id)
-                    if soort == "toewijzing":
-                        if k is not None and k["actief"]:
-                            continue
-                        kinderen[kind_id] = k = {
-                            "actief": True,
-                            "gi": e["gi"],
-                            "gemeente": e["gemeente"],
-                            "wacht_sinds": dag,
-                            "toegewezen": dag,
-                            "melding_id": e["melding_id"],
-                        }
-                        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
-                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
-                        continue
-                    if k is None or not k["actief"]:
-                        continue  # not (or no longer) in this case: nothing to move
-                    if soort == "overdracht":
-                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
-                        if k["wacht_sinds"] is not None:
-                            out.stroom(
-                                "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
-                            )
-                        k.update(gi=e["naar_gi"], gemeente=e["gemeente"], wacht_sinds=dag)
-                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
-                        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
-                    elif soort == "jb":
-                        if k["wacht_sinds"] is None:
-                            continue  # a change of protector: no waiting involved
-                        out.stroom(
-                            "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
-                        )
-                        out.verdeling(
-                            "wachtdagen", dag, k["gi"], k["gemeente"], (dag - k["wacht_sinds"]).days
-                        )
-                        k["wacht_sinds"] = None
-                        if (casus_id, kind_id) not in eerste_jb:
-                            eerste_jb[(casus_id, kind_id)] = dag
-                            out.verdeling(
-                                "doorlooptijd_toewijzing_jeugdbeschermer",
-                                dag,
-                                k["gi"],
-                                k["gemeente"],
-                                (dag - k["toegewezen"]).days,
-                            )
-                            m = self.meldingen.get(k["melding_id"])
-                            if m is not None:
-                                out.verdeling(
-                                    "doorlooptijd_keten",
-                                    dag,
-                                    k["gi"],
-                                    k["gemeente"],
-                                    (dag - lokale_datum(m["ontvangen_op"])).days,
-                                    urgentie=m["urgentie"],
-                                )
-                    elif soort == "sluiting":
-                        if k["wacht_sinds"] is not None:
-                            out.stroom(
-                                "wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal()
-                            )
-                        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
-                        k["actief"] = False
-                        self._einde_maatregel(out, kind_id, dag, k, e["reden"])
-        return eerste_jb
+    def _kind_overgedragen(self, out: _Uitvoer, e: dict, dag: date, k: dict, sleutel, eerste_jb) -> None:
+        """The child moves with its case to another GI: out there, in (and waiting) here."""
+        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
+        if k["wacht_sinds"] is not None:
+            out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal())
+        k.update(gi=e["naar_gi"], gemeente=e["gemeente"], wacht_sinds=dag)
+        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
+        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
+
+    def _kind_beschermd(self, out: _Uitvoer, e: dict, dag: date, k: dict, sleutel, eerste_jb) -> None:
+        """The child's fixed protector: off the waiting list; the first one also ends the lead times."""
+        if k["wacht_sinds"] is None:
+            return  # a change of protector: no waiting involved
+        out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal())
+        out.verdeling("wachtdagen", dag, k["gi"], k["gemeente"], (dag - k["wacht_sinds"]).days)
+        k["wacht_sinds"] = None
+        if sleutel in eerste_jb:
+            return
+        eerste_jb[sleutel] = dag
+        out.verdeling("doorlooptijd_toewijzing_jeugdbeschermer", dag, k["gi"], k["gemeente"],
+                      (dag - k["toegewezen"]).days)
+        m = self.meldingen.get(k["melding_id"])
+        if m is not None:
+            out.verdeling("doorlooptijd_keten", dag, k["gi"], k["gemeente"],
+                          (dag - lokale_datum(m["ontvangen_op"])).days, urgentie=m["urgentie"])
+
+    def _kind_uit_zorg(self, out: _Uitvoer, e: dict, dag: date, k: dict, sleutel, eerste_jb) -> None:
+        """The case closes: the child leaves the waiting list and care, and its measure ends."""
+        if k["wacht_sinds"] is not None:
+            out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "uit", k["wacht_sinds"].toordinal())
+        out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "uit")
+        k["actief"] = False
+        self._einde_maatregel(out, sleutel[1], dag, k, e["reden"])
 
     def _einde_maatregel(self, out: _Uitvoer, kind_id: str, dag: date, k: dict, reden: str) -> None:
         """The child's measure ends with its case: the latest measure for it that started by then."""
@@ -662,3 +642,17 @@ __all__ = [
     "uitspreiden",
     "verschil",
 ]
+
+
+def _in_zorg(out: _Uitvoer, e: dict, dag: date) -> dict:
+    """A child assigned with its case: in care and waiting for a protector from this day."""
+    k = {"actief": True, "gi": e["gi"], "gemeente": e["gemeente"], "wacht_sinds": dag, "toegewezen": dag,
+         "melding_id": e["melding_id"]}
+    out.stroom("wachtlijst", dag, k["gi"], k["gemeente"], "in", dag.toordinal())
+    out.stroom("kinderen_in_zorg", dag, k["gi"], k["gemeente"], "in")
+    return k
+
+
+# A step of a child's path in its case, after its assignment: kind -> what it changes.
+_STAPPEN = {"overdracht": Dossier._kind_overgedragen, "jb": Dossier._kind_beschermd,
+            "sluiting": Dossier._kind_uit_zorg}
