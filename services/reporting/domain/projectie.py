@@ -363,60 +363,46 @@ class Dossier:
     def _maatregelen(
         self, out: _Uitvoer, advies: dict, toewijzing: dict, eerste_jb: dict, norm_dagen: int
     ) -> None:
+        """The measures started, their children's protector within the norm, the lead times from
+        advice to measure and from the first measure to the case's assignment."""
         toewijzingen_per_melding: dict[str, list[dict]] = defaultdict(list)
         for t in self.toewijzingen.values():
             toewijzingen_per_melding[t["melding_id"]].append(t)
         eerste_maatregel: dict[str, dict] = {}
         for m in self.maatregelen.values():
-            start = als_datum(m["startdatum"])
-            for kind in m["kinderen"]:
-                kind_id = kind["kind_id"]
-                out.telling(
-                    "maatregelen_gestart",
-                    start,
-                    m["gi"],
-                    m["gemeente"],
-                    maatregel=m["maatregel"],
-                    route=m["route"],
-                )
-                jb = [
-                    eerste_jb[(t["casus_id"], kind_id)]
-                    for t in toewijzingen_per_melding[m["melding_id"]]
-                    if (t["casus_id"], kind_id) in eerste_jb
-                ]
-                if jb and max(0, (min(jb) - start).days) <= norm_dagen:
-                    out.telling(
-                        "kinderen_jb_binnen_norm", start, m["gi"], m["gemeente"], maatregel=m["maatregel"]
-                    )
+            self._maatregel_gestart(out, m, toewijzingen_per_melding[m["melding_id"]], eerste_jb,
+                                    norm_dagen)
             a = advies.get(m["melding_id"])
             if a is not None:
-                out.verdeling(
-                    "doorlooptijd_advies_maatregel",
-                    start,
-                    m["gi"],
-                    m["gemeente"],
-                    (start - lokale_datum(a["geadviseerd_op"])).days,
-                    maatregel=m["maatregel"],
-                )
+                start = als_datum(m["startdatum"])
+                out.verdeling("doorlooptijd_advies_maatregel", start, m["gi"], m["gemeente"],
+                              (start - lokale_datum(a["geadviseerd_op"])).days, maatregel=m["maatregel"])
             current = eerste_maatregel.get(m["melding_id"])
-            if current is None or (m["startdatum"], m["maatregel_id"]) < (
-                current["startdatum"],
-                current["maatregel_id"],
-            ):
+            if current is None or (m["startdatum"], m["maatregel_id"]) < (current["startdatum"],
+                                                                           current["maatregel_id"]):
                 eerste_maatregel[m["melding_id"]] = m
         for mid, t in toewijzing.items():
             dag = lokale_datum(t["toegewezen_op"])
             out.telling("casussen_toegewezen", dag, t["gi"], t["gemeente"], maatregel=t["maatregel"])
             m = eerste_maatregel.get(mid)
             if m is not None:
-                out.verdeling(
-                    "doorlooptijd_maatregel_toewijzing",
-                    dag,
-                    t["gi"],
-                    t["gemeente"],
-                    (dag - als_datum(m["startdatum"])).days,
-                    maatregel=m["maatregel"],
-                )
+                out.verdeling("doorlooptijd_maatregel_toewijzing", dag, t["gi"], t["gemeente"],
+                              (dag - als_datum(m["startdatum"])).days, maatregel=m["maatregel"])
+
+    @staticmethod
+    def _maatregel_gestart(out: _Uitvoer, m: dict, toewijzingen: list[dict], eerste_jb: dict,
+                           norm_dagen: int) -> None:
+        """Per child of a measure: the measure started, and its protector within the norm."""
+        start = als_datum(m["startdatum"])
+        for kind in m["kinderen"]:
+            kind_id = kind["kind_id"]
+            out.telling("maatregelen_gestart", start, m["gi"], m["gemeente"], maatregel=m["maatregel"],
+                        route=m["route"])
+            jb = [eerste_jb[(t["casus_id"], kind_id)] for t in toewijzingen
+                  if (t["casus_id"], kind_id) in eerste_jb]
+            if jb and max(0, (min(jb) - start).days) <= norm_dagen:
+                out.telling("kinderen_jb_binnen_norm", start, m["gi"], m["gemeente"],
+                            maatregel=m["maatregel"])
 
     def _overdrachten(self, out: _Uitvoer) -> None:
         for a in self.aanvragen.values():
