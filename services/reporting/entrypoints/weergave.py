@@ -199,88 +199,86 @@ def _pdf(text) -> str:
 
 
 def rapport_pdf(r: dict) -> bytes:
-    from reportlab.lib import colors
+    """The quarterly report as a PDF: heading, summary table, each KPI with its definition and its
+    table per municipality and GI, the calculation rules (reportlab, imported only when asked)."""
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     styles = getSampleStyleSheet()
     klein = styles["BodyText"].clone("klein", fontSize=8, leading=10)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=1.5 * cm,
-        rightMargin=1.5 * cm,
-        topMargin=1.2 * cm,
-        bottomMargin=1.2 * cm,
-        title=f"Kwartaalrapportage {r['kwartaal']}",
-        author="jbketen rapportage",
-    )
-    stijl = TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d5dd")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
-            ("FONTSIZE", (0, 0), (-1, -1), 8),
-            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]
-    )
-    story = [
-        Paragraph(
-            f"Kwartaalrapportage jeugdbescherming Rotterdam Rijnmond — {r['kwartaal']}", styles["Title"]
-        ),
-        Paragraph(
-            f"Periode {r['begin']} t/m {r['einde']} · peildatum standen {r['peildatum']} · KPI-catalogus "
-            f"{r['catalogus_versie']} · aantallen per gemeente onder {r['onderdrukkingsdrempel']} onderdrukt "
-            f"({ONDERDRUKT})",
-            klein,
-        ),
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.2 * cm, bottomMargin=1.2 * cm,
+                            title=f"Kwartaalrapportage {r['kwartaal']}", author="jbketen rapportage")
+    stijl = _pdf_tabelstijl()
+    story = [*_pdf_kop(r, styles, klein), _pdf_samenvatting(r, klein, stijl),
+             Paragraph("Per KPI: definitie en tabel per gemeente en GI", styles["Heading2"])]
+    story += [_pdf_kpi(k, styles, klein, stijl) for k in r["kpis"]]
+    story.append(Paragraph("Rekenregels", styles["Heading2"]))
+    story += [Paragraph(f"<b>{_pdf(naam)}</b>: {_pdf(tekst)}", klein) for naam, tekst in r["regels"].items()]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _pdf_tabelstijl():
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    return TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d5dd")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ])
+
+
+def _pdf_kop(r: dict, styles, klein) -> list:
+    from reportlab.platypus import Paragraph, Spacer
+
+    return [
+        Paragraph(f"Kwartaalrapportage jeugdbescherming Rotterdam Rijnmond — {r['kwartaal']}",
+                  styles["Title"]),
+        Paragraph(f"Periode {r['begin']} t/m {r['einde']} · peildatum standen {r['peildatum']} · "
+                  f"KPI-catalogus {r['catalogus_versie']} · aantallen per gemeente onder "
+                  f"{r['onderdrukkingsdrempel']} onderdrukt ({ONDERDRUKT})", klein),
         Spacer(1, 8),
         Paragraph("Samenvatting", styles["Heading2"]),
     ]
+
+
+def _pdf_samenvatting(r: dict, klein, stijl):
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, Table
+
     data = [["KPI", "eenheid", r["kwartaal"], "vorig kwartaal", *(GI_NAMEN[g] for g in GIS)]]
-    for k in r["kpis"]:
-        data.append(
-            [
-                Paragraph(_pdf(k["naam"]), klein),
-                _pdf(k["eenheid"]),
-                getal(k["waarde"], k["eenheid"]),
-                getal(k["vorig"], k["eenheid"]),
-                *(getal(k["per_gi"].get(g), k["eenheid"]) for g in GIS),
-            ]
-        )
-    story.append(
-        Table(
-            data,
-            colWidths=[8 * cm, 2.2 * cm, 2.4 * cm, 2.4 * cm] + [2 * cm] * len(GIS),
-            style=stijl,
-            repeatRows=1,
-        )
-    )
-    story.append(Paragraph("Per KPI: definitie en tabel per gemeente en GI", styles["Heading2"]))
-    for k in r["kpis"]:
-        e = k["eenheid"]
-        blok = [
-            Paragraph(f"{_pdf(k['naam'])} ({_pdf(k['kpi'])})", styles["Heading3"]),
+    data += [[Paragraph(_pdf(k["naam"]), klein), _pdf(k["eenheid"]), getal(k["waarde"], k["eenheid"]),
+              getal(k["vorig"], k["eenheid"]), *(getal(k["per_gi"].get(g), k["eenheid"]) for g in GIS)]
+             for k in r["kpis"]]
+    return Table(data, colWidths=[8 * cm, 2.2 * cm, 2.4 * cm, 2.4 * cm] + [2 * cm] * len(GIS), style=stijl,
+                 repeatRows=1)
+
+
+def _pdf_kpi(k: dict, styles, klein, stijl):
+    """One KPI: its name, definition and regional figure, and its table per municipality and GI."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+
+    e = k["eenheid"]
+    blok = [Paragraph(f"{_pdf(k['naam'])} ({_pdf(k['kpi'])})", styles["Heading3"]),
             Paragraph(_pdf(k["definitie"]), klein),
-            Paragraph(f"Regio: <b>{_pdf(getal(k['waarde'], e))}</b> {_pdf(e)}", klein),
-        ]
-        tabel = k.get("tabel") or {}
-        if not set(tabel) <= {TOTAAL}:
-            rows = [["Gemeente", *(GI_NAMEN[g] for g in [*GIS, TOTAAL])]]
-            for g in _rijen(tabel):
-                naam = "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})"
-                rows.append([naam, *(_tabel_cel(k, g, i) for i in [*GIS, TOTAAL])])
-            blok.append(Table(rows, colWidths=[6 * cm] + [2.2 * cm] * (len(GIS) + 1), style=stijl))
-        blok.append(Spacer(1, 6))
-        story.append(KeepTogether(blok))
-    story.append(Paragraph("Rekenregels", styles["Heading2"]))
-    for naam, tekst in r["regels"].items():
-        story.append(Paragraph(f"<b>{_pdf(naam)}</b>: {_pdf(tekst)}", klein))
-    doc.build(story)
-    return buffer.getvalue()
+            Paragraph(f"Regio: <b>{_pdf(getal(k['waarde'], e))}</b> {_pdf(e)}", klein)]
+    tabel = k.get("tabel") or {}
+    if not set(tabel) <= {TOTAAL}:
+        rows = [["Gemeente", *(GI_NAMEN[g] for g in [*GIS, TOTAAL])]]
+        for g in _rijen(tabel):
+            naam = "Regio" if g == TOTAAL else f"{GEMEENTEN.get(g, g)} ({g})"
+            rows.append([naam, *(_tabel_cel(k, g, i) for i in [*GIS, TOTAAL])])
+        blok.append(Table(rows, colWidths=[6 * cm] + [2.2 * cm] * (len(GIS) + 1), style=stijl))
+    blok.append(Spacer(1, 6))
+    return KeepTogether(blok)
 
 
 def dashboard_html(refresh_s: float) -> str:
