@@ -117,33 +117,16 @@ async def projecteer(
     catalogus = catalogus or catalogus_bron.actief()
     async with uow:
         await uow.historie.projectie_gedeeld()
-        geraakt = await geraakte_dossiers(uow.historie, event_type, data)
-        await uow.historie.vergrendel(geraakt)
-        # Placed again under the locks: a replica may just have given the case its family.
-        opnieuw = await geraakte_dossiers(uow.historie, event_type, data) - geraakt
-        if opnieuw:
-            await uow.historie.vergrendel(opnieuw)
-            geraakt |= opnieuw
+        geraakt = await _vergrendeld(uow, event_type, data)
         voor = {d: await uow.historie.laad_met_casussen(d) for d in geraakt}
         oud = _cellen({d: events for d, (events, _) in voor.items()}, catalogus)
-        tijdstip = next((data[f] for f in TIJDSTIP_VELDEN if data.get(f)), None)
-        stored = await uow.historie.bewaar(
-            event_id=event_id,
-            sleutel=inhoud_sleutel(event_type, data),
-            event_type=event_type,
-            dossier=dossier_van(event_type, data),
-            casus_id=data.get("casus_id"),
-            tijdstip=datetime.fromisoformat(tijdstip) if tijdstip else None,
-            data=data,
-        )
-        if stored is None:
+        if not await _bewaard(uow, event_type, data, event_id):
             await uow.commit()
             return False
         na = _met_het_nieuwe(voor, event_type, data)
         if na is None:  # the dossiers regroup: read them again
             na = {d: await uow.historie.laad(d) for d in geraakt}
-        nieuw = _cellen(na, catalogus)
-        delta = verschil(oud, nieuw)
+        delta = verschil(oud, _cellen(na, catalogus))
         # In a consumer's batch the changes of all its events are added up and written once.
         if (buffer := uow.batch_buffer("cijfers", lambda: CijferBuffer(uow.cijfers))) is not None:
             buffer.add(delta)
@@ -151,6 +134,28 @@ async def projecteer(
             await uow.cijfers.pas_toe(delta)
         await uow.commit()
         return True
+
+
+async def _vergrendeld(uow: ReportingUnitOfWork, event_type: str, data: dict) -> set:
+    """The dossiers the event touches, locked; placed again under the locks (a replica may just
+    have given the case its family)."""
+    geraakt = await geraakte_dossiers(uow.historie, event_type, data)
+    await uow.historie.vergrendel(geraakt)
+    opnieuw = await geraakte_dossiers(uow.historie, event_type, data) - geraakt
+    if opnieuw:
+        await uow.historie.vergrendel(opnieuw)
+        geraakt |= opnieuw
+    return geraakt
+
+
+async def _bewaard(uow: ReportingUnitOfWork, event_type: str, data: dict, event_id: str | None) -> bool:
+    """The (minimised) event stored; False when the same fact was stored before."""
+    tijdstip = next((data[f] for f in TIJDSTIP_VELDEN if data.get(f)), None)
+    stored = await uow.historie.bewaar(
+        event_id=event_id, sleutel=inhoud_sleutel(event_type, data), event_type=event_type,
+        dossier=dossier_van(event_type, data), casus_id=data.get("casus_id"),
+        tijdstip=datetime.fromisoformat(tijdstip) if tijdstip else None, data=data)
+    return stored is not None
 
 
 # ---- reading the figures -----------------------------------------------------------------------
