@@ -26,7 +26,10 @@ from tests.conftest import own_broker
 from tests.infra import produce, wait_until
 
 kafka_bootstrap = pytest.fixture(scope="module")(own_broker)
-seen = sa.Table("seen", tables.metadata, sa.Column("n", sa.Integer, sa.Identity(), primary_key=True),
+# The handlers' own table, beside the runtime's (never on the runtime's metadata: that is what the
+# services' migrations are compared with).
+handler_tables = sa.MetaData()
+seen = sa.Table("seen", handler_tables, sa.Column("n", sa.Integer, sa.Identity(), primary_key=True),
                 sa.Column("gi", sa.String(10)), sa.Column("vrij", sa.Integer))
 
 
@@ -37,6 +40,7 @@ async def database(database_server_url):
     engine = create_async_engine(to_async_url(url))
     async with engine.begin() as conn:
         await conn.run_sync(tables.metadata.create_all)
+        await conn.run_sync(handler_tables.create_all)
         from runtime.migrations import PROCESSING_LOG_V4
         for statement in (s for s in PROCESSING_LOG_V4 if not s.startswith("CREATE TABLE")):
             await conn.execute(sa.text(statement))

@@ -142,8 +142,10 @@ async def caseregie(database_server_url, kafka_bootstrap):
 
 
 def uow(runtime, *, minutes: float, **settings) -> CaseregieUnitOfWork:
-    """A unit of work on caseregie's database, `minutes` later (so retries are due), with settings."""
-    return CaseregieUnitOfWork(runtime.sessions, "caseregie", clock=pinned(minutes=minutes),
+    """A unit of work on caseregie's database, `minutes` after the service's now (so retries are
+    due, however long the suite has run), with settings."""
+    later = pinned(moment=runtime.clock.now(), minutes=minutes)
+    return CaseregieUnitOfWork(runtime.sessions, "caseregie", clock=later,
                                settings=runtime.settings.model_copy(update=settings))
 
 
