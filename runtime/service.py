@@ -45,8 +45,6 @@ class ServiceSpec:
     uow_class: type[UnitOfWork]
     routers: list[APIRouter]
     settings_class: type[ServiceSettings] = ServiceSettings
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    subscriptions: list[str] = field(default_factory=list)
     background: list[Callable[["Runtime"], Awaitable[None]]] = field(default_factory=list)
     # Route name -> roles that may call it (runtime.access); a route not named is refused.
     policy: Policy = field(default_factory=dict)
@@ -57,19 +55,24 @@ class ServiceSpec:
     # Dependencies of the service's own beyond the runtime's (uow, uow_factory, settings, clock).
     dependencies: Callable[["Runtime"], dict[str, Any]] | None = None
 
-    def __post_init__(self):
-        if self.events and (self.handlers or self.subscriptions):
-            raise ValueError(f"{self.name}: events through the bus, or handlers by type; not both")
-
     @property
     def topics(self) -> list[str]:
-        """The topics the service consumes."""
-        return self.subscriptions or sorted({kind.topic.name for kind in self.events})
+        """The topics the service consumes: those of the events it handles."""
+        return sorted({kind.topic.name for kind in self.events})
 
     @property
     def handled_types(self) -> set[str]:
         """The CloudEvents types the service handles (any other on its topics is skipped)."""
-        return set(self.handlers) | {kind.type for kind in self.events}
+        return {kind.type for kind in self.events}
+
+
+def service_bus(spec: ServiceSpec, uow_factory: Callable[[], UnitOfWork], settings: ServiceSettings,
+                clock: Clock, **own: Any) -> MessageBus:
+    """A service's message bus: its handler maps, with the runtime's dependencies (a fresh unit of
+    work per message from `uow_factory`, the factory itself, the settings, the one clock) and the
+    service's `own` (ServiceSpec.dependencies)."""
+    return MessageBus(spec.commands, spec.events, {"uow": Fresh(uow_factory), "uow_factory": uow_factory,
+                                                   "settings": settings, "clock": clock, **own})
 
 
 def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]]):
@@ -112,16 +115,15 @@ class Runtime:
                                  sessions=self.sessions, clock=clock)
         self._tasks: list[asyncio.Task] = []
         own = spec.dependencies(self) if spec.dependencies else {}
-        self.bus = MessageBus(spec.commands, spec.events, {
-            "uow": Fresh(self.uow), "uow_factory": self.uow, "settings": settings, "clock": clock, **own})
+        self.bus = service_bus(spec, self.uow, settings, clock, **own)
 
     def _consumer_handlers(self) -> dict[str, Handler]:
-        """What the consumer hands each event type to: the bus (with the unit of work that joins
-        the consumer's batch), or the spec's handler of that type."""
+        """What the consumer hands each event type to: the bus, with the unit of work that joins
+        the consumer's batch."""
         async def through_the_bus(event: Event, uow: UnitOfWork) -> None:
             await self.bus.handle(event, uow=uow)
 
-        return {**self.spec.handlers, **{kind.type: through_the_bus for kind in self.spec.events}}
+        return dict.fromkeys(self.spec.handled_types, through_the_bus)
 
     async def _broker_is_new(self) -> None:
         """Healing after the broker lost its data (topics are created by the watch)."""

@@ -4,14 +4,13 @@ its real unit of work, so it cannot drift from it: `class FakeIntakeUnitOfWork(I
 IntakeUnitOfWork)`, whose `bind` opens in-memory repositories that subclass the real ones. A
 service whose real unit of work does more at `commit` or `__aenter__` (capacity wakes its live
 streams) puts its own class first, so those run and reach this one through `super()`."""
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 
 from runtime.http import message_bus, unit_of_work
 from runtime.messagebus import MessageBus
-from runtime.service import ServiceSpec, build_app
+from runtime.service import ServiceSpec, build_app, service_bus
 from runtime.settings import ServiceSettings
 from runtime.uow import UnitOfWork
 
@@ -52,9 +51,7 @@ class InMemoryTransaction(UnitOfWork):
 def bootstrap_test_bus(spec: ServiceSpec, uow: UnitOfWork, settings: ServiceSettings, clock,
                        **dependencies: Any) -> MessageBus:
     """The service's bus as its composition root makes it, over a fake unit of work."""
-    factory: Callable[[], UnitOfWork] = lambda: uow  # noqa: E731 - one fake, shared by every message
-    return MessageBus(spec.commands, spec.events, {"uow": uow, "uow_factory": factory, "settings": settings,
-                                                   "clock": clock, **dependencies})
+    return service_bus(spec, lambda: uow, settings, clock, **dependencies)  # one fake for every message
 
 
 def bootstrap_test_app(spec: ServiceSpec, uow: UnitOfWork, **dependencies: Any) -> FastAPI:

@@ -15,7 +15,6 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, seed_capacity
-from runtime.messagebus import Fresh, MessageBus
 from tests import identity
 from tests.clock import STACK_ENV
 
@@ -146,9 +145,3 @@ async def produce(bootstrap: str, topic: str, value: bytes | None, key: bytes | 
 def header(record, name: str) -> str | None:
     return next((v.decode() for k, v in (record.headers or ()) if k == name), None)
 
-
-def service_bus(spec, uow_factory: Callable, clock, **own) -> MessageBus:
-    """A service's message bus over real units of work (`uow_factory`), as its runtime makes it
-    (with the service's own dependencies, `own`)."""
-    return MessageBus(spec.commands, spec.events, {"uow": Fresh(uow_factory), "uow_factory": uow_factory,
-                                                   "settings": uow_factory().settings, "clock": clock, **own})

@@ -17,6 +17,7 @@ from runtime import db, tables
 from runtime.clock import REGION_TZ, FixedClock, add_months, local_date
 from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, RVDK, Principal
 from runtime.retention import BEWAARTERMIJN_JAREN
+from runtime.service import service_bus
 from services.caseregie.bootstrap import DEPENDENCIES as CASEREGIE_OWN
 from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.caseregie.domain.commands import (
@@ -38,7 +39,6 @@ from services.triage.bootstrap import SPEC as TRIAGE
 from services.triage.domain.commands import EraseExpired as EraseAdvice
 from services.triage.domain.commands import ListAdviezen, OverrideAdvies, ReadAdvies
 from tests.clock import PINNED_NOW, pinned
-from tests.infra import service_bus
 
 pytestmark = pytest.mark.integration
 
@@ -104,7 +104,7 @@ async def erasures(sessions, resource_id) -> list:
 
 async def _closed_family(uow, report: dict) -> tuple:
     """A report that reached a case, and the case closed at CLOSED_AT."""
-    bus = service_bus(INTAKE, uow, uow().clock)
+    bus = service_bus(INTAKE, uow, uow().settings, uow().clock)
     melding = await bus.handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
     kinderen = [Kind(kind_id=k["kind_id"], leeftijd=9) for k in melding.gezin["kinderen"]]
     casus_id = uuid4()
@@ -143,7 +143,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
 
     for moment in (day_before, anniversary):
         clock.set(moment)
-        assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 0
+        assert await service_bus(INTAKE, uow, uow().settings, clock).handle(EraseReports()) == 0
     kept = await _row(sessions, melding.id)
     for secret in (*NAMEN, BSN_KIND, BSN_OUDER, "2016-04-12", "010-7654321", "Annemiek", "Portugal"):
         assert secret in _personal(kept), secret
@@ -151,7 +151,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
     assert await erasures(sessions["intake"], melding.id) == []
 
     clock.set(day_after)
-    assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 1
+    assert await service_bus(INTAKE, uow, uow().settings, clock).handle(EraseReports()) == 1
     erased = await _row(sessions, melding.id)
     for secret in (*NAMEN, BSN_KIND, BSN_OUDER, "2016-04-12", "2019-03-01", "010-7654321", "Annemiek",
                    "a.brouwer", "Portugal"):
@@ -174,7 +174,7 @@ async def test_intake_keeps_a_report_up_to_the_term_and_erases_it_the_day_after(
         ("intake.persoonsgegevens-wissen.v1", "systeem", "melding", day_after, melding.gezin_id)}
 
     clock.advance(days=1)
-    assert await service_bus(INTAKE, uow, clock).handle(EraseReports()) == 0  # once
+    assert await service_bus(INTAKE, uow, uow().settings, clock).handle(EraseReports()) == 0  # once
     assert len(await erasures(sessions["intake"], melding.id)) == 2
 
 
@@ -188,11 +188,12 @@ async def test_intake_keeps_a_family_whose_file_is_open_again(sessions):
     report["gezin"]["kinderen"][0]["bsn"] = "100000009"
     first, _ = await _closed_family(uow, report)
     clock.set(CLOSED_AT + timedelta(days=10))
-    again = await service_bus(INTAKE, uow, clock).handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
+    bus = service_bus(INTAKE, uow, uow().settings, clock)
+    again = await bus.handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
 
     clock.set(around_the_term(CLOSED_AT)[2] + timedelta(days=400))
-    await service_bus(INTAKE, uow, clock).handle(EraseReports())
+    await service_bus(INTAKE, uow, uow().settings, clock).handle(EraseReports())
     for melding in (first, again):
         assert (await _row(sessions, melding.id)).gewist_op is None
     assert await erasures(sessions["intake"], first.id) == []
@@ -204,7 +205,7 @@ async def test_triage_erases_the_rvdks_free_text_the_day_after_the_term(sessions
     clock = pinned()
     uow = unit_of_work(TRIAGE, sessions, clock)
     gezin_id, kind_id, melding_id = uuid4(), uuid4(), uuid4()
-    bus = service_bus(TRIAGE, uow, clock)
+    bus = service_bus(TRIAGE, uow, uow().settings, clock)
     await bus.handle(MeldingReceived(
         melding_id=melding_id, gezin_id=gezin_id, gemeente="GM0599", urgentie="regulier",
         kinderen=[Kind(kind_id=kind_id, leeftijd=8)], zorgen=["veiligheid"], kenmerken=["lvb_kind"],
@@ -244,7 +245,7 @@ def _manager(gi: GI) -> Principal:
 
 async def _closed_case(uow, clock: FixedClock):
     gezin_id, kind_id = uuid4(), uuid4()
-    bus = service_bus(CASEREGIE, uow, clock, **CASEREGIE_OWN)
+    bus = service_bus(CASEREGIE, uow, uow().settings, clock, **CASEREGIE_OWN)
     await bus.handle(MaatregelImposed(
         maatregel_id=uuid4(), melding_id=uuid4(), advies_id=uuid4(), gezin_id=gezin_id, gemeente="GM0599",
         doelgroep="lvb", maatregel=Maatregel.OTS, route="rechtbank", raadsonderzoek=True,
@@ -265,7 +266,7 @@ async def test_caseregie_erases_a_closed_cases_free_text_and_names_the_day_after
     clock = pinned()
     uow = unit_of_work(CASEREGIE, sessions, clock)
     casus_id, gezin_id, kind_id = await _closed_case(uow, clock)
-    bus = service_bus(CASEREGIE, uow, clock, **CASEREGIE_OWN)
+    bus = service_bus(CASEREGIE, uow, uow().settings, clock, **CASEREGIE_OWN)
     day_before, anniversary, day_after = around_the_term(CLOSED_AT)
 
     clock.set(day_before)

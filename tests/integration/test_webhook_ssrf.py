@@ -30,9 +30,9 @@ from contracts.vocabulary import GI
 from deploy.stack import database_url_for, free_port
 from runtime import db
 from runtime.db import drop_databases
-from runtime.messagebus import Fresh, MessageBus
-from runtime.service import build_app
+from runtime.service import build_app, service_bus
 from services.caseregie.adapters.webhook_client import SecretBox, WebhookClient
+from services.caseregie.bootstrap import DEPENDENCIES as CASEREGIE_OWN
 from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.commands import RegisterWebhook
@@ -264,9 +264,8 @@ async def test_the_periodic_job_sends_to_a_local_http_receiver_only_with_the_dev
         """The job's view of the service: its bus, `minutes` later, with these settings."""
         def unit():
             return uow(runtime, minutes=minutes, **settings)
-        return SimpleNamespace(bus=MessageBus(CASEREGIE.commands, CASEREGIE.events, {
-            **runtime.bus.dependencies, "uow": Fresh(unit), "uow_factory": unit, "clock": unit().clock,
-            "settings": unit().settings}))
+        return SimpleNamespace(bus=service_bus(CASEREGIE, unit, unit().settings, unit().clock,
+                                               **CASEREGIE_OWN))
     await jobs.deliver_webhooks(service(10))  # production settings
     item = await delivery(caseregie, str(hook.id))
     assert item["status"] == wh.NIEUWE_POGING and "https" in item["laatste_fout"]
