@@ -27,6 +27,7 @@ from contracts.generate import SCHEMA_DIR
 from contracts.vocabulary import GI, AfwijkingReden, AfwijzingReden, OverdrachtReden, Urgentie
 from services.caseregie.domain.model import Casus, CasusKind
 from services.triage.adapters import regelsets
+from services.triage.adapters import wire as triage_wire
 from services.triage.domain.model import Advies, bepaal_doelgroep
 
 # Reviewed: strings the system writes itself, never a person. (schema $id, JSON path).
@@ -164,9 +165,9 @@ def test_an_override_travels_as_a_category():
         melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie=Urgentie.REGULIER,
         kinderen=[Kind(kind_id=uuid4(), leeftijd=9)], zorgen=["veiligheid"], kenmerken=[], ontvangen_op=NOW)
     besluit = bepaal_doelgroep(regelsets.active().regelset, melding.zorgen, melding.kenmerken, [9], None)
-    advies = Advies.voorstel(melding, besluit, {}, NOW)
+    advies = Advies.voorstel(triage_wire.melding(melding), besluit, {}, NOW)
     andere = next(gi for gi in GI if gi != advies.voorgestelde_gi)
-    event = advies.wijk_af(andere, TEXT, NOW, AfwijkingReden.BEKEND_BIJ_GI)
+    event = triage_wire.to_contract(advies.wijk_af(andere, TEXT, NOW, AfwijkingReden.BEKEND_BIJ_GI))
     assert event.afwijking_categorie == AfwijkingReden.BEKEND_BIJ_GI
     assert "Amrani" not in event.model_dump_json() and advies.afwijking_reden == TEXT
 

@@ -4,14 +4,15 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceived
-from contracts.vocabulary import GI, AfwijkingReden, Maatregel
+from contracts.vocabulary import GI, AfwijkingReden, Kader, Maatregel, Urgentie
 from runtime.errors import Conflict, InvalidInput
 from services.triage.adapters import regelsets
+from services.triage.domain.events import AdviesIssued, Kind, MaatregelImposed
 from services.triage.domain.model import (
     Advies,
     AdviesStatus,
     Besluit,
+    Melding,
     automatische_maatregel,
     bepaal_doelgroep,
     een_jaar_na,
@@ -28,16 +29,17 @@ JR = Besluit("jeugdcriminaliteit", "jeugdreclassering", (GI.JBRR, GI.LJR), "2026
              "jeugdreclassering")
 
 
-def melding(kader=None, zorgen=("veiligheid",), kenmerken=(), kinderen=2) -> MeldingReceived:
-    return MeldingReceived(
-        melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="regulier", kader=kader,
+def melding(kader=None, zorgen=("veiligheid",), kenmerken=(), kinderen=2) -> Melding:
+    return Melding(
+        melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie=Urgentie.REGULIER,
+        kader=Kader(kader) if kader else None,
         kinderen=[Kind(kind_id=uuid4(), leeftijd=8 + i) for i in range(kinderen)], zorgen=list(zorgen),
-        kenmerken=list(kenmerken), ontvangen_op=NOW)
+        kenmerken=list(kenmerken))
 
 
 def voorstel(kader=None, vrij=None, **profiel) -> Advies:
     m = melding(kader=kader, **profiel)
-    b = bepaal_doelgroep(REGELSET, m.zorgen, m.kenmerken, [k.leeftijd for k in m.kinderen], m.kader)
+    b = bepaal_doelgroep(REGELSET, m.zorgen, m.kenmerken, m.leeftijden, m.kader)
     return Advies.voorstel(m, b, vrij or {GI.JBRR: 5, GI.WSS: 5, GI.LJR: 5}, NOW)
 
 

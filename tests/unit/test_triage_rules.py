@@ -5,10 +5,10 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.events import Kind, MeldingReceived, TriageCompleted
-from contracts.vocabulary import GI
+from contracts.vocabulary import GI, Kader, Urgentie
 from services.triage.adapters import regelsets
-from services.triage.domain.model import Regelset, RegelsetOngeldig, bepaal_doelgroep
+from services.triage.domain.events import Kind, TriageCompleted
+from services.triage.domain.model import Melding, Regelset, RegelsetOngeldig, bepaal_doelgroep
 from tests.clock import PINNED_NOW
 
 ACTIEF = regelsets.active()
@@ -91,10 +91,10 @@ def test_every_rule_has_a_readable_dutch_explanation():
 
 
 def test_triage_completed_carries_version_rule_and_explanation():
-    melding = MeldingReceived(
-        melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie="regulier", kader="straf",
-        kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["crimineel_gedrag"], kenmerken=[],
-        ontvangen_op=PINNED_NOW)
+    melding = Melding(
+        melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie=Urgentie.REGULIER,
+        kader=Kader.STRAF, kinderen=[Kind(kind_id=uuid4(), leeftijd=15)], zorgen=["crimineel_gedrag"],
+        kenmerken=[])
     b = bepaal_doelgroep(REGELSET, melding.zorgen, melding.kenmerken, [15], melding.kader)
     event = b.completed_event(melding, PINNED_NOW)
     assert isinstance(event, TriageCompleted)

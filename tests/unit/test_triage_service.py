@@ -68,7 +68,8 @@ async def test_a_report_gets_a_triage_decision_and_an_open_proposal():
         "jeugdcriminaliteit", "jeugdreclassering", [GI.JBRR, GI.LJR])
     [advies] = uow.triage.adviezen.values()
     assert advies.status == AdviesStatus.OPEN and advies.voorgestelde_gi == GI.LJR
-    assert advies.kinderen == event.kinderen
+    assert [(k.kind_id, k.leeftijd) for k in advies.kinderen] == [
+        (k.kind_id, k.leeftijd) for k in event.kinderen]
 
 
 async def test_a_redelivered_report_gets_no_second_proposal():

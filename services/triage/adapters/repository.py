@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events import Kind
 from contracts.vocabulary import GI, AfwijkingReden, Kader, Maatregel, Urgentie
 from services.triage.adapters.orm import adviezen, beschikbaarheid, gezinnen, maatregelen, triages
+from services.triage.domain.events import Kind
 from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang
 
 
@@ -15,7 +15,8 @@ def _advies_row(a: Advies) -> dict:
     return {
         "id": a.id, "melding_id": a.melding_id, "gezin_id": a.gezin_id, "gemeente": a.gemeente,
         "urgentie": a.urgentie, "kader": a.kader,
-        "kinderen": [k.model_dump(mode="json") for k in a.kinderen], "doelgroep": a.doelgroep,
+        "kinderen": [{"kind_id": str(k.kind_id), "leeftijd": k.leeftijd} for k in a.kinderen],
+        "doelgroep": a.doelgroep,
         "rangorde": [{"positie": r.positie, "gi": r.gi.value, "geschikt": r.geschikt,
                       "vrije_plaatsen": r.vrije_plaatsen, "reden": r.reden} for r in a.rangorde],
         "voorgestelde_gi": a.voorgestelde_gi, "reden": a.reden, "voorgesteld_op": a.voorgesteld_op,
@@ -36,7 +37,7 @@ def _advies(row) -> Advies:
         id=row.id, melding_id=row.melding_id, gezin_id=row.gezin_id, gemeente=row.gemeente,
         urgentie=Urgentie(row.urgentie) if row.urgentie else None,
         kader=Kader(row.kader) if row.kader else None,
-        kinderen=[Kind.model_validate(k) for k in row.kinderen], doelgroep=row.doelgroep,
+        kinderen=[Kind(UUID(k["kind_id"]), k["leeftijd"]) for k in row.kinderen], doelgroep=row.doelgroep,
         expertise=row.expertise, regel=row.regel, regelset_versie=row.regelset_versie,
         toelichting=row.toelichting,
         rangorde=[Rang(r["positie"], GI(r["gi"]), r["geschikt"], r["vrije_plaatsen"], r["reden"])

@@ -6,17 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from contracts.events import (
-    MAX_LEEFTIJD,
-    AdviesIssued,
-    Kind,
-    MaatregelImposed,
-    MeldingReceived,
-    TriageCompleted,
-)
-from contracts.vocabulary import GI, AfwijkingReden, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from contracts.vocabulary import GI, MAX_LEEFTIJD, AfwijkingReden, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from runtime.clock import local_date
 from runtime.errors import Conflict, InvalidInput
+from services.triage.domain.events import AdviesIssued, Kind, MaatregelImposed, TriageCompleted
 
 GI_VOLGORDE: tuple[GI, ...] = tuple(GI)  # the fixed order that breaks ties: JBRR, WSS, LJR
 
@@ -228,6 +221,24 @@ def _conditie(raw, waar: str) -> Conditie:
 
 
 @dataclass(frozen=True)
+class Melding:
+    """What triage needs of a received report (adapters/wire.py makes it of `melding.received`)."""
+
+    melding_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    urgentie: Urgentie
+    kader: Kader | None
+    zorgen: list[str]
+    kenmerken: list[str]
+    kinderen: list[Kind]
+
+    @property
+    def leeftijden(self) -> list[int]:
+        return [k.leeftijd for k in self.kinderen]
+
+
+@dataclass(frozen=True)
 class Besluit:
     doelgroep: str
     expertise: str | None
@@ -240,7 +251,7 @@ class Besluit:
     def grijs_gebied(self) -> bool:
         return self.expertise is None
 
-    def completed_event(self, melding: MeldingReceived, now: datetime) -> TriageCompleted:
+    def completed_event(self, melding: Melding, now: datetime) -> TriageCompleted:
         return TriageCompleted(
             melding_id=melding.melding_id, gezin_id=melding.gezin_id, gemeente=melding.gemeente,
             doelgroep=self.doelgroep, expertise=self.expertise, geschikte_gis=list(self.geschikte_gis),
@@ -433,7 +444,7 @@ class Advies:
     afwijking_categorie: AfwijkingReden | None = None  # what the events carry of an override's reason
 
     @classmethod
-    def voorstel(cls, melding: MeldingReceived, besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
+    def voorstel(cls, melding: Melding, besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
                  now: datetime) -> "Advies":
         voorstel = stel_voor(besluit, vrije_plaatsen)
         return cls(
@@ -486,7 +497,7 @@ class Advies:
             urgentie=self.urgentie, doelgroep=self.doelgroep, gi=self.gi, reden=reden,
             voorgestelde_gi=self.voorgestelde_gi, afwijking=self.afwijking,
             afwijking_categorie=categorie, bevestigd_door=self.bevestigd_door,
-            kinderen=self.kinderen, geadviseerd_op=self.geadviseerd_op)
+            kinderen=list(self.kinderen), geadviseerd_op=self.geadviseerd_op)
 
     def leg_maatregel_op(self, maatregel: Maatregel, startdatum: date, now: datetime, *,
                          gi: GI | None = None, raadsonderzoek: bool | None = None) -> MaatregelImposed:
@@ -510,7 +521,7 @@ class Advies:
             maatregel_id=besluit.id, melding_id=self.melding_id, advies_id=self.id, gezin_id=self.gezin_id,
             gemeente=self.gemeente, doelgroep=self.doelgroep, maatregel=besluit.maatregel,
             route=besluit.route, raadsonderzoek=besluit.raadsonderzoek, startdatum=besluit.startdatum,
-            gi=besluit.gi, kinderen=self.kinderen, opgelegd_op=now)
+            gi=besluit.gi, kinderen=list(self.kinderen), opgelegd_op=now)
 
     def bevestig_automatisch(self, now: datetime) -> tuple[AdviesIssued, MaatregelImposed]:
         """Auto-confirm mode (demo): the proposal is confirmed and a measure by framework recorded."""

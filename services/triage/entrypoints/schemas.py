@@ -83,7 +83,8 @@ class AdviesOut(BaseModel):
 
     @classmethod
     def of(cls, a: Advies) -> "AdviesOut":
-        return cls(**{**a.__dict__, "rangorde": [r.__dict__ for r in a.rangorde],
+        return cls(**{**a.__dict__, "kinderen": [k.__dict__ for k in a.kinderen],
+                      "rangorde": [r.__dict__ for r in a.rangorde],
                       "maatregel": a.maatregel.__dict__ if a.maatregel else None})
 
 

@@ -4,14 +4,13 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from contracts import Event
 from contracts.events import CapacitySignal, CasusClosed, MeldingReceived
 from runtime.clock import Clock
 from runtime.errors import NotFound
 from runtime.identity import Principal
 from runtime.processing_log import CREATE, READ, UPDATE, betrokkenen
 from runtime.processing_register import Verwerkingsactiviteit
-from services.triage.adapters import regelsets
+from services.triage.adapters import regelsets, wire
 from services.triage.adapters.verwerkingsactiviteiten import (
     ADVIES_INZIEN,
     ADVIES_VASTSTELLEN,
@@ -28,6 +27,7 @@ from services.triage.domain.commands import (
     ReadAdvies,
     ReadBeschikbaarheid,
 )
+from services.triage.domain.events import AdviesIssued, MaatregelImposed
 from services.triage.domain.model import Advies, bepaal_doelgroep
 from services.triage.service_layer import bewaartermijn
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
@@ -43,16 +43,17 @@ def _log(uow: TriageUnitOfWork, advies: Advies, activity: Verwerkingsactiviteit,
 
 
 async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clock: Clock) -> None:
+    melding = wire.melding(event)
     regelset = regelsets.active().regelset
-    besluit = bepaal_doelgroep(regelset, event.zorgen, event.kenmerken,
-                               [k.leeftijd for k in event.kinderen], event.kader)
+    besluit = bepaal_doelgroep(regelset, melding.zorgen, melding.kenmerken, melding.leeftijden, melding.kader)
     now = clock.now()
     async with uow:
-        if not await uow.triage.add_triage(event.melding_id, event.gezin_id, event.gemeente, besluit, now):
+        if not await uow.triage.add_triage(melding.melding_id, melding.gezin_id, melding.gemeente,
+                                           besluit, now):
             return  # triaged before: a redelivered report gets no second proposal
-        advies = Advies.voorstel(event, besluit, await uow.triage.vrije_plaatsen(), now)
-        uow.publish(besluit.completed_event(event, now))
-        _log(uow, advies, DOELGROEP_BEPALEN, CREATE, resource=("triage", event.melding_id))
+        advies = Advies.voorstel(melding, besluit, await uow.triage.vrije_plaatsen(), now)
+        uow.publish(besluit.completed_event(melding, now))
+        _log(uow, advies, DOELGROEP_BEPALEN, CREATE, resource=("triage", melding.melding_id))
         _log(uow, advies, ADVIES_VOORSTELLEN, CREATE)
         if uow.auto_confirm:
             uow.publish(*advies.bevestig_automatisch(now))
@@ -68,7 +69,8 @@ async def on_capacity_signal(event: CapacitySignal, uow: TriageUnitOfWork) -> No
         await uow.commit()
 
 
-Change = Callable[[Advies, datetime], Event]  # the advice changed at a moment: the event it publishes
+# The advice changed at a moment: the domain event it publishes.
+Change = Callable[[Advies, datetime], AdviesIssued | MaatregelImposed]
 
 
 async def _change(advies_id: UUID, uow: TriageUnitOfWork, clock: Clock, change: Change,

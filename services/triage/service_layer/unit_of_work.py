@@ -1,10 +1,15 @@
 from runtime.uow import UnitOfWork
+from services.triage.adapters import wire
 from services.triage.adapters.repository import TriageRepository
 from services.triage.settings import TriageSettings
 
 
 class TriageUnitOfWork(UnitOfWork):
     triage: TriageRepository
+
+    def publish(self, *events: object) -> None:
+        """Domain events go out in the wire contract (adapters/wire.py)."""
+        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)

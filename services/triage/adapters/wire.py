@@ -1,0 +1,34 @@
+"""triage's domain values in the wire contract (contracts.events) and back: the one place they are
+translated. Outgoing: the unit of work publishes each domain event as its contract event.
+Incoming: a handler turns a consumed contract event into the domain's own input value."""
+from dataclasses import asdict
+
+from contracts import Event
+from contracts import events as contract
+from services.triage.domain import events
+from services.triage.domain.model import Melding
+
+CONTRACTS: dict[type, type[Event]] = {
+    events.TriageCompleted: contract.TriageCompleted,
+    events.AdviesIssued: contract.AdviesIssued,
+    events.MaatregelImposed: contract.MaatregelImposed,
+}
+
+
+def to_contract(event: object) -> Event:
+    """The contract event of a domain event (one that already is a contract event stays as it is)."""
+    if isinstance(event, Event):
+        return event
+    return CONTRACTS[type(event)].model_validate(asdict(event))
+
+
+def kind(kind: contract.Kind) -> events.Kind:
+    return events.Kind(kind_id=kind.kind_id, leeftijd=kind.leeftijd)
+
+
+def melding(event: contract.MeldingReceived) -> Melding:
+    """What triage needs of a received report."""
+    return Melding(
+        melding_id=event.melding_id, gezin_id=event.gezin_id, gemeente=event.gemeente,
+        urgentie=event.urgentie, kader=event.kader, zorgen=list(event.zorgen),
+        kenmerken=list(event.kenmerken), kinderen=[kind(k) for k in event.kinderen])

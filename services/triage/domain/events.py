@@ -1,0 +1,70 @@
+"""What triage decided, as triage's domain says it. Pure: the wire contract's events are made of
+them in adapters/wire.py, when the unit of work publishes them."""
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from contracts.vocabulary import GI, AfwijkingReden, Maatregel, Urgentie
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A child as triage knows it: a pseudonymous id and an age, never a name."""
+
+    kind_id: UUID
+    leeftijd: int
+
+
+@dataclass(frozen=True)
+class TriageCompleted:
+    """The target-group rules decided which expertise the report needs."""
+
+    melding_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    doelgroep: str
+    expertise: str | None
+    geschikte_gis: list[GI]
+    regelset_versie: str
+    regel: str
+    toelichting: str
+    besloten_op: datetime
+
+
+@dataclass(frozen=True)
+class AdviesIssued:
+    """The RvdK's advice to the court on the GI, confirmed or overridden."""
+
+    advies_id: UUID
+    melding_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    urgentie: Urgentie
+    doelgroep: str
+    gi: GI
+    reden: str
+    voorgestelde_gi: GI
+    afwijking: bool
+    afwijking_categorie: AfwijkingReden | None
+    bevestigd_door: str
+    kinderen: list[Kind]
+    geadviseerd_op: datetime
+
+
+@dataclass(frozen=True)
+class MaatregelImposed:
+    """A measure starts: the court's ruling or a JB-plein drang decision."""
+
+    maatregel_id: UUID
+    melding_id: UUID
+    advies_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    doelgroep: str
+    maatregel: Maatregel
+    route: str
+    raadsonderzoek: bool
+    startdatum: date
+    gi: GI
+    kinderen: list[Kind]
+    opgelegd_op: datetime
