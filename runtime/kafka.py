@@ -16,7 +16,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.helpers import create_ssl_context
 
 from contracts import TOPICS
-from contracts.topics import BROKER_MARK
+from contracts.topics import BROKER_MARK, DEAD_LETTER_CONFIG, DEAD_LETTER_PARTITIONS
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,11 @@ def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:
 
 
 async def ensure_topics(settings: ServiceSettings, extra: list[str] = ()) -> None:
-    wanted = [NewTopic(t.name, settings.kafka_topic_partitions, settings.kafka_topic_replication,
-                       topic_configs=dict(t.config)) for t in TOPICS]
-    wanted += [NewTopic(name, 1, settings.kafka_topic_replication) for name in extra]
-    wanted.append(NewTopic(BROKER_MARK.name, 1, settings.kafka_topic_replication,
-                           topic_configs=dict(BROKER_MARK.config)))
+    """The topic plan's topics (contracts/topics.py) and the service's `extra` dead-letter topics."""
+    wanted = [NewTopic(t.name, t.partitions, settings.kafka_topic_replication, topic_configs=dict(t.config))
+              for t in (*TOPICS, BROKER_MARK)]
+    wanted += [NewTopic(name, DEAD_LETTER_PARTITIONS, settings.kafka_topic_replication,
+                        topic_configs=dict(DEAD_LETTER_CONFIG)) for name in extra]
     admin = admin_client(settings)
     await admin.start()
     try:

@@ -45,7 +45,6 @@ class ServiceSettings(BaseSettings):
     kafka_self_heal: bool = True
     kafka_watch_interval_s: float = 2.0
     kafka_watch_timeout_s: float = 5.0
-    kafka_topic_partitions: int = 3
     # Kafka connection security. PLAINTEXT (the embedded broker of `make up`), SSL, SASL_PLAINTEXT
     # or SASL_SSL; SASL as SCRAM-SHA-256/512 (username and password) or OAUTHBEARER (an access token
     # from the OIDC provider by the client-credentials grant; the token endpoint is
