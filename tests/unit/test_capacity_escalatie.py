@@ -1,9 +1,9 @@
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from contracts.events import EscalationCleared, EscalationRaised
 from contracts.vocabulary import GI
 from services.capacity.domain.escalatie import Drempels, Regiocijfers, beoordeel, hersteld, redenen
+from services.capacity.domain.events import EscalationCleared, EscalationRaised
 from services.capacity.domain.model import GiCapaciteit
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

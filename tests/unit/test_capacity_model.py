@@ -14,9 +14,11 @@ from contracts.events import (
 )
 from contracts.vocabulary import GI
 from runtime.errors import InvalidInput
+from services.capacity.adapters import wire
 from services.capacity.domain.model import (
     ALGEMEEN,
     Bezetting,
+    Casusgebeurtenis,
     GiCapaciteit,
     Team,
     Telling,
@@ -33,31 +35,33 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 
-def assigned(casus_id=None, kinderen=None, gi=GI.JBRR, doelgroep="grijs_gebied", op=NOW) -> CasusAssigned:
-    return CasusAssigned(casus_id=casus_id or uuid4(), melding_id=uuid4(), gezin_id=uuid4(),
-                         gemeente="GM0599", gi=gi, doelgroep=doelgroep, maatregel="OTS", nieuwe_casus=True,
-                         kinderen=kids(kinderen or [uuid4()]), toegewezen_op=op)
+def assigned(casus_id=None, kinderen=None, gi=GI.JBRR, doelgroep="grijs_gebied", op=NOW) -> Casusgebeurtenis:
+    return wire.casusgebeurtenis(CasusAssigned(
+        casus_id=casus_id or uuid4(), melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", gi=gi,
+        doelgroep=doelgroep, maatregel="OTS", nieuwe_casus=True, kinderen=kids(kinderen or [uuid4()]),
+        toegewezen_op=op))
 
 
 def kids(ids):
     return [Kind(kind_id=k, leeftijd=8) for k in ids]
 
 
-def protector(casus_id, kinderen, gi=GI.JBRR, op=NOW) -> JeugdbeschermerAssigned:
-    return JeugdbeschermerAssigned(casus_id=casus_id, gemeente="GM0599", gi=gi, jeugdbeschermer_id="P-1",
-                                   kinderen=[WachtendKind(kind_id=k, wachtdagen=0) for k in kinderen],
-                                   toegewezen_op=op)
+def protector(casus_id, kinderen, gi=GI.JBRR, op=NOW) -> Casusgebeurtenis:
+    return wire.casusgebeurtenis(JeugdbeschermerAssigned(
+        casus_id=casus_id, gemeente="GM0599", gi=gi, jeugdbeschermer_id="P-1",
+        kinderen=[WachtendKind(kind_id=k, wachtdagen=0) for k in kinderen], toegewezen_op=op))
 
 
-def transferred(casus_id, kinderen, van=GI.JBRR, naar=GI.WSS, op=NOW) -> CasusTransferred:
-    return CasusTransferred(casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi=van,
-                            naar_gi=naar, reden="verhuizing", categorie="verhuizing", kinderen=kids(kinderen),
-                            overgedragen_op=op)
+def transferred(casus_id, kinderen, van=GI.JBRR, naar=GI.WSS, op=NOW) -> Casusgebeurtenis:
+    return wire.casusgebeurtenis(CasusTransferred(
+        casus_id=casus_id, overdracht_id=uuid4(), gemeente="GM0599", van_gi=van, naar_gi=naar,
+        reden="verhuizing", categorie="verhuizing", kinderen=kids(kinderen), overgedragen_op=op))
 
 
-def closed(casus_id, kinderen, gi=GI.JBRR, op=NOW) -> CasusClosed:
-    return CasusClosed(casus_id=casus_id, gezin_id=uuid4(), gemeente="GM0599", gi=gi, reden="afschaling",
-                       kinderen=kids(kinderen), gesloten_op=op)
+def closed(casus_id, kinderen, gi=GI.JBRR, op=NOW) -> Casusgebeurtenis:
+    return wire.casusgebeurtenis(CasusClosed(
+        casus_id=casus_id, gezin_id=uuid4(), gemeente="GM0599", gi=gi, reden="afschaling",
+        kinderen=kids(kinderen), gesloten_op=op))
 
 
 def fold(*events):
@@ -232,7 +236,7 @@ def test_only_visible_changes_count():
 def test_signal_carries_every_figure():
     b = Bezetting.melden(caseload_norm=12, teams=[Team("lvb", 4, 1)])
     c = bereken(GI.WSS, b, {"lvb": Telling(40, 2, NOW - 5 * DAY)}, NOW)
-    s = c.signal()
+    s = wire.to_contract(c.signal())
     assert (s.gi, s.vrije_plaatsen, s.plaatsen, s.kinderen_in_zorg, s.jeugdbeschermers, s.afwezig,
             s.caseload_norm, s.wachtend, s.langste_wachtdagen) == (GI.WSS, -4, 36, 40, 4, 1, 12, 2, 5)
     assert [(e.expertise, e.plaatsen, e.kinderen_in_zorg, e.vrije_plaatsen) for e in s.per_expertise] == [

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from contracts.events import EscalatieCijfers, EscalationCleared, EscalationRaised
 from contracts.vocabulary import GI
+from services.capacity.domain.events import EscalatieCijfers, EscalationCleared, EscalationRaised
 from services.capacity.domain.model import GiCapaciteit
 
 
@@ -51,7 +51,8 @@ class Regiocijfers:
     def vrije_plaatsen_regio(self) -> int:
         return sum(vrij for _, vrij in self.vrije_plaatsen)
 
-    def contract(self) -> EscalatieCijfers:
+    def samengevat(self) -> EscalatieCijfers:
+        """The figures as an escalation event carries them."""
         return EscalatieCijfers(vrije_plaatsen_regio=self.vrije_plaatsen_regio,
                                 gis_op_of_over_norm=self.op_of_over_norm, wachtend=self.wachtend,
                                 langste_wachtdagen=self.langste_wachtdagen)
@@ -100,12 +101,12 @@ class Escalatie:
 
     def raised(self) -> EscalationRaised:
         return EscalationRaised(escalatie_id=self.id, niveau=self.niveau, redenen=list(self.redenen),
-                                cijfers=self.cijfers.contract(), gestart_op=self.gestart_op,
+                                cijfers=self.cijfers.samengevat(), gestart_op=self.gestart_op,
                                 tijdstip=self.bijgewerkt_op)
 
     def cleared(self) -> EscalationCleared:
         return EscalationCleared(escalatie_id=self.id, hoogste_niveau=self.niveau,
-                                 cijfers=self.cijfers_bij_einde.contract(), gestart_op=self.gestart_op,
+                                 cijfers=self.cijfers_bij_einde.samengevat(), gestart_op=self.gestart_op,
                                  beeindigd_op=self.beeindigd_op)
 
 

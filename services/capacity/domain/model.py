@@ -13,19 +13,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from contracts.events import (
-    Actualiteit,
-    CapacitySignal,
-    CasusAssigned,
-    CasusClosed,
-    CasusTransferred,
-    Event,
-    ExpertiseCapaciteit,
-    JeugdbeschermerAssigned,
-)
 from contracts.vocabulary import GI
 from runtime.clock import calendar_days
 from runtime.errors import InvalidInput
+from services.capacity.domain.events import Actualiteit, CapacitySignal, ExpertiseCapaciteit
 
 # The expertise a case's target group (doelgroep) needs. The one place of this mapping: a
 # target group that is not listed needs the general expertise.
@@ -211,22 +202,25 @@ def verwerk(stand: KindStand | None, feit: KindFeit) -> KindStand:
     return nieuw
 
 
-def feiten(event: Event) -> list[KindFeit]:
+@dataclass(frozen=True)
+class Casusgebeurtenis:
+    """A case event as capacity reads it (adapters/wire.py makes it of the wire contract): what
+    happened to which children of a case, at which GI (for a transfer: the new GI), when, and for
+    an assignment the case's target group."""
+
+    soort: Soort
+    casus_id: UUID
+    kinderen: tuple[UUID, ...]
+    gi: GI
+    op: datetime
+    doelgroep: str | None = None
+
+
+def feiten(gebeurtenis: Casusgebeurtenis) -> list[KindFeit]:
     """What a case event says about each of its children."""
-    if isinstance(event, CasusAssigned):
-        expertise = expertise_voor(event.doelgroep)
-        return [KindFeit("toegewezen", event.casus_id, k.kind_id, event.gi, _aware(event.toegewezen_op),
-                         expertise) for k in event.kinderen]
-    if isinstance(event, JeugdbeschermerAssigned):
-        return [KindFeit("beschermer", event.casus_id, k.kind_id, event.gi, _aware(event.toegewezen_op))
-                for k in event.kinderen]
-    if isinstance(event, CasusTransferred):
-        return [KindFeit("overgedragen", event.casus_id, k.kind_id, event.naar_gi,
-                         _aware(event.overgedragen_op)) for k in event.kinderen]
-    if isinstance(event, CasusClosed):
-        return [KindFeit("gesloten", event.casus_id, k.kind_id, event.gi, _aware(event.gesloten_op))
-                for k in event.kinderen]
-    raise ValueError(f"not a case event: {type(event).__name__}")
+    g = gebeurtenis
+    expertise = expertise_voor(g.doelgroep) if g.soort == "toegewezen" else None
+    return [KindFeit(g.soort, g.casus_id, kind_id, g.gi, _aware(g.op), expertise) for kind_id in g.kinderen]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -380,8 +374,8 @@ class Regio:
     def meld_bezetting(self, gi: GI, bezetting: Bezetting) -> None:
         self.bezetting[gi] = bezetting
 
-    def verwerk(self, event: Event) -> None:
-        for feit in feiten(event):
+    def verwerk(self, gebeurtenis: Casusgebeurtenis) -> None:
+        for feit in feiten(gebeurtenis):
             key = (feit.casus_id, feit.kind_id)
             self.kinderen[key] = verwerk(self.kinderen.get(key), feit)
 
@@ -390,8 +384,8 @@ class Regio:
         return {gi: bereken(gi, self.bezetting.get(gi, Bezetting()), tellingen.get(gi, {}), nu) for gi in GI}
 
 
-def herbereken(log: Iterable[tuple[GI, Bezetting] | Event]) -> Regio:
-    """Fold the log (staffing reports as (gi, staffing), case events as events) in its order."""
+def herbereken(log: Iterable[tuple[GI, Bezetting] | Casusgebeurtenis]) -> Regio:
+    """Fold the log (staffing reports as (gi, staffing), case events as Casusgebeurtenis) in its order."""
     regio = Regio()
     for entry in log:
         if isinstance(entry, tuple):

@@ -13,6 +13,7 @@ from runtime.fields import Moment
 from runtime.http import message_bus, service_settings
 from runtime.identity import Principal
 from runtime.messagebus import MessageBus
+from services.capacity.adapters import wire
 from services.capacity.domain.commands import (
     ListEscalaties,
     ReadChangesAfter,
@@ -110,7 +111,8 @@ async def stream_capaciteit(
 
 
 def _sse(history_id: int, figuur: GiCapaciteit, actueel: Actualiteit) -> str:
-    data = json.dumps(figuur.signal(actueel).model_dump(mode="json"), separators=(",", ":"))
+    signal = wire.to_contract(figuur.signal(wire.actualiteit(actueel)))
+    data = json.dumps(signal.model_dump(mode="json"), separators=(",", ":"))
     return f"id: {history_id}\nevent: capaciteit\ndata: {data}\n\n"
 
 

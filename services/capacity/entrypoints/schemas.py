@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from contracts.events import EscalatieCijfers
 from contracts.vocabulary import GI
 from runtime.actualiteit import Actualiteit
+from services.capacity.adapters import wire
 from services.capacity.domain.escalatie import Escalatie
 from services.capacity.domain.model import GiCapaciteit
 
@@ -99,8 +100,9 @@ class EscalatieOut(BaseModel):
     @classmethod
     def of(cls, e: Escalatie, nu: datetime) -> "EscalatieOut":
         return cls(id=e.id, status="open" if e.open else "gesloten", niveau=e.niveau,
-                   redenen=list(e.redenen), cijfers=e.cijfers.contract(),
-                   cijfers_bij_einde=e.cijfers_bij_einde.contract() if e.cijfers_bij_einde else None,
+                   redenen=list(e.redenen), cijfers=wire.escalatiecijfers(e.cijfers.samengevat()),
+                   cijfers_bij_einde=(wire.escalatiecijfers(e.cijfers_bij_einde.samengevat())
+                                      if e.cijfers_bij_einde else None),
                    gestart_op=e.gestart_op, beeindigd_op=e.beeindigd_op, duur_seconden=int(e.duur_s(nu)))
 
 

@@ -15,6 +15,7 @@ from contracts.vocabulary import GI
 from runtime.clock import Clock
 from runtime.errors import Forbidden, InvalidInput
 from runtime.identity import Principal
+from services.capacity.adapters import wire
 from services.capacity.domain.commands import (
     ListEscalaties,
     ReadChangesAfter,
@@ -58,7 +59,8 @@ async def _werk_bij(uow: CapacityUnitOfWork, figuren: dict[GI, GiCapaciteit], gi
         nieuw = bereken(gi, staffing, tellingen.get(gi, {}), nu)
         if nieuw.zichtbaar_anders_dan(figuren[gi]):
             await uow.capaciteit.sla_figuur_op(nieuw, oorzaak)
-            uow.publish(nieuw.signal(uow.actualiteit()))  # a signal only when something visible changed
+            # A signal only when something visible changed.
+            uow.publish(nieuw.signal(wire.actualiteit(uow.actualiteit())))
             figuren[gi] = nieuw
             veranderd = True
         elif staffing != figuren[gi].bezetting:
@@ -102,7 +104,7 @@ async def _case_event(event: Event, oorzaak: str, uow: CapacityUnitOfWork, clock
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
         await uow.log.event(event, uow.incoming_event_id)
-        facts = feiten(event)
+        facts = feiten(wire.casusgebeurtenis(event))
         standen = await uow.kinderen.get_many((f.casus_id, f.kind_id) for f in facts)
         gewijzigd, geraakt = {}, set()
         for feit in facts:
@@ -155,7 +157,7 @@ async def _rebuild(uow: CapacityUnitOfWork, clock: Clock) -> dict:
         figuren = await uow.capaciteit.vergrendel()
         nu = clock.now()
         log = await uow.log.alles()
-        regio = herbereken(log)
+        regio = herbereken(wire.logboek(log))
         herberekend = regio.figuren(nu)
         live_tellingen = await uow.kinderen.tellingen(GI)
         live = {gi: bereken(gi, figuren[gi].bezetting, live_tellingen.get(gi, {}), nu) for gi in GI}

@@ -1,4 +1,5 @@
 from runtime.uow import UnitOfWork
+from services.capacity.adapters import wire
 from services.capacity.adapters.repository import (
     CapaciteitRepository,
     EscalatieRepository,
@@ -21,6 +22,10 @@ class CapacityUnitOfWork(UnitOfWork):
         # The region's thresholds from CapacitySettings; the defaults outside a Runtime.
         self.drempels: Drempels = settings.drempels() if hasattr(settings, "drempels") else Drempels()
         self.zichtbaar_gewijzigd = False
+
+    def publish(self, *events: object) -> None:
+        """Domain events go out in the wire contract (adapters/wire.py)."""
+        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.capaciteit = CapaciteitRepository(session)
