@@ -6,7 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.events import CapacitySignal, CasusAssigned, CasusClosed, Kind
+from contracts import Event
+from contracts.events import CapacitySignal, CasusAssigned, CasusClosed, EscalationRaised, Kind
 from contracts.vocabulary import GI
 from runtime.errors import Forbidden
 from runtime.identity import GI_ROL, Principal
@@ -204,6 +205,16 @@ async def test_a_case_event_changes_the_gis_figure_and_a_redelivery_changes_noth
                                       gi=GI.WSS, reden="einde_maatregel", kinderen=event.kinderen,
                                       gesloten_op=PINNED_NOW))
     assert (await bus(uow).handle(ReadGiCapaciteit(GI.WSS))).kinderen_in_zorg == 0
+
+
+async def test_the_unit_of_work_publishes_the_domain_events_in_the_wire_contract():
+    """The real unit of work comes first in the fake's order, so its publish translates here too."""
+    uow = FakeCapacityUnitOfWork(CapacitySettings().model_copy(update={"escalatie_wachtend_max": 0}))
+    await staffed(uow)
+    await bus(uow).handle(assigned())
+    assert uow.published and all(isinstance(e, Event) for e in uow.published)
+    assert [type(e) for e in uow.published] == [CapacitySignal, CapacitySignal, EscalationRaised]
+    assert all(isinstance(e, Event) for transaction in uow.transactions for e in transaction)
 
 
 async def test_a_visible_change_wakes_the_live_streams_at_commit():
