@@ -141,6 +141,15 @@ BROKER_MARK_V6 = (
     "WHERE EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM processed_events)",
 )
 
+# v7: one row per periodic job (runtime/leases.py): the replica that moves `ran_at` on runs the job
+# this interval; the others skip it, and take over when the one that ran it is gone.
+JOB_LEASES_V7 = (
+    """CREATE TABLE job_leases (
+        job TEXT PRIMARY KEY,
+        ran_at TIMESTAMP WITH TIME ZONE NOT NULL,
+        holder TEXT NOT NULL)""",
+)
+
 # The runtime's tables after v1, in order: (what, a query that is true once it is applied, the
 # statements). run_env applies the missing ones on every start, under the migration's advisory
 # lock; runtime/tables.py describes the result.
@@ -163,6 +172,9 @@ RUNTIME_REVISIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("v6: the broker's mark this service last worked against",
      "SELECT to_regclass('broker_mark') IS NOT NULL",
      BROKER_MARK_V6),
+    ("v7: periodic jobs run once per interval across replicas",
+     "SELECT to_regclass('job_leases') IS NOT NULL",
+     JOB_LEASES_V7),
 )
 
 

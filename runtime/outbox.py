@@ -81,6 +81,14 @@ _TAKE = sa.text(
 
 _ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
 
+# One relay at a time per database: the replicas of a service share one outbox, and two relays
+# sending batches side by side could put a key's later event on the broker before its earlier one.
+# The lease is the batch's transaction (released at commit, or when a replica dies with it); a
+# replica that finds it held tries again shortly, so its own commits still leave at once.
+RELAY_LOCK = 7351047
+_LEASE = sa.text(f"SELECT pg_try_advisory_xact_lock({RELAY_LOCK})")
+LEASE_BUSY_RETRY_S = 0.02
+
 
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
@@ -101,8 +109,9 @@ class OutboxRelay:
         """Called after a commit in this process, so events leave without waiting for a poll."""
         self._wakeup.set()
 
-    async def publish_pending(self) -> int:
-        """Send one batch; returns how many events were settled (sent or parked). A failure that
+    async def publish_pending(self) -> int | None:
+        """Send one batch; returns how many events were settled (sent or parked), or None when
+        another replica's relay holds the lease (it sends them, in order). A failure that
         is not the event's own is raised after the events before it were recorded as sent.
         The batch is taken and marked sent in one statement; what then fails to go out is
         marked unsent again (or parked) before the transaction commits."""
@@ -110,6 +119,8 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             # Marking events sent need not wait for the disk: lost in a crash, they are sent
             # again (consumers are idempotent). It saves a flush on the path of every event.
+            if not (await session.execute(_LEASE)).scalar():
+                return None
             await session.execute(_ASYNC_COMMIT)
             now = self._clock.now()
             rows = sorted((await session.execute(_TAKE, {"limit": self._batch_size, "now": now})).all(),
@@ -207,9 +218,12 @@ class OutboxRelay:
             try:
                 if self.watch is not None and self.watch.suspect:
                     await self.watch.confirm()
-                while await self.publish_pending() == self._batch_size:
+                while (settled := await self.publish_pending()) == self._batch_size:
                     pass
                 self.last_error = None
+                if settled is None:  # another replica is sending: look again in a moment
+                    await asyncio.sleep(LEASE_BUSY_RETRY_S)
+                    continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database away: keep the rows, retry later

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 
 from contracts import Event
 from contracts.topics import dead_letter_topic
-from runtime import db, kafka, tracing
+from runtime import db, kafka, leases, tracing
 from runtime.access import Policy, authenticated, authorized
 from runtime.broker_watch import BrokerWatch
 from runtime.clock import Clock, clock_from
@@ -77,17 +77,20 @@ def service_bus(spec: ServiceSpec, uow_factory: Callable[[], UnitOfWork], settin
 
 def every(interval_setting: str, task: Callable[["Runtime"], Awaitable[object]]):
     """A background job for ServiceSpec.background: run `task` every N seconds, N read from the
-    named setting (so tests can shorten it). Errors are logged and the job carries on."""
+    named setting (so tests can shorten it), once per interval across the service's replicas
+    (runtime/leases.py). Errors are logged and the job carries on."""
 
     async def job(runtime: "Runtime") -> None:
+        interval = getattr(runtime.settings, interval_setting)
         while True:
             try:
-                await task(runtime)
+                if await leases.claim(runtime.sessions, task.__name__, runtime.clock.now(), interval):
+                    await task(runtime)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("%s: periodic %s failed", runtime.spec.name, task.__name__)
-            await asyncio.sleep(getattr(runtime.settings, interval_setting))
+            await asyncio.sleep(interval)
 
     job.__name__ = f"every {interval_setting}: {task.__name__}"
     return job

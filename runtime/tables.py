@@ -110,3 +110,12 @@ broker_mark = sa.Table(
     sa.Column("mark", sa.Text, nullable=False),
     sa.Column("seen_at", sa.DateTime(timezone=True)),
 )
+
+# A periodic job's last run (runtime/leases.py), written by the replica that ran it.
+job_leases = sa.Table(
+    "job_leases",
+    metadata,
+    sa.Column("job", sa.Text, primary_key=True),
+    sa.Column("ran_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("holder", sa.Text, nullable=False),
+)
