@@ -17,6 +17,7 @@ from tests.e2e import helpers
 from tests.e2e.helpers import post_melding, until_status
 from tests.fixtures import EXAMPLE_MELDING, melding
 from tests.infra import header, produce, read_topic, wait_until
+from tests.unit.test_intake_model import gegevens
 
 pytestmark = pytest.mark.integration
 
@@ -83,7 +84,7 @@ async def test_outbox_publishes_binary_cloudevents_without_personal_data(chain, 
 async def test_rolled_back_change_leaves_no_state_and_no_event(chain):
     rt = runtime(chain, "intake")
     report = melding()
-    m = Melding.receive(report, b"k", PINNED_NOW)
+    m = Melding.receive(gegevens(report), b"k", PINNED_NOW)
     async with rt.engine.connect() as conn:
         outbox_before = await conn.scalar(sa.select(sa.func.count()).select_from(tables.outbox))
     with pytest.raises(RuntimeError):

@@ -39,6 +39,7 @@ from services.triage.bootstrap import SPEC as TRIAGE
 from services.triage.domain.commands import EraseExpired as EraseAdvice
 from services.triage.domain.commands import ListAdviezen, OverrideAdvies, ReadAdvies
 from tests.clock import PINNED_NOW, pinned
+from tests.unit.test_intake_model import gegevens
 
 pytestmark = pytest.mark.integration
 
@@ -105,8 +106,8 @@ async def erasures(sessions, resource_id) -> list:
 async def _closed_family(uow, report: dict) -> tuple:
     """A report that reached a case, and the case closed at CLOSED_AT."""
     bus = service_bus(INTAKE, uow, uow().settings, uow().clock)
-    melding = await bus.handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
-    kinderen = [Kind(kind_id=k["kind_id"], leeftijd=9) for k in melding.gezin["kinderen"]]
+    melding = await bus.handle(ReceiveMelding(TEAM, gegevens(report)))
+    kinderen = [Kind(kind_id=k.kind_id, leeftijd=9) for k in melding.gezin.kinderen]
     casus_id = uuid4()
     await bus.handle(CasusAssigned(
         casus_id=casus_id, melding_id=melding.id, gezin_id=melding.gezin_id, gemeente="GM0599", gi=GI.WSS,
@@ -189,7 +190,7 @@ async def test_intake_keeps_a_family_whose_file_is_open_again(sessions):
     first, _ = await _closed_family(uow, report)
     clock.set(CLOSED_AT + timedelta(days=10))
     bus = service_bus(INTAKE, uow, uow().settings, clock)
-    again = await bus.handle(ReceiveMelding(TEAM, copy.deepcopy(report)))
+    again = await bus.handle(ReceiveMelding(TEAM, gegevens(report)))
     assert again.gezin_id == first.gezin_id and again.herhaald_beroep
 
     clock.set(around_the_term(CLOSED_AT)[2] + timedelta(days=400))

@@ -30,7 +30,7 @@ from services.triage.bootstrap import SPEC as TRIAGE
 from tests import identity
 from tests.clock import PINNED_NOW
 from tests.fakes import bootstrap_test_app
-from tests.unit.test_intake_model import REPORT
+from tests.unit.test_intake_model import REPORT, gegevens
 from tests.unit.test_triage_service import FakeUnitOfWork as FakeTriageUnitOfWork
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -65,7 +65,7 @@ def test_an_older_casus_assigned_without_a_reason_still_reads():
 
 
 def test_intake_shows_the_reason_on_the_assigned_step():
-    melding = Melding.receive(REPORT, b"key", PINNED_NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", PINNED_NOW)
     melding.assigned(PINNED_NOW, gi="JBRR", casus_id=uuid4(), nieuwe_casus=False, gi_reden=DUTCH_REASON)
     assert melding.stappen[-1].details["gi_reden"] == DUTCH_REASON
 
@@ -130,7 +130,7 @@ class FakeIntakeUnitOfWork:
 
 
 async def test_the_reports_status_names_its_advice():
-    melding = Melding.receive(REPORT, b"key", PINNED_NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", PINNED_NOW)
     assert melding_view(melding).advies_id is None
     advies = AdviesIssued(
         advies_id=uuid4(), melding_id=melding.id, gezin_id=melding.gezin_id, gemeente="GM0599",

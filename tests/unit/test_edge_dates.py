@@ -16,7 +16,7 @@ from services.intake.domain.model import Melding, is_herhaald_beroep
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.domain.periodes import Periode, lees_periode, lokale_datum, periodes_van
 from tests.unit import test_reporting_kpis as kpis
-from tests.unit.test_intake_model import REPORT
+from tests.unit.test_intake_model import REPORT, gegevens
 
 CET, CEST = "+01:00", "+02:00"
 # name -> (the moment, in Rotterdam's own offset; its day, month, quarter and year there)
@@ -100,7 +100,7 @@ def test_drang_on_the_leap_day_and_from_a_month_end():
 def test_a_completion_deadline_passes_after_its_moment_not_before(edge):
     clock, *_ = edge
     spoed = {**REPORT, "urgentie": "spoed", "zorgen": []}
-    melding = Melding.receive(spoed, b"key", clock.now(), timedelta(hours=24))
+    melding = Melding.receive(gegevens(spoed), b"key", clock.now(), timedelta(hours=24))
     assert melding.aanvullen_voor == clock.now() + timedelta(hours=24)  # a duration, DST or not
     clock.advance(hours=24)
     assert melding.flag_overdue(clock.now()) is None

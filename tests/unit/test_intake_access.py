@@ -23,7 +23,7 @@ from services.intake.domain.access import (
     reading_scope,
 )
 from services.intake.domain.model import STATUS_ORDER, Melding
-from tests.unit.test_intake_model import NOW, REPORT
+from tests.unit.test_intake_model import NOW, REPORT, gegevens
 
 TEAM = Principal(sub="a@WT-GM0599", rol=LOKAAL_TEAM, organisatie="WT-GM0599", gemeente="GM0599")
 VT = Principal(sub="b@VT-RR", rol=VEILIG_THUIS, organisatie="VT-RR")
@@ -33,7 +33,7 @@ OUTSIDERS = [Principal(sub="x", rol=rol, organisatie=org) for rol, org in (
 
 
 def melding(organisatie="WT-GM0599", status="received") -> Melding:
-    return replace(Melding.receive(REPORT, b"key", NOW, organisatie=organisatie), status=status)
+    return replace(Melding.receive(gegevens(REPORT), b"key", NOW, organisatie=organisatie), status=status)
 
 
 def test_referred_means_complete_and_in_the_chain():

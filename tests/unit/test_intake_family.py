@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 
 from runtime.clock import add_months
+from services.intake.domain.gegevens import Gezin
 from services.intake.domain.model import (
     Melding,
     family_keys,
@@ -13,23 +14,24 @@ from services.intake.domain.model import (
     pseudonym,
     resolve_gezin_id,
 )
-from tests.unit.test_intake_model import REPORT
+from tests.unit.test_intake_model import REPORT, gegevens
 
 KEY = b"key"
 CLOSED = datetime(2025, 3, 15, 10, 0, tzinfo=UTC)
 
 
-def gezin(kinderen=(), ouders=()):
-    return {"kinderen": [{"voornaam": "A", "achternaam": "B", "geboortedatum": "2016-01-01", "bsn": b}
-                         for b in kinderen],
-            "ouders": [{"achternaam": "B", "bsn": b} for b in ouders]}
+def gezin(kinderen=(), ouders=()) -> Gezin:
+    return gegevens({**REPORT, "gezin": {
+        "kinderen": [{"voornaam": "A", "achternaam": "B", "geboortedatum": "2016-01-01", "bsn": b}
+                     for b in kinderen],
+        "ouders": [{"achternaam": "B", "bsn": b} for b in ouders]}}).gezin
 
 
 def test_family_keys_are_keyed_hashes_children_first_without_duplicates_or_gaps():
     keys = family_keys(gezin(kinderen=["111222333", None], ouders=["123456782", "111222333", None]), KEY)
     assert keys == [pseudonym(KEY, "111222333"), pseudonym(KEY, "123456782")]
     assert family_keys(gezin(kinderen=[None]), KEY) == []
-    assert family_keys({}, KEY) == []
+    assert family_keys(Gezin(), KEY) == []
 
 
 def test_family_keys_contain_no_bsn():
@@ -88,7 +90,7 @@ def test_twelve_months_is_calendar_months():
 
 def test_join_family_marks_the_re_report_and_the_event_says_so():
     report = copy.deepcopy(REPORT)
-    melding = Melding.receive(report, KEY, CLOSED + timedelta(days=30))
+    melding = Melding.receive(gegevens(report), KEY, CLOSED + timedelta(days=30))
     gezin_id = uuid4()
     melding.join_family(gezin_id, CLOSED)
     assert melding.gezin_id == gezin_id and melding.herhaald_beroep

@@ -35,7 +35,7 @@ from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from services.intake.settings import IntakeSettings
 from tests.clock import PINNED_NOW, pinned
 from tests.fakes import InMemoryTransaction, bootstrap_test_bus
-from tests.unit.test_intake_model import REPORT
+from tests.unit.test_intake_model import REPORT, aanvulling, gegevens
 
 SETTINGS = IntakeSettings(pseudonym_key="q7N2vX9pL4mR8sT1wY6zB3cF5hJ0kD-_aEgUiOo")
 KEY = SETTINGS.pseudonym_key.encode()
@@ -124,11 +124,11 @@ def bus(uow, settings: IntakeSettings = SETTINGS) -> MessageBus:
 
 
 async def receive(uow, r, by: Principal = TEAM, settings: IntakeSettings = SETTINGS) -> Melding:
-    return await bus(uow, settings).handle(ReceiveMelding(by, r))
+    return await bus(uow, settings).handle(ReceiveMelding(by, gegevens(r)))
 
 
-async def complete(uow, melding_id, aanvulling, by: Principal = TEAM) -> Melding:
-    return await bus(uow).handle(CompleteMelding(by, melding_id, aanvulling))
+async def complete(uow, melding_id, parts: dict, by: Principal = TEAM) -> Melding:
+    return await bus(uow).handle(CompleteMelding(by, melding_id, aanvulling(parts)))
 
 
 async def read(uow, melding_id, by: Principal = TEAM) -> Melding:
@@ -214,8 +214,7 @@ async def test_completion_matches_the_family_by_the_completed_data(uow):
     spoed = await receive(uow, report(kinderen=[None], urgentie="spoed", zorgen=[]))
     assert spoed.gezin_id != earlier.gezin_id
     gezin = report(kinderen=["111222333"])["gezin"]
-    aanvulling = {"gezin": gezin, "zorgen": ["veiligheid"]}
-    completed = await complete(uow, spoed.id, aanvulling)
+    completed = await complete(uow, spoed.id, {"gezin": gezin, "zorgen": ["veiligheid"]})
     assert completed.gezin_id == earlier.gezin_id
     assert received_events(uow)[-1].gezin_id == earlier.gezin_id
 
@@ -295,7 +294,7 @@ async def test_case_events_reach_every_report_of_the_case_and_unknown_cases_are_
 
 async def test_an_event_for_an_unknown_report_is_not_found(uow):
     with pytest.raises(NotFound):
-        await bus(uow).handle(assigned(Melding.receive(REPORT, KEY, PINNED_NOW), uuid4()))
+        await bus(uow).handle(assigned(Melding.receive(gegevens(REPORT), KEY, PINNED_NOW), uuid4()))
 
 
 def assigned(melding: Melding, casus_id: UUID, nieuwe_casus: bool = True) -> CasusAssigned:

@@ -5,7 +5,9 @@ import pytest
 
 from contracts.bsn import is_valid_bsn
 from services.intake.adapters.wire import to_contract
+from services.intake.domain.gegevens import Aanvulling, Meldingsgegevens
 from services.intake.domain.model import Melding, age_on, pseudonym
+from services.intake.entrypoints.schemas import AanvullingIn, MeldingIn
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 REPORT = {
@@ -23,6 +25,16 @@ REPORT = {
     "kenmerken": ["lvb_ouder"],
     "toelichting": "Zorgen over de veiligheid thuis.",
 }
+
+
+def gegevens(report: dict) -> Meldingsgegevens:
+    """A report as JSON, as the domain gets it: validated at the edge, then translated."""
+    return MeldingIn.model_validate(report).to_domain()
+
+
+def aanvulling(parts: dict) -> Aanvulling:
+    """An aanvulling as JSON, as the domain gets it (parts left out or null: not given)."""
+    return AanvullingIn.model_validate(parts).to_domain()
 
 
 @pytest.mark.parametrize("bsn", ["111222333", "123456782"])
@@ -58,21 +70,21 @@ def test_pseudonym_without_bsn_is_random(bsn):
 
 
 def test_receive_records_first_step_and_pseudonymous_children():
-    melding = Melding.receive(REPORT, b"key", NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", NOW)
     assert melding.status == "received"
     assert [s.stap for s in melding.stappen] == ["received"]
-    kinderen = melding.gezin["kinderen"]
-    assert kinderen[0]["kind_id"] == str(pseudonym(b"key", "111222333"))
-    assert UUID(kinderen[1]["kind_id"])
+    kinderen = melding.gezin.kinderen
+    assert kinderen[0].kind_id == pseudonym(b"key", "111222333")
+    assert isinstance(kinderen[1].kind_id, UUID)
 
 
 def test_received_event_carries_no_personal_data():
-    melding = Melding.receive(REPORT, b"key", NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", NOW)
     event = melding.received_event()
     assert event.melding_id == melding.id
     assert event.gezin_id == melding.gezin_id
     assert [k.leeftijd for k in event.kinderen] == [9, 7]
-    assert str(event.kinderen[0].kind_id) == melding.gezin["kinderen"][0]["kind_id"]
+    assert event.kinderen[0].kind_id == melding.gezin.kinderen[0].kind_id
     assert event.zorgen == ["veiligheid", "ontwikkelingsbedreiging"]
     payload = to_contract(event).model_dump_json()  # as it goes out
     for secret in ("Sem", "Noa", "Jansen", "Kim", "de Vries", "111222333", "010-1234567",
@@ -81,7 +93,7 @@ def test_received_event_carries_no_personal_data():
 
 
 def test_status_never_moves_back_and_steps_sorted_by_time():
-    melding = Melding.receive(REPORT, b"key", NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", NOW)
     casus_id = uuid4()
     melding.assigned(NOW + timedelta(minutes=3), gi="WSS", casus_id=casus_id)
     melding.triaged(NOW + timedelta(minutes=1), doelgroep="lvb", expertise="lvb", regel="lvb",
@@ -95,7 +107,7 @@ def test_status_never_moves_back_and_steps_sorted_by_time():
 
 
 def test_status_advances_in_order():
-    melding = Melding.receive(REPORT, b"key", NOW)
+    melding = Melding.receive(gegevens(REPORT), b"key", NOW)
     melding.triaged(NOW + timedelta(minutes=1), doelgroep="grijs_gebied", expertise=None,
                     regel="grijs_gebied", regelset_versie="2026.1", toelichting="grijs")
     assert melding.status == "triaged"

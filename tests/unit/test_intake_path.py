@@ -7,7 +7,7 @@ from uuid import uuid4
 import pytest
 
 from services.intake.domain.model import STATUS_ORDER, Melding
-from tests.unit.test_intake_model import REPORT
+from tests.unit.test_intake_model import REPORT, gegevens
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CASUS = uuid4()
@@ -32,7 +32,7 @@ STEPS = {
 
 
 def received() -> Melding:
-    return Melding.receive(REPORT, b"key", NOW)
+    return Melding.receive(gegevens(REPORT), b"key", NOW)
 
 
 def test_every_step_carries_its_details():

@@ -3,7 +3,7 @@ intake, triage and caseregie gives one committed record per child, with the call
 consumer or a job, the service itself — as the actor, the activity from the service's register,
 the pseudonymous child and family and the resource; a read returns only once its records commit."""
 from datetime import timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
@@ -37,6 +37,7 @@ from tests.unit import (
 )
 from tests.unit.test_caseregie_handlers import bus as caseregie_bus
 from tests.unit.test_intake_handlers import KEY, OTHER_TEAM, TEAM, bus, complete, read, receive, report
+from tests.unit.test_intake_model import gegevens
 from tests.unit.test_triage_service import FakeRepository, melding
 from tests.unit.test_triage_service import bus as triage_bus
 
@@ -82,8 +83,8 @@ async def test_intake_logs_a_report_submitted_completed_read_and_listed_by_its_c
     [created] = uow.verwerkingen
     assert summary([created]) == [(intake.MELDING_ONTVANGEN.id, CREATE, "melding", TEAM)]
     assert created["resource"] == ("melding", melding.id)
-    assert created["subjects"] == [Betrokkene(kind_id=UUID(k["kind_id"]), gezin_id=melding.gezin_id)
-                                   for k in melding.gezin["kinderen"]]
+    assert created["subjects"] == [Betrokkene(kind_id=k.kind_id, gezin_id=melding.gezin_id)
+                                   for k in melding.gezin.kinderen]
     assert len({s.kind_id for s in created["subjects"]}) == 2
 
     spoed = await receive(uow, spoedmelding())
@@ -125,7 +126,8 @@ async def test_a_read_whose_record_cannot_be_written_returns_nothing():
             raise ConnectionError("the processing log cannot be written")
 
     uow = Broken()
-    melding = test_intake_handlers.Melding.receive(report(), KEY, PINNED_NOW, organisatie=TEAM.organisatie)
+    melding = test_intake_handlers.Melding.receive(gegevens(report()), KEY, PINNED_NOW,
+                                                   organisatie=TEAM.organisatie)
     await uow.meldingen.add(melding)
     with pytest.raises(ConnectionError):
         await read(uow, melding.id, by=TEAM)

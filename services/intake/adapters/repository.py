@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from runtime import db
 from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
 from services.intake.domain.access import REFERRED, Scope
+from services.intake.domain.gegevens import Gezin, Kind, Melder, Ouder
 from services.intake.domain.model import Melding, Stap
 
 FAMILY_LOCKS = 7351045  # advisory-lock namespace: reports of the same family are matched one at a time
@@ -22,11 +23,67 @@ _BEWAAR = (sa.update(meldingen).where(meldingen.c.id == sa.bindparam("b_id"))
            .values(version=meldingen.c.version + 1))
 
 
+# --- the family and the reporter as JSON (the gezin and melder columns) ---------------------------
+# One shape since the first version: every field of a child, parent and reporter a key (null when
+# not given), a child's pseudonym as a string. A report whose personal data were erased keeps only
+# the children's ids and ages ({"kind_id", "leeftijd"}; no age without a birth date), no parents,
+# and the reporter's organisation. Rows are read leniently: a key left out is a field not given.
+
+def _kind_json(kind: Kind, gewist: bool) -> dict:
+    data = {} if gewist else {
+        "voornaam": kind.voornaam, "achternaam": kind.achternaam, "bsn": kind.bsn,
+        "geboortedatum": kind.geboortedatum.isoformat() if kind.geboortedatum else None}
+    data["kind_id"] = str(kind.kind_id) if kind.kind_id else None
+    if kind.leeftijd is not None:
+        data["leeftijd"] = kind.leeftijd
+    return data
+
+
+def gezin_json(gezin: Gezin, *, gewist: bool = False) -> dict:
+    """The family as stored: in full, or what an erased report keeps (`gewist`)."""
+    return {"kinderen": [_kind_json(k, gewist) for k in gezin.kinderen],
+            "ouders": [] if gewist else [{"voornaam": o.voornaam, "achternaam": o.achternaam, "bsn": o.bsn}
+                                         for o in gezin.ouders]}
+
+
+def _kind(data: dict) -> Kind:
+    geboortedatum, kind_id = data.get("geboortedatum"), data.get("kind_id")
+    return Kind(voornaam=data.get("voornaam"), achternaam=data.get("achternaam"),
+                geboortedatum=date.fromisoformat(geboortedatum) if geboortedatum else None,
+                bsn=data.get("bsn"), kind_id=UUID(str(kind_id)) if kind_id else None,
+                leeftijd=data.get("leeftijd"))
+
+
+def gezin_from_json(data: dict | None) -> Gezin:
+    data = data or {}
+    return Gezin(kinderen=tuple(_kind(k) for k in data.get("kinderen") or ()),
+                 ouders=tuple(Ouder(voornaam=o.get("voornaam"), achternaam=o.get("achternaam"),
+                                    bsn=o.get("bsn")) for o in data.get("ouders") or ()))
+
+
+def melder_json(melder: Melder, *, gewist: bool = False) -> dict:
+    """The reporter as stored: in full, or only the organisation once erased (`gewist`)."""
+    if gewist:
+        return {"organisatie": melder.organisatie}
+    return {"organisatie": melder.organisatie, "naam": melder.naam, "telefoon": melder.telefoon,
+            "email": melder.email}
+
+
+def melder_from_json(data: dict | None) -> Melder:
+    data = data or {}
+    return Melder(organisatie=data.get("organisatie"), naam=data.get("naam"),
+                  telefoon=data.get("telefoon"), email=data.get("email"))
+
+
+# --- the report as a row -------------------------------------------------------------------------
+
 def _row(m: Melding) -> dict:
+    gewist = m.gewist_op is not None
     return {
         "id": m.id, "gezin_id": m.gezin_id, "gemeente": m.gemeente, "urgentie": m.urgentie,
-        "kader": m.kader, "zorgen": m.zorgen, "kenmerken": m.kenmerken, "gezin": m.gezin,
-        "melder": m.melder, "toelichting": m.toelichting, "ontvangen_op": m.ontvangen_op,
+        "kader": m.kader, "zorgen": m.zorgen, "kenmerken": m.kenmerken,
+        "gezin": gezin_json(m.gezin, gewist=gewist), "melder": melder_json(m.melder, gewist=gewist),
+        "toelichting": m.toelichting, "ontvangen_op": m.ontvangen_op,
         "status": m.status, "doelgroep": m.doelgroep, "geadviseerde_gi": m.geadviseerde_gi,
         "toegewezen_gi": m.toegewezen_gi, "casus_id": m.casus_id,
         "stappen": [{"stap": s.stap, "tijdstip": s.tijdstip.isoformat(), "details": s.details}
@@ -41,6 +98,7 @@ def _row(m: Melding) -> dict:
 def _melding(row) -> Melding:
     data = dict(row._mapping)
     data.pop("version")
+    data["gezin"], data["melder"] = gezin_from_json(data["gezin"]), melder_from_json(data["melder"])
     data["stappen"] = [Stap(s["stap"], datetime.fromisoformat(s["tijdstip"]), s["details"])
                        for s in data["stappen"]]
     return Melding(**data)

@@ -9,17 +9,16 @@ characteristics, the path with its dates and codes, and who (which organisation)
 from datetime import date, datetime
 
 from runtime.clock import local_date
+from services.intake.domain.gegevens import Gezin, Kind, Melder
 from services.intake.domain.model import Melding, age_on
 
 # Free text typed by people that older events brought into a step's details.
 OUDE_VRIJE_TEKST = {"advised": ("afwijking_reden",), "transferred": ("reden",)}
 
 
-def _kind_zonder_persoonsgegevens(kind: dict, ontvangen: date) -> dict:
-    kept = {"kind_id": kind.get("kind_id")}
-    if kind.get("geboortedatum"):
-        kept["leeftijd"] = age_on(date.fromisoformat(kind["geboortedatum"]), ontvangen)
-    return kept
+def _kind_zonder_persoonsgegevens(kind: Kind, ontvangen: date) -> Kind:
+    leeftijd = age_on(kind.geboortedatum, ontvangen) if kind.geboortedatum else None
+    return Kind(kind_id=kind.kind_id, leeftijd=leeftijd)
 
 
 def wis_persoonsgegevens(melding: Melding, now: datetime) -> None:
@@ -27,9 +26,9 @@ def wis_persoonsgegevens(melding: Melding, now: datetime) -> None:
     if melding.gewist_op is not None:
         return
     ontvangen = local_date(melding.ontvangen_op)
-    melding.gezin = {"kinderen": [_kind_zonder_persoonsgegevens(k, ontvangen)
-                                  for k in melding.gezin.get("kinderen") or []], "ouders": []}
-    melding.melder = {"organisatie": melding.melder.get("organisatie")}
+    melding.gezin = Gezin(kinderen=tuple(_kind_zonder_persoonsgegevens(k, ontvangen)
+                                         for k in melding.gezin.kinderen))
+    melding.melder = Melder(organisatie=melding.melder.organisatie)
     melding.toelichting = None
     for stap in melding.stappen:
         for veld in OUDE_VRIJE_TEKST.get(stap.stap, ()):

@@ -1,28 +1,27 @@
 """What intake is asked to do: one command per use case, built by an entrypoint (a route from the
 validated body and the verified caller, a job) and handled through the message bus."""
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from runtime.identity import Principal
+from services.intake.domain.gegevens import Aanvulling, Meldingsgegevens
 
 
 @dataclass(frozen=True)
 class ReceiveMelding:
-    """A report submitted by `caller`, in the JSON form the edge validated (schemas.MeldingIn)."""
+    """A report submitted by `caller`, as the edge validated it (schemas.MeldingIn)."""
 
     caller: Principal
-    report: Mapping[str, Any]
+    report: Meldingsgegevens
 
 
 @dataclass(frozen=True)
 class CompleteMelding:
-    """The parts of an urgent report given in an aanvulling (schemas.AanvullingIn, unset parts left out)."""
+    """The parts of an urgent report given in an aanvulling (schemas.AanvullingIn; parts not given: None)."""
 
     caller: Principal
     melding_id: UUID
-    aanvulling: Mapping[str, Any]
+    aanvulling: Aanvulling
 
 
 @dataclass(frozen=True)

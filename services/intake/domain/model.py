@@ -1,7 +1,8 @@
 """Care reports (zorgmeldingen) and their path through the chain. Pure: no I/O."""
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -9,6 +10,7 @@ from contracts.vocabulary import GEMEENTEN, MAX_LEEFTIJD, Urgentie
 from runtime.clock import add_months, local_date
 from runtime.errors import Conflict, InvalidInput
 from services.intake.domain.events import KindInMelding, MeldingCompletionOverdue, MeldingReceived
+from services.intake.domain.gegevens import AANVULBAAR, Aanvulling, Gezin, Melder, Meldingsgegevens
 
 # Chain status as the local team sees it, in chain order. A late or out-of-order event never
 # moves it back; the one exception is the chain's own loop: a protector assigned *after* a
@@ -23,7 +25,6 @@ STEP_ORDER = ("incomplete", "completion_overdue", "received", "triaged", "advise
 
 SPOED_AANVULTERMIJN = timedelta(days=3)  # default completion deadline of an urgent report
 HERHAALD_BEROEP_MAANDEN = 12  # a new report this soon after closure is a re-report
-AANVULBAAR = ("gezin", "zorgen", "kenmerken", "kader", "toelichting")  # what an aanvulling may carry
 
 
 def _status_rank(stap: str) -> int:
@@ -42,14 +43,13 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def check_geboortedata(gezin: dict | None, today: date) -> None:
+def check_geboortedata(gezin: Gezin | None, today: date) -> None:
     """Every child's birth date lies in the past and makes it at most MAX_LEEFTIJD years old on
     `today` (the region's date from the service's clock)."""
     problems = []
-    for i, kind in enumerate((gezin or {}).get("kinderen") or []):
-        if not kind.get("geboortedatum"):
+    for i, kind in enumerate(gezin.kinderen if gezin else ()):
+        if (born := kind.geboortedatum) is None:
             continue
-        born = date.fromisoformat(kind["geboortedatum"])
         if born > today:
             problems.append((f"gezin.kinderen[{i}].geboortedatum", "birth date lies in the future"))
         elif age_on(born, today) > MAX_LEEFTIJD:
@@ -73,18 +73,18 @@ def utc(moment: datetime) -> datetime:
 
 # --- completeness -------------------------------------------------------------------------------
 
-def missing_fields(report: dict) -> list[str]:
-    """What the target-group decision still needs, as field paths (empty: the report is complete).
+def missing_fields(gezin: Gezin, zorgen: Sequence[str]) -> list[str]:
+    """What the target-group decision still needs of a report's family and concerns, as field paths
+    (empty: the report is complete).
 
     Complete = at least one child, a birth date for every child, and at least one concern.
     Characteristics (kenmerken) may be empty; municipality, reporter, urgency and the children's
     names are checked at the edge and never missing here.
     """
-    kinderen = (report.get("gezin") or {}).get("kinderen") or []
-    missing = [] if kinderen else ["gezin.kinderen"]
-    missing += [f"gezin.kinderen[{i}].geboortedatum" for i, k in enumerate(kinderen)
-                if not k.get("geboortedatum")]
-    if not report.get("zorgen"):
+    missing = [] if gezin.kinderen else ["gezin.kinderen"]
+    missing += [f"gezin.kinderen[{i}].geboortedatum" for i, k in enumerate(gezin.kinderen)
+                if k.geboortedatum is None]
+    if not zorgen:
         missing.append("zorgen")
     return missing
 
@@ -100,12 +100,11 @@ def refuse_incomplete(missing: list[str]) -> InvalidInput:
 
 # --- one family across reports -----------------------------------------------------------------
 
-def family_keys(gezin: dict, secret: bytes) -> list[UUID]:
+def family_keys(gezin: Gezin, secret: bytes) -> list[UUID]:
     """Keyed-hash pseudonyms of every BSN in the family, children first, then parents."""
-    people = list(gezin.get("kinderen") or []) + list(gezin.get("ouders") or [])
     keys: list[UUID] = []
-    for person in people:
-        if person.get("bsn") and (key := pseudonym(secret, person["bsn"])) not in keys:
+    for person in (*gezin.kinderen, *gezin.ouders):
+        if person.bsn and (key := pseudonym(secret, person.bsn)) not in keys:
             keys.append(key)
     return keys
 
@@ -138,9 +137,10 @@ class Stap:
     details: dict = field(default_factory=dict)
 
 
-def _pseudonymised(gezin: dict, secret: bytes) -> dict:
-    kinderen = [{**k, "kind_id": str(pseudonym(secret, k.get("bsn")))} for k in gezin.get("kinderen") or []]
-    return {**gezin, "kinderen": kinderen, "ouders": list(gezin.get("ouders") or [])}
+def _pseudonymised(gezin: Gezin, secret: bytes) -> Gezin:
+    """Each child with its pseudonym (`kind_id`)."""
+    kinderen = tuple(replace(k, kind_id=pseudonym(secret, k.bsn)) for k in gezin.kinderen)
+    return replace(gezin, kinderen=kinderen)
 
 
 @dataclass
@@ -154,8 +154,8 @@ class Melding:
     kader: str | None
     zorgen: list[str]
     kenmerken: list[str]
-    gezin: dict  # children and parents, personal data: stays here
-    melder: dict  # reporter's contact details: stays here
+    gezin: Gezin  # children and parents, personal data: stays here
+    melder: Melder  # reporter's contact details: stays here
     toelichting: str | None
     ontvangen_op: datetime
     status: str = "received"
@@ -179,20 +179,19 @@ class Melding:
     gewist_op: datetime | None = None
 
     @classmethod
-    def receive(cls, report: dict, secret: bytes, now: datetime,
+    def receive(cls, report: Meldingsgegevens, secret: bytes, now: datetime,
                 aanvultermijn: timedelta = SPOED_AANVULTERMIJN, *, organisatie: str | None = None,
                 ingediend_door: str | None = None) -> "Melding":
         """Accept a report: complete, or urgent and incomplete (then with a completion deadline),
         from `organisatie` (submitted by `ingediend_door`, the token's subject)."""
-        missing = missing_fields(report)
-        if missing and report["urgentie"] != Urgentie.SPOED:
+        missing = missing_fields(report.gezin, report.zorgen)
+        if missing and report.urgentie != Urgentie.SPOED:
             raise refuse_incomplete(missing)
         melding = cls(
-            id=uuid4(), gezin_id=uuid4(), gemeente=report["gemeente"], urgentie=report["urgentie"],
-            kader=report.get("kader"), zorgen=list(report.get("zorgen") or []),
-            kenmerken=list(report.get("kenmerken") or []),
-            gezin=_pseudonymised(report.get("gezin") or {}, secret), melder=report["melder"],
-            toelichting=report.get("toelichting"), ontvangen_op=now, organisatie=organisatie,
+            id=uuid4(), gezin_id=uuid4(), gemeente=report.gemeente, urgentie=report.urgentie,
+            kader=report.kader, zorgen=list(report.zorgen), kenmerken=list(report.kenmerken),
+            gezin=_pseudonymised(report.gezin, secret), melder=report.melder,
+            toelichting=report.toelichting, ontvangen_op=now, organisatie=organisatie,
             ingediend_door=ingediend_door,
         )
         if missing:
@@ -216,26 +215,28 @@ class Melding:
         self.gezin_id = gezin_id
         self.herhaald_beroep = is_herhaald_beroep(laatst_gesloten_op, self.ontvangen_op)
 
-    def complete(self, aanvulling: dict, secret: bytes, now: datetime) -> None:
-        """Merge an aanvulling into an incomplete urgent report, before its deadline."""
+    def complete(self, aanvulling: Aanvulling, secret: bytes, now: datetime) -> None:
+        """Merge an aanvulling into an incomplete urgent report, before its deadline: each part
+        given replaces the report's."""
         if self.is_complete:
             raise Conflict(f"melding {self.id} is already complete")
         if self.aanvullen_voor is not None and now > self.aanvullen_voor:
             raise Conflict(f"deadline passed: melding {self.id} had to be completed before "
                            f"{self.aanvullen_voor.isoformat()}")
-        parts = {k: v for k, v in aanvulling.items() if k in AANVULBAAR and v is not None}
-        if not parts:
+        if aanvulling.is_empty:
             raise InvalidInput(f"an aanvulling carries at least one of: {', '.join(AANVULBAAR)}",
                                field="body")
-        if "gezin" in parts:
-            self.gezin = _pseudonymised(parts["gezin"], secret)
-        if "zorgen" in parts:
-            self.zorgen = list(parts["zorgen"])
-        if "kenmerken" in parts:
-            self.kenmerken = list(parts["kenmerken"])
-        self.kader = parts.get("kader", self.kader)
-        self.toelichting = parts.get("toelichting", self.toelichting)
-        self.ontbrekend = missing_fields({"gezin": self.gezin, "zorgen": self.zorgen})
+        if aanvulling.gezin is not None:
+            self.gezin = _pseudonymised(aanvulling.gezin, secret)
+        if aanvulling.zorgen is not None:
+            self.zorgen = list(aanvulling.zorgen)
+        if aanvulling.kenmerken is not None:
+            self.kenmerken = list(aanvulling.kenmerken)
+        if aanvulling.kader is not None:
+            self.kader = aanvulling.kader
+        if aanvulling.toelichting is not None:
+            self.toelichting = aanvulling.toelichting
+        self.ontbrekend = missing_fields(self.gezin, self.zorgen)
         if self.is_complete:
             self._record("received", now, {"gemeente": self.gemeente})
 
@@ -259,9 +260,8 @@ class Melding:
             melding_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             urgentie=self.urgentie, kader=self.kader, zorgen=self.zorgen, kenmerken=self.kenmerken,
             kinderen=[
-                KindInMelding(kind_id=UUID(str(k["kind_id"])),
-                              leeftijd=age_on(date.fromisoformat(k["geboortedatum"]), today))
-                for k in self.gezin["kinderen"]
+                KindInMelding(kind_id=k.kind_id, leeftijd=age_on(k.geboortedatum, today))
+                for k in self.gezin.kinderen
             ],
             herhaald_beroep=self.herhaald_beroep,
             ontvangen_op=self.ontvangen_op,

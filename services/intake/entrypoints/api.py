@@ -45,7 +45,7 @@ def _out(m: Melding) -> MeldingOut:
                          "the report belongs to the caller's organisation.",
              responses={403: {"description": "Not your municipality (`gemeente`), or not your role"}})
 async def post_melding(body: MeldingIn, response: Response, bus: Bus, caller: Caller):
-    melding = await bus.handle(ReceiveMelding(caller, body.model_dump(mode="json")))
+    melding = await bus.handle(ReceiveMelding(caller, body.to_domain()))
     response.headers["Location"] = f"/v1/meldingen/{melding.id}"
     return MeldingCreated(id=melding.id, status=melding.status, herhaald_beroep=melding.herhaald_beroep,
                           aanvullen_voor=melding.aanvullen_voor, ontbrekend=melding.ontbrekend)
@@ -60,8 +60,7 @@ async def post_melding(body: MeldingIn, response: Response, bus: Bus, caller: Ca
              responses={**NOT_FOUND,
                         409: {"description": "The report is complete already, or its deadline passed"}})
 async def post_aanvulling(id: UUID, body: AanvullingIn, bus: Bus, caller: Caller):
-    aanvulling = {k: v for k, v in body.model_dump(mode="json").items() if v is not None}
-    return _out(await bus.handle(CompleteMelding(caller, id, aanvulling)))
+    return _out(await bus.handle(CompleteMelding(caller, id, body.to_domain())))
 
 
 @router.get("/meldingen/{id}", response_model=MeldingOut, summary="A report and its path through the chain",

@@ -2,8 +2,10 @@
 
 Parts the target-group decision needs (children, their birth dates, concerns) may be left out
 here: whether a report is complete enough is the domain's rule (an urgent report may be incomplete).
+Each request model turns into the domain's own value (`to_domain`) for the command.
 """
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -12,12 +14,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from contracts.bsn import is_valid_bsn
 from contracts.vocabulary import GEMEENTEN, GI, MAX_LEEFTIJD, Kader, Kenmerk, Maatregel, Urgentie, Zorg
 from runtime.fields import UNIQUE, Datum, Line, Text
+from services.intake.domain import gegevens
 
 
 def _bsn(bsn: str | None) -> str | None:
     if bsn is not None and not is_valid_bsn(bsn):
         raise ValueError("BSN fails the eleven-test (elfproef)")
     return bsn
+
+
+def _codes(items: list[StrEnum] | None) -> tuple[str, ...] | None:
+    return None if items is None else tuple(item.value for item in items)
+
+
+def _code(item: StrEnum | None) -> str | None:
+    return None if item is None else item.value
 
 
 class Strict(BaseModel):
@@ -30,6 +41,10 @@ class Melder(Strict):
     telefoon: Line(50) | None = None
     email: Line(200) | None = None
 
+    def to_domain(self) -> gegevens.Melder:
+        return gegevens.Melder(organisatie=self.organisatie, naam=self.naam, telefoon=self.telefoon,
+                               email=self.email)
+
 
 class KindIn(Strict):
     voornaam: Line(100, min_length=1)
@@ -39,11 +54,18 @@ class KindIn(Strict):
         f"Not in the future; the child is at most {MAX_LEEFTIJD} years old.")
     bsn: Annotated[Line(9) | None, AfterValidator(_bsn)] = None
 
+    def to_domain(self) -> gegevens.Kind:
+        return gegevens.Kind(voornaam=self.voornaam, achternaam=self.achternaam,
+                             geboortedatum=self.geboortedatum, bsn=self.bsn)
+
 
 class OuderIn(Strict):
     voornaam: Line(100) | None = None
     achternaam: Line(100, min_length=1)
     bsn: Annotated[Line(9) | None, AfterValidator(_bsn)] = None
+
+    def to_domain(self) -> gegevens.Ouder:
+        return gegevens.Ouder(voornaam=self.voornaam, achternaam=self.achternaam, bsn=self.bsn)
 
 
 class GezinIn(Strict):
@@ -51,6 +73,10 @@ class GezinIn(Strict):
         default_factory=list, max_length=20,
         description="At least one child for a complete report; an urgent report may follow up with them.")
     ouders: list[OuderIn] = Field(default_factory=list, max_length=10)
+
+    def to_domain(self) -> gegevens.Gezin:
+        return gegevens.Gezin(kinderen=tuple(k.to_domain() for k in self.kinderen),
+                              ouders=tuple(o.to_domain() for o in self.ouders))
 
 
 # Each concern and characteristic at most once, so a list is never longer than its vocabulary.
@@ -74,6 +100,12 @@ class MeldingIn(Strict):
     kenmerken: Kenmerken = Field(default_factory=list)
     toelichting: Text(5000) | None = None
 
+    def to_domain(self) -> gegevens.Meldingsgegevens:
+        return gegevens.Meldingsgegevens(
+            gemeente=self.gemeente, melder=self.melder.to_domain(), urgentie=self.urgentie.value,
+            kader=_code(self.kader), gezin=self.gezin.to_domain(), zorgen=_codes(self.zorgen),
+            kenmerken=_codes(self.kenmerken), toelichting=self.toelichting)
+
 
 class AanvullingIn(Strict):
     """Completion of an urgent report: the parts given replace those in the report."""
@@ -83,6 +115,12 @@ class AanvullingIn(Strict):
     kenmerken: Kenmerken | None = None
     kader: Kader | None = None
     toelichting: Text(5000) | None = None
+
+    def to_domain(self) -> gegevens.Aanvulling:
+        """A part left out or null is not given (the report keeps its own)."""
+        return gegevens.Aanvulling(
+            gezin=None if self.gezin is None else self.gezin.to_domain(), zorgen=_codes(self.zorgen),
+            kenmerken=_codes(self.kenmerken), kader=_code(self.kader), toelichting=self.toelichting)
 
 
 class StapOut(BaseModel):

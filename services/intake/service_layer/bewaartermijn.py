@@ -24,7 +24,7 @@ async def wis_verlopen_meldingen(uow: IntakeUnitOfWork) -> int:
         for melding in verlopen:
             wis_persoonsgegevens(melding, now)
             await uow.meldingen.save(melding)
-            subjects = betrokkenen(melding.gezin_id, [k.get("kind_id") for k in melding.gezin["kinderen"]])
+            subjects = betrokkenen(melding.gezin_id, [k.kind_id for k in melding.gezin.kinderen])
             uow.log_processing(activity=PERSOONSGEGEVENS_WISSEN, action=ERASE,
                                resource=("melding", melding.id), subjects=subjects)
         await uow.gezinnen.forget_keys({m.gezin_id for m in verlopen})

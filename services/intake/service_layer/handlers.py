@@ -46,7 +46,7 @@ OVERDUE_BATCH = 100
 
 def _betrokkenen(melding: Melding) -> list[Betrokkene]:
     """The report's data subjects: each child (its pseudonymous id) with the family."""
-    return betrokkenen(melding.gezin_id, [k.get("kind_id") for k in melding.gezin.get("kinderen") or []])
+    return betrokkenen(melding.gezin_id, [k.kind_id for k in melding.gezin.kinderen])
 
 
 def _log(uow: IntakeUnitOfWork, melding: Melding, activity: Verwerkingsactiviteit, action: str,
@@ -61,10 +61,10 @@ async def receive_melding(cmd: ReceiveMelding, uow: IntakeUnitOfWork, settings: 
                           clock: Clock) -> Melding:
     """A complete report enters the chain at once; an incomplete urgent one waits for completion.
     The report belongs to the caller's organisation."""
-    report, secret = dict(cmd.report), settings.pseudonym_secret
-    check_submission(cmd.caller, report["gemeente"])
+    report, secret = cmd.report, settings.pseudonym_secret
+    check_submission(cmd.caller, report.gemeente)
     now = clock.now()
-    check_geboortedata(report.get("gezin"), local_date(now))
+    check_geboortedata(report.gezin, local_date(now))
     melding = Melding.receive(report, secret, now, timedelta(seconds=settings.spoed_aanvultermijn_s),
                               organisatie=cmd.caller.organisatie, ingediend_door=cmd.caller.sub)
     async with uow:
@@ -82,12 +82,12 @@ async def complete_melding(cmd: CompleteMelding, uow: IntakeUnitOfWork, settings
     the chain. Another organisation's report does not exist for the caller."""
     scope, secret = completing_scope(cmd.caller), settings.pseudonym_secret
     now = clock.now()
-    check_geboortedata(cmd.aanvulling.get("gezin"), local_date(now))
+    check_geboortedata(cmd.aanvulling.gezin, local_date(now))
     async with uow:
         melding = await uow.meldingen.get(cmd.melding_id, scope=scope, for_update=True)
         if melding is None:
             raise NotFound(f"melding {cmd.melding_id} does not exist")
-        melding.complete(dict(cmd.aanvulling), secret, now)
+        melding.complete(cmd.aanvulling, secret, now)
         if melding.is_complete:
             await _enter_chain(melding, secret, now, uow)
         await uow.meldingen.save(melding)
