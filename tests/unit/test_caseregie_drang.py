@@ -3,8 +3,8 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.events import DrangOverdue, Kind, MaatregelImposed
 from contracts.vocabulary import GI, Maatregel, Sluitreden
+from services.caseregie.domain.events import DrangOverdue, Kind, MaatregelImposed
 from services.caseregie.domain.model import (
     DRANG_3_MAANDEN,
     DRANG_6_MAANDEN,

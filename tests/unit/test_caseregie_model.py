@@ -3,7 +3,10 @@ from uuid import uuid4
 
 import pytest
 
-from contracts.events import (
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.caseregie.adapters import wire
+from services.caseregie.domain.events import (
     CasusAssigned,
     CasusClosed,
     CasusTransferred,
@@ -14,8 +17,6 @@ from contracts.events import (
     OverdrachtRejected,
     OverdrachtRequested,
 )
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
-from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.caseregie.domain.model import (
     AANGEVRAAGD,
     AFGEWEZEN,
@@ -57,7 +58,7 @@ def test_a_measure_for_a_family_without_an_open_case_opens_one_at_the_measures_g
     assert isinstance(event, CasusAssigned)
     assert event.nieuwe_casus is True and event.kinderen == m.kinderen and event.gi == GI.WSS
     assert (event.casus_id, event.melding_id, event.maatregel) == (c.id, m.melding_id, Maatregel.OTS)
-    assert event.key == str(c.id)
+    assert wire.to_contract(event).key == str(c.id)
 
 
 def test_a_sibling_joins_the_familys_open_case_at_that_cases_gi_with_the_reason():
@@ -281,11 +282,12 @@ def test_transfer_request_event():
     assert event.overdracht_id == overdracht.id
     assert event.casus_id == c.id
     assert (event.van_gi, event.naar_gi) == (GI.JBRR, GI.WSS)
-    assert overdracht.reden == "LVB bij moeder" and "reden" not in event.model_dump()  # the text stays
+    wire_event = wire.to_contract(event).model_dump()
+    assert overdracht.reden == "LVB bij moeder" and "reden" not in wire_event  # the text stays
     assert overdracht.categorie == event.categorie == OverdrachtReden.EXPERTISE
     assert event.gemeente == "GM0599"
     assert event.aangevraagd_op == NOW
-    assert event.key == str(c.id)
+    assert wire.to_contract(event).key == str(c.id)
     assert c.gi == GI.JBRR
 
 
@@ -317,7 +319,8 @@ def test_both_approvals_move_the_case_clear_the_protector_and_restart_the_waitin
     assert isinstance(approved, OverdrachtApproved) and approved.gi == GI.JBRR
     assert isinstance(transferred, CasusTransferred)
     assert (transferred.van_gi, transferred.naar_gi, transferred.overdracht_id) == (GI.JBRR, GI.WSS, o.id)
-    assert transferred.kinderen == c.kinderen_als_kind() and "reden" not in transferred.model_dump()
+    wire_transferred = wire.to_contract(transferred).model_dump()
+    assert transferred.kinderen == c.kinderen_als_kind() and "reden" not in wire_transferred
     assert transferred.categorie == OverdrachtReden.EXPERTISE  # the requesting GI's choice, carried along
     assert (o.status, o.afgerond_op) == (GOEDGEKEURD, LATER)
     assert c.gi == GI.WSS and c.jeugdbeschermer is None and c.wachtend

@@ -20,6 +20,7 @@ from contracts.events import (
     OverdrachtRejected,
 )
 from contracts.vocabulary import GI, Maatregel, OverdrachtReden, Urgentie
+from services.caseregie.adapters import wire as caseregie_wire
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.model import een_gezin_een_plan, wijs_maatregel_toe
 from services.intake.domain.model import Melding
@@ -37,12 +38,12 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 DUTCH_REASON = "Eén gezin, één plan: het gezin heeft al een open casus bij JBRR; de maatregel noemde WSS."
 
 
-def measure(gezin_id, gi: GI, soort=Maatregel.OTS) -> MaatregelImposed:
-    return MaatregelImposed(
+def measure(gezin_id, gi: GI, soort=Maatregel.OTS):
+    return caseregie_wire.maatregel(MaatregelImposed(
         maatregel_id=uuid4(), melding_id=uuid4(), advies_id=uuid4(), gezin_id=gezin_id, gemeente="GM0599",
         doelgroep="lvb", maatregel=soort, route="rechtbank", raadsonderzoek=True,
         startdatum=date(2026, 2, 27), gi=gi, kinderen=[Kind(kind_id=uuid4(), leeftijd=5)],
-        opgelegd_op=PINNED_NOW)
+        opgelegd_op=PINNED_NOW))
 
 
 # --- the reason a sibling joins at another GI: in the event, in Dutch ----------------------------
@@ -54,7 +55,8 @@ def test_a_sibling_joining_at_another_gi_carries_the_dutch_reason_in_casus_assig
     assert first.gi_reden is None
     assert (joined.gi, joined.nieuwe_casus, joined.gi_reden) == (GI.JBRR, False, DUTCH_REASON)
     assert casus.maatregelen[1].gi_reden == DUTCH_REASON  # what the REST view shows
-    assert CasusAssigned.model_validate_json(joined.model_dump_json()).gi_reden == DUTCH_REASON
+    published = caseregie_wire.to_contract(joined).model_dump_json()
+    assert CasusAssigned.model_validate_json(published).gi_reden == DUTCH_REASON
 
 
 def test_an_older_casus_assigned_without_a_reason_still_reads():

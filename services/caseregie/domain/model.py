@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from contracts.events import (
+from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from runtime.clock import calendar_days
+from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.caseregie.domain.events import (
     CasusAssigned,
     CasusClosed,
     CasusTransferred,
     DrangOverdue,
-    Event,
     JeugdbeschermerAssigned,
     Kind,
     MaatregelImposed,
@@ -20,9 +22,6 @@ from contracts.events import (
     OverdrachtRequested,
     WachtendKind,
 )
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
-from runtime.clock import calendar_days
-from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 OPEN = "open"
 GESLOTEN = "gesloten"
@@ -396,12 +395,13 @@ class Casus:
         return overdracht, event
 
     def keur_overdracht_goed(self, overdracht_id: UUID, gi: GI, manager: str, now: datetime,
-                             manager_naam: str | None = None, manager_id: UUID | None = None) -> list[Event]:
+                             manager_naam: str | None = None, manager_id: UUID | None = None
+                             ) -> list[OverdrachtApproved | CasusTransferred]:
         """A manager of one of the two GIs approves. Only when both have, the case moves. Events
         name the manager only by `manager_id` (a pseudonym; who it is stays here)."""
         overdracht = self.overdracht(overdracht_id)
         compleet = overdracht.keur_goed(gi, manager, now, manager_naam)
-        events: list[Event] = [OverdrachtApproved(
+        events: list[OverdrachtApproved | CasusTransferred] = [OverdrachtApproved(
             overdracht_id=overdracht.id, casus_id=self.id, gemeente=self.gemeente, gi=gi,
             van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi, manager_id=manager_id,
             goedgekeurd_op=now)]

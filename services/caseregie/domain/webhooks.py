@@ -13,19 +13,19 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
-from contracts.events import (
+from contracts.vocabulary import GI
+from runtime.errors import InvalidInput
+from services.caseregie.domain.events import (
     CasusAssigned,
     CasusClosed,
+    CasusEvent,
     CasusTransferred,
     DrangOverdue,
-    Event,
     JeugdbeschermerAssigned,
     OverdrachtApproved,
     OverdrachtRejected,
     OverdrachtRequested,
 )
-from contracts.vocabulary import GI
-from runtime.errors import InvalidInput
 from services.caseregie.domain.model import Overdracht
 
 SECRET_PREFIX = "whsec_"
@@ -35,8 +35,8 @@ WACHTEND = "wachtend"  # not tried yet
 NIEUWE_POGING = "nieuwe_poging"  # tried, not acknowledged: tried again at volgende_poging_op
 AFGELEVERD = "afgeleverd"  # acknowledged with a 2xx
 
-# The case events a GI's webhooks receive.
-WEBHOOK_EVENTS: tuple[type[Event], ...] = (
+# The case events a GI's webhooks receive (their wire form is what is sent: adapters/wire.py).
+WEBHOOK_EVENTS: tuple[type, ...] = (
     CasusAssigned, JeugdbeschermerAssigned, OverdrachtRequested, OverdrachtApproved, OverdrachtRejected,
     CasusTransferred, CasusClosed, DrangOverdue,
 )
@@ -72,7 +72,7 @@ def bericht(event_id: str, event_type: str, time: datetime, subject: str, data: 
     return {"id": event_id, "type": event_type, "time": time.isoformat(), "subject": subject, "data": data}
 
 
-def ontvangers(event: Event, overdracht: Overdracht | None = None) -> set[GI]:
+def ontvangers(event: CasusEvent, overdracht: Overdracht | None = None) -> set[GI]:
     """The GIs a case event concerns: the case's GI, or both GIs of a transfer."""
     if isinstance(event, OverdrachtRequested | CasusTransferred):
         return {event.van_gi, event.naar_gi}

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from contracts import Event
 from contracts.events import MaatregelImposed
 from contracts.vocabulary import GI
 from runtime.clock import Clock, local_date
@@ -13,6 +12,7 @@ from runtime.identity import GI_MANAGER, Principal
 from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene, betrokkenen
 from runtime.processing_register import Verwerkingsactiviteit
 from runtime.pseudonyms import keyed_id
+from services.caseregie.adapters import wire
 from services.caseregie.adapters.verwerkingsactiviteiten import (
     CASUS_AFSLUITEN,
     CASUS_INZIEN,
@@ -43,6 +43,7 @@ from services.caseregie.domain.commands import (
     RejectOverdracht,
     RequestOverdracht,
 )
+from services.caseregie.domain.events import CasusEvent
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
 from services.caseregie.domain.webhooks import WEBHOOK_EVENTS
 from services.caseregie.service_layer import bewaartermijn, webhooks
@@ -68,12 +69,13 @@ async def on_maatregel_imposed(event: MaatregelImposed, uow: CaseregieUnitOfWork
 
     A drang limit the case has already passed (a drang decision recorded late) is flagged at once,
     in the same transaction; limits passed later are found by `check_drang`."""
+    maatregel = wire.maatregel(event)
     async with uow:
         await uow.casussen.lock_gezin(event.gezin_id)
         if not await uow.casussen.has_maatregel(event.maatregel_id):  # a replayed measure changes nothing
             now = clock.now()
             open_casus = await uow.casussen.open_for_gezin(event.gezin_id)
-            casus, assigned = wijs_maatregel_toe(open_casus, event, now)
+            casus, assigned = wijs_maatregel_toe(open_casus, maatregel, now)
             flags = casus.signaleer_drang(local_date(now), now)
             await uow.casussen.save(casus)
             uow.publish(*([assigned] if assigned is not None else []), *flags)
@@ -108,7 +110,8 @@ def _gi(principal: Principal) -> GI:
     return GI(principal.gi)
 
 
-Change = Callable[[Casus, datetime], list[Event]]  # a domain change at a moment: the events it publishes
+# A domain change at a moment: the events it publishes.
+Change = Callable[[Casus, datetime], list[CasusEvent]]
 
 
 async def _change(casus_id: UUID, uow: CaseregieUnitOfWork, clock: Clock, principal: Principal,
@@ -169,7 +172,7 @@ async def wachtlijst(cmd: ReadWachtlijst, uow: CaseregieUnitOfWork
 async def assign_jeugdbeschermer(cmd: AssignJeugdbeschermer, uow: CaseregieUnitOfWork, clock: Clock,
                                  settings: CaseregieSettings) -> Casus:
     """Every child of the case gets the protector; nothing is published when they all had it."""
-    def assign(casus: Casus, now: datetime) -> list[Event]:
+    def assign(casus: Casus, now: datetime) -> list[CasusEvent]:
         pseudoniem = _pseudoniem(settings, "jeugdbeschermer", f"{casus.gi}:{cmd.jeugdbeschermer_id.strip()}")
         assigned = casus.wijs_jeugdbeschermer_toe(_gi(cmd.caller), cmd.jeugdbeschermer_id, cmd.naam, now,
                                                   pseudoniem)
@@ -185,7 +188,7 @@ async def close_casus(cmd: CloseCasus, uow: CaseregieUnitOfWork, clock: Clock) -
 
 async def request_overdracht(cmd: RequestOverdracht, uow: CaseregieUnitOfWork, clock: Clock) -> Overdracht:
     """Only the case's own GI asks to hand it over."""
-    def request(casus: Casus, now: datetime) -> list[Event]:
+    def request(casus: Casus, now: datetime) -> list[CasusEvent]:
         _, requested = casus.vraag_overdracht(cmd.naar_gi, cmd.reden, cmd.categorie, now)
         return [requested]
     casus = await _change(cmd.casus_id, uow, clock, cmd.caller, request, activity=OVERDRACHT_AANVRAGEN,
@@ -284,5 +287,5 @@ COMMAND_HANDLERS = {
 # every case event out to the webhooks of the GIs it concerns.
 EVENT_HANDLERS = {
     MaatregelImposed: [on_maatregel_imposed],
-    **{event: [webhooks.on_casus_event] for event in WEBHOOK_EVENTS},
+    **{wire.CONTRACTS[event]: [webhooks.on_casus_event] for event in WEBHOOK_EVENTS},
 }

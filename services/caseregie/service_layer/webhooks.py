@@ -5,12 +5,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
-from contracts.events import Event, OverdrachtApproved, OverdrachtRejected
+from contracts import Event
 from contracts.vocabulary import GI
 from runtime.clock import Clock
 from runtime.consumer import Unprocessable
 from runtime.errors import InvalidInput, NotFound
+from services.caseregie.adapters import wire
 from services.caseregie.adapters.webhook_client import Resolve, WebhookClient, controleer_doel, secret_box
+from services.caseregie.domain import events
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.commands import (
     DeleteWebhook,
@@ -95,12 +97,14 @@ async def on_casus_event(event: Event, uow: CaseregieUnitOfWork, clock: Clock) -
         raise Unprocessable("a case event for the webhooks must come from the consumer")
     now = clock.now()
     bericht = wh.bericht(ce.id, ce.type, ce.time, ce.subject, ce.data)
+    casus_event = wire.to_domain(event)
     async with uow:
         overdracht = None
-        if isinstance(event, OverdrachtApproved | OverdrachtRejected) and not event.naar_gi:
+        decision = isinstance(casus_event, events.OverdrachtApproved | events.OverdrachtRejected)
+        if decision and not casus_event.naar_gi:
             # recorded before decisions named both GIs: the stored transfer does
-            overdracht = await uow.casussen.get_overdracht(event.overdracht_id)
-        hooks = await uow.webhooks.for_gis(wh.ontvangers(event, overdracht))
+            overdracht = await uow.casussen.get_overdracht(casus_event.overdracht_id)
+        hooks = await uow.webhooks.for_gis(wh.ontvangers(casus_event, overdracht))
         await uow.webhooks.add_afleveringen([Aflevering.voor(hook, bericht, now) for hook in hooks])
         await uow.commit()
 
