@@ -17,6 +17,7 @@ from contracts.events import (
     OverdrachtRequested,
 )
 from contracts.vocabulary import GI, OverdrachtReden, Sluitreden
+from runtime.cloudevents import CloudEvent
 from runtime.errors import InvalidInput
 from runtime.messagebus import MessageBus
 from services.caseregie.adapters import wire
@@ -247,3 +248,67 @@ def bus(uow: FakeUnitOfWork, resolve) -> MessageBus:
     return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, resolve=resolve,
                               webhook_client=WebhookClient)
 
+
+# --- fan-out: a case event read back from caseregie's own topic, through the bus -----------------
+
+class FanOutWebhookRepository(WebhookRepository):
+    def __init__(self, hooks):
+        super().__init__(None)
+        self.hooks, self.asked, self.added = hooks, [], []
+
+    async def for_gis(self, gis):
+        self.asked.append(gis)
+        return [h for h in self.hooks if h.gi in gis]
+
+    async def add_afleveringen(self, afleveringen):
+        self.added += afleveringen
+
+
+class StoredTransfers:
+    def __init__(self, *transfers):
+        self.transfers = {t.id: t for t in transfers}
+
+    async def get_overdracht(self, overdracht_id):
+        return self.transfers.get(overdracht_id)
+
+
+class FanOutUnitOfWork(InMemoryTransaction, CaseregieUnitOfWork):
+    def __init__(self, hooks, *transfers):
+        self.hooks, self.transfers = hooks, transfers
+        super().__init__("caseregie", CaseregieSettings(webhook_secret_key=FERNET_KEY), pinned(NOW))
+
+    def bind(self, session) -> None:
+        self.webhooks, self.casussen = FanOutWebhookRepository(self.hooks), StoredTransfers(*self.transfers)
+
+
+async def _fan_out(event, *transfers):
+    hooks = [Webhook.registreer(gi, f"https://{gi.lower()}.example/hooks", NOW) for gi in GI]
+    uow = FanOutUnitOfWork(hooks, *transfers)
+    ce = CloudEvent.wrap(event, "caseregie", NOW)
+    uow.consuming(ce)  # as the consumer hands it to the bus
+    await bus(uow, resolve=public).handle(event)
+    return ce, uow
+
+
+async def test_a_case_event_read_back_goes_to_the_webhooks_of_the_gis_it_concerns():
+    requested = OverdrachtRequested(overdracht_id=uuid4(), casus_id=uuid4(), gemeente="GM0599",
+                                    van_gi=GI.JBRR, naar_gi=GI.WSS, categorie=OverdrachtReden.OVERIG,
+                                    aangevraagd_op=NOW)
+    ce, uow = await _fan_out(requested)
+    assert uow.webhooks.asked == [{GI.JBRR, GI.WSS}] and uow.commits == 1
+    concerned = {h.id for h in uow.hooks if h.gi in (GI.JBRR, GI.WSS)}
+    assert {a.webhook_id for a in uow.webhooks.added} == concerned
+    a = uow.webhooks.added[0]
+    assert a.bericht == wh.bericht(ce.id, ce.type, ce.time, ce.subject, ce.data)
+    assert wh.body(a.bericht) == wh.body({"id": ce.id, "type": "nl.jbketen.overdracht.requested.v1",
+                                          "time": NOW.isoformat(), "subject": str(requested.casus_id),
+                                          "data": requested.model_dump(mode="json")})
+
+
+async def test_a_decision_recorded_before_it_named_both_gis_goes_to_the_stored_transfers_gis():
+    transfer = Overdracht(id=uuid4(), casus_id=uuid4(), van_gi=GI.JBRR, naar_gi=GI.LJR, reden="x",
+                          categorie=OverdrachtReden.OVERIG, status=AANGEVRAAGD, aangevraagd_op=NOW)
+    approved = OverdrachtApproved(overdracht_id=transfer.id, casus_id=transfer.casus_id, gemeente="GM0599",
+                                  gi=GI.LJR, manager="m", goedgekeurd_op=NOW)
+    _, uow = await _fan_out(approved, transfer)
+    assert uow.webhooks.asked == [{GI.JBRR, GI.LJR}]
