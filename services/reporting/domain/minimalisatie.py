@@ -8,27 +8,28 @@ override's. Pure.
 
 import hashlib
 import json
+from typing import NamedTuple
 
-from contracts.events import (
-    AdviesIssued,
-    CasusAssigned,
-    CasusClosed,
-    CasusTransferred,
-    DrangOverdue,
-    EscalationCleared,
-    EscalationRaised,
-    JeugdbeschermerAssigned,
-    MaatregelImposed,
-    MeldingReceived,
-    OverdrachtApproved,
-    OverdrachtRejected,
-    OverdrachtRequested,
-    TriageCompleted,
-)
+# The types of the events reporting keeps, as they are stored in its history (the chain's names for
+# them; adapters/wire.py says which event of the wire contract each is).
+MELDING = "nl.jbketen.melding.received.v1"
+TRIAGE = "nl.jbketen.triage.completed.v1"
+ADVIES = "nl.jbketen.advies.issued.v1"
+MAATREGEL = "nl.jbketen.maatregel.imposed.v1"
+TOEWIJZING = "nl.jbketen.casus.assigned.v1"
+JEUGDBESCHERMER = "nl.jbketen.jeugdbeschermer.assigned.v1"
+OVERDRACHT_AANGEVRAAGD = "nl.jbketen.overdracht.requested.v1"
+OVERDRACHT_GOEDGEKEURD = "nl.jbketen.overdracht.approved.v1"
+OVERDRACHT_AFGEWEZEN = "nl.jbketen.overdracht.rejected.v1"
+OVERGEDRAGEN = "nl.jbketen.casus.transferred.v1"
+GESLOTEN = "nl.jbketen.casus.closed.v1"
+DRANG = "nl.jbketen.drang.overdue.v1"
+ESCALATIE = "nl.jbketen.escalatie.raised.v1"
+ESCALATIE_VOORBIJ = "nl.jbketen.escalatie.cleared.v1"
 
 # Per event type: the fields kept. Lists of children keep only `kind_id`.
 BEWAARD: dict[str, tuple[str, ...]] = {
-    MeldingReceived.type: (
+    MELDING: (
         "melding_id",
         "gezin_id",
         "gemeente",
@@ -38,7 +39,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "herhaald_beroep",
         "ontvangen_op",
     ),
-    TriageCompleted.type: (
+    TRIAGE: (
         "melding_id",
         "gezin_id",
         "gemeente",
@@ -48,7 +49,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "regel",
         "besloten_op",
     ),
-    AdviesIssued.type: (
+    ADVIES: (
         "advies_id",
         "melding_id",
         "gezin_id",
@@ -63,7 +64,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "kinderen",
         "geadviseerd_op",
     ),
-    MaatregelImposed.type: (
+    MAATREGEL: (
         "maatregel_id",
         "melding_id",
         "advies_id",
@@ -78,7 +79,7 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "kinderen",
         "opgelegd_op",
     ),
-    CasusAssigned.type: (
+    TOEWIJZING: (
         "casus_id",
         "melding_id",
         "gezin_id",
@@ -90,8 +91,8 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "kinderen",
         "toegewezen_op",
     ),
-    JeugdbeschermerAssigned.type: ("casus_id", "gemeente", "gi", "kinderen", "toegewezen_op"),
-    OverdrachtRequested.type: (
+    JEUGDBESCHERMER: ("casus_id", "gemeente", "gi", "kinderen", "toegewezen_op"),
+    OVERDRACHT_AANGEVRAAGD: (
         "overdracht_id",
         "casus_id",
         "gemeente",
@@ -100,9 +101,9 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "categorie",
         "aangevraagd_op",
     ),
-    OverdrachtApproved.type: ("overdracht_id", "casus_id", "gemeente", "gi", "goedgekeurd_op"),
-    OverdrachtRejected.type: ("overdracht_id", "casus_id", "gemeente", "gi", "categorie", "afgewezen_op"),
-    CasusTransferred.type: (
+    OVERDRACHT_GOEDGEKEURD: ("overdracht_id", "casus_id", "gemeente", "gi", "goedgekeurd_op"),
+    OVERDRACHT_AFGEWEZEN: ("overdracht_id", "casus_id", "gemeente", "gi", "categorie", "afgewezen_op"),
+    OVERGEDRAGEN: (
         "casus_id",
         "overdracht_id",
         "gemeente",
@@ -112,12 +113,19 @@ BEWAARD: dict[str, tuple[str, ...]] = {
         "kinderen",
         "overgedragen_op",
     ),
-    CasusClosed.type: ("casus_id", "gezin_id", "gemeente", "gi", "reden", "kinderen", "gesloten_op"),
-    DrangOverdue.type: ("casus_id", "gemeente", "gi", "termijn", "startdatum", "gesignaleerd_op"),
-    EscalationRaised.type: ("escalatie_id", "niveau", "gestart_op", "tijdstip"),
-    EscalationCleared.type: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
+    GESLOTEN: ("casus_id", "gezin_id", "gemeente", "gi", "reden", "kinderen", "gesloten_op"),
+    DRANG: ("casus_id", "gemeente", "gi", "termijn", "startdatum", "gesignaleerd_op"),
+    ESCALATIE: ("escalatie_id", "niveau", "gestart_op", "tijdstip"),
+    ESCALATIE_VOORBIJ: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
 }
 EVENT_TYPES = tuple(BEWAARD)
+
+
+class Feit(NamedTuple):
+    """An event as reporting keeps it: its type and its minimised data (JSON-ready)."""
+
+    event_type: str
+    data: dict
 
 
 def minimaliseer(event_type: str, data: dict) -> dict:
@@ -126,6 +134,11 @@ def minimaliseer(event_type: str, data: dict) -> dict:
     if "kinderen" in kept:
         kept["kinderen"] = [{"kind_id": str(k["kind_id"])} for k in kept["kinderen"]]
     return kept
+
+
+def feit(event_type: str, data: dict) -> Feit:
+    """The event of this type with this (JSON-ready) data, as reporting keeps it."""
+    return Feit(event_type, minimaliseer(event_type, data))
 
 
 def inhoud_sleutel(event_type: str, data: dict) -> str:

@@ -14,7 +14,21 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from contracts.vocabulary import OverdrachtReden
-from services.reporting.domain.minimalisatie import EVENT_TYPES
+from services.reporting.domain.minimalisatie import (
+    ADVIES,
+    DRANG,
+    ESCALATIE,
+    ESCALATIE_VOORBIJ,
+    GESLOTEN,
+    JEUGDBESCHERMER,
+    MAATREGEL,
+    MELDING,
+    OVERDRACHT_AANGEVRAAGD,
+    OVERDRACHT_AFGEWEZEN,
+    OVERGEDRAGEN,
+    TOEWIJZING,
+    TRIAGE,
+)
 from services.reporting.domain.periodes import (
     MET_DAG,
     ZONDER_DAG,
@@ -28,23 +42,6 @@ ONBEKEND = "onbekend"  # not yet advised or assigned to a GI: kept so per-GI fig
 REGIO = "regio"  # regional figures (escalations) have no GI or municipality
 STROOM = "stroom"  # stock KPIs are stored as inflow ('in') and outflow ('uit')
 HIST = "hist"  # histogram of a distribution KPI: waarde = the value (days, hours)
-
-(
-    MELDING,
-    TRIAGE,
-    ADVIES,
-    MAATREGEL,
-    TOEWIJZING,
-    JEUGDBESCHERMER,
-    OVERDRACHT_AANGEVRAAGD,
-    OVERDRACHT_GOEDGEKEURD,
-    OVERDRACHT_AFGEWEZEN,
-    OVERGEDRAGEN,
-    GESLOTEN,
-    DRANG,
-    ESCALATIE,
-    ESCALATIE_VOORBIJ,
-) = EVENT_TYPES
 
 
 class Bijdrage(NamedTuple):

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts import Event
-from contracts.events import event_class
 from contracts.vocabulary import GEMEENTEN
 from runtime.clock import Clock
 from runtime.errors import InvalidInput, NotFound
 from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.adapters import wire
 from services.reporting.adapters.repository import CijferBuffer, HistorieRepository
 from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.commands import (
@@ -26,7 +26,7 @@ from services.reporting.domain.commands import (
     ReadTrend,
     RequestHerberekening,
 )
-from services.reporting.domain.minimalisatie import EVENT_TYPES, dossier_van, inhoud_sleutel, minimaliseer
+from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel
 from services.reporting.domain.model import Catalogus
 from services.reporting.domain.periodes import (
     KWARTAAL,
@@ -64,9 +64,7 @@ _FAMILIES = Lru(4)
 
 async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
     """Every event the KPIs are made from goes through the same projection."""
-    await projecteer(
-        uow, event.type, minimaliseer(event.type, event.model_dump(mode="json")), event_id=uow.event_id
-    )
+    await projecteer(uow, *wire.feit(event), event_id=uow.event_id)
 
 
 async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict) -> set[str]:
@@ -471,4 +469,4 @@ COMMAND_HANDLERS = {
     ReadHerberekening: read_herberekening,
 }
 # Every event the KPIs are made from goes through the same projection.
-EVENT_HANDLERS = {event_class(event_type): [on_event] for event_type in EVENT_TYPES}
+EVENT_HANDLERS = {kind: [on_event] for kind in wire.CONTRACTS.values()}
