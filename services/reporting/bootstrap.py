@@ -1,6 +1,7 @@
 """Composition root of the reporting service: what it contributes to the runtime, and the handler
 maps its message bus dispatches by (commands and events declared next to the handlers). The
-rebuild runs outside one unit of work: it gets the sessions and how to share out the work."""
+rebuild runs outside one unit of work: it gets the sessions, how to share out the work and
+where the instance keeps the rebuilds it runs in the background."""
 
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from services.reporting.settings import ReportingSettings
 def dependencies(runtime: Runtime) -> dict:
     settings = runtime.settings
     return {"sessions": runtime.sessions,
-            "verdeling": herberekening.Verdeling(settings.rebuild_workers, settings.database_url)}
+            "verdeling": herberekening.Verdeling(settings.rebuild_workers, settings.database_url),
+            "achtergrond": herberekening.Achtergrond()}  # the rebuilds this instance runs
 
 
 SPEC = ServiceSpec(

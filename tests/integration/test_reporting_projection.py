@@ -49,6 +49,12 @@ def uow(sessions) -> ReportingUnitOfWork:
     return ReportingUnitOfWork(sessions, "reporting", clock=pinned())
 
 
+def aanvragen(sessions, *, vervangen: bool):
+    """A rebuild recorded, to be run in the test's own hands (none runs in the background here)."""
+    geen = herberekening.Achtergrond()
+    return herberekening.aanvragen(uow(sessions), vervangen=vervangen, achtergrond=geen)
+
+
 async def projectie(sessions) -> set[tuple]:
     async with sessions() as s:
         rows = await s.execute(
@@ -72,7 +78,7 @@ async def test_live_in_any_order_with_redelivery_equals_rebuild_and_reference(re
     assert live
 
     # Rebuild from the stored history: equal to the live projection, nothing to replace.
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
     assert result["status"] == "gelijk", result["voorbeelden"]
     stored = {inhoud_sleutel(t, minimaliseer(t, d)) for t, d in EVENTS}
@@ -99,7 +105,7 @@ async def test_a_corrected_definition_is_rebuilt_and_swapped_while_live_goes_on(
     corrected = type(catalogus)(
         catalogus.versie, {**catalogus.parameters, "norm_dagen": 2}, catalogus.kpis, catalogus.bron
     )
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     # The corrected definition is deployed: live events use it, and keep coming during the rebuild.
     extra = list(genereer(30, seed=99, begin=date(2026, 9, 1), eind=date(2026, 9, 30), escalaties=0))
 
@@ -125,10 +131,10 @@ async def test_a_corrected_definition_is_rebuilt_and_swapped_while_live_goes_on(
     assert sum(r[7] for r in binnen_norm) == ref.totaal("kinderen_jb_binnen_norm")
 
     # Back to the catalogue's definition: a rebuild differs again, and after it live = rebuild.
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
     assert result["status"] == "vervangen"
-    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    record = await aanvragen(sessions, vervangen=False)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
     assert result["status"] == "gelijk"
 
@@ -217,7 +223,7 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     )
     oud = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     before = await _versie(sessions)
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     result = await herberekening.voer_uit(
         sessions, record["id"], vervangen=True, clock=pinned(), catalogus=anders
     )
@@ -227,7 +233,7 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     assert nieuw != oud and nieuw == await _vers(sessions, Periode("totaal", "totaal"),
                                                  onderdrukkingsdrempel=5)
     # Back to the catalogue's definition (for the tests after this one).
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     await herberekening.voer_uit(sessions, record["id"], vervangen=True, clock=pinned())
 
 
@@ -235,7 +241,7 @@ async def test_the_rebuild_in_small_batches_equals_the_live_projection(reporting
     """Many batches of sums (each written on its own) add up to the same cells as one."""
     sessions = reporting_db
     monkeypatch.setattr(herberekening, "SOMMEN_PER_BATCH", 50)
-    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    record = await aanvragen(sessions, vervangen=False)
     result = await herberekening.voer_uit(sessions, record["id"], vervangen=False, clock=pinned())
     assert result["status"] == "gelijk", result["voorbeelden"]
 
@@ -249,7 +255,7 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_projection(
     sessions = reporting_db
     monkeypatch.setattr(herberekening, "SOMMEN_PER_BATCH", 50)
     verdeling = herberekening.Verdeling(2, reporting_url)
-    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    record = await aanvragen(sessions, vervangen=False)
     result = await herberekening.voer_uit(
         sessions, record["id"], vervangen=False, clock=pinned(), verdeling=verdeling
     )
@@ -261,12 +267,12 @@ async def test_a_rebuild_in_worker_processes_equals_the_live_projection(
             .where(kpi_cijfers.c.kpi == "meldingen_ontvangen")
             .values(aantal=kpi_cijfers.c.aantal + 1)
         )
-    record = await herberekening.aanvragen(uow(sessions), vervangen=True)
+    record = await aanvragen(sessions, vervangen=True)
     result = await herberekening.voer_uit(
         sessions, record["id"], vervangen=True, clock=pinned(), verdeling=verdeling
     )
     assert result["status"] == "vervangen" and result["verschillen"] > 0
-    record = await herberekening.aanvragen(uow(sessions), vervangen=False)
+    record = await aanvragen(sessions, vervangen=False)
     result = await herberekening.voer_uit(
         sessions, record["id"], vervangen=False, clock=pinned(), verdeling=verdeling
     )

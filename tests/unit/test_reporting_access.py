@@ -11,7 +11,7 @@ from runtime.errors import Conflict
 from runtime.identity import BEHEER, REGIO, ROLES
 from services.reporting.bootstrap import SPEC
 from services.reporting.entrypoints.policy import POLICY
-from services.reporting.service_layer.herberekening import Verdeling
+from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from tests import identity
 from tests.clock import pinned
@@ -53,7 +53,8 @@ class UntouchableUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
 @pytest.fixture(scope="module")
 def client():
     # no `with`: the lifespan (database, broker) never runs; nor does a rebuild (refused first)
-    app = bootstrap_test_app(SPEC, UntouchableUnitOfWork(), sessions=None, verdeling=Verdeling())
+    app = bootstrap_test_app(SPEC, UntouchableUnitOfWork(), sessions=None, verdeling=Verdeling(),
+                             achtergrond=Achtergrond())
     return TestClient(app)
 
 

@@ -1,11 +1,12 @@
 """Reporting's use cases through its message bus, over an in-memory unit of work (no database): the
 rebuild's requests and records, and every event the KPIs are made from handed to the projection."""
+import asyncio
 from uuid import uuid4
 
 import pytest
 
 from contracts.events import event_class
-from runtime.errors import NotFound
+from runtime.errors import Conflict, NotFound
 from runtime.messagebus import MessageBus
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.repository import HerberekeningRepository
@@ -25,6 +26,7 @@ from tests.fakes import InMemoryTransaction, bootstrap_test_bus
 
 SESSIONS = object()  # the sessions the rebuild runs in, outside one unit of work
 VERDELING = herberekening.Verdeling(2, "postgresql://reporting")
+ACHTERGROND = herberekening.Achtergrond()  # where the instance keeps the rebuilds it runs
 
 
 class FakeHerberekeningen(HerberekeningRepository):
@@ -52,7 +54,8 @@ class FakeReportingUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
 
 
 def bus(uow: FakeReportingUnitOfWork) -> MessageBus:
-    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING)
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
+                             achtergrond=ACHTERGROND)
 
 
 async def test_a_rebuild_is_recorded_and_started_with_the_services_sessions_and_workers(monkeypatch):
@@ -62,9 +65,43 @@ async def test_a_rebuild_is_recorded_and_started_with_the_services_sessions_and_
     record = await bus(uow).handle(RequestHerberekening(vervangen=True))
     assert (record["status"], record["vervangen"], record["aangevraagd_op"]) == ("bezig", True, PINNED_NOW)
     assert record["catalogus_versie"] == catalogus_bron.actief().versie and uow.commits == 1
-    assert started == [(SESSIONS, record["id"], True, uow.clock, VERDELING)]
+    assert started == [(SESSIONS, record["id"], True, uow.clock, VERDELING, ACHTERGROND)]
     assert await bus(uow).handle(ListHerberekeningen()) == [record]
     assert await bus(uow).handle(ReadHerberekening(record["id"])) == record
+
+
+async def test_a_rebuild_requested_while_one_runs_in_the_background_of_this_instance_is_a_conflict(
+    monkeypatch
+):
+    """The rebuilds running are those of the instance's own Achtergrond (the composition root's),
+    not of the process: another instance's running rebuild does not refuse this one's request."""
+    gate, taken = asyncio.Event(), []
+
+    async def voer_uit(*args, **kwargs):
+        taken.append(asyncio.current_task())
+        await gate.wait()
+
+    monkeypatch.setattr(herberekening, "voer_uit", voer_uit)
+    uow, achtergrond = FakeReportingUnitOfWork(), herberekening.Achtergrond()
+    own = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
+                             achtergrond=achtergrond)
+    await own.handle(RequestHerberekening(vervangen=False))
+    await asyncio.sleep(0)  # the rebuild begins, and waits
+    assert achtergrond and len(taken) == 1
+    with pytest.raises(Conflict):
+        await own.handle(RequestHerberekening(vervangen=False))
+    other = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
+                               achtergrond=herberekening.Achtergrond())
+    with monkeypatch.context() as m:
+        m.setattr(herberekening, "start_op_achtergrond", lambda *args: None)
+        assert (await other.handle(RequestHerberekening(vervangen=True)))["status"] == "bezig"
+    gate.set()
+    await asyncio.gather(*taken)
+    assert not achtergrond  # done: no longer held
+    assert (await own.handle(RequestHerberekening(vervangen=False)))["status"] == "bezig"
+    await asyncio.sleep(0)
+    await asyncio.gather(*taken)
+    assert len(taken) == 2 and not achtergrond
 
 
 async def test_an_unknown_rebuild_is_not_found():

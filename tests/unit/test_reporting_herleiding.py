@@ -36,7 +36,7 @@ from services.reporting.domain.commands import ReadKwartaalrapportage, ReadTrend
 from services.reporting.domain.periodes import Periode, periodes_van
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer import handlers
-from services.reporting.service_layer.herberekening import Verdeling
+from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
@@ -134,7 +134,8 @@ class Uow(InMemoryTransaction, ReportingUnitOfWork):
 
 
 def bus(uow: Uow) -> MessageBus:
-    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=None, verdeling=Verdeling())
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=None, verdeling=Verdeling(),
+                             achtergrond=Achtergrond())
 
 
 # ---- what the service publishes ----------------------------------------------------------------

@@ -440,10 +440,11 @@ async def read_kwartaalrapportage(cmd: ReadKwartaalrapportage, uow: ReportingUni
 
 
 async def request_herberekening(cmd: RequestHerberekening, uow: ReportingUnitOfWork, clock: Clock,
-                                sessions: async_sessionmaker, verdeling: herberekening.Verdeling) -> dict:
+                                sessions: async_sessionmaker, verdeling: herberekening.Verdeling,
+                                achtergrond: herberekening.Achtergrond) -> dict:
     """Record the rebuild and start it in the background; its record, as requested."""
-    record = await herberekening.aanvragen(uow, vervangen=cmd.vervangen)
-    herberekening.start_op_achtergrond(sessions, record["id"], cmd.vervangen, clock, verdeling)
+    record = await herberekening.aanvragen(uow, vervangen=cmd.vervangen, achtergrond=achtergrond)
+    herberekening.start_op_achtergrond(sessions, record["id"], cmd.vervangen, clock, verdeling, achtergrond)
     return record
 
 
