@@ -15,14 +15,17 @@ from contracts.vocabulary import GEMEENTEN
 from deploy.stack import database_url_for
 from runtime import db
 from runtime.errors import InvalidInput
+from runtime.service import service_bus
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.orm import kpi_cijfers
 from services.reporting.adapters.repository import CijferRepository
 from services.reporting.bootstrap import SPEC
+from services.reporting.domain.commands import ExportKpis, ReadKpis, ReadTrend
 from services.reporting.domain.minimalisatie import inhoud_sleutel, minimaliseer
 from services.reporting.domain.periodes import Periode
 from services.reporting.service_layer import handlers, herberekening
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
+from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
 from tests.unit.test_reporting_kpis import Referentie, vergelijk
 
@@ -47,6 +50,23 @@ async def reporting_db(reporting_url):
 
 def uow(sessions) -> ReportingUnitOfWork:
     return ReportingUnitOfWork(sessions, "reporting", clock=pinned())
+
+
+def bus(sessions, onderdrukkingsdrempel: int):
+    """The service's bus over the test database, with the threshold the figures are published at."""
+    settings = ReportingSettings(onderdrukkingsdrempel=onderdrukkingsdrempel)
+    return service_bus(SPEC, lambda: uow(sessions), settings, pinned(), sessions=sessions,
+                       verdeling=herberekening.Verdeling(), achtergrond=herberekening.Achtergrond())
+
+
+async def kpis(sessions, *, periode: Periode, onderdrukkingsdrempel: int, met_tabel: bool = False,
+               **vraag) -> list[dict]:
+    """The figures of a period as the bus answers them: ReadKpis, or with their tables ExportKpis."""
+    if met_tabel:
+        commando = ExportKpis(periode=periode.code, periode_type=periode.type, **vraag)
+        return (await bus(sessions, onderdrukkingsdrempel).handle(commando))[1]
+    commando = ReadKpis(periode=periode.code, periode_type=periode.type, **vraag)
+    return (await bus(sessions, onderdrukkingsdrempel).handle(commando)).kpis
 
 
 def aanvragen(sessions, *, vervangen: bool):
@@ -94,7 +114,7 @@ async def test_live_in_any_order_with_redelivery_equals_rebuild_and_reference(re
         Periode("dag", "2026-02-10"),
         Periode("totaal", "totaal"),
     ):
-        rows = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=0)
+        rows = await kpis(sessions, periode=periode, onderdrukkingsdrempel=0)
         vergelijk(rows, ref, periode)
 
 
@@ -147,8 +167,8 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
     kwartaal = Periode("kwartaal", "2026-Q2")
     for periode in (kwartaal, Periode("jaar", "2026"), Periode("totaal", "totaal")):
         open_ = {k["kpi"]: k
-                 for k in await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=0)}
-        for k in await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, met_tabel=True):
+                 for k in await kpis(sessions, periode=periode, onderdrukkingsdrempel=0)}
+        for k in await kpis(sessions, periode=periode, onderdrukkingsdrempel=5, met_tabel=True):
             label = f"{k['kpi']} {periode.code}"
             regio = open_[k["kpi"]]
             assert k["waarde"] == regio["waarde"] and k["per_gi"] == regio["per_gi"], label
@@ -160,19 +180,19 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
                 if k["soort"] in ("aantal", "stand"):
                     assert (v is None) == (g in k["onderdrukt"]) and (v is None or v == 0 or v >= 5), label
     kpi = ["meldingen_ontvangen"]
-    trend = await handlers.trend(uow(sessions), kpi=kpi, kwartalen=2, onderdrukkingsdrempel=5, tot=kwartaal)
-    direct = await handlers.kpis(uow(sessions), periode=kwartaal, onderdrukkingsdrempel=5, kpi=kpi)
+    trend = await bus(sessions, 5).handle(ReadTrend(kpi, kwartalen=2, tot=kwartaal.code))
+    direct = await kpis(sessions, periode=kwartaal, onderdrukkingsdrempel=5, kpi=kpi)
     assert trend[-1]["kpis"] == direct
     with pytest.raises(InvalidInput):
-        await handlers.kpis(uow(sessions), periode=Periode("maand", "2026-03"), onderdrukkingsdrempel=5,
-                            gemeente="GM0599")
+        await kpis(sessions, periode=Periode("maand", "2026-03"), onderdrukkingsdrempel=5,
+                   gemeente="GM0599")
 
 
 def _vers(sessions, periode, **kw):
     """The figures computed afresh (no cached answer or family)."""
     handlers._ANTWOORDEN.clear()
     handlers._FAMILIES.clear()
-    return handlers.kpis(uow(sessions), periode=periode, **kw)
+    return kpis(sessions, periode=periode, **kw)
 
 
 async def _versie(sessions) -> tuple[str, int]:
@@ -190,29 +210,29 @@ async def test_a_cached_answer_is_the_fresh_answer_and_a_changed_cell_recomputes
     ]
     for periode, kw in variants:
         fresh = await _vers(sessions, periode, onderdrukkingsdrempel=5, **kw)
-        cached = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, **kw)
-        again = await handlers.kpis(uow(sessions), periode=periode, onderdrukkingsdrempel=5, **kw)
+        cached = await kpis(sessions, periode=periode, onderdrukkingsdrempel=5, **kw)
+        again = await kpis(sessions, periode=periode, onderdrukkingsdrempel=5, **kw)
         assert cached == fresh and again is cached, periode  # the second one is the cached answer
 
     # A new report changes cells: the version goes up in the same transaction, and the next
     # request computes the answer of the new version, equal to a fresh computation.
     before = await _versie(sessions)
-    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    cached = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     extra = list(genereer(3, seed=123, begin=date(2026, 9, 1), eind=date(2026, 9, 30), escalaties=0))
     for event_type, data in extra:
         await handlers.projecteer(uow(sessions), event_type, minimaliseer(event_type, data))
     after = await _versie(sessions)
     assert after[0] == before[0] and after[1] > before[1]
-    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    nieuw = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     assert nieuw is not cached and nieuw != cached
     assert nieuw == await _vers(sessions, Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
 
     # The same fact again changes no cell and keeps the version (and the cached answer).
-    cached = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    cached = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     await handlers.projecteer(uow(sessions), extra[0][0], minimaliseer(*extra[0]))
     assert await _versie(sessions) == after
-    assert await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"),
-                               onderdrukkingsdrempel=5) is cached
+    assert await kpis(sessions, periode=Periode("totaal", "totaal"),
+                      onderdrukkingsdrempel=5) is cached
 
 
 async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
@@ -221,7 +241,7 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     anders = type(catalogus)(
         catalogus.versie, {**catalogus.parameters, "norm_dagen": 1}, catalogus.kpis, catalogus.bron
     )
-    oud = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    oud = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     before = await _versie(sessions)
     record = await aanvragen(sessions, vervangen=True)
     result = await herberekening.voer_uit(
@@ -229,7 +249,7 @@ async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):
     )
     assert result["status"] == "vervangen"
     assert (await _versie(sessions))[1] == before[1] + 1
-    nieuw = await handlers.kpis(uow(sessions), periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+    nieuw = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
     assert nieuw != oud and nieuw == await _vers(sessions, Periode("totaal", "totaal"),
                                                  onderdrukkingsdrempel=5)
     # Back to the catalogue's definition (for the tests after this one).

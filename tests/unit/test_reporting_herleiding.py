@@ -32,10 +32,9 @@ from runtime.messagebus import MessageBus
 from services.reporting.adapters.repository import CijferRepository
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.cijfers import Rij
-from services.reporting.domain.commands import ReadKwartaalrapportage, ReadTrend
+from services.reporting.domain.commands import ExportKpis, ReadKpis, ReadKwartaalrapportage, ReadTrend
 from services.reporting.domain.periodes import Periode, periodes_van
 from services.reporting.entrypoints import weergave
-from services.reporting.service_layer import handlers
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
@@ -132,6 +131,10 @@ class Uow(InMemoryTransaction, ReportingUnitOfWork):
         self.cijfers = _Cijfers(self.rijen)
         self.session = _Sessie()
 
+    @property
+    def database(self) -> str:
+        return f"nep:{self.cijfers.projectie}"  # a fake database of its own
+
 
 def bus(uow: Uow) -> MessageBus:
     return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=None, verdeling=Verdeling(),
@@ -162,17 +165,22 @@ def perioden(meldingen: list[Melding]) -> list[Periode]:
 
 
 async def _views(rijen, periodes: list[Periode]) -> list[View]:
-    uow = Uow(rijen)
+    """Every view of GET /v1/kpis (ReadKpis) and, for the region, of the export (ExportKpis)."""
+    reporting = bus(Uow(rijen))
     out = []
     for p in periodes:
         for gi in (None, *GIS):
             for gemeente in (None, *G):
+                if gi is None and gemeente is None:
+                    commando = ExportKpis(kpi=[KPI], periode=p.code, periode_type=p.type)
+                else:
+                    commando = ReadKpis(kpi=[KPI], gi=gi, gemeente=gemeente, periode=p.code,
+                                        periode_type=p.type)
                 try:
-                    rows = await handlers.kpis(uow, periode=p, onderdrukkingsdrempel=ONDERDRUKKINGSDREMPEL,
-                                               kpi=[KPI], gi=gi, gemeente=gemeente,
-                                               met_tabel=gi is None and gemeente is None)
+                    antwoord = await reporting.handle(commando)
                 except InvalidInput:
                     continue  # not published per municipality at this level
+                rows = antwoord[1] if isinstance(commando, ExportKpis) else antwoord.kpis
                 out.append(View(p, gi, gemeente, rows[0]))
     return out
 

@@ -231,6 +231,20 @@ async def _lees(uow, versie, periodes: list[Periode], stored,
     return familie, rijen
 
 
+class KpiVraag(NamedTuple):
+    """A question for the figures of one period, its input checked: with the version of the
+    projection it is answered from, the key of its cached answer."""
+
+    catalogus_versie: str
+    periode: Periode
+    peildatum: date
+    onderdrukkingsdrempel: int
+    kpis: tuple[str, ...]  # () for all of them
+    gi: str | None
+    gemeente: str | None
+    met_tabel: bool
+
+
 async def kpis(
     uow: ReportingUnitOfWork,
     *,
@@ -247,34 +261,45 @@ async def kpis(
     controleer_gemeente(gemeente, periode, onderdrukkingsdrempel)
     ids = _kpi_ids(catalogus, kpi)
     stored = _opgeslagen(catalogus, ids)
-    peildatum = periode.peildatum(uow.clock.today())
+    vraag = KpiVraag(catalogus.versie, periode, periode.peildatum(uow.clock.today()), onderdrukkingsdrempel,
+                     tuple(ids or ()), gi, gemeente, met_tabel)
     async with uow:
         versie = await _momentopname(uow)
-        sleutel = (versie, catalogus.versie, periode, peildatum, onderdrukkingsdrempel, tuple(ids or ()))
-        sleutel += (gi, gemeente, met_tabel)
-        if (antwoord := _ANTWOORDEN.get(sleutel)) is not None:
+        if (antwoord := _ANTWOORDEN.get((versie, *vraag))) is not None:
             return antwoord
-        familie, rijen = await _lees(uow, versie, [periode], stored, onderdrukkingsdrempel)
-        standen = await uow.cijfers.standen(peildatum, stored)
+        familie, rijen, standen = await _gegevens(uow, versie, vraag, stored)
     # Computing the answer is CPU work (seconds over a large history): in a thread, so the event
     # loop goes on serving (and a request waiting within its budget gets its fallback in time).
-    antwoord = await asyncio.to_thread(
-        bereken,
+    antwoord = await asyncio.to_thread(_antwoord, catalogus, vraag, familie, rijen, standen)
+    _ANTWOORDEN.put((versie, *vraag), antwoord)
+    return antwoord
+
+
+async def _gegevens(uow: ReportingUnitOfWork, versie: tuple[str, int], vraag: KpiVraag,
+                    stored: list[str] | None) -> tuple[Familie | None, list, list]:
+    """What the question's answer is computed from, read in the request's snapshot: the family of
+    linked periods (when suppressed per municipality), the period's rows and the stocks."""
+    familie, rijen = await _lees(uow, versie, [vraag.periode], stored, vraag.onderdrukkingsdrempel)
+    standen = await uow.cijfers.standen(vraag.peildatum, stored)
+    return familie, rijen[vraag.periode.code], standen
+
+
+def _antwoord(catalogus: Catalogus, vraag: KpiVraag, familie: Familie | None, rijen: list,
+              standen: list) -> list[dict]:
+    return bereken(
         catalogus,
-        rijen[periode.code],
+        rijen,
         standen,
-        periode_type=periode.type,
-        periode=periode.code,
-        peildatum=peildatum,
-        onderdrukkingsdrempel=onderdrukkingsdrempel,
-        kpis=ids,
-        gi=gi,
-        gemeente=gemeente,
-        met_tabel=met_tabel,
+        periode_type=vraag.periode.type,
+        periode=vraag.periode.code,
+        peildatum=vraag.peildatum,
+        onderdrukkingsdrempel=vraag.onderdrukkingsdrempel,
+        kpis=list(vraag.kpis) or None,
+        gi=vraag.gi,
+        gemeente=vraag.gemeente,
+        met_tabel=vraag.met_tabel,
         familie=familie,
     )
-    _ANTWOORDEN.put(sleutel, antwoord)
-    return antwoord
 
 
 # A caller that accepts a stale answer (HTTP `Cache-Control: max-stale`, as the dashboard sends)
