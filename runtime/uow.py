@@ -195,8 +195,12 @@ class UnitOfWork:
             await self.session.close()
             raise AlreadyProcessed(ce.id)
 
-    def publish(self, *events: Event) -> None:
-        self._pending.extend(events)
+    # The service's domain events in the wire contract (runtime/wire.py, from its adapters/wire.py).
+    to_contract: Callable[[object], Event] | None = None
+
+    def publish(self, *events: object) -> None:
+        """Events to send at commit: contract events, or the service's domain events translated."""
+        self._pending.extend(map(self.to_contract, events) if self.to_contract else events)
 
     def log_processing(self, *, activity: Verwerkingsactiviteit, subjects: Iterable[Betrokkene],
                        resource: tuple[str, object], action: str, actor: Principal | None = None,

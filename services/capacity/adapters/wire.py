@@ -8,6 +8,7 @@ from dataclasses import asdict
 from contracts import Event
 from contracts import events as contract
 from contracts.vocabulary import GI
+from runtime.wire import Translation
 from services.capacity.domain import events
 from services.capacity.domain.model import Bezetting, Casusgebeurtenis
 
@@ -16,13 +17,7 @@ CONTRACTS: dict[type, type[Event]] = {
     events.EscalationRaised: contract.EscalationRaised,
     events.EscalationCleared: contract.EscalationCleared,
 }
-
-
-def to_contract(event: object) -> Event:
-    """The contract event of a domain event (one that already is a contract event stays as it is)."""
-    if isinstance(event, Event):
-        return event
-    return CONTRACTS[type(event)].model_validate(asdict(event))
+to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 
 
 def escalatiecijfers(cijfers: events.EscalatieCijfers) -> contract.EscalatieCijfers:

@@ -11,6 +11,7 @@ from services.capacity.service_layer.wijzigingen import WIJZIGINGEN
 
 
 class CapacityUnitOfWork(UnitOfWork):
+    to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     capaciteit: CapaciteitRepository
     kinderen: KinderenRepository
     log: LogRepository
@@ -22,10 +23,6 @@ class CapacityUnitOfWork(UnitOfWork):
         # The region's thresholds from CapacitySettings; the defaults outside a Runtime.
         self.drempels: Drempels = settings.drempels() if hasattr(settings, "drempels") else Drempels()
         self.zichtbaar_gewijzigd = False
-
-    def publish(self, *events: object) -> None:
-        """Domain events go out in the wire contract (adapters/wire.py)."""
-        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.capaciteit = CapaciteitRepository(session)

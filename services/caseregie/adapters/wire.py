@@ -1,13 +1,14 @@
 """caseregie's domain events in the wire contract (contracts.events) and back: the one place they are
 translated. The unit of work publishes the domain's events in their contract form; a contract event
 the bus hands a handler (a measure, a case event read back for the webhooks) becomes the domain's."""
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from pydantic import BaseModel
 
 from contracts import Event
 from contracts import events as contract
+from runtime.wire import Translation
 from services.caseregie.domain import events
 
 CONTRACTS: dict[type, type[Event]] = {
@@ -28,13 +29,7 @@ DOMAIN: dict[type[BaseModel], type] = {
     contract.Kind: events.Kind,
     contract.WachtendKind: events.WachtendKind,
 }
-
-
-def to_contract(event: object) -> Event:
-    """The contract event of a domain event (one that already is a contract event stays as it is)."""
-    if isinstance(event, Event):
-        return event
-    return CONTRACTS[type(event)].model_validate(asdict(event))
+to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 
 
 def to_domain(event: BaseModel) -> Any:

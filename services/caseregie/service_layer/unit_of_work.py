@@ -4,12 +4,9 @@ from services.caseregie.adapters.repository import CasusRepository, WebhookRepos
 
 
 class CaseregieUnitOfWork(UnitOfWork):
+    to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     casussen: CasusRepository
     webhooks: WebhookRepository
-
-    def publish(self, *events: object) -> None:
-        """Domain events go out in the wire contract (adapters/wire.py)."""
-        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.casussen = CasusRepository(session)

@@ -4,12 +4,9 @@ from services.intake.adapters.repository import GezinRepository, MeldingReposito
 
 
 class IntakeUnitOfWork(UnitOfWork):
+    to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     meldingen: MeldingRepository
     gezinnen: GezinRepository
-
-    def publish(self, *events: object) -> None:
-        """Domain events go out in the wire contract (adapters/wire.py)."""
-        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.meldingen = MeldingRepository(session)

@@ -1,10 +1,10 @@
 """triage's domain values in the wire contract (contracts.events) and back: the one place they are
 translated. Outgoing: the unit of work publishes each domain event as its contract event.
 Incoming: a handler turns a consumed contract event into the domain's own input value."""
-from dataclasses import asdict
 
 from contracts import Event
 from contracts import events as contract
+from runtime.wire import Translation
 from services.triage.domain import events
 from services.triage.domain.model import Melding
 
@@ -13,13 +13,7 @@ CONTRACTS: dict[type, type[Event]] = {
     events.AdviesIssued: contract.AdviesIssued,
     events.MaatregelImposed: contract.MaatregelImposed,
 }
-
-
-def to_contract(event: object) -> Event:
-    """The contract event of a domain event (one that already is a contract event stays as it is)."""
-    if isinstance(event, Event):
-        return event
-    return CONTRACTS[type(event)].model_validate(asdict(event))
+to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 
 
 def kind(kind: contract.Kind) -> events.Kind:

@@ -5,11 +5,8 @@ from services.triage.settings import TriageSettings
 
 
 class TriageUnitOfWork(UnitOfWork):
+    to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     triage: TriageRepository
-
-    def publish(self, *events: object) -> None:
-        """Domain events go out in the wire contract (adapters/wire.py)."""
-        super().publish(*(wire.to_contract(e) for e in events))
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)
