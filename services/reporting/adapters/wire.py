@@ -2,25 +2,25 @@
 the one place they are read. Reporting publishes no events of its own."""
 from contracts import Event
 from contracts import events as contract
-from services.reporting.domain import minimalisatie
-from services.reporting.domain.minimalisatie import Feit
+from services.reporting.domain import events, minimalisatie
+from services.reporting.domain.events import Feit
 
 # Per type the domain keeps: the contract event it comes as.
 CONTRACTS: dict[str, type[Event]] = {
-    minimalisatie.MELDING: contract.MeldingReceived,
-    minimalisatie.TRIAGE: contract.TriageCompleted,
-    minimalisatie.ADVIES: contract.AdviesIssued,
-    minimalisatie.MAATREGEL: contract.MaatregelImposed,
-    minimalisatie.TOEWIJZING: contract.CasusAssigned,
-    minimalisatie.JEUGDBESCHERMER: contract.JeugdbeschermerAssigned,
-    minimalisatie.OVERDRACHT_AANGEVRAAGD: contract.OverdrachtRequested,
-    minimalisatie.OVERDRACHT_GOEDGEKEURD: contract.OverdrachtApproved,
-    minimalisatie.OVERDRACHT_AFGEWEZEN: contract.OverdrachtRejected,
-    minimalisatie.OVERGEDRAGEN: contract.CasusTransferred,
-    minimalisatie.GESLOTEN: contract.CasusClosed,
-    minimalisatie.DRANG: contract.DrangOverdue,
-    minimalisatie.ESCALATIE: contract.EscalationRaised,
-    minimalisatie.ESCALATIE_VOORBIJ: contract.EscalationCleared,
+    events.MELDING: contract.MeldingReceived,
+    events.TRIAGE: contract.TriageCompleted,
+    events.ADVIES: contract.AdviesIssued,
+    events.MAATREGEL: contract.MaatregelImposed,
+    events.TOEWIJZING: contract.CasusAssigned,
+    events.JEUGDBESCHERMER: contract.JeugdbeschermerAssigned,
+    events.OVERDRACHT_AANGEVRAAGD: contract.OverdrachtRequested,
+    events.OVERDRACHT_GOEDGEKEURD: contract.OverdrachtApproved,
+    events.OVERDRACHT_AFGEWEZEN: contract.OverdrachtRejected,
+    events.OVERGEDRAGEN: contract.CasusTransferred,
+    events.GESLOTEN: contract.CasusClosed,
+    events.DRANG: contract.DrangOverdue,
+    events.ESCALATIE: contract.EscalationRaised,
+    events.ESCALATIE_VOORBIJ: contract.EscalationCleared,
 }
 
 

@@ -8,24 +8,24 @@ override's. Pure.
 
 import hashlib
 import json
-from typing import NamedTuple
 
-# The types of the events reporting keeps, as they are stored in its history (the chain's names for
-# them; adapters/wire.py says which event of the wire contract each is).
-MELDING = "nl.jbketen.melding.received.v1"
-TRIAGE = "nl.jbketen.triage.completed.v1"
-ADVIES = "nl.jbketen.advies.issued.v1"
-MAATREGEL = "nl.jbketen.maatregel.imposed.v1"
-TOEWIJZING = "nl.jbketen.casus.assigned.v1"
-JEUGDBESCHERMER = "nl.jbketen.jeugdbeschermer.assigned.v1"
-OVERDRACHT_AANGEVRAAGD = "nl.jbketen.overdracht.requested.v1"
-OVERDRACHT_GOEDGEKEURD = "nl.jbketen.overdracht.approved.v1"
-OVERDRACHT_AFGEWEZEN = "nl.jbketen.overdracht.rejected.v1"
-OVERGEDRAGEN = "nl.jbketen.casus.transferred.v1"
-GESLOTEN = "nl.jbketen.casus.closed.v1"
-DRANG = "nl.jbketen.drang.overdue.v1"
-ESCALATIE = "nl.jbketen.escalatie.raised.v1"
-ESCALATIE_VOORBIJ = "nl.jbketen.escalatie.cleared.v1"
+from services.reporting.domain.events import (
+    ADVIES,
+    DRANG,
+    ESCALATIE,
+    ESCALATIE_VOORBIJ,
+    GESLOTEN,
+    JEUGDBESCHERMER,
+    MAATREGEL,
+    MELDING,
+    OVERDRACHT_AANGEVRAAGD,
+    OVERDRACHT_AFGEWEZEN,
+    OVERDRACHT_GOEDGEKEURD,
+    OVERGEDRAGEN,
+    TOEWIJZING,
+    TRIAGE,
+    Feit,
+)
 
 # Per event type: the fields kept. Lists of children keep only `kind_id`.
 BEWAARD: dict[str, tuple[str, ...]] = {
@@ -119,13 +119,6 @@ BEWAARD: dict[str, tuple[str, ...]] = {
     ESCALATIE_VOORBIJ: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
 }
 EVENT_TYPES = tuple(BEWAARD)
-
-
-class Feit(NamedTuple):
-    """An event as reporting keeps it: its type and its minimised data (JSON-ready)."""
-
-    event_type: str
-    data: dict
 
 
 def minimaliseer(event_type: str, data: dict) -> dict:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from contracts.vocabulary import OverdrachtReden
-from services.reporting.domain.minimalisatie import (
+from services.reporting.domain.events import (
     ADVIES,
     DRANG,
     ESCALATIE,
