@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, seed_capacity
 from tests import identity
@@ -75,6 +76,18 @@ def running_stack(database_server_url: str, kafka_bootstrap: str, database_prefi
         yield stack
     finally:
         stack.stop_all()
+
+
+async def new_topic(bootstrap: str, prefix: str, partitions: int = 1) -> str:
+    """A topic of the test's own, `<prefix>-<random>`, created now."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
+    return name
 
 
 def unique_prefix() -> str:

@@ -8,7 +8,6 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import TopicPartition
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,7 +22,7 @@ from runtime.settings import to_async_url
 from runtime.uow import UnitOfWork
 from tests.clock import pinned
 from tests.conftest import own_broker
-from tests.infra import produce, wait_until
+from tests.infra import new_topic, produce, wait_until
 
 kafka_bootstrap = pytest.fixture(scope="module")(own_broker)
 # The handlers' own table, beside the runtime's (never on the runtime's metadata: that is what the
@@ -54,12 +53,7 @@ def signal(gi: str, vrij: int) -> CapacitySignal:
 
 
 async def topic(bootstrap: str) -> str:
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(name, 2, 1)])
-    await admin.close()
-    return name
+    return await new_topic(bootstrap, "t", partitions=2)
 
 
 async def send(bootstrap: str, name: str, event, partition_key: str, ce_id: str | None = None) -> CloudEvent:

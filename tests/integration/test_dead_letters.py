@@ -11,7 +11,6 @@ import uuid
 import httpx
 import pytest
 import sqlalchemy as sa
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from contracts.events import CapacitySignal, CasusAssigned, Kind
 from contracts.vocabulary import GI
@@ -24,7 +23,7 @@ from services.capacity.bootstrap import SPEC as CAPACITY
 from tests import identity
 from tests.clock import running
 from tests.conftest import own_broker, own_databases
-from tests.infra import header, produce, read_topic, wait_until
+from tests.infra import header, new_topic, produce, read_topic, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -66,11 +65,7 @@ class OnItsOwnTopic(ServiceSpec):
 @pytest.fixture(scope="module")
 async def capacity(database_server_url, kafka_bootstrap, letters_prefix):
     """httpx client of the service; `.app`, `.cause` and `.topic` on it."""
-    topic = f"casussen-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 2, 1)])
-    await admin.close()
+    topic = await new_topic(kafka_bootstrap, "casussen", partitions=2)
     cause = Cause()
     events = {**CAPACITY.events, CasusAssigned: [cause.around(h) for h in CAPACITY.events[CasusAssigned]]}
     same = {f.name: getattr(CAPACITY, f.name) for f in dataclasses.fields(CAPACITY)}

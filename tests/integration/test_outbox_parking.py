@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 import sqlalchemy as sa
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from runtime import db, tables
 from runtime.db import drop_databases
@@ -20,7 +19,7 @@ from runtime.service import build_app
 from services.intake.bootstrap import SPEC as INTAKE
 from tests import identity
 from tests.clock import running
-from tests.infra import header, read_topic, unique_prefix, wait_until
+from tests.infra import header, new_topic, read_topic, unique_prefix, wait_until
 from tests.integration.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -45,17 +44,6 @@ async def intake(database_server_url, bootstrap, **settings):
 async def _status(client, code: int, headers=None) -> dict | None:
     response = await client.get("/v1/health", headers=headers or {})
     return response.json() if response.status_code == code else None
-
-
-async def _topic(bootstrap) -> str:
-    name = f"parking-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, 1, 1)])
-    finally:
-        await admin.close()
-    return name
 
 
 async def _add_events(runtime, topic: str, sizes: list[int]) -> list[str]:
@@ -83,7 +71,7 @@ async def test_an_event_over_the_record_limit_is_parked_and_the_others_go_on_in_
         database_server_url, kafka_bootstrap):
     limit = {"kafka_max_request_size": 20 * KiB}
     async with intake(database_server_url, kafka_bootstrap, **limit) as (runtime, http):
-        topic = await _topic(kafka_bootstrap)
+        topic = await new_topic(kafka_bootstrap, "parking")
         first, too_large, third, fourth = await _add_events(runtime, topic, [100, 40 * KiB, 100, 100])
         await wait_until(lambda: _parked_only(runtime), timeout=20)
         assert await wait_until(lambda: _sent(kafka_bootstrap, topic)) == [first, third, fourth]
@@ -124,7 +112,7 @@ async def test_an_event_the_kafka_producer_refuses_is_parked_with_the_producers_
     # The relay's own limit above the producer's 1 MiB: the producer refuses the 2 MiB record.
     limit = {"kafka_max_request_size": 16 * MiB}
     async with intake(database_server_url, kafka_bootstrap, **limit) as (runtime, http):
-        topic = await _topic(kafka_bootstrap)
+        topic = await new_topic(kafka_bootstrap, "parking")
         first, refused, third = await _add_events(runtime, topic, [100, 2 * MiB, 100])
         await wait_until(lambda: _parked_only(runtime), timeout=20)
         assert await wait_until(lambda: _sent(kafka_bootstrap, topic)) == [first, third]

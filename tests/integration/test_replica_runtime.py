@@ -9,14 +9,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from runtime import leases, tables
 from runtime.db import drop_databases
 from runtime.service import build_app, every
 from services.intake.bootstrap import SPEC as INTAKE
 from tests.clock import running
-from tests.infra import header, read_topic, unique_prefix, wait_until
+from tests.infra import header, new_topic, read_topic, unique_prefix, wait_until
 from tests.integration.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -39,17 +38,6 @@ async def replicas(database_server_url, bootstrap, n: int = 2, **settings):
         await drop_databases(database_server_url, prefix)
 
 
-async def _topic(bootstrap) -> str:
-    name = f"replicas-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, 1, 1)])
-    finally:
-        await admin.close()
-    return name
-
-
 async def _add(runtime, topic: str, count: int, keys: int = 3) -> list[str]:
     """`count` outbox rows in one transaction, their keys taking turns (order matters per key)."""
     ids = [f"replica-{uuid.uuid4()}" for _ in range(count)]
@@ -63,7 +51,7 @@ async def _add(runtime, topic: str, count: int, keys: int = 3) -> list[str]:
 
 
 async def test_two_relays_send_every_row_once_in_order(database_server_url, kafka_bootstrap):
-    topic = await _topic(kafka_bootstrap)
+    topic = await new_topic(kafka_bootstrap, "replicas")
     async with replicas(database_server_url, kafka_bootstrap, outbox_batch_size=7) as (one, two):
         expected = []
         for round_ in range(6):  # rows committed through both replicas, both relays woken at once
