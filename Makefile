@@ -7,8 +7,14 @@ STAMP := $(VENV)/.installed
 SPECTRAL := node_modules/.bin/spectral
 # Debian's Chromium renders the dashboard and the quarterly report in the browser tests.
 CHROMIUM := /usr/bin/chromium
+# deploy/k8s rendered and validated offline (tests/deploy): the schemas of Kubernetes, Strimzi,
+# CloudNativePG and KEDA (kubernetes-models, pinned in deploy/k8s/package.json), strict core schemas
+# and the Compose Specification's (kubernetes-validate, check-jsonschema, in a venv of their own).
+K8S_TOOLS := build/k8s-tools
+K8S_PY_TOOLS := $(K8S_TOOLS)/.installed
+K8S_MODELS := deploy/k8s/node_modules/.installed
 
-.PHONY: install up demo test test-edges unit contracts lint clean
+.PHONY: install up demo test test-edges unit contracts lint clean k8s-tools
 
 # The calendar's edges in the region (Europe/Amsterdam): last/first day of a month, quarter and
 # year, 29 February, both DST switches. The suite's clock is pinned with JBKETEN_TEST_NOW.
@@ -30,7 +36,7 @@ demo: install
 	$(PY) -m deploy.demo
 
 # The whole suite on the pinned default moment, then the unit tests (all date logic) on every edge.
-test: install $(SPECTRAL) $(CHROMIUM)
+test: install $(SPECTRAL) $(CHROMIUM) k8s-tools
 	$(PY) -m pytest -q
 	@for moment in $(EDGE_MOMENTS); do \
 		echo "unit tests with the clock pinned to $$moment"; \
@@ -38,7 +44,7 @@ test: install $(SPECTRAL) $(CHROMIUM)
 	done
 
 # The whole suite (integration and end-to-end too) on every edge moment: about 15 minutes.
-test-edges: install $(SPECTRAL) $(CHROMIUM)
+test-edges: install $(SPECTRAL) $(CHROMIUM) k8s-tools
 	@for moment in $(EDGE_MOMENTS); do \
 		echo "whole suite with the clock pinned to $$moment"; \
 		JBKETEN_TEST_NOW=$$moment $(PY) -m pytest -q -p no:cacheprovider || exit 1; \
@@ -52,11 +58,32 @@ $(SPECTRAL):
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# kustomize is kubectl's (`kubectl kustomize` = `kustomize build`): the one on PATH, and Debian's
+# kubernetes-client (kubectl 1.20, kustomize v2), unpacked into build/kubectl rather than installed
+# (it would take the place of a newer /usr/bin/kubectl); tests/deploy renders with both.
+k8s-tools: $(K8S_PY_TOOLS) $(K8S_MODELS) build/kubectl/usr/bin/kubectl
+
+build/kubectl/usr/bin/kubectl:
+	rm -rf build/kubectl && mkdir -p build/kubectl
+	cd build/kubectl && (apt-get download -qq kubernetes-client || (apt-get update -qq && apt-get download -qq kubernetes-client)) \
+		&& dpkg -x kubernetes-client_*.deb . && rm kubernetes-client_*.deb
+	touch $@
+
+$(K8S_PY_TOOLS):
+	$(PYTHON) -m venv $(K8S_TOOLS)
+	$(K8S_TOOLS)/bin/pip install --quiet kubernetes-validate==1.37.0 check-jsonschema==0.39.0
+	touch $@
+
+$(K8S_MODELS): deploy/k8s/package.json
+	npm install --prefix deploy/k8s --no-save --no-audit --no-fund --no-package-lock
+	touch $@
+
 unit: install $(SPECTRAL)
 	$(PY) -m pytest -q tests/unit
 
 contracts: install
 	$(PY) -m contracts.generate
+	$(PY) -m deploy.k8s.generate
 
 lint: install
 	$(VENV)/bin/ruff check .
