@@ -7,7 +7,15 @@ import pytest
 import yaml
 
 from tests.deploy.tools import (
-    K8S, OVERLAYS, ROOT, compose_errors, kubectls, kustomize, model_errors, rendered, strict_errors,
+    K8S,
+    OVERLAYS,
+    ROOT,
+    compose_errors,
+    kubectls,
+    kustomize,
+    model_errors,
+    rendered,
+    strict_errors,
     without_hash,
 )
 
@@ -20,7 +28,8 @@ def test_overlay_renders_every_part(overlay):
     assert {"Namespace", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy",
             "Ingress", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster", "ScheduledBackup",
             "Database", "ScaledObject", "TriggerAuthentication"} <= kinds
-    assert {d["metadata"].get("namespace") for d in rendered(overlay) if d["kind"] != "Namespace"} == {"jbketen"}
+    namespaces = {d["metadata"].get("namespace") for d in rendered(overlay) if d["kind"] != "Namespace"}
+    assert namespaces == {"jbketen"}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -36,7 +45,7 @@ def test_every_kustomize_at_hand_renders_the_same(overlay):
 def test_every_document_validates_against_its_schema(overlay):
     documents = rendered(overlay)
     failures = {f"{d['kind']}/{d['metadata']['name']}": errors
-                for d, errors in zip(documents, model_errors(documents)) if errors}
+                for d, errors in zip(documents, model_errors(documents), strict=True) if errors}
     assert not failures
 
 
