@@ -5,8 +5,11 @@ from contracts import events as contract
 from services.reporting.domain import events, minimalisatie
 from services.reporting.domain.events import Feit
 
-# Per type the domain keeps: the contract event it comes as.
-CONTRACTS: dict[str, type[Event]] = {
+# Reporting publishes no events: no domain event becomes a contract event.
+CONTRACTS: dict[type, type[Event]] = {}
+
+# Per type the domain keeps: the contract event it comes as (the consumed ones).
+INCOMING: dict[str, type[Event]] = {
     events.MELDING: contract.MeldingReceived,
     events.TRIAGE: contract.TriageCompleted,
     events.ADVIES: contract.AdviesIssued,

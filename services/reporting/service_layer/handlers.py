@@ -495,4 +495,4 @@ COMMAND_HANDLERS = {
     ReadHerberekening: read_herberekening,
 }
 # Every event the KPIs are made from goes through the same projection.
-EVENT_HANDLERS = {kind: [on_event] for kind in wire.CONTRACTS.values()}
+EVENT_HANDLERS = {kind: [on_event] for kind in wire.INCOMING.values()}
