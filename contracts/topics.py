@@ -40,7 +40,11 @@ CAPACITY_SIGNALS = Topic(
 ESCALATIES = Topic("capacity.escalaties", "Regional capacity escalations, raised and cleared.",
                    "escalatie_id", 3, HISTORY)
 
-TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS, ESCALATIES)
+CONSULTATIES = Topic("triage.consultaties", "Consultation & advice (C&A): requests routed to a GI and "
+                     "the hours spent.", "consultatie_id", 3, HISTORY)
+
+TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS, ESCALATIES,
+                             CONSULTATIES)
 
 
 # The runtime's mark on the broker (runtime/broker_watch.py): its first record tells services whether

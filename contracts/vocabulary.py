@@ -113,3 +113,40 @@ class AfwijkingReden(StrEnum):
     CAPACITEIT = "capaciteit"  # de voorgestelde GI heeft geen ruimte
     CONTINUITEIT = "continuiteit"  # broers of zussen, of eerdere hulp, bij de andere GI
     OVERIG = "overig"
+
+
+class Plaatsingsvorm(StrEnum):
+    """The kind of an out-of-home placement (uithuisplaatsing)."""
+
+    NETWERKPLEEGZORG = "netwerkpleegzorg"  # pleegzorg bij familie of bekenden uit het netwerk
+    BESTANDSPLEEGZORG = "bestandspleegzorg"  # pleegzorg bij een pleeggezin uit het bestand
+    GEZINSHUIS = "gezinshuis"
+    RESIDENTIEEL = "residentieel"  # een leefgroep of behandelgroep van een instelling
+    CRISISPLEK_24UURS = "crisisplek_24uurs"  # een 24-uurs crisisplek
+
+
+class Jeugdhulpvorm(StrEnum):
+    """The kind of youth care (jeugdhulp) that started for a child under a measure."""
+
+    AMBULANT = "ambulant"
+    DAGBEHANDELING = "dagbehandeling"
+    PLEEGZORG = "pleegzorg"
+    VERBLIJF = "verblijf"  # residential care, a gezinshuis included
+    GGZ = "ggz"  # youth mental health care
+    OVERIG = "overig"
+
+
+class ConsultatieCategorie(StrEnum):
+    """The category of a local team's question for consultation & advice (C&A). Where the
+    factsheet (the expertise table of the target-group rules) names an expertise of the same code,
+    the question goes to a GI with that expertise; the others to the GI furthest below its share."""
+
+    LVB = "lvb"
+    JEUGDRECLASSERING = "jeugdreclassering"
+    COMPLEXE_SCHEIDING = "complexe_scheiding"
+    VERSLAVING = "verslaving"
+    RADICALISERING_EN_EER = "radicalisering_en_eer"
+    HUISELIJK_GEWELD = "huiselijk_geweld"
+    OPVOEDING = "opvoeding"  # opvoedingsvragen en zorgen over de ontwikkeling
+    VEILIGHEID = "veiligheid"  # is dit een zaak voor een maatregel (wel of geen drang)?
+    OVERIG = "overig"

@@ -37,6 +37,7 @@ GENERATED_EXPLANATIONS = {
     ("nl.jbketen.advies.issued.v1", "reden"),  # the ranking, or "wijkt af ...: <category in words>"
     ("nl.jbketen.casus.assigned.v1", "gi_reden"),  # "Eén gezin, één plan: ..."
     ("nl.jbketen.escalatie.raised.v1", "redenen[]"),  # the capacity thresholds crossed
+    ("nl.jbketen.consultatie.requested.v1", "reden"),  # the factsheet's GI, or the shares compared
 }
 SHORT = 64  # a maximum length this short holds a code, not a story
 # Field names that would hold a person, whatever their type.
