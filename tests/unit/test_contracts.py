@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from contracts.events import EVENT_TYPES
 from contracts.generate import ASYNCAPI, SCHEMA_DIR, stale
 from contracts.topics import CAPACITY_SIGNALS, TOPICS
@@ -34,3 +36,15 @@ def test_asyncapi_has_a_channel_per_topic():
 def test_capacity_signals_are_compacted():
     channel = next(c for c in _asyncapi()["channels"].values() if c["address"] == CAPACITY_SIGNALS.name)
     assert channel["bindings"]["kafka"]["topicConfiguration"]["cleanup.policy"] == ["compact"]
+
+
+def test_the_agreed_ca_shares_of_every_year_add_up_and_cover_every_gi():
+    from contracts.ca_verdeling import AFGESPROKEN_AANDELEN, afgesproken_aandelen
+    from contracts.vocabulary import GI
+
+    for jaar, aandelen in AFGESPROKEN_AANDELEN.items():
+        assert set(aandelen) == set(GI) and abs(sum(aandelen.values()) - 1) < 1e-9, jaar
+    assert afgesproken_aandelen(2025) == dict(AFGESPROKEN_AANDELEN[2024])  # kept until a new row
+    assert afgesproken_aandelen(2030) == dict(AFGESPROKEN_AANDELEN[2026])
+    with pytest.raises(LookupError):
+        afgesproken_aandelen(2020)
