@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijkingReden, Maatregel
+from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel
 from runtime.identity import Principal
 from services.triage.domain.model import AdviesStatus
 
@@ -61,4 +61,46 @@ class ReadBeschikbaarheid:
 
 @dataclass(frozen=True)
 class EraseExpired:
-    """The RvdK's free text of advice past the retention term erased, in batches."""
+    """The RvdK's free text of advice, and consultation requests' family ids, past their retention
+    terms erased, in batches."""
+
+
+@dataclass(frozen=True)
+class RequestConsultatie:
+    """A local team's question for consultation & advice: codes and a pseudonym, no free text."""
+
+    caller: Principal
+    gemeente: str
+    categorie: ConsultatieCategorie
+    gezin_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RecordConsultatieUren:
+    caller: Principal
+    consultatie_id: UUID
+    uren: float
+    datum: date
+
+
+@dataclass(frozen=True)
+class ReadConsultatie:
+    caller: Principal
+    consultatie_id: UUID
+
+
+@dataclass(frozen=True)
+class ListConsultaties:
+    caller: Principal
+    gemeente: str | None = None
+    gi: GI | None = None
+    categorie: ConsultatieCategorie | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class ReadCaVerdeling:
+    """The year's C&A hours per GI against the agreed shares (None: the current year)."""
+
+    jaar: int | None = None

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijkingReden, Maatregel, Urgentie
+from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel, Urgentie
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,31 @@ class MaatregelImposed:
     gi: GI
     kinderen: list[Kind]
     opgelegd_op: datetime
+
+
+@dataclass(frozen=True)
+class ConsultatieRequested:
+    """A local team asked for consultation & advice (C&A) and triage routed the question to a GI."""
+
+    consultatie_id: UUID
+    gemeente: str
+    categorie: ConsultatieCategorie
+    gezin_id: UUID | None
+    gi: GI
+    expertise: str | None
+    reden: str  # generated: the factsheet's expertise or the shares compared, nothing personal
+    aangevraagd_op: datetime
+
+
+@dataclass(frozen=True)
+class ConsultatieUrenRecorded:
+    """The GI the question went to recorded hours spent on it."""
+
+    consultatie_id: UUID
+    registratie_id: UUID
+    gemeente: str
+    categorie: ConsultatieCategorie
+    gi: GI
+    uren: float
+    datum: date
+    geregistreerd_op: datetime
