@@ -74,7 +74,48 @@ beschikbaarheid = sa.Table(
     sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
 )
 
+# 0004: consultation & advice (C&A): the local teams' requests, routed to a GI, the hours each GI
+# recorded on them, and per GI per year the sum of those hours (what routing reads).
+consultaties = sa.Table(
+    "consultaties",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gemeente", sa.String(6), nullable=False),
+    sa.Column("organisatie", sa.String(100), nullable=False),
+    sa.Column("categorie", sa.String(30), nullable=False),
+    sa.Column("gezin_id", UUID(as_uuid=True)),  # pseudonymous, optional; erased after the term
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("expertise", sa.String(50)),
+    sa.Column("reden", sa.String(500), nullable=False),
+    sa.Column("regelset_versie", sa.String(20), nullable=False),
+    sa.Column("aangevraagd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("laatste_activiteit_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("gewist_op", sa.DateTime(timezone=True)),
+)
+
+consultatie_uren = sa.Table(
+    "consultatie_uren",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("consultatie_id", UUID(as_uuid=True), sa.ForeignKey("consultaties.id"), nullable=False),
+    sa.Column("uren", sa.Numeric(5, 2), nullable=False),
+    sa.Column("datum", sa.Date, nullable=False),
+    sa.Column("geregistreerd_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+ca_uren_per_jaar = sa.Table(
+    "ca_uren_per_jaar",
+    metadata,
+    sa.Column("gi", sa.String(10), primary_key=True),
+    sa.Column("jaar", sa.Integer, primary_key=True),
+    sa.Column("uren", sa.Numeric(12, 2), nullable=False),
+)
+
 # The indexes the migrations made (one definition: the models match the migrations, tested).
 sa.Index("ix_adviezen_status", adviezen.c.status)
 sa.Index("ix_adviezen_voorgesteld_op", adviezen.c.voorgesteld_op)
 sa.Index("ix_adviezen_gezin_id", adviezen.c.gezin_id)
+sa.Index("ix_consultaties_gi", consultaties.c.gi)
+sa.Index("ix_consultaties_gemeente", consultaties.c.gemeente)
+sa.Index("ix_consultaties_aangevraagd_op", consultaties.c.aangevraagd_op)
+sa.Index("ix_consultatie_uren_consultatie_id", consultatie_uren.c.consultatie_id)

@@ -5,8 +5,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI, AfwijkingReden, Kader, Maatregel, Urgentie
-from services.triage.adapters.orm import adviezen, beschikbaarheid, gezinnen, maatregelen, triages
+from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Kader, Maatregel, Urgentie
+from services.triage.adapters.orm import (
+    adviezen,
+    beschikbaarheid,
+    ca_uren_per_jaar,
+    consultatie_uren,
+    consultaties,
+    gezinnen,
+    maatregelen,
+    triages,
+)
+from services.triage.domain.consultatie import Consultatie, Urenregistratie
 from services.triage.domain.events import Kind
 from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang
 
@@ -173,3 +183,99 @@ class TriageRepository:
         """Keep the newest signal per GI; an older one arriving late changes nothing."""
         await self.session.execute(
             _BESCHIKBAARHEID, {"gi": gi, "vrije_plaatsen": vrije_plaatsen, "tijdstip": tijdstip})
+
+
+# --- consultation & advice (C&A) -----------------------------------------------------------------
+
+_jaaruren = insert(ca_uren_per_jaar)
+_JAARUREN = _jaaruren.on_conflict_do_update(
+    index_elements=[ca_uren_per_jaar.c.gi, ca_uren_per_jaar.c.jaar],
+    set_={"uren": ca_uren_per_jaar.c.uren + _jaaruren.excluded.uren})
+
+
+def _consultatie(row, registraties: list[Urenregistratie]) -> Consultatie:
+    return Consultatie(
+        id=row.id, gemeente=row.gemeente, organisatie=row.organisatie,
+        categorie=ConsultatieCategorie(row.categorie), gezin_id=row.gezin_id, gi=GI(row.gi),
+        expertise=row.expertise, reden=row.reden, regelset_versie=row.regelset_versie,
+        aangevraagd_op=row.aangevraagd_op, registraties=registraties, gewist_op=row.gewist_op)
+
+
+class ConsultatieRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, c: Consultatie) -> None:
+        await self.session.execute(insert(consultaties), dict(
+            id=c.id, gemeente=c.gemeente, organisatie=c.organisatie, categorie=c.categorie.value,
+            gezin_id=c.gezin_id, gi=c.gi.value, expertise=c.expertise, reden=c.reden,
+            regelset_versie=c.regelset_versie, aangevraagd_op=c.aangevraagd_op,
+            laatste_activiteit_op=c.aangevraagd_op))
+
+    async def get(self, consultatie_id: UUID, *, for_update: bool = False) -> Consultatie | None:
+        query = sa.select(consultaties).where(consultaties.c.id == consultatie_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return (await self._met_registraties([row]))[0] if row else None
+
+    async def _met_registraties(self, rows) -> list[Consultatie]:
+        ids = [r.id for r in rows]
+        per_id: dict[UUID, list[Urenregistratie]] = {i: [] for i in ids}
+        if ids:
+            for r in (await self.session.execute(
+                    sa.select(consultatie_uren).where(consultatie_uren.c.consultatie_id.in_(ids))
+                    .order_by(consultatie_uren.c.geregistreerd_op, consultatie_uren.c.id))).all():
+                per_id[r.consultatie_id].append(
+                    Urenregistratie(r.id, float(r.uren), r.datum, r.geregistreerd_op))
+        return [_consultatie(r, per_id[r.id]) for r in rows]
+
+    async def add_registratie(self, c: Consultatie, r: Urenregistratie) -> None:
+        """The registration, the GI's hours of the year of its day, and the request's last
+        activity (the retention term's start), in the caller's transaction."""
+        await self.session.execute(insert(consultatie_uren), dict(
+            id=r.id, consultatie_id=c.id, uren=r.uren, datum=r.datum, geregistreerd_op=r.geregistreerd_op))
+        await self.session.execute(_JAARUREN, dict(gi=c.gi.value, jaar=r.datum.year, uren=r.uren))
+        await self.session.execute(sa.update(consultaties).where(consultaties.c.id == c.id).values(
+            laatste_activiteit_op=sa.func.greatest(consultaties.c.laatste_activiteit_op, r.geregistreerd_op)))
+
+    async def uren_per_gi(self, jaar: int) -> dict[GI, float]:
+        rows = await self.session.execute(sa.select(ca_uren_per_jaar).where(ca_uren_per_jaar.c.jaar == jaar))
+        return {GI(r.gi): float(r.uren) for r in rows}
+
+    async def aanvragen_per_gi(self, van: datetime, tot: datetime) -> dict[GI, int]:
+        rows = await self.session.execute(
+            sa.select(consultaties.c.gi, sa.func.count()).where(
+                consultaties.c.aangevraagd_op >= van, consultaties.c.aangevraagd_op < tot)
+            .group_by(consultaties.c.gi))
+        return {GI(gi): n for gi, n in rows}
+
+    async def lijst(self, *, gemeente: str | None, gi: str | None, categorie: str | None,
+                   limit: int, offset: int) -> tuple[list[Consultatie], int]:
+        """Newest first; the scope's filters are in the query."""
+        where = []
+        if gemeente:
+            where.append(consultaties.c.gemeente == gemeente)
+        if gi:
+            where.append(consultaties.c.gi == gi)
+        if categorie:
+            where.append(consultaties.c.categorie == categorie)
+        rows = (await self.session.execute(
+            sa.select(consultaties).where(*where)
+            .order_by(consultaties.c.aangevraagd_op.desc(), consultaties.c.id).limit(limit).offset(offset)
+        )).all()
+        total = await self.session.scalar(sa.select(sa.func.count()).select_from(consultaties).where(*where))
+        return await self._met_registraties(rows), total
+
+    async def past_retention(self, grens: datetime, limit: int) -> list[Consultatie]:
+        """Requests that still hold a family id and had no activity since before `grens` (locked,
+        skipping rows another instance holds)."""
+        rows = (await self.session.execute(
+            sa.select(consultaties).where(consultaties.c.gezin_id.is_not(None),
+                                          consultaties.c.laatste_activiteit_op < grens)
+            .order_by(consultaties.c.id).limit(limit).with_for_update(skip_locked=True))).all()
+        return [_consultatie(r, []) for r in rows]
+
+    async def erase(self, consultatie_id: UUID, now: datetime) -> None:
+        await self.session.execute(sa.update(consultaties).where(consultaties.c.id == consultatie_id)
+                                   .values(gezin_id=None, gewist_op=now))

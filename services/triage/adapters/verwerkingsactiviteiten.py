@@ -14,3 +14,8 @@ ADVIES_VASTSTELLEN = REGISTER["triage.advies-vaststellen.v1"]
 MAATREGEL_VASTLEGGEN = REGISTER["triage.maatregel-vastleggen.v1"]
 # Erasure after the retention term (bewaartermijn), logged by the retention job.
 PERSOONSGEGEVENS_WISSEN = REGISTER["triage.persoonsgegevens-wissen.v1"]
+# Consultation & advice (C&A): logged when the request names a family (its pseudonymous gezin_id).
+CONSULTATIE_AANVRAGEN = REGISTER["triage.consultatie-aanvragen.v1"]
+CONSULTATIE_INZIEN = REGISTER["triage.consultatie-inzien.v1"]
+CONSULTATIE_UREN_REGISTREREN = REGISTER["triage.consultatie-uren-registreren.v1"]
+CONSULTATIE_GEZIN_WISSEN = REGISTER["triage.consultatie-gezin-wissen.v1"]

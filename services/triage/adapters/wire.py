@@ -12,6 +12,8 @@ CONTRACTS: dict[type, type[Event]] = {
     events.TriageCompleted: contract.TriageCompleted,
     events.AdviesIssued: contract.AdviesIssued,
     events.MaatregelImposed: contract.MaatregelImposed,
+    events.ConsultatieRequested: contract.ConsultatieRequested,
+    events.ConsultatieUrenRecorded: contract.ConsultatieUrenRecorded,
 }
 to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 

@@ -3,9 +3,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from contracts.vocabulary import GI
+from contracts.vocabulary import GI, ConsultatieCategorie
 from runtime import processing_log_api
-from runtime.access import authenticated
+from runtime.access import authenticated, own_gi
 from runtime.errors import InvalidInput, NotFound
 from runtime.fields import Page
 from runtime.http import message_bus
@@ -17,9 +17,14 @@ from services.triage.domain.commands import (
     ConfirmAdvies,
     ImposeMaatregel,
     ListAdviezen,
+    ListConsultaties,
     OverrideAdvies,
     ReadAdvies,
     ReadBeschikbaarheid,
+    ReadCaVerdeling,
+    ReadConsultatie,
+    RecordConsultatieUren,
+    RequestConsultatie,
 )
 from services.triage.domain.model import AdviesStatus
 from services.triage.entrypoints.schemas import (
@@ -28,8 +33,13 @@ from services.triage.entrypoints.schemas import (
     AfwijkingIn,
     Beschikbaarheid,
     BevestigingIn,
+    ConsultatieIn,
+    ConsultatieOut,
+    ConsultatiesPage,
     MaatregelIn,
     RegelsetVersieOut,
+    UrenIn,
+    VerdelingOut,
 )
 
 router = APIRouter()
@@ -131,6 +141,74 @@ async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)]
             summary="Free capacity per GI as last signalled by the capacity service")
 async def beschikbaarheid(bus: Bus):
     return await bus.handle(ReadBeschikbaarheid())
+
+
+# --- consultation & advice (C&A) -----------------------------------------------------------------
+
+CA_ERRORS = {403: {"description": "Another municipality than the token's, a `gi` that is not the token's "
+                                  "GI, or a role that may not do this"},
+             404: {"description": "No such request, or one the caller may not see (another GI's)"}}
+Jaar = Annotated[int | None, Query(ge=1900, le=2999, description="The calendar year (the region's); "
+                                   "default: the current one.")]
+
+
+@router.post("/consultaties", status_code=201, response_model=ConsultatieOut, tags=["consultaties"],
+             responses={403: CA_ERRORS[403]},
+             summary="A local team asks for consultation & advice (C&A); triage routes it to a GI",
+             description="Only a local team, for its own municipality. The question goes to the GI whose "
+                         "expertise the factsheet (the active ruleset's expertise table) names for the "
+                         "category; several: the one of them furthest below its agreed share; none: the GI "
+                         "furthest below its agreed share of the year's C&A hours (tekort = agreed share x "
+                         "all GIs' hours of the year - its own hours; largest wins; ties: larger share, "
+                         "then JBRR, WSS, LJR). The answer and the event carry the reason.")
+async def post_consultatie(body: ConsultatieIn, response: Response, caller: Caller, bus: Bus):
+    consultatie = await bus.handle(RequestConsultatie(caller, body.gemeente, body.categorie, body.gezin_id))
+    response.headers["Location"] = f"/v1/consultaties/{consultatie.id}"
+    return ConsultatieOut.of(consultatie)
+
+
+@router.get("/consultaties", response_model=ConsultatiesPage, tags=["consultaties"],
+            responses={403: CA_ERRORS[403]},
+            summary="C&A requests, newest first: a local team its municipality's, a GI those routed to "
+                    "it, the region all (without the family's id)")
+async def list_consultaties(
+    caller: Caller,
+    bus: Bus,
+    gemeente: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
+    gi: Annotated[GI | None, Query(description="The GI the requests went to.")] = None,
+    categorie: ConsultatieCategorie | None = None,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
+    page: Page = 1,
+):
+    own_gi(caller, gi)  # a GI filtering on another GI: 403 naming the field
+    items, total, toont_gezin = await bus.handle(ListConsultaties(
+        caller, gemeente=gemeente, gi=gi, categorie=categorie, limit=page_size,
+        offset=(page - 1) * page_size))
+    return ConsultatiesPage(items=[ConsultatieOut.of(c, toont_gezin) for c in items], total=total)
+
+
+@router.get("/consultaties/verdeling", response_model=VerdelingOut, tags=["consultaties"],
+            summary="The year's C&A hours and requests per GI against the region's agreed shares")
+async def get_ca_verdeling(bus: Bus, jaar: Jaar = None):
+    return VerdelingOut.of(await bus.handle(ReadCaVerdeling(jaar)))
+
+
+@router.get("/consultaties/{id}", response_model=ConsultatieOut, tags=["consultaties"],
+            responses={404: CA_ERRORS[404]},
+            summary="One C&A request with its routing and the hours recorded")
+async def get_consultatie(id: UUID, caller: Caller, bus: Bus):
+    consultatie, toont_gezin = await bus.handle(ReadConsultatie(caller, id))
+    return ConsultatieOut.of(consultatie, toont_gezin)
+
+
+@router.post("/consultaties/{id}/uren", status_code=201, response_model=ConsultatieOut, tags=["consultaties"],
+             responses=CA_ERRORS, summary="The GI the request went to records hours spent on it",
+             description="Several registrations per request; each is one day's hours in quarters of an "
+                         "hour, on a day from the request's to today. Another GI's request is 404.")
+async def post_uren(id: UUID, body: UrenIn, response: Response, caller: Caller, bus: Bus):
+    consultatie = await bus.handle(RecordConsultatieUren(caller, id, body.uren, body.datum))
+    response.headers["Location"] = f"/v1/consultaties/{id}"
+    return ConsultatieOut.of(consultatie)
 
 
 # The processing log: register, records and chain check (role privacy), with their own tag.

@@ -1,5 +1,10 @@
 """Who may call which operation of triage (runtime.access): the RvdK's advice and measures. The
-target-group rules hold no personal data: every chain partner may read them."""
+target-group rules hold no personal data: every chain partner may read them.
+
+Consultation & advice (C&A): a local team asks (for its own municipality; Veilig Thuis gives C&A
+itself, it does not ask the GIs); the GI the request went to records its hours; a local team reads
+its municipality's requests, a GI those routed to it, the region all of them without the family's
+id, and the year's hours against the shares (as the GIs may: no personal data)."""
 from runtime.access import policy
 from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, PRIVACY, REGIO, ROLES, RVDK, VEILIG_THUIS
 
@@ -15,6 +20,11 @@ POLICY = policy(
     doelgroepenbepaling_versies=PARTNERS,
     doelgroepenbepaling_versie=PARTNERS,
     beschikbaarheid=[RVDK],
+    post_consultatie=[LOKAAL_TEAM],
+    list_consultaties=[LOKAAL_TEAM, GI_ROL, GI_MANAGER, REGIO],
+    get_consultatie=[LOKAAL_TEAM, GI_ROL, GI_MANAGER, REGIO],
+    post_uren=[GI_ROL, GI_MANAGER],
+    get_ca_verdeling=[REGIO, GI_ROL, GI_MANAGER],
     # The processing log is for the privacy officer; its register holds no personal data.
     list_verwerkingsactiviteiten=ROLES,
     list_verwerkingen=[PRIVACY],

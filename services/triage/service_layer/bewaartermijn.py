@@ -1,13 +1,18 @@
 """The retention term in triage: triage learns each family's closures from `casus.closed`, and a
 daily job erases the RvdK's free text (an override's reason, a confirmation's note) of advice whose
 family's file closed more than the term ago (Jeugdwet art. 7.3.8: 20 years), each erasure a record
-in the processing log. Categories, codes and dates stay, so the figures do."""
+in the processing log. Categories, codes and dates stay, so the figures do.
+
+A consultation & advice request is no file of a measure: its pseudonymous family id is erased
+`consultatie_bewaartermijn_jaren` (2) years after the request's last activity (asked, or hours
+recorded), in the regional calendar (the day after the anniversary); category, municipality, GI,
+reason and hours stay for the year's figures and the routing."""
 from collections.abc import Callable
 
 from contracts.events import CasusClosed
-from runtime.processing_log import ERASE, betrokkenen
+from runtime.processing_log import ERASE, Betrokkene, betrokkenen
 from runtime.retention import bewaargrens, in_batches
-from services.triage.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
+from services.triage.adapters.verwerkingsactiviteiten import CONSULTATIE_GEZIN_WISSEN, PERSOONSGEGEVENS_WISSEN
 from services.triage.domain.commands import EraseExpired
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
@@ -35,6 +40,22 @@ async def wis_verlopen_adviezen(uow: TriageUnitOfWork) -> int:
     return len(verlopen)
 
 
+async def wis_verlopen_consultaties(uow: TriageUnitOfWork) -> int:
+    """One batch, one transaction: the family ids of requests past their term. Returns how many."""
+    now = uow.clock.now()
+    grens = bewaargrens(now, uow.settings.consultatie_bewaartermijn_jaren)
+    async with uow:
+        verlopen = await uow.consultaties.past_retention(grens, BATCH)
+        for consultatie in verlopen:
+            await uow.consultaties.erase(consultatie.id, now)
+            uow.log_processing(activity=CONSULTATIE_GEZIN_WISSEN,
+                               subjects=[Betrokkene(gezin_id=consultatie.gezin_id)],
+                               resource=("consultatie", consultatie.id), action=ERASE)
+        await uow.commit()
+    return len(verlopen)
+
+
 async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
-    """Batches until none is left. Returns how many advices were erased."""
-    return await in_batches(wis_verlopen_adviezen, uow_factory, BATCH)
+    """Batches until none is left. Returns how many advices and consultation requests were erased."""
+    return (await in_batches(wis_verlopen_adviezen, uow_factory, BATCH)
+            + await in_batches(wis_verlopen_consultaties, uow_factory, BATCH))

@@ -23,13 +23,18 @@ from services.triage.domain.commands import (
     EraseExpired,
     ImposeMaatregel,
     ListAdviezen,
+    ListConsultaties,
     OverrideAdvies,
     ReadAdvies,
     ReadBeschikbaarheid,
+    ReadCaVerdeling,
+    ReadConsultatie,
+    RecordConsultatieUren,
+    RequestConsultatie,
 )
 from services.triage.domain.events import AdviesIssued, MaatregelImposed
 from services.triage.domain.model import Advies, bepaal_doelgroep
-from services.triage.service_layer import bewaartermijn
+from services.triage.service_layer import bewaartermijn, consultaties
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 
@@ -140,6 +145,11 @@ COMMAND_HANDLERS = {
     ReadAdvies: read_advies,
     ListAdviezen: list_adviezen,
     ReadBeschikbaarheid: beschikbaarheid,
+    RequestConsultatie: consultaties.request_consultatie,
+    RecordConsultatieUren: consultaties.record_uren,
+    ReadConsultatie: consultaties.read_consultatie,
+    ListConsultaties: consultaties.list_consultaties,
+    ReadCaVerdeling: consultaties.verdeling,
     EraseExpired: bewaartermijn.wis_alle_verlopen,
 }
 EVENT_HANDLERS = {

@@ -1,15 +1,17 @@
 from runtime.uow import UnitOfWork
 from services.triage.adapters import wire
-from services.triage.adapters.repository import TriageRepository
+from services.triage.adapters.repository import ConsultatieRepository, TriageRepository
 from services.triage.settings import TriageSettings
 
 
 class TriageUnitOfWork(UnitOfWork):
     to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     triage: TriageRepository
+    consultaties: ConsultatieRepository
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)
+        self.consultaties = ConsultatieRepository(session)
 
     @property
     def auto_confirm(self) -> bool:
