@@ -4,7 +4,8 @@ from services.triage.domain.commands import EraseExpired
 
 
 async def wis_na_bewaartermijn(runtime) -> None:
-    """Erase the RvdK's free text of advice whose family's file is past the retention term."""
+    """Erase the RvdK's free text of advice whose family's file is past the retention term, and the
+    family's id of consultation requests past theirs."""
     await runtime.bus.handle(EraseExpired())
 
 
