@@ -38,13 +38,15 @@ BOUND = {
     ("caseregie", "get_overdracht"): ("gi", "gi_manager"),
     ("caseregie", "get_webhook"): ("gi", "gi_manager"),
     ("caseregie", "get_afleveringen"): ("gi", "gi_manager"),
+    ("triage", "get_consultatie"): ("lokaal_team", "gi", "gi_manager"),  # the team's, at WSS
 }
 STREAMS = {"stream_capaciteit"}  # endless; its access is checked with a first byte elsewhere
 
 
 @pytest.fixture(scope="module")
 async def resources(http):
-    """One resource of each kind, owned by the GM0599 team, the RvdK and WSS."""
+    """One resource of each kind, owned by the GM0599 team, the RvdK and WSS (a C&A question of
+    the team, routed to WSS)."""
     report = melding(gemeente="GM0599")  # LVB of a parent: a case at WSS
     melding_id = await post_melding(http, report)
     body = await until_status(http, melding_id, "assigned")
@@ -57,14 +59,18 @@ async def resources(http):
     hook = await http["caseregie"].post("/v1/webhooks", json={"url": "https://93.184.215.14/hook"},
                                         headers=identity.gi("WSS"))
     assert hook.status_code == 201, hook.text
+    vraag = await http["triage"].post("/v1/consultaties", json={"gemeente": "GM0599", "categorie": "lvb"},
+                                      headers=identity.lokaal_team("GM0599"))
+    assert vraag.status_code == 201 and vraag.json()["gi"] == "WSS", vraag.text
     return {"melding": melding_id, "melding_vt": vt_id, "casus": body["casus_id"],
             "advies": (await read_melding(http, melding_id))["advies_id"], "overdracht": r.json()["id"],
-            "webhook": hook.json()["id"]}
+            "webhook": hook.json()["id"], "consultatie": vraag.json()["id"]}
 
 
 def _path(service: str, template: str, res: dict, role: str) -> str:
     ids = {"meldingen": res["melding_vt"] if role == "veilig_thuis" else res["melding"],
            "casussen": res["casus"], "adviezen": res["advies"], "webhooks": res["webhook"],
+           "consultaties": res["consultatie"],
            "herberekeningen": str(uuid.uuid4())}
     values = {"overdrachtId": res["overdracht"], "gi": "WSS", "kwartaal": "2026-Q4", "versie": "2026.1"}
 
