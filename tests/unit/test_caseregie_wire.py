@@ -8,7 +8,15 @@ from uuid import uuid4
 import pytest
 
 from contracts import events as contract
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 from services.caseregie.adapters import wire
 from services.caseregie.domain import events
 from services.caseregie.domain.webhooks import WEBHOOK_EVENTS
@@ -53,6 +61,16 @@ PAIRS = [
          gemeente="GM0599", gi=GI.LJR, reden=Sluitreden.AFSCHALING, gesloten_op=NOW),
     pair(events.DrangOverdue, contract.DrangOverdue, casus_id=CASUS, gemeente="GM0599", gi=GI.LJR,
          termijn="3_maanden_zonder_raadsonderzoek", startdatum=date(2025, 11, 1), gesignaleerd_op=NOW),
+    pair(events.UithuisplaatsingStarted, contract.UithuisplaatsingStarted, plaatsing_id=OVERDRACHT,
+         casus_id=CASUS, gezin_id=GEZIN, gemeente="GM0599", gi=GI.JBRR, kind_id=KIND,
+         vorm=Plaatsingsvorm.NETWERKPLEEGZORG, in_netwerk=True, startdatum=date(2026, 2, 20),
+         geregistreerd_op=NOW),
+    pair(events.UithuisplaatsingEnded, contract.UithuisplaatsingEnded, plaatsing_id=OVERDRACHT,
+         casus_id=CASUS, gemeente="GM0599", gi=GI.JBRR, kind_id=KIND, vorm=Plaatsingsvorm.CRISISPLEK_24UURS,
+         in_netwerk=False, startdatum=date(2026, 2, 20), einddatum=date(2026, 2, 27), geregistreerd_op=NOW),
+    pair(events.JeugdhulpStarted, contract.JeugdhulpStarted, jeugdhulp_id=OVERDRACHT, casus_id=CASUS,
+         gezin_id=GEZIN, gemeente="GM0599", gi=GI.WSS, kind_id=KIND, vorm=Jeugdhulpvorm.AMBULANT,
+         startdatum=date(2026, 2, 25), geregistreerd_op=NOW),
 ]
 
 

@@ -95,6 +95,34 @@ drang_signalen = sa.Table(
     sa.Column("gesignaleerd_op", sa.DateTime(timezone=True), nullable=False),
 )
 
+# 0008: the out-of-home placements and youth care the case's GI records for a child of the case:
+# pseudonymous ids, codes and dates only (nothing the retention term erases).
+uithuisplaatsingen = sa.Table(
+    "uithuisplaatsingen",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("casus_id", UUID(as_uuid=True), sa.ForeignKey("casussen.id"), nullable=False),
+    sa.Column("kind_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("vorm", sa.String(30), nullable=False),
+    sa.Column("in_netwerk", sa.Boolean, nullable=False),
+    sa.Column("startdatum", sa.Date, nullable=False),
+    sa.Column("einddatum", sa.Date),
+    sa.Column("geregistreerd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("einddatum IS NULL OR einddatum >= startdatum", name="ck_uithuisplaatsingen_einde"),
+)
+
+jeugdhulptrajecten = sa.Table(
+    "jeugdhulptrajecten",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("casus_id", UUID(as_uuid=True), sa.ForeignKey("casussen.id"), nullable=False),
+    sa.Column("kind_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("vorm", sa.String(30), nullable=False),
+    sa.Column("startdatum", sa.Date, nullable=False),
+    sa.Column("geregistreerd_op", sa.DateTime(timezone=True), nullable=False),
+)
+
 webhooks = sa.Table(
     "webhooks",
     metadata,
@@ -139,6 +167,12 @@ sa.Index("ix_overdrachten_casus", overdrachten.c.casus_id)
 # Only one pending transfer per case.
 sa.Index("uq_overdrachten_lopend", overdrachten.c.casus_id, unique=True,
          postgresql_where=sa.text("status = 'aangevraagd'"))
+sa.Index("ix_uithuisplaatsingen_casus", uithuisplaatsingen.c.casus_id, uithuisplaatsingen.c.kind_id)
+# One running placement per child of a case (the domain refuses any overlap; the case is locked).
+sa.Index("uq_uithuisplaatsingen_lopend", uithuisplaatsingen.c.casus_id, uithuisplaatsingen.c.kind_id,
+         unique=True,
+         postgresql_where=sa.text("einddatum IS NULL"))
+sa.Index("ix_jeugdhulptrajecten_casus", jeugdhulptrajecten.c.casus_id, jeugdhulptrajecten.c.kind_id)
 sa.Index("ix_webhooks_gi", webhooks.c.gi)
 sa.Index("ix_webhook_afleveringen_due", webhook_afleveringen.c.volgende_poging_op,
          postgresql_where=sa.text("afgeleverd_op IS NULL"))

@@ -9,15 +9,25 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 from runtime import db
 from services.caseregie.adapters.orm import (
     casus_kinderen,
     casus_maatregelen,
     casussen,
     drang_signalen,
+    jeugdhulptrajecten,
     overdracht_besluiten,
     overdrachten,
+    uithuisplaatsingen,
     webhook_afleveringen,
     webhooks,
 )
@@ -34,6 +44,7 @@ from services.caseregie.domain.model import (
     Jeugdbeschermer,
     Overdracht,
 )
+from services.caseregie.domain.plaatsingen import Jeugdhulp, Uithuisplaatsing
 from services.caseregie.domain.webhooks import Aflevering, Webhook, body
 
 
@@ -76,6 +87,18 @@ def _besluit(row) -> Besluit:
                    categorie=AfwijzingReden(row.categorie) if row.categorie else None)
 
 
+def _uithuisplaatsing(row) -> Uithuisplaatsing:
+    return Uithuisplaatsing(id=row.id, kind_id=row.kind_id, vorm=Plaatsingsvorm(row.vorm),
+                            in_netwerk=row.in_netwerk, startdatum=row.startdatum,
+                            geregistreerd_op=row.geregistreerd_op, einddatum=row.einddatum,
+                            beeindigd_op=row.beeindigd_op)
+
+
+def _jeugdhulp(row) -> Jeugdhulp:
+    return Jeugdhulp(id=row.id, kind_id=row.kind_id, vorm=Jeugdhulpvorm(row.vorm), startdatum=row.startdatum,
+                     geregistreerd_op=row.geregistreerd_op)
+
+
 def _van(kolom: sa.Column, *volgorde) -> sa.Select:
     """The rows whose `kolom` is one of the ids passed as `ids`, in `volgorde`."""
     ids = sa.bindparam("ids", type_=ARRAY(kolom.type))
@@ -88,6 +111,8 @@ _MAATREGELEN = _van(casus_maatregelen.c.casus_id, casus_maatregelen.c.ontvangen_
 _OVERDRACHTEN = _van(overdrachten.c.casus_id, overdrachten.c.aangevraagd_op)
 _BESLUITEN = _van(overdracht_besluiten.c.overdracht_id, overdracht_besluiten.c.besloten_op)
 _SIGNALEN = _van(drang_signalen.c.casus_id, drang_signalen.c.gesignaleerd_op, drang_signalen.c.termijn)
+_PLAATSINGEN = _van(uithuisplaatsingen.c.casus_id, uithuisplaatsingen.c.startdatum, uithuisplaatsingen.c.id)
+_JEUGDHULP = _van(jeugdhulptrajecten.c.casus_id, jeugdhulptrajecten.c.startdatum, jeugdhulptrajecten.c.id)
 _CASUS = sa.select(casussen).where(casussen.c.id == sa.bindparam("b_id"))
 _CASUS_VOOR_UPDATE = _CASUS.with_for_update()
 _OPEN_VOOR_GEZIN = (sa.select(casussen)
@@ -103,11 +128,13 @@ class CasusRepository:
     # --- loading ---------------------------------------------------------------------------
 
     async def _load(self, rows) -> list[Casus]:
-        """Whole cases (children, measures, transfers, drang signals) in a few queries."""
+        """Whole cases (children, measures, transfers, drang signals, placements and youth care) in
+        a few queries."""
         ids = [r.id for r in rows]
         if not ids:
             return []
         kinderen, maatregelen, transfers, signalen = (defaultdict(list) for _ in range(4))
+        plaatsingen, jeugdhulp = defaultdict(list), defaultdict(list)
         for r in await self.session.execute(_KINDEREN, {"ids": ids}):
             kinderen[r.casus_id].append(_kind(r))
         for r in await self.session.execute(_MAATREGELEN, {"ids": ids}):
@@ -122,10 +149,15 @@ class CasusRepository:
         for r in await self.session.execute(_SIGNALEN, {"ids": ids}):
             signalen[r.casus_id].append(DrangSignaal(termijn=r.termijn, startdatum=r.startdatum,
                                                      gesignaleerd_op=r.gesignaleerd_op))
+        for r in await self.session.execute(_PLAATSINGEN, {"ids": ids}):
+            plaatsingen[r.casus_id].append(_uithuisplaatsing(r))
+        for r in await self.session.execute(_JEUGDHULP, {"ids": ids}):
+            jeugdhulp[r.casus_id].append(_jeugdhulp(r))
         return [Casus(id=r.id, gezin_id=r.gezin_id, gemeente=r.gemeente, gi=GI(r.gi), doelgroep=r.doelgroep,
                       status=r.status, geopend_op=r.geopend_op, kinderen=kinderen[r.id],
                       maatregelen=maatregelen[r.id], overdrachten=transfers[r.id],
-                      drang_signalen=signalen[r.id], jeugdbeschermer=_jeugdbeschermer(r),
+                      drang_signalen=signalen[r.id], uithuisplaatsingen=plaatsingen[r.id],
+                      jeugdhulp=jeugdhulp[r.id], jeugdbeschermer=_jeugdbeschermer(r),
                       gesloten_op=r.gesloten_op,
                       sluitreden=Sluitreden(r.sluitreden) if r.sluitreden else None,
                       toelichting=r.toelichting)
@@ -153,7 +185,8 @@ class CasusRepository:
     async def erase(self, casus_id: UUID, now: datetime) -> None:
         """Erase a case's personal data: the free text of its transfers, rejections and closure, and
         the names of its protectors and deciding managers. Codes, dates and pseudonymous ids stay
-        (a transfer's reason keeps its category; the text, required, becomes GEWIST)."""
+        (a transfer's reason keeps its category; the text, required, becomes GEWIST); placements and
+        youth care hold only those, and stay."""
         await self.session.execute(sa.update(casussen).where(casussen.c.id == casus_id).values(
             toelichting=None, jeugdbeschermer_naam=None, gewist_op=now))
         await self.session.execute(sa.update(casus_kinderen).where(casus_kinderen.c.casus_id == casus_id)
@@ -224,6 +257,20 @@ class CasusRepository:
             await self.session.execute(db.insert_new(drang_signalen), [{
                 "casus_id": c.id, "termijn": s.termijn, "startdatum": s.startdatum,
                 "gesignaleerd_op": s.gesignaleerd_op} for s in c.drang_signalen])
+        await self._save_plaatsingen(c)
+
+    async def _save_plaatsingen(self, c: Casus) -> None:
+        """Placements are upserted (their end is recorded later); youth care starts only added."""
+        if c.uithuisplaatsingen:
+            await self._upsert(uithuisplaatsingen, ("id",), [{
+                "id": p.id, "casus_id": c.id, "kind_id": p.kind_id, "vorm": p.vorm,
+                "in_netwerk": p.in_netwerk, "startdatum": p.startdatum, "einddatum": p.einddatum,
+                "geregistreerd_op": p.geregistreerd_op, "beeindigd_op": p.beeindigd_op,
+            } for p in c.uithuisplaatsingen])
+        if c.jeugdhulp:
+            await self.session.execute(db.insert_new(jeugdhulptrajecten), [{
+                "id": j.id, "casus_id": c.id, "kind_id": j.kind_id, "vorm": j.vorm,
+                "startdatum": j.startdatum, "geregistreerd_op": j.geregistreerd_op} for j in c.jeugdhulp])
 
     # --- queries ---------------------------------------------------------------------------
 

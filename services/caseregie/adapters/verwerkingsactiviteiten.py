@@ -18,3 +18,8 @@ OVERDRACHT_BESLISSEN = REGISTER["caseregie.overdracht-beslissen.v1"]
 DRANG_SIGNALEREN = REGISTER["caseregie.drang-signaleren.v1"]
 # Erasure after the retention term (bewaartermijn), logged by the retention job.
 PERSOONSGEGEVENS_WISSEN = REGISTER["caseregie.persoonsgegevens-wissen.v1"]
+# Out-of-home placements and youth care of the case's children, recorded by the case's GI.
+UITHUISPLAATSING_REGISTREREN = REGISTER["caseregie.uithuisplaatsing-registreren.v1"]
+UITHUISPLAATSINGEN_INZIEN = REGISTER["caseregie.uithuisplaatsingen-inzien.v1"]
+JEUGDHULP_REGISTREREN = REGISTER["caseregie.jeugdhulp-registreren.v1"]
+JEUGDHULP_INZIEN = REGISTER["caseregie.jeugdhulp-inzien.v1"]

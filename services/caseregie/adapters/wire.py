@@ -20,6 +20,9 @@ CONTRACTS: dict[type, type[Event]] = {
     events.CasusTransferred: contract.CasusTransferred,
     events.CasusClosed: contract.CasusClosed,
     events.DrangOverdue: contract.DrangOverdue,
+    events.UithuisplaatsingStarted: contract.UithuisplaatsingStarted,
+    events.UithuisplaatsingEnded: contract.UithuisplaatsingEnded,
+    events.JeugdhulpStarted: contract.JeugdhulpStarted,
 }
 
 # The contract events (and the values in them) caseregie reads, and what its domain makes of them.

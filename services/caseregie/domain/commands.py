@@ -1,9 +1,17 @@
 """What caseregie is asked to do: one command per use case, built by a route from the validated
 body and the verified caller (the GI's system or manager from the token), or by a job."""
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijzingReden, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 from runtime.identity import Principal
 
 
@@ -79,6 +87,64 @@ class RejectOverdracht:
     overdracht_id: UUID
     reden: str
     categorie: AfwijzingReden = AfwijzingReden.OVERIG
+
+
+# --- out-of-home placements and youth care of the case's children ----------------------------------
+
+@dataclass(frozen=True)
+class RecordUithuisplaatsing:
+    """A placement of one of the case's children; with `einddatum`, one that has already ended."""
+
+    caller: Principal
+    casus_id: UUID
+    kind_id: UUID
+    vorm: Plaatsingsvorm
+    in_netwerk: bool
+    startdatum: date
+    einddatum: date | None = None
+
+
+@dataclass(frozen=True)
+class EndUithuisplaatsing:
+    caller: Principal
+    casus_id: UUID
+    plaatsing_id: UUID
+    einddatum: date
+
+
+@dataclass(frozen=True)
+class ListUithuisplaatsingen:
+    caller: Principal
+    casus_id: UUID
+
+
+@dataclass(frozen=True)
+class ReadUithuisplaatsing:
+    caller: Principal
+    casus_id: UUID
+    plaatsing_id: UUID
+
+
+@dataclass(frozen=True)
+class RecordJeugdhulp:
+    caller: Principal
+    casus_id: UUID
+    kind_id: UUID
+    vorm: Jeugdhulpvorm
+    startdatum: date
+
+
+@dataclass(frozen=True)
+class ListJeugdhulp:
+    caller: Principal
+    casus_id: UUID
+
+
+@dataclass(frozen=True)
+class ReadJeugdhulp:
+    caller: Principal
+    casus_id: UUID
+    jeugdhulp_id: UUID
 
 
 @dataclass(frozen=True)

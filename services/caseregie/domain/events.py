@@ -5,7 +5,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,54 @@ class DrangOverdue:
     gesignaleerd_op: datetime
 
 
+@dataclass(frozen=True)
+class UithuisplaatsingStarted:
+    """The case's GI recorded that a child of the case was placed out of home (from `startdatum`)."""
+
+    plaatsing_id: UUID
+    casus_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    gi: GI
+    kind_id: UUID
+    vorm: Plaatsingsvorm
+    in_netwerk: bool
+    startdatum: date
+    geregistreerd_op: datetime
+
+
+@dataclass(frozen=True)
+class UithuisplaatsingEnded:
+    """A placement ended on `einddatum` (the child went home, or on to its next placement)."""
+
+    plaatsing_id: UUID
+    casus_id: UUID
+    gemeente: str
+    gi: GI
+    kind_id: UUID
+    vorm: Plaatsingsvorm
+    in_netwerk: bool
+    startdatum: date
+    einddatum: date
+    geregistreerd_op: datetime
+
+
+@dataclass(frozen=True)
+class JeugdhulpStarted:
+    """The case's GI recorded that youth care of a kind started for a child of the case."""
+
+    jeugdhulp_id: UUID
+    casus_id: UUID
+    gezin_id: UUID
+    gemeente: str
+    gi: GI
+    kind_id: UUID
+    vorm: Jeugdhulpvorm
+    startdatum: date
+    geregistreerd_op: datetime
+
+
 # What a case event is: the events the domain returns, and the GIs' webhooks receive.
 CasusEvent = (CasusAssigned | JeugdbeschermerAssigned | OverdrachtRequested | OverdrachtApproved
-              | OverdrachtRejected | CasusTransferred | CasusClosed | DrangOverdue)
+              | OverdrachtRejected | CasusTransferred | CasusClosed | DrangOverdue
+              | UithuisplaatsingStarted | UithuisplaatsingEnded | JeugdhulpStarted)

@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
-from runtime.clock import calendar_days
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
+from runtime.clock import calendar_days, local_date
 from runtime.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.caseregie.domain.events import (
     CasusAssigned,
@@ -15,12 +23,23 @@ from services.caseregie.domain.events import (
     CasusTransferred,
     DrangOverdue,
     JeugdbeschermerAssigned,
+    JeugdhulpStarted,
     Kind,
     MaatregelImposed,
     OverdrachtApproved,
     OverdrachtRejected,
     OverdrachtRequested,
+    UithuisplaatsingEnded,
+    UithuisplaatsingStarted,
     WachtendKind,
+)
+from services.caseregie.domain.plaatsingen import (
+    Jeugdhulp,
+    Periode,
+    Uithuisplaatsing,
+    controleer_einde,
+    controleer_netwerk,
+    eerste_overlap,
 )
 
 OPEN = "open"
@@ -231,6 +250,8 @@ class Casus:
     maatregelen: list[CasusMaatregel] = field(default_factory=list)
     overdrachten: list[Overdracht] = field(default_factory=list)
     drang_signalen: list[DrangSignaal] = field(default_factory=list)
+    uithuisplaatsingen: list[Uithuisplaatsing] = field(default_factory=list)
+    jeugdhulp: list[Jeugdhulp] = field(default_factory=list)
     jeugdbeschermer: Jeugdbeschermer | None = None
     gesloten_op: datetime | None = None
     sluitreden: Sluitreden | None = None
@@ -431,6 +452,104 @@ class Casus:
                                 van_gi=overdracht.van_gi, naar_gi=overdracht.naar_gi,
                                 categorie=overdracht.categorie, kinderen=self.kinderen_als_kind(),
                                 overgedragen_op=now)
+
+    # --- out-of-home placements and youth care ----------------------------------------------
+
+    def periode(self, now: datetime) -> Periode:
+        """The days this case records placements and youth care for (domain/plaatsingen.py)."""
+        begin = min([m.startdatum for m in self.maatregelen] + [local_date(self.geopend_op)])
+        gesloten = self.status == GESLOTEN and self.gesloten_op is not None
+        return Periode(begin=begin, vandaag=local_date(now),
+                       sluitdatum=local_date(self.gesloten_op) if gesloten else None)
+
+    def _kind_van_casus(self, kind_id: UUID) -> CasusKind:
+        found = next((k for k in self.kinderen if k.kind_id == kind_id), None)
+        if found is None:
+            raise InvalidInput(f"{kind_id} is not a child of case {self.id}", field="kind_id")
+        return found
+
+    def uithuisplaatsing(self, plaatsing_id: UUID) -> Uithuisplaatsing:
+        found = next((p for p in self.uithuisplaatsingen if p.id == plaatsing_id), None)
+        if found is None:
+            raise NotFound(f"case {self.id} has no placement {plaatsing_id}")
+        return found
+
+    def jeugdhulptraject(self, jeugdhulp_id: UUID) -> Jeugdhulp:
+        found = next((j for j in self.jeugdhulp if j.id == jeugdhulp_id), None)
+        if found is None:
+            raise NotFound(f"case {self.id} has no youth care {jeugdhulp_id}")
+        return found
+
+    def plaats_uit(self, gi: GI, kind_id: UUID, vorm: Plaatsingsvorm, in_netwerk: bool, startdatum: date,
+                   einddatum: date | None, now: datetime
+                   ) -> tuple[Uithuisplaatsing, list[UithuisplaatsingStarted | UithuisplaatsingEnded]]:
+        """Record a child's placement; with an `einddatum` it is recorded as started and ended at
+        once. The same placement recorded again (a retry) is returned as it is, publishing nothing.
+        A child is in one place at a time: a placement overlapping another of the child's is 409
+        (end the running one first; the next may start on the day it ended). A closed case records
+        only ended placements, within its life."""
+        self.zichtbaar_voor(gi)
+        self._kind_van_casus(kind_id)
+        controleer_netwerk(vorm, in_netwerk)
+        periode = self.periode(now)
+        periode.controleer(startdatum, "startdatum")
+        nieuw = Uithuisplaatsing(id=uuid4(), kind_id=kind_id, vorm=Plaatsingsvorm(vorm),
+                                 in_netwerk=in_netwerk, startdatum=startdatum, geregistreerd_op=now,
+                                 einddatum=einddatum, beeindigd_op=now if einddatum is not None else None)
+        if einddatum is not None:
+            controleer_einde(nieuw, einddatum, periode)
+        elif periode.sluitdatum is not None:
+            raise Conflict(f"case {self.id} is closed; it records only ended placements (give einddatum)")
+        eerder = next((p for p in self.uithuisplaatsingen if p.zelfde(nieuw)), None)
+        if eerder is not None:
+            return eerder, []
+        if (bezet := eerste_overlap(nieuw, self.uithuisplaatsingen)) is not None:
+            raise Conflict(f"the child's placement {bezet.id} (from {bezet.startdatum}"
+                           f"{f' to {bezet.einddatum}' if bezet.einddatum else ', still running'}) "
+                           "overlaps it; a child is placed in one place at a time")
+        self.uithuisplaatsingen.append(nieuw)
+        started = UithuisplaatsingStarted(
+            plaatsing_id=nieuw.id, casus_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
+            gi=self.gi, kind_id=kind_id, vorm=nieuw.vorm, in_netwerk=in_netwerk, startdatum=startdatum,
+            geregistreerd_op=now)
+        return nieuw, [started, *([self._beeindigd(nieuw, now)] if einddatum is not None else [])]
+
+    def beeindig_uithuisplaatsing(self, gi: GI, plaatsing_id: UUID, einddatum: date, now: datetime
+                                  ) -> tuple[Uithuisplaatsing, list[UithuisplaatsingEnded]]:
+        """End a running placement. Ending it again on the same day (a retry) changes nothing;
+        an ended placement ended on another day is 409."""
+        self.zichtbaar_voor(gi)
+        plaatsing = self.uithuisplaatsing(plaatsing_id)
+        if plaatsing.einddatum is not None:
+            if plaatsing.einddatum == einddatum:
+                return plaatsing, []
+            raise Conflict(f"placement {plaatsing.id} already ended on {plaatsing.einddatum}")
+        controleer_einde(plaatsing, einddatum, self.periode(now))
+        plaatsing.einddatum, plaatsing.beeindigd_op = einddatum, now
+        return plaatsing, [self._beeindigd(plaatsing, now)]
+
+    def _beeindigd(self, p: Uithuisplaatsing, now: datetime) -> UithuisplaatsingEnded:
+        return UithuisplaatsingEnded(
+            plaatsing_id=p.id, casus_id=self.id, gemeente=self.gemeente, gi=self.gi, kind_id=p.kind_id,
+            vorm=p.vorm, in_netwerk=p.in_netwerk, startdatum=p.startdatum, einddatum=p.einddatum,
+            geregistreerd_op=now)
+
+    def start_jeugdhulp(self, gi: GI, kind_id: UUID, vorm: Jeugdhulpvorm, startdatum: date, now: datetime
+                        ) -> tuple[Jeugdhulp, list[JeugdhulpStarted]]:
+        """Record that youth care of a kind started for a child; the same start recorded again (a
+        retry) is returned as it is. A closed case records starts up to its closing day."""
+        self.zichtbaar_voor(gi)
+        self._kind_van_casus(kind_id)
+        self.periode(now).controleer(startdatum, "startdatum")
+        nieuw = Jeugdhulp(id=uuid4(), kind_id=kind_id, vorm=Jeugdhulpvorm(vorm), startdatum=startdatum,
+                          geregistreerd_op=now)
+        eerder = next((j for j in self.jeugdhulp if j.zelfde(nieuw)), None)
+        if eerder is not None:
+            return eerder, []
+        self.jeugdhulp.append(nieuw)
+        return nieuw, [JeugdhulpStarted(
+            jeugdhulp_id=nieuw.id, casus_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
+            gi=self.gi, kind_id=kind_id, vorm=nieuw.vorm, startdatum=startdatum, geregistreerd_op=now)]
 
     # --- drang limits ----------------------------------------------------------------------
 

@@ -22,9 +22,12 @@ from services.caseregie.domain.events import (
     CasusTransferred,
     DrangOverdue,
     JeugdbeschermerAssigned,
+    JeugdhulpStarted,
     OverdrachtApproved,
     OverdrachtRejected,
     OverdrachtRequested,
+    UithuisplaatsingEnded,
+    UithuisplaatsingStarted,
 )
 from services.caseregie.domain.model import Overdracht
 
@@ -39,6 +42,7 @@ AFGELEVERD = "afgeleverd"  # acknowledged with a 2xx
 WEBHOOK_EVENTS: tuple[type, ...] = (
     CasusAssigned, JeugdbeschermerAssigned, OverdrachtRequested, OverdrachtApproved, OverdrachtRejected,
     CasusTransferred, CasusClosed, DrangOverdue,
+    UithuisplaatsingStarted, UithuisplaatsingEnded, JeugdhulpStarted,
 )
 
 
@@ -81,7 +85,8 @@ def ontvangers(event: CasusEvent, overdracht: Overdracht | None = None) -> set[G
             return {event.van_gi, event.naar_gi}
         # An event recorded before decisions named both GIs: the stored transfer does.
         return {overdracht.van_gi, overdracht.naar_gi} if overdracht else {event.gi}
-    if isinstance(event, CasusAssigned | JeugdbeschermerAssigned | CasusClosed | DrangOverdue):
+    if isinstance(event, CasusAssigned | JeugdbeschermerAssigned | CasusClosed | DrangOverdue
+                  | UithuisplaatsingStarted | UithuisplaatsingEnded | JeugdhulpStarted):
         return {event.gi}
     return set()
 

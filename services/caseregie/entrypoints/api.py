@@ -22,13 +22,20 @@ from services.caseregie.domain.commands import (
     AssignJeugdbeschermer,
     CloseCasus,
     DeleteWebhook,
+    EndUithuisplaatsing,
     ListAfleveringen,
     ListCasussen,
+    ListJeugdhulp,
+    ListUithuisplaatsingen,
     ListWebhooks,
     ReadCasus,
+    ReadJeugdhulp,
     ReadOverdracht,
+    ReadUithuisplaatsing,
     ReadWachtlijst,
     ReadWebhook,
+    RecordJeugdhulp,
+    RecordUithuisplaatsing,
     RegisterWebhook,
     RejectOverdracht,
     RequestOverdracht,
@@ -40,14 +47,19 @@ from services.caseregie.entrypoints.schemas import (
     AfleveringOut,
     AfsluitingIn,
     AfwijzingIn,
+    BeeindigingIn,
     CasusOut,
     CasussenPage,
     GoedkeuringIn,
     JeugdbeschermerIn,
+    JeugdhulpIn,
+    JeugdhulpOut,
     NieuwWebhookOut,
     OverdrachtDetailOut,
     OverdrachtIn,
     OverdrachtOut,
+    UithuisplaatsingIn,
+    UithuisplaatsingOut,
     WachtendKindOut,
     WachtlijstPage,
     WebhookIn,
@@ -60,6 +72,8 @@ webhooks_router = APIRouter(tags=["webhooks"])
 Gemeente = Annotated[str | None, Query(pattern=r"^GM\d{4}$")]
 PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=200)]
 OverdrachtId = Annotated[UUID, Path(alias="overdrachtId")]
+PlaatsingId = Annotated[UUID, Path(alias="plaatsingId")]
+JeugdhulpId = Annotated[UUID, Path(alias="jeugdhulpId")]
 GiQuery = Annotated[GI | None, Query(description=GI_VELD)]
 Caller = Annotated[Principal, Depends(authenticated)]
 Bus = Annotated[MessageBus, Depends(message_bus)]
@@ -67,7 +81,7 @@ Now = Annotated[Clock, Depends(service_clock)]  # what waiting days in a respons
 
 _ERRORS = {403: "A `gi` that is not the token's GI, or a role that may not do this",
            404: "Not found: it does not exist, or it is another GI's case, transfer or webhook",
-           409: "Conflict with the state of the case or transfer"}
+           409: "Conflict with the state of the case, transfer or placement"}
 
 
 def errors(*codes: int) -> dict:
@@ -191,12 +205,91 @@ async def post_afwijzing(id: UUID, overdracht_id: OverdrachtId, body: AfwijzingI
                                                               body.categorie)))
 
 
+# --- out-of-home placements and youth care -----------------------------------------------------
+
+NIEUW_OF_HERHAALD = ("201 with the new record; the very same record sent again (a retry: same child, kind "
+                     "and dates) answers 200 with the one already recorded, and publishes nothing.")
+ALS_HERHAALD = {200: {"description": "Already recorded (a retry): the record as it is."}}
+
+
+@router.post("/casussen/{id}/uithuisplaatsingen", status_code=201, response_model=UithuisplaatsingOut,
+             responses={**ALS_HERHAALD, **errors(403, 404, 409)},
+             summary="The case's GI records an out-of-home placement of one of the case's children",
+             description="Publishes uithuisplaatsing.started (and, with an einddatum, uithuisplaatsing.ended "
+                         "right after it) on the cases' topic: the pseudonymous child, the kind, the network "
+                         "and the dates, nothing personal. A child is in one place at a time: a placement "
+                         "overlapping another of the child's is 409 (end the running one; the next may start "
+                         "on the day it ended). A child that is not the case's is 400 naming `kind_id`. "
+                         + NIEUW_OF_HERHAALD)
+async def post_uithuisplaatsing(id: UUID, body: UithuisplaatsingIn, response: Response, principal: Caller,
+                                bus: Bus):
+    _gi(principal, body.gi)
+    plaatsing, nieuw = await bus.handle(RecordUithuisplaatsing(
+        principal, id, body.kind_id, body.vorm, body.in_netwerk, body.startdatum, body.einddatum))
+    response.status_code = 201 if nieuw else 200
+    response.headers["Location"] = f"/v1/casussen/{id}/uithuisplaatsingen/{plaatsing.id}"
+    return UithuisplaatsingOut.of(id, plaatsing)
+
+
+@router.get("/casussen/{id}/uithuisplaatsingen", response_model=list[UithuisplaatsingOut],
+            responses=errors(404), summary="The placements of the case's children, by start date")
+async def list_uithuisplaatsingen(id: UUID, principal: Caller, bus: Bus):
+    return [UithuisplaatsingOut.of(id, p) for p in await bus.handle(ListUithuisplaatsingen(principal, id))]
+
+
+@router.get("/casussen/{id}/uithuisplaatsingen/{plaatsingId}", response_model=UithuisplaatsingOut,
+            responses=errors(404), summary="One placement of a child of the case")
+async def get_uithuisplaatsing(id: UUID, plaatsing_id: PlaatsingId, principal: Caller, bus: Bus):
+    return UithuisplaatsingOut.of(id, await bus.handle(ReadUithuisplaatsing(principal, id, plaatsing_id)))
+
+
+@router.post("/casussen/{id}/uithuisplaatsingen/{plaatsingId}/beeindiging",
+             response_model=UithuisplaatsingOut, responses=errors(403, 404, 409),
+             summary="The case's GI records the end of a running placement",
+             description="Publishes uithuisplaatsing.ended. Ending it again on the same day (a retry) "
+                         "answers the placement as it is and publishes nothing; a placement that already "
+                         "ended on another day is 409.")
+async def post_beeindiging(id: UUID, plaatsing_id: PlaatsingId, body: BeeindigingIn, principal: Caller,
+                           bus: Bus):
+    _gi(principal, body.gi)
+    plaatsing = await bus.handle(EndUithuisplaatsing(principal, id, plaatsing_id, body.einddatum))
+    return UithuisplaatsingOut.of(id, plaatsing)
+
+
+@router.post("/casussen/{id}/jeugdhulptrajecten", status_code=201, response_model=JeugdhulpOut,
+             responses={**ALS_HERHAALD, **errors(403, 404, 409)},
+             summary="The case's GI records that youth care started for one of the case's children",
+             description="Publishes jeugdhulp.started on the cases' topic (the pseudonymous child, the kind "
+                         "and the date). A child that is not the case's is 400 naming `kind_id`. "
+                         + NIEUW_OF_HERHAALD)
+async def post_jeugdhulp(id: UUID, body: JeugdhulpIn, response: Response, principal: Caller, bus: Bus):
+    _gi(principal, body.gi)
+    jeugdhulp, nieuw = await bus.handle(RecordJeugdhulp(principal, id, body.kind_id, body.vorm,
+                                                        body.startdatum))
+    response.status_code = 201 if nieuw else 200
+    response.headers["Location"] = f"/v1/casussen/{id}/jeugdhulptrajecten/{jeugdhulp.id}"
+    return JeugdhulpOut.of(id, jeugdhulp)
+
+
+@router.get("/casussen/{id}/jeugdhulptrajecten", response_model=list[JeugdhulpOut], responses=errors(404),
+            summary="The youth care started for the case's children, by start date")
+async def list_jeugdhulp(id: UUID, principal: Caller, bus: Bus):
+    return [JeugdhulpOut.of(id, j) for j in await bus.handle(ListJeugdhulp(principal, id))]
+
+
+@router.get("/casussen/{id}/jeugdhulptrajecten/{jeugdhulpId}", response_model=JeugdhulpOut,
+            responses=errors(404), summary="One start of youth care of a child of the case")
+async def get_jeugdhulp(id: UUID, jeugdhulp_id: JeugdhulpId, principal: Caller, bus: Bus):
+    return JeugdhulpOut.of(id, await bus.handle(ReadJeugdhulp(principal, id, jeugdhulp_id)))
+
+
 # --- webhooks -----------------------------------------------------------------------------------
 
 WEBHOOK_DESCRIPTION = (
     "Every case event concerning the GI (assigned, protector, transfer requested/approved/rejected/moved "
-    "— to both GIs —, closed, drang overdue) is POSTed as JSON {id, type, time, subject, data}, signed as "
-    "Standard Webhooks do: headers webhook-id (the event id), webhook-timestamp and webhook-signature "
+    "— to both GIs —, closed, drang overdue, placement started/ended, youth care started) is POSTed as "
+    "JSON {id, type, time, subject, data}, signed as Standard Webhooks do: headers webhook-id (the event "
+    "id), webhook-timestamp and webhook-signature "
     "'v1,' + base64(HMAC-SHA256(key, id.timestamp.body)), the key being the base64-decoded part of the "
     "secret after 'whsec_'. A 2xx acknowledges; anything else is tried again with exponential backoff. "
     "The secret is shown only in this response.")

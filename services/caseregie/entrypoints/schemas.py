@@ -4,9 +4,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.vocabulary import GI, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 from runtime.fields import Line, Text
 from services.caseregie.domain.model import AANGEVRAAGD, Besluit, Casus, CasusKind, Overdracht
+from services.caseregie.domain.plaatsingen import Jeugdhulp, Uithuisplaatsing
 from services.caseregie.domain.webhooks import Aflevering, Webhook
 from services.caseregie.settings import DRANG_CHECK_INTERVAL_S
 
@@ -65,6 +74,44 @@ class AfwijzingIn(BaseModel):
 class WebhookIn(BaseModel):
     gi: GI | None = Field(default=None, description=GI_VELD + " The webhook receives that GI's case events.")
     url: str = Field(min_length=1, max_length=2000, description="An http or https URL of the GI's system.")
+
+
+DATUMS = ("Dates are the region's calendar days (Europe/Amsterdam): never in the future, never before "
+          "the case's measures began; a closed case takes history up to its closing day only.")
+KIND_ID = "The pseudonymous id of one of the case's children (as the case shows it)."
+
+
+class UithuisplaatsingIn(BaseModel):
+    """No name, address or free text: the placement's kind, network and dates are all it holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    kind_id: UUID = Field(description=KIND_ID)
+    vorm: Plaatsingsvorm
+    in_netwerk: bool = Field(description="Placed within the family's own network (beweging van nul): "
+                                         "always true for netwerkpleegzorg, never for bestandspleegzorg.")
+    startdatum: date = Field(description="The day the child was placed. " + DATUMS)
+    einddatum: date | None = Field(default=None, description=(
+        "Only for a placement that has already ended: the day the child left (on or after startdatum). "
+        "Required on a closed case."))
+
+
+class BeeindigingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    einddatum: date = Field(description="The day the child left the placement (went home, or moved on "
+                                        "to its next placement, which may start that same day). " + DATUMS)
+
+
+class JeugdhulpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    kind_id: UUID = Field(description=KIND_ID)
+    vorm: Jeugdhulpvorm
+    startdatum: date = Field(description="The day the youth care started. " + DATUMS)
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -306,3 +353,36 @@ class AfleveringOut(BaseModel):
 class AfleveringenPage(BaseModel):
     items: list[AfleveringOut]
     total: int
+
+
+class UithuisplaatsingOut(BaseModel):
+    id: UUID
+    casus_id: UUID
+    kind_id: UUID
+    vorm: Plaatsingsvorm
+    in_netwerk: bool
+    startdatum: date
+    einddatum: date | None = Field(description="The day the child left; null while the placement runs.")
+    lopend: bool = Field(description="True while the placement runs (no einddatum).")
+    geregistreerd_op: datetime = Field(description="When the GI recorded the placement.")
+    beeindigd_op: datetime | None = Field(description="When the GI recorded its end.")
+
+    @classmethod
+    def of(cls, casus_id: UUID, p: Uithuisplaatsing) -> "UithuisplaatsingOut":
+        return cls(id=p.id, casus_id=casus_id, kind_id=p.kind_id, vorm=p.vorm, in_netwerk=p.in_netwerk,
+                   startdatum=p.startdatum, einddatum=p.einddatum, lopend=p.lopend,
+                   geregistreerd_op=p.geregistreerd_op, beeindigd_op=p.beeindigd_op)
+
+
+class JeugdhulpOut(BaseModel):
+    id: UUID
+    casus_id: UUID
+    kind_id: UUID
+    vorm: Jeugdhulpvorm
+    startdatum: date
+    geregistreerd_op: datetime = Field(description="When the GI recorded the start.")
+
+    @classmethod
+    def of(cls, casus_id: UUID, j: Jeugdhulp) -> "JeugdhulpOut":
+        return cls(id=j.id, casus_id=casus_id, kind_id=j.kind_id, vorm=j.vorm, startdatum=j.startdatum,
+                   geregistreerd_op=j.geregistreerd_op)

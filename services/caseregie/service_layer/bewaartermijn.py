@@ -1,7 +1,8 @@
 """The retention term in caseregie: a daily job erases the personal data of cases closed more than
 the term ago (Jeugdwet art. 7.3.8: 20 years) — the free text of transfers, rejections and closure,
 the names of protectors and managers — each erasure a record in the processing log. Codes, dates
-and pseudonymous ids stay, so the figures do."""
+and pseudonymous ids stay, so the figures do: a child's out-of-home placements and youth care hold
+nothing else (kind, network, dates, the pseudonymous child) and stay whole."""
 from collections.abc import Callable
 
 from runtime.processing_log import ERASE, betrokkenen

@@ -1,7 +1,9 @@
 """Use cases of caseregie: open or join the family's case on a measure, the fixed protector,
-closure, transfers decided by both GIs, and the drang limits."""
+closure, transfers decided by both GIs, the drang limits, and the out-of-home placements and youth
+care the case's GI records for its children."""
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from contracts.events import MaatregelImposed
@@ -19,9 +21,13 @@ from services.caseregie.adapters.verwerkingsactiviteiten import (
     CASUS_OPENEN,
     DRANG_SIGNALEREN,
     JEUGDBESCHERMER_TOEWIJZEN,
+    JEUGDHULP_INZIEN,
+    JEUGDHULP_REGISTREREN,
     OVERDRACHT_AANVRAGEN,
     OVERDRACHT_BESLISSEN,
     OVERDRACHT_INZIEN,
+    UITHUISPLAATSING_REGISTREREN,
+    UITHUISPLAATSINGEN_INZIEN,
     WACHTLIJST_INZIEN,
 )
 from services.caseregie.domain.commands import (
@@ -31,20 +37,28 @@ from services.caseregie.domain.commands import (
     CloseCasus,
     DeleteWebhook,
     DeliverWebhooks,
+    EndUithuisplaatsing,
     EraseExpired,
     ListAfleveringen,
     ListCasussen,
+    ListJeugdhulp,
+    ListUithuisplaatsingen,
     ListWebhooks,
     ReadCasus,
+    ReadJeugdhulp,
     ReadOverdracht,
+    ReadUithuisplaatsing,
     ReadWachtlijst,
     ReadWebhook,
+    RecordJeugdhulp,
+    RecordUithuisplaatsing,
     RegisterWebhook,
     RejectOverdracht,
     RequestOverdracht,
 )
 from services.caseregie.domain.events import CasusEvent
 from services.caseregie.domain.model import Casus, CasusKind, Overdracht, wijs_maatregel_toe
+from services.caseregie.domain.plaatsingen import Jeugdhulp, Uithuisplaatsing
 from services.caseregie.domain.webhooks import WEBHOOK_EVENTS
 from services.caseregie.service_layer import bewaartermijn, webhooks
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
@@ -263,6 +277,92 @@ async def check_drang(cmd: CheckDrang, uow_factory: Callable[[], CaseregieUnitOf
     return raised
 
 
+# --- out-of-home placements and youth care ---------------------------------------------------------
+
+# A placement or youth care: an item about one child of the case.
+T = TypeVar("T", Uithuisplaatsing, Jeugdhulp)
+
+
+async def _registreer(casus_id: UUID, uow: CaseregieUnitOfWork, clock: Clock, principal: Principal,
+                      change: Callable[[Casus, datetime], tuple[T, list[CasusEvent]]], *,
+                      activity: Verwerkingsactiviteit, action: str, soort: str) -> tuple[T, bool]:
+    """Lock the case, record a placement or youth care of one child (only the case's own GI),
+    publish its events and log the processing of that child's data, in one transaction. Returns
+    the item and whether it is new (False: a retry found it recorded, nothing published)."""
+    async with uow:
+        casus = await _load(casus_id, uow, for_update=True)
+        _eigen(casus, principal)
+        item, events = change(casus, clock.now())
+        await uow.casussen.save(casus)
+        uow.publish(*events)
+        _log(uow, casus, activity, action, principal, resource=(soort, item.id),
+             subjects=[Betrokkene(kind_id=item.kind_id, gezin_id=casus.gezin_id)])
+        await uow.commit()
+    return item, bool(events)
+
+
+async def record_uithuisplaatsing(cmd: RecordUithuisplaatsing, uow: CaseregieUnitOfWork, clock: Clock
+                                  ) -> tuple[Uithuisplaatsing, bool]:
+    return await _registreer(cmd.casus_id, uow, clock, cmd.caller, lambda c, now: c.plaats_uit(
+        _gi(cmd.caller), cmd.kind_id, cmd.vorm, cmd.in_netwerk, cmd.startdatum, cmd.einddatum, now),
+        activity=UITHUISPLAATSING_REGISTREREN, action=CREATE, soort="uithuisplaatsing")
+
+
+async def end_uithuisplaatsing(cmd: EndUithuisplaatsing, uow: CaseregieUnitOfWork, clock: Clock
+                               ) -> Uithuisplaatsing:
+    plaatsing, _ = await _registreer(cmd.casus_id, uow, clock, cmd.caller, lambda c, now: (
+        c.beeindig_uithuisplaatsing(_gi(cmd.caller), cmd.plaatsing_id, cmd.einddatum, now)),
+        activity=UITHUISPLAATSING_REGISTREREN, action=UPDATE, soort="uithuisplaatsing")
+    return plaatsing
+
+
+async def record_jeugdhulp(cmd: RecordJeugdhulp, uow: CaseregieUnitOfWork, clock: Clock
+                           ) -> tuple[Jeugdhulp, bool]:
+    return await _registreer(cmd.casus_id, uow, clock, cmd.caller, lambda c, now: c.start_jeugdhulp(
+        _gi(cmd.caller), cmd.kind_id, cmd.vorm, cmd.startdatum, now),
+        activity=JEUGDHULP_REGISTREREN, action=CREATE, soort="jeugdhulp")
+
+
+async def _lees(casus_id: UUID, uow: CaseregieUnitOfWork, principal: Principal,
+                kies: Callable[[Casus], list[T]], activity: Verwerkingsactiviteit, soort: str) -> list[T]:
+    """Items of the case's children for the case's own GI only, each read logged for its child
+    (a read finding none logs the case's children: it tells they have none) before returning."""
+    async with uow:
+        casus = await _load(casus_id, uow)
+        _eigen(casus, principal)
+        items = kies(casus)
+        for item in items:
+            _log(uow, casus, activity, READ, principal, resource=(soort, item.id),
+                 subjects=[Betrokkene(kind_id=item.kind_id, gezin_id=casus.gezin_id)])
+        if not items:
+            _log(uow, casus, activity, READ, principal)
+        await uow.commit()
+    return items
+
+
+async def list_uithuisplaatsingen(cmd: ListUithuisplaatsingen, uow: CaseregieUnitOfWork
+                                  ) -> list[Uithuisplaatsing]:
+    return await _lees(cmd.casus_id, uow, cmd.caller, lambda c: list(c.uithuisplaatsingen),
+                       UITHUISPLAATSINGEN_INZIEN, "uithuisplaatsing")
+
+
+async def read_uithuisplaatsing(cmd: ReadUithuisplaatsing, uow: CaseregieUnitOfWork) -> Uithuisplaatsing:
+    (found,) = await _lees(cmd.casus_id, uow, cmd.caller, lambda c: [c.uithuisplaatsing(cmd.plaatsing_id)],
+                           UITHUISPLAATSINGEN_INZIEN, "uithuisplaatsing")
+    return found
+
+
+async def list_jeugdhulp(cmd: ListJeugdhulp, uow: CaseregieUnitOfWork) -> list[Jeugdhulp]:
+    return await _lees(cmd.casus_id, uow, cmd.caller, lambda c: list(c.jeugdhulp), JEUGDHULP_INZIEN,
+                       "jeugdhulp")
+
+
+async def read_jeugdhulp(cmd: ReadJeugdhulp, uow: CaseregieUnitOfWork) -> Jeugdhulp:
+    (found,) = await _lees(cmd.casus_id, uow, cmd.caller, lambda c: [c.jeugdhulptraject(cmd.jeugdhulp_id)],
+                           JEUGDHULP_INZIEN, "jeugdhulp")
+    return found
+
+
 
 COMMAND_HANDLERS = {
     ReadCasus: read_casus,
@@ -274,6 +374,13 @@ COMMAND_HANDLERS = {
     ReadOverdracht: read_overdracht,
     ApproveOverdracht: approve_overdracht,
     RejectOverdracht: reject_overdracht,
+    RecordUithuisplaatsing: record_uithuisplaatsing,
+    EndUithuisplaatsing: end_uithuisplaatsing,
+    ListUithuisplaatsingen: list_uithuisplaatsingen,
+    ReadUithuisplaatsing: read_uithuisplaatsing,
+    RecordJeugdhulp: record_jeugdhulp,
+    ListJeugdhulp: list_jeugdhulp,
+    ReadJeugdhulp: read_jeugdhulp,
     CheckDrang: check_drang,
     EraseExpired: bewaartermijn.wis_alle_verlopen,
     RegisterWebhook: webhooks.register,
