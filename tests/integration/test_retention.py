@@ -11,7 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from contracts.events import CasusAssigned, CasusClosed, Kind, MaatregelImposed, MeldingReceived
-from contracts.vocabulary import GI, AfwijkingReden, AfwijzingReden, Maatregel, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GI,
+    AfwijkingReden,
+    AfwijzingReden,
+    Jeugdhulpvorm,
+    Maatregel,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 from deploy.stack import database_url_for
 from runtime import db, tables
 from runtime.clock import REGION_TZ, FixedClock, add_months, local_date
@@ -25,6 +34,8 @@ from services.caseregie.domain.commands import (
     CloseCasus,
     ListCasussen,
     ReadCasus,
+    RecordJeugdhulp,
+    RecordUithuisplaatsing,
     RejectOverdracht,
     RequestOverdracht,
 )
@@ -258,6 +269,10 @@ async def _closed_case(uow, clock: FixedClock):
                                                     OverdrachtReden.RELATIE))
     await bus.handle(RejectOverdracht(_manager(GI.WSS), casus.id, overdracht.id, "Geen plek bij team Okafor",
                                       AfwijzingReden.GEEN_CAPACITEIT))
+    vandaag = local_date(PINNED_NOW)
+    await bus.handle(RecordUithuisplaatsing(_gi(GI.JBRR), casus.id, kind_id, Plaatsingsvorm.NETWERKPLEEGZORG,
+                                            True, vandaag, vandaag))
+    await bus.handle(RecordJeugdhulp(_gi(GI.JBRR), casus.id, kind_id, Jeugdhulpvorm.AMBULANT, vandaag))
     clock.set(CLOSED_AT)
     await bus.handle(CloseCasus(_gi(GI.JBRR), casus.id, Sluitreden.AFSCHALING, "Terug naar wijkteam Okafor"))
     return casus.id, gezin_id, kind_id
@@ -293,6 +308,12 @@ async def test_caseregie_erases_a_closed_cases_free_text_and_names_the_day_after
     assert (overdracht.categorie, overdracht.afwijzing.categorie) == (
         OverdrachtReden.RELATIE, AfwijzingReden.GEEN_CAPACITEIT)
     assert [k.kind_id for k in erased.kinderen] == [kind_id] and erased.jeugdbeschermer.id == "JBRR-0042"
+    # placements and youth care hold nothing else, and stay whole (the figures count them)
+    assert erased.uithuisplaatsingen == kept.uithuisplaatsingen and erased.jeugdhulp == kept.jeugdhulp
+    (plaatsing,) = erased.uithuisplaatsingen
+    assert (plaatsing.kind_id, plaatsing.vorm, plaatsing.in_netwerk, plaatsing.einddatum) == (
+        kind_id, Plaatsingsvorm.NETWERKPLEEGZORG, True, local_date(PINNED_NOW))
+    assert [(j.kind_id, j.vorm) for j in erased.jeugdhulp] == [(kind_id, Jeugdhulpvorm.AMBULANT)]
     (record,) = await erasures(sessions["caseregie"], casus_id)
     assert (record.verwerkingsactiviteit, record.kind_id, record.gezin_id, record.actor_rol,
             record.tijdstip) == ("caseregie.persoonsgegevens-wissen.v1", kind_id, gezin_id, "systeem",
