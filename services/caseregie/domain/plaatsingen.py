@@ -1,12 +1,14 @@
 """Out-of-home placements (uithuisplaatsingen) and youth care (jeugdhulp) of the children of a case,
 as the case's GI records them, and the rules for their dates. Pure: no I/O.
 
-A placement occupies the days from its `startdatum` up to (not including) its `einddatum`, the day
-the child left (went home, or moved on): ending one placement and starting the next on the same
-day is how a child moves, and does not overlap. A placement that started and ended on the same day
-occupies that day. An open placement (no `einddatum`) occupies every day from its start."""
+A placement runs from its `startdatum` up to its `einddatum`, the day the child left (went home, or
+moved on): [start, end). Ending one placement and starting the next on the same day is how a child
+moves, and does not overlap. A placement that started and ended on the same day (a crisis place
+for a few hours) lies between the one the child left that day and the one it went to that day; it
+overlaps only a placement that ran before and after that day. An open placement (no `einddatum`)
+runs on from its start."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from uuid import UUID
 
 from contracts.vocabulary import Jeugdhulpvorm, Plaatsingsvorm
@@ -31,15 +33,10 @@ class Uithuisplaatsing:
     def lopend(self) -> bool:
         return self.einddatum is None
 
-    def _dagen(self) -> tuple[date, date | None]:
-        """The days it occupies, [start, end): at least its first day; open-ended while it runs."""
-        if self.einddatum is None:
-            return self.startdatum, None
-        return self.startdatum, max(self.einddatum, self.startdatum + timedelta(days=1))
-
     def overlapt(self, other: "Uithuisplaatsing") -> bool:
-        (a_start, a_eind), (b_start, b_eind) = self._dagen(), other._dagen()
-        return (b_eind is None or a_start < b_eind) and (a_eind is None or b_start < a_eind)
+        """[start, end) against [start, end), an open end running on."""
+        return ((other.einddatum is None or self.startdatum < other.einddatum)
+                and (self.einddatum is None or other.startdatum < self.einddatum))
 
     def zelfde(self, other: "Uithuisplaatsing") -> bool:
         """The same placement recorded again (a retry): same child, kind, network and dates."""
