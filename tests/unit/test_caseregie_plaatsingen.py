@@ -147,16 +147,17 @@ def test_a_child_is_in_one_place_at_a_time_and_moves_by_ending_one_and_starting_
 def test_a_crisis_place_of_a_few_hours_fits_between_two_placements_but_not_inside_one():
     casus = case()
     kind = child(casus)
+    casus.plaats_uit(GI.JBRR, kind, NETWERK, True, d(10), d(20), NOW)  # recorded first: to family
     casus.plaats_uit(GI.JBRR, kind, BESTAND, False, d(1), d(10), NOW)
     casus.plaats_uit(GI.JBRR, kind, CRISIS, False, d(10), d(10), NOW)  # left the foster family, that day
-    casus.plaats_uit(GI.JBRR, kind, NETWERK, True, d(10), d(20), NOW)  # and on to family, that day
     for day in (d(5), d(15)):
         with pytest.raises(Conflict):  # on a day the child was in a placement all day
             casus.plaats_uit(GI.JBRR, kind, CRISIS, False, day, day, NOW)
     casus.plaats_uit(GI.JBRR, kind, BESTAND, False, d(20), None, NOW)
     with pytest.raises(Conflict):  # a running placement runs on
         casus.plaats_uit(GI.JBRR, kind, CRISIS, False, d(25), d(25), NOW)
-    assert len(casus.uithuisplaatsingen) == 4
+    assert [(p.vorm, p.startdatum) for p in casus.uithuisplaatsingen] == [  # in the order they happened
+        (BESTAND, d(1)), (CRISIS, d(10)), (NETWERK, d(10)), (BESTAND, d(20))]
 
 
 def test_the_same_placement_or_youth_care_sent_again_changes_nothing():

@@ -111,8 +111,12 @@ _MAATREGELEN = _van(casus_maatregelen.c.casus_id, casus_maatregelen.c.ontvangen_
 _OVERDRACHTEN = _van(overdrachten.c.casus_id, overdrachten.c.aangevraagd_op)
 _BESLUITEN = _van(overdracht_besluiten.c.overdracht_id, overdracht_besluiten.c.besloten_op)
 _SIGNALEN = _van(drang_signalen.c.casus_id, drang_signalen.c.gesignaleerd_op, drang_signalen.c.termijn)
-_PLAATSINGEN = _van(uithuisplaatsingen.c.casus_id, uithuisplaatsingen.c.startdatum, uithuisplaatsingen.c.id)
-_JEUGDHULP = _van(jeugdhulptrajecten.c.casus_id, jeugdhulptrajecten.c.startdatum, jeugdhulptrajecten.c.id)
+# In the order they happened: by start, a placement of a few hours before the one the child went on to.
+_PLAATSINGEN = _van(uithuisplaatsingen.c.casus_id, uithuisplaatsingen.c.startdatum,
+                    uithuisplaatsingen.c.einddatum.asc().nulls_last(), uithuisplaatsingen.c.geregistreerd_op,
+                    uithuisplaatsingen.c.id)
+_JEUGDHULP = _van(jeugdhulptrajecten.c.casus_id, jeugdhulptrajecten.c.startdatum,
+                  jeugdhulptrajecten.c.geregistreerd_op, jeugdhulptrajecten.c.id)
 _CASUS = sa.select(casussen).where(casussen.c.id == sa.bindparam("b_id"))
 _CASUS_VOOR_UPDATE = _CASUS.with_for_update()
 _OPEN_VOOR_GEZIN = (sa.select(casussen)

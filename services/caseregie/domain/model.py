@@ -40,6 +40,7 @@ from services.caseregie.domain.plaatsingen import (
     controleer_einde,
     controleer_netwerk,
     eerste_overlap,
+    op_volgorde,
 )
 
 OPEN = "open"
@@ -507,7 +508,7 @@ class Casus:
             raise Conflict(f"the child's placement {bezet.id} (from {bezet.startdatum}"
                            f"{f' to {bezet.einddatum}' if bezet.einddatum else ', still running'}) "
                            "overlaps it; a child is placed in one place at a time")
-        self.uithuisplaatsingen.append(nieuw)
+        self.uithuisplaatsingen = op_volgorde([*self.uithuisplaatsingen, nieuw])
         started = UithuisplaatsingStarted(
             plaatsing_id=nieuw.id, casus_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             gi=self.gi, kind_id=kind_id, vorm=nieuw.vorm, in_netwerk=in_netwerk, startdatum=startdatum,
@@ -546,7 +547,7 @@ class Casus:
         eerder = next((j for j in self.jeugdhulp if j.zelfde(nieuw)), None)
         if eerder is not None:
             return eerder, []
-        self.jeugdhulp.append(nieuw)
+        self.jeugdhulp = sorted([*self.jeugdhulp, nieuw], key=lambda j: (j.startdatum, j.geregistreerd_op))
         return nieuw, [JeugdhulpStarted(
             jeugdhulp_id=nieuw.id, casus_id=self.id, gezin_id=self.gezin_id, gemeente=self.gemeente,
             gi=self.gi, kind_id=kind_id, vorm=nieuw.vorm, startdatum=startdatum, geregistreerd_op=now)]

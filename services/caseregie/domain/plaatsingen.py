@@ -78,6 +78,12 @@ class Periode:
             raise Conflict(f"the case was closed on {self.sluitdatum}; {veld} {d} is after that")
 
 
+def op_volgorde(plaatsingen: list[Uithuisplaatsing]) -> list[Uithuisplaatsing]:
+    """In the order they happened: by start, a placement of a few hours before the one the child
+    went on to that day (the order the store loads them in)."""
+    return sorted(plaatsingen, key=lambda p: (p.startdatum, p.einddatum or date.max, p.geregistreerd_op))
+
+
 def controleer_netwerk(vorm: Plaatsingsvorm, in_netwerk: bool) -> None:
     verplicht = NETWERK_VAN_VORM.get(Plaatsingsvorm(vorm))
     if verplicht is not None and in_netwerk != verplicht:
