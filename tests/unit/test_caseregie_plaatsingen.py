@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from contracts.events import (
+    CasusClosed,
     JeugdhulpStarted,
     Kind,
     UithuisplaatsingEnded,
@@ -22,6 +23,7 @@ from services.caseregie.adapters import wire
 from services.caseregie.domain import events
 from services.caseregie.domain import webhooks as wh
 from services.caseregie.domain.commands import (
+    CloseCasus,
     EndUithuisplaatsing,
     ListUithuisplaatsingen,
     RecordJeugdhulp,
@@ -266,6 +268,24 @@ async def test_ending_and_reading_are_logged_for_the_placed_child_only():
         ("caseregie.uithuisplaatsing-registreren.v1", CREATE, kind),
         ("caseregie.uithuisplaatsing-registreren.v1", UPDATE, kind),
         ("caseregie.uithuisplaatsingen-inzien.v1", READ, kind)]
+
+
+async def test_closing_a_case_ends_its_running_placements_on_the_closing_day_first():
+    """No placement outlives its case: one still running ends on the closing day, published before
+    the closure in the same transaction; an ended one stays as it was."""
+    uow = FakeUnitOfWork()
+    casus = await _case_in(uow)
+    systeem = gi_systeem(GI.JBRR)
+    lopend, _ = await bus(uow).handle(RecordUithuisplaatsing(systeem, casus.id, child(casus), BESTAND, False,
+                                                             d(10)))
+    klaar, _ = await bus(uow).handle(RecordUithuisplaatsing(systeem, casus.id, child(casus, 1), CRISIS, False,
+                                                            d(3), d(5)))
+    await bus(uow).handle(CloseCasus(systeem, casus.id, Sluitreden.AFSCHALING))
+    ended, closed = uow.transactions[-1]
+    assert isinstance(ended, UithuisplaatsingEnded) and isinstance(closed, CasusClosed)
+    assert (ended.plaatsing_id, ended.einddatum) == (lopend.id, TODAY)
+    stored = {p.id: p.einddatum for p in uow.casussen.cases[casus.id].uithuisplaatsingen}
+    assert stored == {lopend.id: TODAY, klaar.id: d(5)}
 
 
 async def test_a_refused_placement_publishes_and_logs_nothing():

@@ -529,6 +529,15 @@ class Casus:
         plaatsing.einddatum, plaatsing.beeindigd_op = einddatum, now
         return plaatsing, [self._beeindigd(plaatsing, now)]
 
+    def beeindig_lopende_plaatsingen(self, now: datetime) -> list[UithuisplaatsingEnded]:
+        """At the case's closure: the placements still running end on the closing day (the
+        region's date), so none outlives the case it was recorded in."""
+        einde = local_date(now)
+        lopend = [p for p in self.uithuisplaatsingen if p.lopend]
+        for plaatsing in lopend:
+            plaatsing.einddatum, plaatsing.beeindigd_op = max(einde, plaatsing.startdatum), now
+        return [self._beeindigd(p, now) for p in lopend]
+
     def _beeindigd(self, p: Uithuisplaatsing, now: datetime) -> UithuisplaatsingEnded:
         return UithuisplaatsingEnded(
             plaatsing_id=p.id, casus_id=self.id, gemeente=self.gemeente, gi=self.gi, kind_id=p.kind_id,

@@ -195,9 +195,12 @@ async def assign_jeugdbeschermer(cmd: AssignJeugdbeschermer, uow: CaseregieUnitO
 
 
 async def close_casus(cmd: CloseCasus, uow: CaseregieUnitOfWork, clock: Clock) -> Casus:
-    return await _change(cmd.casus_id, uow, clock, cmd.caller,
-                         lambda c, now: [c.sluit(_gi(cmd.caller), cmd.reden, cmd.toelichting, now)],
-                         activity=CASUS_AFSLUITEN)
+    """Close the case; placements still running end on the closing day (published before the
+    closure)."""
+    def close(casus: Casus, now: datetime) -> list[CasusEvent]:
+        closed = casus.sluit(_gi(cmd.caller), cmd.reden, cmd.toelichting, now)
+        return [*casus.beeindig_lopende_plaatsingen(now), closed]
+    return await _change(cmd.casus_id, uow, clock, cmd.caller, close, activity=CASUS_AFSLUITEN)
 
 
 async def request_overdracht(cmd: RequestOverdracht, uow: CaseregieUnitOfWork, clock: Clock) -> Overdracht:
