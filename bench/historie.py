@@ -3,7 +3,11 @@ publish them (contract-shaped JSON data), for the KPI tests and the rebuild benc
 
 Families report again (re-reports, siblings joining the open case), measures of every kind,
 protectors after a wait, transfers requested, rejected and carried out, drang limits, closures
-and regional escalations. Deterministic for a seed. Events come per report, not in time order.
+and regional escalations; the children's out-of-home placements (some moving on to a next one,
+some registered again as a correction) and youth care of the cases' children; local teams' C&A
+requests (for the family before its report, some without a family) with the hours spent on them.
+Deterministic for a seed. Events come per report, not in time order. The placements, youth care and
+C&A come from a random stream of their own, so the rest of a seed's history is what it was before.
 """
 
 import random
@@ -11,7 +15,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from contracts.vocabulary import GEMEENTEN, OverdrachtReden, Sluitreden
+from contracts.vocabulary import (
+    GEMEENTEN,
+    ConsultatieCategorie,
+    Jeugdhulpvorm,
+    OverdrachtReden,
+    Plaatsingsvorm,
+    Sluitreden,
+)
 
 GIS = ("JBRR", "WSS", "LJR")
 # Rough share of reports per municipality (Rotterdam is most of the region).
@@ -60,8 +71,10 @@ def _ts(moment: datetime) -> str:
 
 
 class _Gen:
-    def __init__(self, rng: random.Random, begin: datetime, eind: datetime):
+    def __init__(self, rng: random.Random, begin: datetime, eind: datetime,
+                 extra: random.Random | None = None):
         self.rng = rng
+        self.x = extra or random.Random(0)  # placements, youth care and C&A: a stream of their own
         self.begin, self.eind = begin, eind
         self.gezinnen: list[dict] = []  # families seen: id, gemeente, kinderen, open casus, closed at
         self.gemeenten = list(GEWICHT)
@@ -69,6 +82,9 @@ class _Gen:
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def xuuid(self) -> str:
+        return str(uuid.UUID(int=self.x.getrandbits(128), version=4))
 
     def melding(self) -> list[tuple[str, dict]]:
         rng = self.rng
@@ -117,6 +133,7 @@ class _Gen:
             },
             ontvangen,
         )
+        self._consultaties(emit, gezin, ontvangen)
         if rng.random() > 0.95:
             return self._klaar(out)
         doelgroep, expertise, geschikt = rng.choice(DOELGROEPEN)
@@ -344,6 +361,7 @@ class _Gen:
                         },
                         nu,
                     )
+        self._jeugdhulp_en_plaatsingen(emit, casus["id"], base, gi, huidige_gi, start, kinderen)
         if nieuw and rng.random() < 0.65 and heeft_jb:
             gesloten = nu + timedelta(days=rng.randint(30, 540))
             if gesloten <= self.eind:
@@ -363,6 +381,78 @@ class _Gen:
                 gesloten,
             )
         return self._klaar(out)
+
+    def _consultaties(self, emit, gezin: dict, ontvangen: datetime) -> None:
+        """C&A asked by the local team: for this family before its report (some longer than 6
+        months before), and now and then one without a family; with the hours spent on each."""
+        x = self.x
+        if x.random() < 0.3:
+            moment = ontvangen - timedelta(days=x.randint(0, 300), hours=x.randint(0, 12),
+                                           minutes=x.randint(1, 59))
+            self._consultatie(emit, gezin["gemeente"], gezin["id"] if x.random() < 0.85 else None, moment)
+        if x.random() < 0.08:
+            moment = self.begin + timedelta(seconds=x.random() * (self.eind - self.begin).total_seconds())
+            self._consultatie(emit, x.choices(self.gemeenten, self.gewichten)[0], None, moment)
+
+    def _consultatie(self, emit, gemeente: str, gezin_id: str | None, moment: datetime) -> None:
+        x = self.x
+        cid, categorie = self.xuuid(), x.choice(list(ConsultatieCategorie)).value
+        gi, expertise = x.choice(GIS), categorie if x.random() < 0.6 else None
+        emit("nl.jbketen.consultatie.requested.v1",
+             {"consultatie_id": cid, "gemeente": gemeente, "categorie": categorie, "gezin_id": gezin_id,
+              "gi": gi, "expertise": expertise, "reden": "Synthetisch: volgens de factsheet.",
+              "aangevraagd_op": _ts(moment)},
+             moment)
+        for _ in range(x.choice((0, 1, 1, 2, 3))):
+            dag = (moment + timedelta(days=x.randint(0, 25))).date()
+            geregistreerd = datetime(dag.year, dag.month, dag.day, 16, tzinfo=UTC)
+            geregistreerd += timedelta(days=x.randint(0, 3))
+            emit("nl.jbketen.consultatie.uren-recorded.v1",
+                 {"consultatie_id": cid, "registratie_id": self.xuuid(), "gemeente": gemeente,
+                  "categorie": categorie,
+                  "gi": gi, "uren": x.choice((0.25, 0.5, 1.0, 1.5, 2.0, 3.75)), "datum": dag.isoformat(),
+                  "geregistreerd_op": _ts(geregistreerd)}, geregistreerd)
+
+    def _jeugdhulp_en_plaatsingen(self, emit, casus_id: str, base: dict, gi: str, laatste_gi: str,
+                                  start: date, kinderen: list[dict]) -> None:
+        """Per child of the case: youth care (mostly within 3 months of the measure's start, some
+        later, some before it) and now and then an out-of-home placement, some moving on to a next."""
+        x = self.x
+        for kind in kinderen:
+            if x.random() < 0.7:
+                begin = start + timedelta(days=x.choice((-10, 0, 5, 20, 45, 80, 91, 92, 130, 200)))
+                self._casus_event(emit, "nl.jbketen.jeugdhulp.started.v1", begin, {
+                    "jeugdhulp_id": self.xuuid(), "casus_id": casus_id, "gezin_id": base["gezin_id"],
+                    "gemeente": base["gemeente"], "gi": gi, "kind_id": kind["kind_id"],
+                    "vorm": x.choice(list(Jeugdhulpvorm)).value, "startdatum": begin.isoformat()})
+            if x.random() < 0.18:
+                begin = start + timedelta(days=x.randint(0, 120))
+                self._plaatsingen(emit, casus_id, base, gi, laatste_gi, begin, kind["kind_id"])
+
+    def _plaatsingen(self, emit, casus_id, base, gi, laatste_gi, begin: date, kind_id: str) -> None:
+        x = self.x
+        for _ in range(x.choice((1, 1, 1, 2, 3))):
+            vorm = x.choice(list(Plaatsingsvorm)).value
+            plaatsing = {"plaatsing_id": self.xuuid(), "casus_id": casus_id, "gemeente": base["gemeente"],
+                         "kind_id": kind_id, "vorm": vorm,
+                         "in_netwerk": vorm == Plaatsingsvorm.NETWERKPLEEGZORG or x.random() < 0.05,
+                         "startdatum": begin.isoformat()}
+            start = {**plaatsing, "gezin_id": base["gezin_id"], "gi": gi}
+            self._casus_event(emit, "nl.jbketen.uithuisplaatsing.started.v1", begin, start)
+            if x.random() < 0.05:  # registered again, corrected
+                self._casus_event(emit, "nl.jbketen.uithuisplaatsing.started.v1", begin + timedelta(days=4),
+                                  {**start, "vorm": Plaatsingsvorm.GEZINSHUIS.value, "in_netwerk": False})
+            if x.random() < 0.35:
+                return  # still placed
+            einde = begin + timedelta(days=int(x.expovariate(1 / 120)))
+            self._casus_event(emit, "nl.jbketen.uithuisplaatsing.ended.v1", einde,
+                              {**plaatsing, "gi": laatste_gi, "einddatum": einde.isoformat()})
+            begin = einde + timedelta(days=x.choice((0, 0, 3, 30)))
+
+    def _casus_event(self, emit, event_type: str, dag: date, data: dict) -> None:
+        """A GI system's record of the day `dag`, registered that day or a few days later."""
+        moment = datetime(dag.year, dag.month, dag.day, 10, tzinfo=UTC) + timedelta(days=self.x.randint(0, 3))
+        emit(event_type, {**data, "geregistreerd_op": _ts(moment)}, moment)
 
     def escalatie(self) -> list[tuple[str, dict]]:
         rng = self.rng
@@ -427,6 +517,7 @@ def genereer(
         rng,
         datetime(begin.year, begin.month, begin.day, tzinfo=UTC),
         datetime(eind.year, eind.month, eind.day, 23, 59, tzinfo=UTC),
+        random.Random(f"issue15:{seed}"),
     )
     n_esc = escalaties if escalaties is not None else max(2, meldingen // 2000)
     esc_every = max(1, meldingen // max(1, n_esc))

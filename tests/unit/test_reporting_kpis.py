@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bench.historie import genereer
+from contracts.ca_verdeling import afgesproken_aandelen
 from contracts.vocabulary import OverdrachtReden
+from runtime.clock import add_months
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.domain.cijfers import Rij, Stand, bereken
 from services.reporting.domain.minimalisatie import dossier_van, minimaliseer
@@ -80,6 +82,9 @@ class Referentie:
         self.obs = defaultdict(list)  # kpi -> [(day, gi, gemeente, value)]
         self._standen = {}
         self._stromen()
+        self._plaatsingen(by)
+        self._jeugdhulp(by)
+        self._consultaties(by)
 
     def _o(self, kpi, day, gi, gemeente, value=1):
         self.obs[kpi].append((day, gi, gemeente, value))
@@ -163,6 +168,72 @@ class Referentie:
                     "regio",
                     int((einde - start).total_seconds() // 3600),
                 )
+
+    @staticmethod
+    def _laatst(records, key):
+        """Per id the record registered last (ties: the larger content)."""
+        out = {}
+        for r in sorted(records, key=lambda r: (t(r["geregistreerd_op"]), repr(sorted(r.items())))):
+            out[r[key]] = r
+        return out
+
+    def _plaatsingen(self, by):
+        started = self._laatst(by["uithuisplaatsing.started"], "plaatsing_id")
+        self.einden = self._laatst(by["uithuisplaatsing.ended"], "plaatsing_id")
+        self.plaatsingen = {pid: started.get(pid) or self.einden[pid]
+                            for pid in set(started) | set(self.einden)}
+        for p in self.plaatsingen.values():
+            start = date.fromisoformat(p["startdatum"])
+            self._o("uithuisplaatsingen_gestart", start, p["gi"], p["gemeente"])
+            if p["in_netwerk"]:
+                self._o("uithuisplaatsingen_netwerk", start, p["gi"], p["gemeente"])
+            if p["vorm"] in ("residentieel", "crisisplek_24uurs"):
+                self._o("uithuisplaatsingen_24uurs", start, p["gi"], p["gemeente"])
+        for e in self.einden.values():
+            eind = date.fromisoformat(e["einddatum"])
+            self._o("duur_uithuisplaatsing", eind, e["gi"], e["gemeente"],
+                    (eind - date.fromisoformat(e["startdatum"])).days)
+
+    def uithuisgeplaatst(self, peildatum: date) -> dict[tuple[str, str], int]:
+        """Per (gemeente, gi): the children placed on the day, each once, where its running
+        placement that started last is."""
+        lopend = defaultdict(list)
+        for pid, p in self.plaatsingen.items():
+            einde = self.einden.get(pid)
+            if date.fromisoformat(p["startdatum"]) <= peildatum and (
+                    einde is None or date.fromisoformat(einde["einddatum"]) > peildatum):
+                lopend[p["kind_id"]].append((p["startdatum"], pid, p))
+        out = Counter()
+        for runs in lopend.values():
+            p = sorted(runs)[-1][2]
+            out[(p["gemeente"], p["gi"])] += 1
+        return out
+
+    def _jeugdhulp(self, by):
+        jh = defaultdict(set)
+        for j in self._laatst(by["jeugdhulp.started"], "jeugdhulp_id").values():
+            jh[j["kind_id"]].add(date.fromisoformat(j["startdatum"]))
+        for m in self.maatregelen:
+            start = date.fromisoformat(m["startdatum"])
+            for k in m["kinderen"]:
+                if any(start <= d <= add_months(start, 3) for d in jh[k["kind_id"]]):
+                    self._o("kinderen_jeugdhulp_binnen_3_maanden", start, m["gi"], m["gemeente"])
+
+    def _consultaties(self, by):
+        per_gezin = defaultdict(list)
+        for c in {c["consultatie_id"]: c for c in by["consultatie.requested"]}.values():
+            self._o("consultaties", dag(c["aangevraagd_op"]), c["gi"], c["gemeente"])
+            if c.get("gezin_id"):
+                per_gezin[c["gezin_id"]].append(c)
+        for u in self._laatst(by["consultatie.uren-recorded"], "registratie_id").values():
+            self._o("consultatie_uren", date.fromisoformat(u["datum"]), u["gi"], u["gemeente"],
+                    round(u["uren"] * 100))
+        for mid, m in self.meldingen.items():
+            d = dag(m["ontvangen_op"])
+            if any(t(c["aangevraagd_op"]) < t(m["ontvangen_op"])
+                   and dag(c["aangevraagd_op"]) >= add_months(d, -6) for c in per_gezin[m["gezin_id"]]):
+                gi = (self.eerste_toewijzing.get(mid) or self.advies.get(mid) or {"gi": "onbekend"})["gi"]
+                self._o("meldingen_na_consultatie", d, gi, m["gemeente"])
 
     def _kinderen(self, peildatum: date | None):
         """Replay every case up to the day (None: all): who is waiting / in care at the end, and
@@ -262,6 +333,7 @@ class Referentie:
             "drang_over_3_maanden": defaultdict(int),
             "drang_over_6_maanden": defaultdict(int),
             "escalaties_open": defaultdict(int),
+            "kinderen_uithuisgeplaatst": self.uithuisgeplaatst(peildatum),
         }
         for (casus_id, termijn), d in self.drang.items():
             if dag(d["gesignaleerd_op"]) > peildatum:
@@ -319,9 +391,15 @@ def verwacht(ref: Referentie, kpi, periode: Periode, select) -> object:
         teller = verwacht(ref, k.teller, periode, select)
         noemer = verwacht(ref, k.noemer, periode, select)
         return round(100 * teller / noemer, 1) if noemer else None
+    if k.soort == "aandeel_in_totaal":  # the selection's share of its municipality's (or the region's)
+        row, totaal = select
+        deel, geheel = verwacht(ref, k.basis, periode, row), verwacht(ref, k.basis, periode, totaal)
+        return round(100 * deel / geheel, 1) if geheel else None
     values = [v for d, gi, gem, v in ref.obs[kpi] if binnen(d) and select(gem, gi)]
     if k.soort == "aantal":
         return len(values)
+    if k.soort == "som":
+        return round(sum(values) / 100, 2)
     # Distributions are kept per quarter and longer; a day or month has its count and mean only.
     return None if periode.type in ("dag", "maand") else _nearest_rank(values, 50)
 
@@ -331,6 +409,9 @@ def vergelijk(rows: list[dict], ref: Referentie, periode: Periode) -> None:
     assert set(by_kpi) == set(catalogus_bron.actief().ids)
     for kpi, r in by_kpi.items():
         label = f"{kpi} {periode.code}"
+        if r["soort"] == "aandeel_in_totaal":
+            _vergelijk_in_totaal(r, ref, kpi, periode)
+            continue
         assert r["waarde"] == verwacht(ref, kpi, periode, lambda g, i: True), label
         for gi, value in r["per_gi"].items():
             assert value == verwacht(ref, kpi, periode, lambda g, i, gi=gi: i == gi), f"{label} {gi}"
@@ -345,6 +426,24 @@ def vergelijk(rows: list[dict], ref: Referentie, periode: Periode) -> None:
             p90 = None if periode.type in ("dag", "maand") else _nearest_rank(values, 90)
             assert (r["aantal"], r["p90"]) == (len(values), p90), label
             assert r["gemiddelde"] == (round(sum(values) / len(values), 1) if values else None), label
+
+
+def _vergelijk_in_totaal(r: dict, ref: Referentie, kpi: str, periode: Periode, gi: str | None = None) -> None:
+    """A share of the total: per GI of the region's hours; per municipality, of that
+    municipality's hours (over the GI filtered on, else all: 100)."""
+    def alle(g, i):
+        return True
+
+    def van(gi_, gem=None):
+        return lambda g, i: (gi_ is None or i == gi_) and (gem is None or g == gem)
+
+    assert r["waarde"] == verwacht(ref, kpi, periode, (van(gi), alle)), kpi
+    for i, value in r["per_gi"].items():
+        assert value == verwacht(ref, kpi, periode, (van(i), alle)), (kpi, i)
+    for gem, value in r["per_gemeente"].items():
+        assert value == verwacht(ref, kpi, periode, (van(gi, gem), van(None, gem))), (kpi, gem)
+    jaar = None if periode.type == "totaal" else afgesproken_aandelen(int(periode.code[:4]))
+    assert r["afgesproken_aandelen"] == (jaar and {str(g): round(a * 100, 1) for g, a in jaar.items()}), kpi
 
 
 # ---- the pure projection path ------------------------------------------------------------------
@@ -414,10 +513,11 @@ def test_counts_and_stocks_add_up_per_gi_and_per_municipality(historie, periode)
     for r in figures(cells, periode):
         if not r["optelbaar"] or r["kpi"].startswith("escalatie"):
             continue
-        assert sum(r["per_gi"].values()) == r["waarde"], r["kpi"]
-        assert sum(r["per_gemeente"].values()) == r["waarde"], r["kpi"]
+        som = (lambda xs: round(sum(xs), 2)) if r["soort"] == "som" else sum  # hours: two decimals
+        assert som(r["per_gi"].values()) == r["waarde"], r["kpi"]
+        assert som(r["per_gemeente"].values()) == r["waarde"], r["kpi"]
         for dim, values in r["uitsplitsingen"].items():
-            assert sum(values.values()) == r["waarde"], (r["kpi"], dim)
+            assert som(values.values()) == r["waarde"], (r["kpi"], dim)
 
 
 def test_slices_add_up_too(historie):
@@ -429,9 +529,9 @@ def test_slices_add_up_too(historie):
         for r in figures(cells, periode, gi=gi):
             if r["optelbaar"] and r["waarde"] is not None:
                 per_gi[r["kpi"]] += r["waarde"]
-                assert sum(r["per_gemeente"].values()) == r["waarde"]
+                assert round(sum(r["per_gemeente"].values()), 2) == r["waarde"]
     for kpi, total in per_gi.items():
-        assert total == regio[kpi]["waarde"], kpi
+        assert round(total, 2) == regio[kpi]["waarde"], kpi
 
 
 def test_a_fact_delivered_twice_or_late_counts_once(historie):
@@ -558,3 +658,221 @@ def test_days_are_calendar_days_in_rotterdam():
     assert ("meldingen_ontvangen", "kwartaal", "2026-Q2", "onbekend", "GM0599", "", "") in cells
     assert ("meldingen_ontvangen", "dag", "2026-04-01", "onbekend", "GM0599", "", "") in cells
     assert timedelta(0) == timedelta(0)
+
+
+# ---- issue 15: placements, youth care on time, C&A ---------------------------------------------
+
+NIEUW = ("uithuisplaatsingen_gestart", "uithuisplaatsingen_netwerk", "uithuisplaatsingen_24uurs",
+         "kinderen_uithuisgeplaatst", "duur_uithuisplaatsing", "kinderen_jeugdhulp_binnen_3_maanden",
+         "consultaties", "consultatie_uren", "meldingen_na_consultatie")
+
+
+def test_the_generated_histories_exercise_every_new_kpi(historie):
+    _, ref, cells = historie
+    rows = {r["kpi"]: r for r in figures(cells, Periode("jaar", "2026"))}
+    for kpi in NIEUW:
+        assert rows[kpi]["waarde"], kpi
+        if kpi != "kinderen_uithuisgeplaatst":
+            assert {"JBRR", "WSS", "LJR"} <= {gi for _, gi, _, _ in ref.obs[kpi]}, kpi  # every GI has some
+    assert 0 < rows["aandeel_jeugdhulp_binnen_3_maanden"]["waarde"] < 100
+    assert 0 < rows["aandeel_meldingen_na_consultatie"]["waarde"] < 100
+
+
+@pytest.mark.parametrize("periode", PERIODES, ids=lambda p: p.code)
+def test_a_gis_share_of_each_municipalitys_hours_against_the_agreed_share(historie, periode):
+    _, ref, cells = historie
+    for gi in ("JBRR", "WSS", "LJR"):
+        r = next(r for r in figures(cells, periode, gi=gi) if r["kpi"] == "aandeel_consultatie_uren")
+        _vergelijk_in_totaal(r, ref, "aandeel_consultatie_uren", periode, gi)
+    r = next(r for r in figures(cells, Periode("kwartaal", "2026-Q1"))
+             if r["kpi"] == "aandeel_consultatie_uren")
+    assert r["afgesproken_aandelen"] == {"JBRR": 45.0, "WSS": 30.0, "LJR": 25.0}
+    assert round(sum(v for v in r["per_gi"].values()), 0) == 100
+
+
+def test_the_duration_of_placements_per_kind_of_placement(historie):
+    _, ref, cells = historie
+    r = next(r for r in figures(cells, Periode("totaal", "totaal")) if r["kpi"] == "duur_uithuisplaatsing")
+    per_vorm = defaultdict(list)
+    for e in ref.einden.values():
+        duur = date.fromisoformat(e["einddatum"]) - date.fromisoformat(e["startdatum"])
+        per_vorm[e["vorm"]].append(duur.days)
+    assert r["uitsplitsingen"]["vorm"] == {v: _nearest_rank(d, 50) for v, d in sorted(per_vorm.items())}
+
+
+def _tabel(rows_per_gi: dict, kpi: str) -> tuple[dict, set]:
+    """The municipality x GI table of a KPI as published (per_gemeente under every GI filter and
+    without one, per_gi): the values shown and the cells hidden."""
+    shown, hidden = {}, set()
+    for gi, rows in rows_per_gi.items():
+        r = next(r for r in rows if r["kpi"] == kpi)
+        for g, v in r["per_gemeente"].items():
+            (hidden.add((g, gi)) if v is None else shown.__setitem__((g, gi), v))
+        if gi == "*":
+            shown.update({("*", i): v for i, v in r["per_gi"].items()})
+            shown[("*", "*")] = r["waarde"]
+    return shown, hidden
+
+
+def _per_cel(cells, periode: Periode, kpi: str) -> dict[tuple[str, str], int]:
+    """The records (placements, children, requests, registrations, reports) per (gemeente, gi)."""
+    return {(k[4], k[3]): a for k, (a, _) in cells.items()
+            if k[0] == kpi and k[1] == periode.type and k[2] == periode.code and k[5] == "" and a}
+
+
+@pytest.mark.parametrize("periode", [Periode("kwartaal", "2026-Q1"), Periode("jaar", "2026")], ids=str)
+def test_the_new_kpis_are_suppressed_like_the_others(historie, periode):
+    """Primary: every municipality (x GI) cell resting on 1-4 records is hidden; shares are hidden
+    where their counts are; no hidden cell follows from the published table (exact attack)."""
+    from fractions import Fraction
+
+    from services.reporting.domain.onderdrukking import TOTAAL
+    from tests.unit.test_reporting_onderdrukking import herleidbaar, vergelijkingen
+
+    _, _, cells = historie
+    gis = ("JBRR", "WSS", "LJR", "onbekend")
+    rows = {"*": figures(cells, periode, 5), **{gi: figures(cells, periode, 5, gi=gi) for gi in gis}}
+    open_ = {"*": figures(cells, periode), **{gi: figures(cells, periode, gi=gi) for gi in gis}}
+
+    def sleutel(g, i):
+        return TOTAAL if g == "*" else g, TOTAAL if i == "*" else i
+
+    for kpi in ("uithuisplaatsingen_gestart", "uithuisplaatsingen_netwerk", "uithuisplaatsingen_24uurs",
+                "kinderen_jeugdhulp_binnen_3_maanden", "consultaties", "consultatie_uren",
+                "meldingen_na_consultatie"):
+        _, hidden = _tabel(rows, kpi)
+        waar, _ = _tabel(open_, kpi)
+        per_cel, per_gemeente = _per_cel(cells, periode, kpi), Counter()
+        for (g, _), n in per_cel.items():
+            per_gemeente[g] += n
+        klein = {c for c, n in per_cel.items() if n < 5}
+        klein |= {(g, "*") for g, n in per_gemeente.items() if n < 5}
+        assert klein and klein <= hidden, kpi
+        waarden = {sleutel(*c): Fraction(str(v)) for c, v in waar.items()}
+        assert not herleidbaar(waarden, {sleutel(*c) for c in hidden}, vergelijkingen(waarden)), kpi
+    for share, basis in (("aandeel_uithuisplaatsingen_netwerk", "uithuisplaatsingen_netwerk"),
+                         ("aandeel_jeugdhulp_binnen_3_maanden", "kinderen_jeugdhulp_binnen_3_maanden"),
+                         ("aandeel_meldingen_na_consultatie", "meldingen_na_consultatie"),
+                         ("aandeel_consultatie_uren", "consultatie_uren")):
+        assert _tabel(rows, basis)[1] <= _tabel(rows, share)[1], share
+
+
+PLAATSING = "nl.jbketen.uithuisplaatsing.started.v1"
+PLAATSING_EINDE = "nl.jbketen.uithuisplaatsing.ended.v1"
+JEUGDHULP = "nl.jbketen.jeugdhulp.started.v1"
+CONSULTATIE = "nl.jbketen.consultatie.requested.v1"
+UREN = "nl.jbketen.consultatie.uren-recorded.v1"
+GEZIN = {"gezin_id": "g1", "gemeente": "GM0599"}
+
+
+def _plaatsing(pid, kind, vorm, start, eind=None, gi="JBRR", registratie="2026-01-05T10:00:00+00:00"):
+    data = {"plaatsing_id": pid, "casus_id": "c1", **GEZIN, "gi": gi, "kind_id": kind, "vorm": vorm,
+            "in_netwerk": vorm == "netwerkpleegzorg", "startdatum": start, "geregistreerd_op": registratie}
+    out = [(PLAATSING, data)]
+    if eind:
+        einde = {k: v for k, v in data.items() if k != "gezin_id"}
+        out.append((PLAATSING_EINDE, {**einde, "einddatum": eind,
+                                      "geregistreerd_op": f"{eind}T12:00:00+00:00"}))
+    return out
+
+
+def _waarden(events, periode: Periode) -> dict:
+    return {r["kpi"]: r for r in figures(projecteer(events, 7), periode)}
+
+
+def test_placements_24_hour_care_is_residential_or_a_crisis_bed_and_a_child_is_placed_once():
+    events = [*_plaatsing("p1", "k1", "crisisplek_24uurs", "2026-01-10", "2026-02-01"),
+              *_plaatsing("p2", "k1", "netwerkpleegzorg", "2026-02-01"),  # moved on: the same child
+              *_plaatsing("p3", "k2", "residentieel", "2026-01-20", "2026-03-01"),
+              *_plaatsing("p4", "k2", "gezinshuis", "2026-02-15", "2026-04-01")]  # overlaps p3
+    q1 = _waarden(events, Periode("kwartaal", "2026-Q1"))
+    assert q1["uithuisplaatsingen_gestart"]["waarde"] == 4
+    vormen = q1["uithuisplaatsingen_24uurs"]["uitsplitsingen"]["vorm"]
+    assert vormen == {"crisisplek_24uurs": 1, "residentieel": 1}
+    assert q1["aandeel_uithuisplaatsingen_netwerk"]["waarde"] == 25.0
+    for dag_, kinderen in (("2026-01-09", 0), ("2026-01-10", 1), ("2026-02-01", 2), ("2026-02-20", 2),
+                           ("2026-03-31", 2), ("2026-04-01", 1)):
+        assert _waarden(events, Periode("dag", dag_))["kinderen_uithuisgeplaatst"]["waarde"] == kinderen, dag_
+    assert q1["duur_uithuisplaatsing"]["verdeling"] == {"22": 1, "40": 1}  # p4 ended in Q2
+
+
+def test_a_placement_registered_again_counts_as_its_last_registration():
+    first = _plaatsing("p1", "k1", "residentieel", "2026-01-10")
+    again = _plaatsing("p1", "k1", "gezinshuis", "2026-01-12", registratie="2026-01-20T09:00:00+00:00")
+    for events in ([*first, *again], [*again, *first]):
+        q1 = _waarden(events, Periode("kwartaal", "2026-Q1"))
+        assert q1["uithuisplaatsingen_gestart"]["uitsplitsingen"]["vorm"] == {"gezinshuis": 1}
+        assert q1["uithuisplaatsingen_24uurs"]["waarde"] == 0
+        assert _waarden(events, Periode("dag", "2026-01-11"))["kinderen_uithuisgeplaatst"]["waarde"] == 0
+
+
+def _maatregel(start: str) -> tuple[str, dict]:
+    return ("nl.jbketen.maatregel.imposed.v1", {
+        "maatregel_id": "m1", "melding_id": "r1", "advies_id": "a1", **GEZIN, "doelgroep": "lvb",
+        "maatregel": "OTS", "route": "rechtbank", "raadsonderzoek": True, "startdatum": start, "gi": "WSS",
+        "kinderen": [{"kind_id": "k1"}, {"kind_id": "k2"}, {"kind_id": "k3"}],
+        "opgelegd_op": f"{start}T10:00:00+00:00"})
+
+
+def _jeugdhulp(kind: str, start: str) -> tuple[str, dict]:
+    return (JEUGDHULP, {"jeugdhulp_id": f"j-{kind}", "casus_id": "c1", **GEZIN, "gi": "WSS", "kind_id": kind,
+                        "vorm": "ambulant", "startdatum": start,
+                        "geregistreerd_op": f"{start}T10:00:00+00:00"})
+
+
+def test_youth_care_on_time_is_within_3_calendar_months_of_the_measures_start():
+    # 30 November + 3 months = 28 February (2027 has no 29 February).
+    for k2, k3, op_tijd in (("2027-02-28", "2026-11-29", 2), ("2027-03-01", "2026-11-30", 2)):
+        events = [_maatregel("2026-11-30"), _jeugdhulp("k1", "2026-12-15"), _jeugdhulp("k2", k2),
+                  _jeugdhulp("k3", k3)]
+        r = _waarden(events, Periode("kwartaal", "2026-Q4"))
+        assert r["kinderen_jeugdhulp_binnen_3_maanden"]["waarde"] == op_tijd, (k2, k3)
+        assert r["aandeel_jeugdhulp_binnen_3_maanden"]["waarde"] == round(100 * op_tijd / 3, 1)
+    # While the 3 months run, a child without youth care counts as not (yet) on time.
+    assert _waarden([_maatregel("2026-11-30")], Periode("kwartaal", "2026-Q4"))[
+        "aandeel_jeugdhulp_binnen_3_maanden"]["waarde"] == 0.0
+
+
+def _melding(mid: str, ontvangen: str, gezin: str = "g1") -> tuple[str, dict]:
+    return ("nl.jbketen.melding.received.v1", {
+        "melding_id": mid, "gezin_id": gezin, "gemeente": "GM0599", "urgentie": "regulier", "kader": None,
+        "kinderen": [{"kind_id": "k1"}], "herhaald_beroep": False, "ontvangen_op": ontvangen})
+
+
+def _consultatie(cid: str, op: str, gezin: str | None = "g1") -> tuple[str, dict]:
+    return (CONSULTATIE, {"consultatie_id": cid, "gemeente": "GM0599", "categorie": "overig",
+                          "gezin_id": gezin, "gi": "LJR", "expertise": None, "reden": "Volgens het aandeel.",
+                          "aangevraagd_op": op})
+
+
+def test_a_report_preceded_by_c_and_a_for_its_family_in_the_6_months_before():
+    base = [_melding("r1", "2026-08-31T10:00:00+00:00")]
+    for c, telt in ((_consultatie("c1", "2026-02-28T08:00:00+00:00"), True),  # 31 Aug - 6 months = 28 Feb
+                    (_consultatie("c1", "2026-02-27T20:00:00+00:00"), False),
+                    (_consultatie("c1", "2026-08-31T09:59:00+00:00"), True),
+                    (_consultatie("c1", "2026-08-31T10:01:00+00:00"), False),  # after the report
+                    (_consultatie("c1", "2026-05-01T10:00:00+00:00", gezin="g2"), False),
+                    (_consultatie("c1", "2026-05-01T10:00:00+00:00", gezin=None), False)):
+        r = _waarden([*base, c], Periode("jaar", "2026"))
+        assert r["meldingen_na_consultatie"]["waarde"] == int(telt), c
+        assert r["consultaties"]["waarde"] == 1 and r["consultaties"]["per_gi"]["LJR"] == 1
+
+
+def test_c_and_a_hours_are_summed_per_record_in_hundredths_and_shared_out_per_gi():
+    def uren(rid, gi, u, dag_):
+        return (UREN, {"consultatie_id": "c1", "registratie_id": rid, "gemeente": "GM0599",
+                       "categorie": "lvb", "gi": gi, "uren": u, "datum": dag_,
+                       "geregistreerd_op": f"{dag_}T18:00:00+00:00"})
+
+    events = [_consultatie("c1", "2026-03-01T10:00:00+00:00", gezin=None),
+              uren("u1", "LJR", 0.25, "2026-03-02"), uren("u1", "LJR", 0.25, "2026-03-02"),
+              uren("u2", "LJR", 1.1, "2026-03-31"), uren("u3", "JBRR", 2.0, "2026-04-01")]
+    assert dossier_van(*events[1]) == "consultatie:c1"
+    q1, jaar = _waarden(events, Periode("kwartaal", "2026-Q1")), _waarden(events, Periode("jaar", "2026"))
+    assert q1["consultatie_uren"]["waarde"] == 1.35 and q1["consultatie_uren"]["per_gi"]["LJR"] == 1.35
+    assert jaar["consultatie_uren"]["uitsplitsingen"]["categorie"] == {"lvb": 3.35}
+    aandeel = jaar["aandeel_consultatie_uren"]
+    assert aandeel["per_gi"] == {"JBRR": 59.7, "WSS": 0.0, "LJR": 40.3, "onbekend": 0.0}
+    assert aandeel["afgesproken_aandelen"] == {"JBRR": 45.0, "WSS": 30.0, "LJR": 25.0}
+    altijd = _waarden(events, Periode("totaal", "totaal"))["aandeel_consultatie_uren"]
+    assert altijd["afgesproken_aandelen"] is None

@@ -9,6 +9,7 @@ import pytest
 from bench.historie import genereer
 from runtime.errors import InvalidInput
 from services.reporting.adapters import catalogus as catalogus_bron
+from services.reporting.domain.minimalisatie import dossier_van
 from services.reporting.domain.model import Catalogus
 from services.reporting.domain.periodes import Periode, lees_periode, periodes_van
 from services.reporting.domain.projectie import HIST, STROOM, bijdragen
@@ -37,12 +38,52 @@ GEVRAAGD = {
     "adviezen",
     "casussen_toegewezen",
 }
+# What issue 15 asks for (placements, youth care on time, C&A), by the ids other parts refer to.
+GEVRAAGD_15 = {
+    "uithuisplaatsingen_gestart",
+    "kinderen_uithuisgeplaatst",
+    "duur_uithuisplaatsing",
+    "aandeel_uithuisplaatsingen_netwerk",
+    "uithuisplaatsingen_24uurs",
+    "aandeel_jeugdhulp_binnen_3_maanden",
+    "consultaties",
+    "consultatie_uren",
+    "aandeel_consultatie_uren",
+    "meldingen_na_consultatie",
+    "aandeel_meldingen_na_consultatie",
+}
+
+
+def test_a_new_kpi_is_a_new_catalogue_version_that_keeps_the_earlier_definitions():
+    """2026.2 is active (the newest file), says from when and what changed, and holds every KPI of
+    2026.1 exactly as it was: a new KPI never changes an old one's definition."""
+    versies = {p.stem: json.loads(p.read_text()) for p in catalogus_bron.FOLDER.glob("*.json")}
+    assert catalogus_bron.actief().versie == "2026.2"
+    nieuw, oud = versies["2026.2"], versies["2026.1"]
+    assert nieuw["vorige_versie"] == "2026.1" and nieuw["geldig_vanaf"] > oud["geldig_vanaf"]
+    assert nieuw["kpis"][: len(oud["kpis"])] == oud["kpis"]
+    assert nieuw["parameters"] == oud["parameters"]
+    ids = {k["id"] for k in nieuw["kpis"]} - {k["id"] for k in oud["kpis"]}
+    assert GEVRAAGD_15 <= ids and all(i in nieuw["wijzigingen"] for i in ids)
+    Catalogus.from_dict(oud)  # the earlier version still reads
+
+
+def test_a_share_of_the_total_needs_a_sum_as_its_basis():
+    raw = catalogus_bron.actief().bron
+    kpis = [k for k in raw["kpis"] if k["id"] != "aandeel_consultatie_uren"]
+    share = next(k for k in raw["kpis"] if k["id"] == "aandeel_consultatie_uren")
+    with pytest.raises(ValueError, match="basis sum"):
+        Catalogus.from_dict({**raw, "kpis": [*kpis, {**share, "basis": "meldingen_ontvangen"}]})
+    uren = next(k for k in raw["kpis"] if k["id"] == "consultatie_uren")
+    zonder = [k for k in raw["kpis"] if k["id"] != "consultatie_uren"]
+    with pytest.raises(ValueError, match="additive"):
+        Catalogus.from_dict({**raw, "kpis": [*zonder, {**uren, "optelbaar": False}]})
 
 
 def test_catalogue_is_complete_and_precise():
     cat = catalogus_bron.actief()
     raw = json.loads(next(catalogus_bron.FOLDER.glob(f"{cat.versie}.json")).read_text())
-    assert GEVRAAGD <= set(cat.ids)
+    assert GEVRAAGD | GEVRAAGD_15 <= set(cat.ids)
     for k in raw["kpis"]:
         for field in (
             "id",
@@ -78,13 +119,13 @@ def test_catalogue_and_projection_agree():
     minimal = [(t, minimaliseer(t, d)) for t, d in genereer(600, seed=8, escalaties=3)]
     gezin_van = {d["casus_id"]: d["gezin_id"] for _, d in minimal if d.get("casus_id") and d.get("gezin_id")}
     for event_type, d in minimal:
-        events[d.get("gezin_id") or d.get("escalatie_id") or gezin_van[d["casus_id"]]].append((event_type, d))
+        events[dossier_van(event_type, d) or gezin_van[d["casus_id"]]].append((event_type, d))
     for evs in events.values():
         for b in bijdragen(evs, cat.norm_dagen):
             if b.dimensie not in ("", HIST, STROOM) and not b.dimensie.startswith(HIST + ":"):
                 dims[b.kpi].add(b.dimensie)
             dims.setdefault(b.kpi, set())
-    stored = {k.id for k in cat.kpis if k.soort not in ("aandeel", "stand_gemiddelde")}
+    stored = {k.id for k in cat.kpis if k.soort not in ("aandeel", "stand_gemiddelde", "aandeel_in_totaal")}
     assert set(dims) == stored
     for kpi_id, seen in dims.items():
         assert seen == set(cat.kpi(kpi_id).dimensies), kpi_id
@@ -139,7 +180,7 @@ def test_sums_at_the_lowest_level_spread_up_equal_the_projected_cells():
     gezin_van = {d["casus_id"]: d["gezin_id"] for _, d in minimal if d.get("casus_id") and d.get("gezin_id")}
     events = defaultdict(list)
     for event_type, d in minimal:
-        events[d.get("gezin_id") or d.get("escalatie_id") or gezin_van[d["casus_id"]]].append((event_type, d))
+        events[dossier_van(event_type, d) or gezin_van[d["casus_id"]]].append((event_type, d))
     verwacht, optelling = {}, Optelling()
     for evs in events.values():
         cellen(bijdragen(evs, cat.norm_dagen), verwacht)

@@ -24,6 +24,11 @@ INCOMING: dict[str, type[Event]] = {
     events.DRANG: contract.DrangOverdue,
     events.ESCALATIE: contract.EscalationRaised,
     events.ESCALATIE_VOORBIJ: contract.EscalationCleared,
+    events.UITHUISPLAATSING: contract.UithuisplaatsingStarted,
+    events.UITHUISPLAATSING_EINDE: contract.UithuisplaatsingEnded,
+    events.JEUGDHULP: contract.JeugdhulpStarted,
+    events.CONSULTATIE: contract.ConsultatieRequested,
+    events.CONSULTATIE_UREN: contract.ConsultatieUrenRecorded,
 }
 
 

@@ -19,6 +19,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
+from contracts.ca_verdeling import afgesproken_aandelen
 from contracts.vocabulary import GEMEENTEN, GI
 from services.reporting.domain import onderdrukking
 from services.reporting.domain.model import Catalogus, Kpi
@@ -143,6 +144,8 @@ class _Invoer:
     def cellen_van(self, kpi: Kpi) -> dict[tuple[str, str], Stat]:
         if kpi.soort in ("stand", "stand_gemiddelde"):
             return dict(self.standen.get(kpi.basis if kpi.soort == "stand_gemiddelde" else kpi.id, {}))
+        if kpi.soort == "aandeel_in_totaal":
+            return dict(self.cellen.get(kpi.basis, {}))
         if kpi.soort == "aandeel":
             teller, noemer = self.cellen.get(kpi.teller, {}), self.cellen.get(kpi.noemer, {})
             return {
@@ -155,11 +158,38 @@ class _Invoer:
 def _waarde(kpi: Kpi, s: Stat, peildag: int):
     if kpi.soort in ("aantal", "stand"):
         return s.aantal
+    if kpi.soort == "som":
+        return _schaal(kpi, s.som)
+    if kpi.soort == "aandeel_in_totaal":  # teller: the cell's sum, aantal: its row's (see _in_totaal)
+        return round(100 * s.teller / s.aantal, 1) if s.aantal > 0 else None
     if kpi.soort == "verdeling":
         return percentiel(s.hist, 50)
     if kpi.soort == "aandeel":
         return round(100 * s.teller / s.aantal, 1) if s.aantal > 0 else None
     return round((peildag * s.aantal - s.som) / s.aantal, 1) if s.aantal > 0 else None  # stand_gemiddelde
+
+
+def _schaal(kpi: Kpi, som: int) -> float | int:
+    return som if kpi.schaal == 1 else round(som / kpi.schaal, 2)
+
+
+def _in_totaal(stats: dict[tuple[str, str], Stat]) -> dict[tuple[str, str], Stat]:
+    """A cell's share of its row: its sum over the sum of all GIs in the same municipality (or in
+    the region), from the basis sums with their margins."""
+    rijen = {g: s.som for (g, k), s in stats.items() if k == TOTAAL}
+    return {(g, k): Stat(aantal=totaal, teller=stats.get((g, k), Stat()).som)
+            for g, totaal in rijen.items() for k in (*GIS, TOTAAL)}
+
+
+def afgesproken(periode_type: str, periode: str) -> dict[str, float] | None:
+    """The agreed shares (percent) of the C&A hours per GI for the period's year; None for all
+    time or a year before any agreement."""
+    if periode_type == ALTIJD:
+        return None
+    try:
+        return {str(gi): round(100 * a, 1) for gi, a in afgesproken_aandelen(int(periode[:4])).items()}
+    except LookupError:
+        return None
 
 
 def _details(kpi: Kpi, s: Stat) -> dict:
@@ -313,6 +343,8 @@ class _Onderdrukking:
     def _onderdrukt(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
         if kpi.soort == "aandeel":
             return self._aandeel(kpi, catalogus)
+        if kpi.soort == "aandeel_in_totaal":
+            return self._in_totaal(kpi, catalogus)
         if kpi.soort in ("stand", "stand_gemiddelde"):
             basis = kpi.basis if kpi.soort == "stand_gemiddelde" else kpi.id
             data = frozenset(
@@ -323,6 +355,15 @@ class _Onderdrukking:
         data = self.familie.tellingen(kpi)
         onderdrukt = _beveilig(data, kpi.dimensies, self.perioden, self.kinderen, self.onderdrukkingsdrempel)
         return onderdrukt[self.periode]
+
+    def _in_totaal(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
+        """Hidden wherever its basis sum is, and a whole municipality's row where the row total is
+        (a share times the published total would give the hidden sum, and the other way round)."""
+        onder = self.zicht(catalogus.kpi(kpi.basis), catalogus).onderdrukt
+        basis = {(g, k) for g, k, d, _ in onder if d == ""}
+        rijen = {g for g, k in basis if k == TOTAAL}
+        return frozenset({(g, k, "", "") for g, k in basis}
+                         | {(g, k, "", "") for g in rijen for k in (*GIS, TOTAAL)})
 
     def _aandeel(self, kpi: Kpi, catalogus: Catalogus) -> frozenset:
         """Hidden wherever its numerator or denominator is, and where either the numerator or the
@@ -404,6 +445,8 @@ def _basis(kpi: Kpi, periode_type: str, periode: str, peildatum: date) -> dict:
     }
     if kpi.soort in ("stand", "stand_gemiddelde"):
         base["peildatum"] = peildatum.isoformat()
+    if kpi.soort == "aandeel_in_totaal":
+        base["afgesproken_aandelen"] = afgesproken(periode_type, periode)
     return base
 
 
@@ -430,6 +473,8 @@ def _kpi(
     if kpi.regionaal:
         return _regionaal(kpi, invoer, bool(gi or gemeente), peildag, met_tabel)
     stats = _marges(invoer.cellen_van(kpi))
+    if kpi.soort == "aandeel_in_totaal":
+        stats = _in_totaal(stats)
     rij, kolom = gemeente or TOTAAL, gi or TOTAAL
 
     def value(g, k):
@@ -467,7 +512,7 @@ def _uitsplitsingen(
     """Per breakdown value: counts (every value seen in the region this period; 0 = none), or for
     a distribution the median (values with observations, or suppressed: null)."""
     result = {}
-    if kpi.soort not in ("aantal", "verdeling") or (gi and not zicht.alles):
+    if kpi.soort not in ("aantal", "som", "verdeling") or (gi and not zicht.alles):
         return result  # with suppression on: no breakdowns per GI (see the README)
     rij, kolom = gemeente or TOTAAL, gi or TOTAAL
 
@@ -479,12 +524,11 @@ def _uitsplitsingen(
         waarden = sorted({val for (_, _, val), s in cellen.items() if s.aantal})
         if not waarden:
             continue  # not kept at this level (days have totals only) or nothing counted
-        aantal, hists = Counter(), {}
-        for (g, k, val), s in cellen.items():
+        aantal, som, hists = Counter(), Counter(), {}
+        for (g, k, val), s in cellen.items():  # a distribution's histogram is in the same cell
             if gekozen(g, k):
                 aantal[val] += s.aantal
-        for (g, k, val), s in _hist_dims(invoer, kpi.id, dim).items():
-            if gekozen(g, k):
+                som[val] += s.som
                 hists.setdefault(val, Counter()).update(s.hist)
         uit = {}
         for v in waarden:
@@ -492,11 +536,10 @@ def _uitsplitsingen(
                 uit[v] = None
             elif kpi.soort == "aantal":
                 uit[v] = aantal[v]
+            elif kpi.soort == "som":
+                uit[v] = _schaal(kpi, som[v])
             elif aantal[v]:
                 uit[v] = percentiel(hists.get(v, Counter()), 50)
         result[dim] = uit
     return result
 
-
-def _hist_dims(invoer: "_Invoer", kpi_id: str, dim: str) -> dict[tuple[str, str, str], Stat]:
-    return invoer.dims.get((kpi_id, f"{HIST}:{dim}"), {})

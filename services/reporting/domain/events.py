@@ -18,6 +18,11 @@ GESLOTEN = "nl.jbketen.casus.closed.v1"
 DRANG = "nl.jbketen.drang.overdue.v1"
 ESCALATIE = "nl.jbketen.escalatie.raised.v1"
 ESCALATIE_VOORBIJ = "nl.jbketen.escalatie.cleared.v1"
+UITHUISPLAATSING = "nl.jbketen.uithuisplaatsing.started.v1"
+UITHUISPLAATSING_EINDE = "nl.jbketen.uithuisplaatsing.ended.v1"
+JEUGDHULP = "nl.jbketen.jeugdhulp.started.v1"
+CONSULTATIE = "nl.jbketen.consultatie.requested.v1"
+CONSULTATIE_UREN = "nl.jbketen.consultatie.uren-recorded.v1"
 
 
 class Feit(NamedTuple):

@@ -11,11 +11,14 @@ import json
 
 from services.reporting.domain.events import (
     ADVIES,
+    CONSULTATIE,
+    CONSULTATIE_UREN,
     DRANG,
     ESCALATIE,
     ESCALATIE_VOORBIJ,
     GESLOTEN,
     JEUGDBESCHERMER,
+    JEUGDHULP,
     MAATREGEL,
     MELDING,
     OVERDRACHT_AANGEVRAAGD,
@@ -24,6 +27,8 @@ from services.reporting.domain.events import (
     OVERGEDRAGEN,
     TOEWIJZING,
     TRIAGE,
+    UITHUISPLAATSING,
+    UITHUISPLAATSING_EINDE,
     Feit,
 )
 
@@ -117,6 +122,16 @@ BEWAARD: dict[str, tuple[str, ...]] = {
     DRANG: ("casus_id", "gemeente", "gi", "termijn", "startdatum", "gesignaleerd_op"),
     ESCALATIE: ("escalatie_id", "niveau", "gestart_op", "tijdstip"),
     ESCALATIE_VOORBIJ: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
+    UITHUISPLAATSING: ("plaatsing_id", "casus_id", "gezin_id", "gemeente", "gi", "kind_id", "vorm",
+                       "in_netwerk", "startdatum", "geregistreerd_op"),
+    UITHUISPLAATSING_EINDE: ("plaatsing_id", "casus_id", "gemeente", "gi", "kind_id", "vorm", "in_netwerk",
+                             "startdatum", "einddatum", "geregistreerd_op"),
+    JEUGDHULP: ("jeugdhulp_id", "casus_id", "gezin_id", "gemeente", "gi", "kind_id", "vorm", "startdatum",
+                "geregistreerd_op"),
+    # Of a C&A request not the generated reason of its routing: only whether the factsheet decided it.
+    CONSULTATIE: ("consultatie_id", "gemeente", "categorie", "gezin_id", "gi", "expertise", "aangevraagd_op"),
+    CONSULTATIE_UREN: ("consultatie_id", "registratie_id", "gemeente", "categorie", "gi", "uren", "datum",
+                       "geregistreerd_op"),
 }
 EVENT_TYPES = tuple(BEWAARD)
 
@@ -141,10 +156,13 @@ def inhoud_sleutel(event_type: str, data: dict) -> str:
 
 
 def dossier_van(event_type: str, data: dict) -> str | None:
-    """The dossier an event belongs to: the family (gezin), or an escalation. Case events that
-    name only the case are placed through the case's family (None here)."""
+    """The dossier an event belongs to: the family (gezin), an escalation, or a C&A request
+    without a family (and the hours recorded on any request: they need nothing but themselves).
+    Case events that name only the case are placed through the case's family (None here)."""
     if data.get("gezin_id"):
         return str(data["gezin_id"])
     if data.get("escalatie_id"):
         return f"escalatie:{data['escalatie_id']}"
+    if data.get("consultatie_id"):
+        return f"consultatie:{data['consultatie_id']}"
     return None

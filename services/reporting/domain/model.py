@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
-SOORTEN = ("aantal", "verdeling", "aandeel", "stand", "stand_gemiddelde")
+SOORTEN = ("aantal", "verdeling", "aandeel", "stand", "stand_gemiddelde", "som", "aandeel_in_totaal")
+# Additive kinds: counts, stocks and sums of a quantity (hours).
+OPTELBAAR = ("aantal", "stand", "som")
 # The breakdowns every non-regional KPI has; the others are listed per KPI in the catalogue.
 GEMEENTE, GI = "gemeente", "gi"
 
@@ -22,6 +24,7 @@ class Kpi:
     basis: str | None = None
     richting: str | None = None
     streefwaarde: float | None = None
+    schaal: int = 1  # a `som` is stored in whole units of 1/schaal (hours: hundredths)
     bron: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -36,7 +39,7 @@ class Kpi:
     @property
     def opgeslagen_als(self) -> str | None:
         """The KPI whose projected cells this one is computed from (None: its own)."""
-        return self.basis if self.soort == "stand_gemiddelde" else None
+        return self.basis if self.soort in ("stand_gemiddelde", "aandeel_in_totaal") else None
 
     @classmethod
     def from_dict(cls, raw: dict) -> "Kpi":
@@ -54,6 +57,7 @@ class Kpi:
             basis=raw.get("basis"),
             richting=raw.get("richting"),
             streefwaarde=raw.get("streefwaarde"),
+            schaal=int(raw.get("schaal", 1)),
             bron=raw,
         )
 
@@ -88,10 +92,12 @@ class Catalogus:
         for k in kpis:
             if k.soort not in SOORTEN:
                 raise ValueError(f"{k.id}: unknown soort {k.soort!r}")
-            if k.optelbaar != (k.soort in ("aantal", "stand")):
-                raise ValueError(f"{k.id}: only counts and stocks are additive")
+            if k.optelbaar != (k.soort in OPTELBAAR):
+                raise ValueError(f"{k.id}: only counts, stocks and sums are additive")
             if k.soort == "aandeel" and not (k.teller in ids and k.noemer in ids):
                 raise ValueError(f"{k.id}: a share needs an existing teller and noemer")
             if k.soort == "stand_gemiddelde" and k.basis not in ids:
                 raise ValueError(f"{k.id}: needs an existing basis stock")
+            if k.soort == "aandeel_in_totaal" and not any(b.id == k.basis and b.soort == "som" for b in kpis):
+                raise ValueError(f"{k.id}: a share of the total needs an existing basis sum")
         return cls(versie=raw["versie"], parameters=dict(raw.get("parameters", {})), kpis=kpis, bron=raw)

@@ -8,19 +8,24 @@ case, transfer, escalation), so a fact delivered twice counts once and the order
 not matter. Pure: no I/O.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import NamedTuple
 
-from contracts.vocabulary import OverdrachtReden
+from contracts.vocabulary import OverdrachtReden, Plaatsingsvorm
+from runtime.clock import add_months
 from services.reporting.domain.events import (
     ADVIES,
+    CONSULTATIE,
+    CONSULTATIE_UREN,
     DRANG,
     ESCALATIE,
     ESCALATIE_VOORBIJ,
     GESLOTEN,
     JEUGDBESCHERMER,
+    JEUGDHULP,
     MAATREGEL,
     MELDING,
     OVERDRACHT_AANGEVRAAGD,
@@ -28,6 +33,8 @@ from services.reporting.domain.events import (
     OVERGEDRAGEN,
     TOEWIJZING,
     TRIAGE,
+    UITHUISPLAATSING,
+    UITHUISPLAATSING_EINDE,
 )
 from services.reporting.domain.periodes import (
     MET_DAG,
@@ -42,6 +49,12 @@ ONBEKEND = "onbekend"  # not yet advised or assigned to a GI: kept so per-GI fig
 REGIO = "regio"  # regional figures (escalations) have no GI or municipality
 STROOM = "stroom"  # stock KPIs are stored as inflow ('in') and outflow ('uit')
 HIST = "hist"  # histogram of a distribution KPI: waarde = the value (days, hours)
+# 24-hour care (the JBRR plan of 2016: "plaatsingen in de 24-uurs zorg", crisis beds and the
+# living and treatment groups): a placement in an institution's group or on a 24-hour crisis bed.
+VORMEN_24UURS = frozenset({Plaatsingsvorm.RESIDENTIEEL.value, Plaatsingsvorm.CRISISPLEK_24UURS.value})
+JEUGDHULP_BINNEN_MAANDEN = 3  # youth care on time: within 3 calendar months of the measure's start
+CONSULTATIE_VOOR_MAANDEN = 6  # a report preceded by C&A for the family in the 6 months before it
+UREN_SCHAAL = 100  # C&A hours are summed in hundredths of an hour (exact, whole numbers)
 
 
 class Bijdrage(NamedTuple):
@@ -73,6 +86,16 @@ def _earliest(current: dict | None, candidate: dict, field: str) -> dict:
     return candidate if current is None or _moment(candidate[field]) < _moment(current[field]) else current
 
 
+def _laatst_geregistreerd(current: dict | None, candidate: dict, field: str) -> dict:
+    """Of two records of one fact the one registered last (a correction); the same moment: the
+    larger content, so the order of arrival never matters."""
+    if current is None:
+        return candidate
+    def key(d):
+        return _moment(d[field]), json.dumps(d, sort_keys=True)
+    return candidate if key(candidate) > key(current) else current
+
+
 def _alle_kinderen(current: dict, d: dict) -> list[dict]:
     kinderen = {k["kind_id"] for k in current["kinderen"]} | {k["kind_id"] for k in d["kinderen"]}
     return [{"kind_id": k} for k in sorted(kinderen)]
@@ -102,6 +125,12 @@ class _Uitvoer:
     def stroom(self, kpi, datum, gi, gemeente, richting: str, som: int = 0) -> None:
         self.voeg(kpi, datum, gi, gemeente, STROOM, richting, som)
 
+    def hoeveelheid(self, kpi, datum, gi, gemeente, som: int, **dims) -> None:
+        """A quantity (hours) summed: `aantal` counts the records, `som` adds the quantity."""
+        self.voeg(kpi, datum, gi, gemeente, "", "", som)
+        for dim, val in dims.items():
+            self.voeg(kpi, datum, gi, gemeente, dim, str(val), som)
+
 
 class Dossier:
     """The facts of one dossier, collected from its events in any order."""
@@ -120,6 +149,11 @@ class Dossier:
         self.drang: dict[tuple[str, str], dict] = {}
         self.escalaties: dict[str, dict] = {}
         self.escalaties_voorbij: dict[str, dict] = {}
+        self.plaatsingen: dict[str, dict] = {}
+        self.plaatsing_einden: dict[str, dict] = {}
+        self.jeugdhulp: dict[str, dict] = {}
+        self.consultaties: dict[str, dict] = {}
+        self.consultatie_uren: dict[str, dict] = {}
 
     def voeg_toe(self, event_type: str, d: dict) -> None:
         handler = _VOEG_TOE.get(event_type)
@@ -186,6 +220,28 @@ class Dossier:
     def _escalatie_voorbij(self, d: dict) -> None:
         self.escalaties_voorbij[d["escalatie_id"]] = d
 
+    def _plaatsing(self, d: dict) -> None:
+        pid = d["plaatsing_id"]
+        self.plaatsingen[pid] = _laatst_geregistreerd(self.plaatsingen.get(pid), d, "geregistreerd_op")
+
+    def _plaatsing_einde(self, d: dict) -> None:
+        pid = d["plaatsing_id"]
+        self.plaatsing_einden[pid] = _laatst_geregistreerd(self.plaatsing_einden.get(pid), d,
+                                                           "geregistreerd_op")
+
+    def _jeugdhulp(self, d: dict) -> None:
+        jid = d["jeugdhulp_id"]
+        self.jeugdhulp[jid] = _laatst_geregistreerd(self.jeugdhulp.get(jid), d, "geregistreerd_op")
+
+    def _consultatie(self, d: dict) -> None:
+        cid = d["consultatie_id"]
+        self.consultaties[cid] = _laatst_geregistreerd(self.consultaties.get(cid), d, "aangevraagd_op")
+
+    def _consultatie_uren(self, d: dict) -> None:
+        rid = d["registratie_id"]
+        self.consultatie_uren[rid] = _laatst_geregistreerd(self.consultatie_uren.get(rid), d,
+                                                           "geregistreerd_op")
+
     # ---- contributions -------------------------------------------------------------------------
 
     def bijdragen(self, norm_dagen: int) -> list[Bijdrage]:
@@ -204,6 +260,8 @@ class Dossier:
         self._overdrachten(out)
         self._drang(out)
         self._escalaties(out)
+        self._plaatsingen(out)
+        self._consultaties(out)
 
     def _laatste_advies_per_melding(self) -> dict[str, dict]:
         result: dict[str, dict] = {}
@@ -249,6 +307,15 @@ class Dossier:
             )
             if m.get("herhaald_beroep"):
                 out.telling("herhaalde_meldingen", dag, gi, m["gemeente"], urgentie=m["urgentie"])
+            if self._consultatie_voor(m, dag):
+                out.telling("meldingen_na_consultatie", dag, gi, m["gemeente"], urgentie=m["urgentie"])
+
+    def _consultatie_voor(self, m: dict, dag: date) -> bool:
+        """The family asked for C&A before the report, on or after the day 6 calendar months
+        before the report's day."""
+        sinds, ontvangen = add_months(dag, -CONSULTATIE_VOOR_MAANDEN), _moment(m["ontvangen_op"])
+        return any(_moment(c["aangevraagd_op"]) < ontvangen and lokale_datum(c["aangevraagd_op"]) >= sinds
+                   for c in self.consultaties.values())
 
     def _adviezen(self, out: _Uitvoer, advies: dict) -> None:
         for mid, a in advies.items():
@@ -366,9 +433,10 @@ class Dossier:
         for t in self.toewijzingen.values():
             toewijzingen_per_melding[t["melding_id"]].append(t)
         eerste_maatregel: dict[str, dict] = {}
+        jeugdhulp = self._jeugdhulp_per_kind()
         for m in self.maatregelen.values():
             self._maatregel_gestart(out, m, toewijzingen_per_melding[m["melding_id"]], eerste_jb,
-                                    norm_dagen)
+                                    norm_dagen, jeugdhulp)
             a = advies.get(m["melding_id"])
             if a is not None:
                 start = als_datum(m["startdatum"])
@@ -386,11 +454,19 @@ class Dossier:
                 out.verdeling("doorlooptijd_maatregel_toewijzing", dag, t["gi"], t["gemeente"],
                               (dag - als_datum(m["startdatum"])).days, maatregel=m["maatregel"])
 
+    def _jeugdhulp_per_kind(self) -> dict[str, list[date]]:
+        per_kind: dict[str, list[date]] = defaultdict(list)
+        for j in self.jeugdhulp.values():
+            per_kind[j["kind_id"]].append(als_datum(j["startdatum"]))
+        return per_kind
+
     @staticmethod
     def _maatregel_gestart(out: _Uitvoer, m: dict, toewijzingen: list[dict], eerste_jb: dict,
-                           norm_dagen: int) -> None:
-        """Per child of a measure: the measure started, and its protector within the norm."""
+                           norm_dagen: int, jeugdhulp: dict[str, list[date]]) -> None:
+        """Per child of a measure: the measure started, its protector within the norm, and its
+        youth care within 3 calendar months of the start."""
         start = als_datum(m["startdatum"])
+        uiterlijk = add_months(start, JEUGDHULP_BINNEN_MAANDEN)
         for kind in m["kinderen"]:
             kind_id = kind["kind_id"]
             out.telling("maatregelen_gestart", start, m["gi"], m["gemeente"], maatregel=m["maatregel"],
@@ -399,6 +475,9 @@ class Dossier:
                   if (t["casus_id"], kind_id) in eerste_jb]
             if jb and max(0, (min(jb) - start).days) <= norm_dagen:
                 out.telling("kinderen_jb_binnen_norm", start, m["gi"], m["gemeente"],
+                            maatregel=m["maatregel"])
+            if any(start <= d <= uiterlijk for d in jeugdhulp.get(kind_id, ())):
+                out.telling("kinderen_jeugdhulp_binnen_3_maanden", start, m["gi"], m["gemeente"],
                             maatregel=m["maatregel"])
 
     def _overdrachten(self, out: _Uitvoer) -> None:
@@ -456,6 +535,50 @@ class Dossier:
                 uren = int((_moment(cleared["beeindigd_op"]) - _moment(gestart)).total_seconds() // 3600)
                 out.verdeling("escalatieduur", einde, REGIO, REGIO, uren)
 
+    def _plaatsingen(self, out: _Uitvoer) -> None:
+        """Placements started (from their start's record: the GI that placed), ended (their
+        duration, at the GI that ended them) and each child's days placed (a stock)."""
+        per_kind: dict[str, list[tuple]] = defaultdict(list)
+        for pid in self.plaatsingen.keys() | self.plaatsing_einden.keys():
+            p, einde = self.plaatsingen.get(pid) or self.plaatsing_einden[pid], self.plaatsing_einden.get(pid)
+            start = als_datum(p["startdatum"])
+            out.telling("uithuisplaatsingen_gestart", start, p["gi"], p["gemeente"], vorm=p["vorm"])
+            if p["in_netwerk"]:
+                out.telling("uithuisplaatsingen_netwerk", start, p["gi"], p["gemeente"], vorm=p["vorm"])
+            if p["vorm"] in VORMEN_24UURS:
+                out.telling("uithuisplaatsingen_24uurs", start, p["gi"], p["gemeente"], vorm=p["vorm"])
+            eind = als_datum(einde["einddatum"]) if einde else None
+            if einde is not None:
+                out.verdeling("duur_uithuisplaatsing", eind, einde["gi"], einde["gemeente"],
+                              (eind - als_datum(einde["startdatum"])).days, vorm=einde["vorm"])
+            per_kind[p["kind_id"]].append((start, eind, pid, p["gi"], p["gemeente"]))
+        for plaatsingen in per_kind.values():
+            _uithuis(out, plaatsingen)
+
+    def _consultaties(self, out: _Uitvoer) -> None:
+        for c in self.consultaties.values():
+            out.telling("consultaties", lokale_datum(c["aangevraagd_op"]), c["gi"], c["gemeente"],
+                        categorie=c["categorie"])
+        for u in self.consultatie_uren.values():
+            out.hoeveelheid("consultatie_uren", als_datum(u["datum"]), u["gi"], u["gemeente"],
+                            round(float(u["uren"]) * UREN_SCHAAL), categorie=u["categorie"])
+
+
+def _uithuis(out: _Uitvoer, plaatsingen: list[tuple]) -> None:
+    """A child's days out of home (stock kinderen_uithuisgeplaatst): placed on day d when one of
+    its placements runs (startdatum <= d < einddatum), at the GI and municipality of the placement
+    that started last of those running; in and out whenever that changes."""
+    huidig = None
+    for dag in sorted({p[0] for p in plaatsingen} | {p[1] for p in plaatsingen if p[1] is not None}):
+        lopend = [p for p in plaatsingen if p[0] <= dag and (p[1] is None or p[1] > dag)]
+        nieuw = max(lopend, key=lambda p: (p[0], p[2]))[3:] if lopend else None
+        if nieuw != huidig:
+            if huidig is not None:
+                out.stroom("kinderen_uithuisgeplaatst", dag, *huidig, "uit")
+            if nieuw is not None:
+                out.stroom("kinderen_uithuisgeplaatst", dag, *nieuw, "in")
+            huidig = nieuw
+
 
 _VOEG_TOE = {
     MELDING: Dossier._melding,
@@ -471,6 +594,11 @@ _VOEG_TOE = {
     DRANG: Dossier._drang_signaal,
     ESCALATIE: Dossier._escalatie,
     ESCALATIE_VOORBIJ: Dossier._escalatie_voorbij,
+    UITHUISPLAATSING: Dossier._plaatsing,
+    UITHUISPLAATSING_EINDE: Dossier._plaatsing_einde,
+    JEUGDHULP: Dossier._jeugdhulp,
+    CONSULTATIE: Dossier._consultatie,
+    CONSULTATIE_UREN: Dossier._consultatie_uren,
 }
 
 

@@ -54,6 +54,7 @@ TIJDSTIP_VELDEN = (
     "gesignaleerd_op",
     "beeindigd_op",
     "tijdstip",
+    "geregistreerd_op",
 )
 
 # Computed answers and suppression families, per version of the projection (its id and counter,
