@@ -14,7 +14,8 @@ class KpiOut(BaseModel):
     naam: str
     name: str
     soort: str = Field(
-        description="aantal, verdeling, aandeel, stand or stand_gemiddelde (see the catalogue)."
+        description="aantal, verdeling, aandeel, stand, stand_gemiddelde, som or aandeel_in_totaal (see the "
+        "catalogue)."
     )
     eenheid: str
     optelbaar: bool = Field(description="Per-GI and per-municipality values sum to the region.")
@@ -50,6 +51,10 @@ class KpiOut(BaseModel):
         "link the suppressed tables of two reference days)."
     )
     uitstroom: int | None = Field(None, description="Outflow of a stock in the period (as `instroom`).")
+    afgesproken_aandelen: dict[str, float] | None = Field(
+        None, description="For a share of the total (aandeel_consultatie_uren): each GI's agreed share "
+        "(percent) of the C&A hours for the period's year, beside its share in `per_gi`; null for all time."
+    )
     verdeling: dict[str, int | None] | None = Field(
         None, description="Histogram: value -> observations; for the region and per GI, not per municipality."
     )
