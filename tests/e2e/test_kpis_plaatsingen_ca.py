@@ -1,7 +1,8 @@
 """Out-of-home placements, youth care and C&A as a GI's system and triage would send them, straight
 onto Kafka (CloudEvents, as the chain's services publish them), for a report that went through the
 running chain: reporting consumes them (caseregie.casussen and triage.consultaties) and they show
-up in GET /v1/kpis per GI, with the agreed C&A shares beside the hours."""
+up in GET /v1/kpis per GI, with the agreed C&A shares beside the hours. And the same through the
+services' own endpoints: what a GI's system and a local team record over HTTP is counted once."""
 
 import json
 import uuid
@@ -21,8 +22,8 @@ from contracts.events import (
 )
 from runtime.cloudevents import CloudEvent
 from tests import identity
-from tests.clock import running
-from tests.e2e.helpers import post_melding
+from tests.clock import TODAY, running
+from tests.e2e.helpers import casus, post_melding, until_status
 from tests.fixtures import melding
 from tests.infra import header, produce, read_topic, wait_until
 
@@ -122,3 +123,37 @@ async def test_placements_youth_care_and_c_and_a_sent_by_the_chain_show_up_in_th
     catalogus = (await reporting.get("/v1/kpis/catalogus", headers=identity.regio())).json()
     assert {"aandeel_jeugdhulp_binnen_3_maanden", "aandeel_uithuisplaatsingen_netwerk",
             "aandeel_meldingen_na_consultatie", *verwacht} <= {k["id"] for k in catalogus["kpis"]}
+
+
+async def test_what_a_gi_and_a_local_team_record_over_http_shows_up_in_the_kpis(http):
+    """The whole path: WSS's system records a placement and youth care on its case (caseregie), the
+    local team asks for C&A in a factsheet category and WSS records its hours (triage); reporting
+    counts each once, at WSS."""
+    reporting, wss = http["reporting"], identity.gi("WSS")
+    voor = await kpis(reporting)
+    melding_id = await post_melding(http, melding(kenmerken=["lvb_kind"]))  # an LVB child: WSS
+    case = await casus(http, (await until_status(http, melding_id, "assigned"))["casus_id"], "WSS")
+    kind_id, start = case["kinderen"][0]["kind_id"], case["maatregelen"][0]["startdatum"]
+    placed = await http["caseregie"].post(
+        f"/v1/casussen/{case['id']}/uithuisplaatsingen", headers=wss,
+        json={"kind_id": kind_id, "vorm": "gezinshuis", "in_netwerk": False, "startdatum": start})
+    hulp = await http["caseregie"].post(f"/v1/casussen/{case['id']}/jeugdhulptrajecten", headers=wss,
+                                        json={"kind_id": kind_id, "vorm": "ambulant", "startdatum": start})
+    assert placed.status_code == hulp.status_code == 201, (placed.text, hulp.text)
+    vraag = await http["triage"].post("/v1/consultaties", headers=identity.lokaal_team(case["gemeente"]),
+                                      json={"gemeente": case["gemeente"], "categorie": "lvb"})
+    assert vraag.status_code == 201 and vraag.json()["gi"] == "WSS", vraag.text
+    uren = await http["triage"].post(f"/v1/consultaties/{vraag.json()['id']}/uren", headers=wss,
+                                     json={"uren": 2.25, "datum": str(TODAY)})
+    assert uren.status_code == 201, uren.text
+    verwacht = {"uithuisplaatsingen_gestart": 1, "kinderen_uithuisgeplaatst": 1,
+                "kinderen_jeugdhulp_binnen_3_maanden": 1, "consultaties": 1, "consultatie_uren": 2.25}
+
+    async def counted():
+        now = await kpis(reporting)
+        done = all(_gi(now[k], "WSS") >= _gi(voor[k], "WSS") + n for k, n in verwacht.items())
+        return now if done else None
+
+    now = await wait_until(counted, timeout=60, interval=0.5)
+    for k, n in verwacht.items():
+        assert round(_gi(now[k], "WSS") - _gi(voor[k], "WSS"), 2) == n, k  # once, not more
