@@ -148,9 +148,19 @@ async def ensure_database(database_url: str) -> None:
                 sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
             )
             if not exists:
-                await conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+                await _create_database(conn, url.database)
     finally:
         await admin.dispose()
+
+
+async def _create_database(conn, name: str) -> None:
+    """CREATE DATABASE, where another replica starting at the same moment may have just made it
+    (duplicate datname, or 42P04): then it is there, as wanted."""
+    try:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.DBAPIError:
+        if not await conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            raise
 
 
 async def drop_databases(server_url: str, prefix: str) -> None:
