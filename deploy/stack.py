@@ -119,6 +119,26 @@ def stop_embedded_postgres(data_dir: Path, timeout: float = 5) -> bool:
     return True
 
 
+# A replica of a service is an instance named "<service>#<n>" (n from 2); the plain name is the
+# first. Every instance of a service runs its code, on its database and in its consumer group.
+REPLICA_MARK = "#"
+
+
+def service_of(instance: str) -> str:
+    """The service an instance runs: "intake#2" -> "intake"."""
+    return instance.partition(REPLICA_MARK)[0]
+
+
+def instance_names(service: str, replicas: int = 1) -> list[str]:
+    """The names of a service's `replicas` instances: intake, intake#2, ..."""
+    return [service] + [f"{service}{REPLICA_MARK}{n}" for n in range(2, replicas + 1)]
+
+
+def replica_ports(replicas: int = 1, services: Iterable[str] = SERVICES) -> dict[str, int]:
+    """A free port for each of `replicas` instances of every service (Stack.ports)."""
+    return {name: free_port() for service in services for name in instance_names(service, replicas)}
+
+
 def database_url_for(server_url: str, service: str, prefix: str = "jbketen") -> str:
     return make_url(server_url).set(database=f"{prefix}_{service}").render_as_string(hide_password=False)
 
@@ -186,7 +206,9 @@ def reap_children(timeout: float = 1) -> None:
 
 @dataclass
 class Stack:
-    """The five services as real processes, on the given infrastructure."""
+    """The five services as real processes, on the given infrastructure. The keys of `ports` are
+    the instances to run: a service's name, and "<service>#2", ... for more replicas of it (see
+    `replica_ports`); every method taking an instance takes a plain service name as before."""
 
     database_server_url: str
     kafka_bootstrap_servers: str
@@ -199,8 +221,12 @@ class Stack:
     issuer: DevIssuer | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+    def url(self, instance: str) -> str:
+        return f"http://127.0.0.1:{self.ports[instance]}"
+
+    def instances(self, service: str) -> list[str]:
+        """The instances of `service` in `ports`, the first one first."""
+        return [name for name in self.ports if service_of(name) == service]
 
     def auth(self, rol: str, organisatie: str) -> dict[str, str]:
         """Headers with a token of the stack's issuer, for the launcher's own calls."""
@@ -216,68 +242,82 @@ class Stack:
         return clock_from(datetime.fromisoformat(start) if start else None,
                           datetime.fromisoformat(started_at) if started_at else None)
 
-    def service_env(self, service: str) -> dict[str, str]:
+    def service_env(self, instance: str) -> dict[str, str]:
+        """An instance's environment: its own port; its service's database and consumer group."""
+        service = service_of(instance)
         env = {**os.environ, **(self.issuer.service_env() if self.issuer else {}), **self.env}
         env.setdefault(f"{service.upper()}_DATABASE_URL",
                        database_url_for(self.database_server_url, service, self.database_prefix))
         env["DATABASE_URL"] = env[f"{service.upper()}_DATABASE_URL"]
         env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap_servers
-        env["PORT"] = str(self.ports[service])
+        env["PORT"] = str(self.ports[instance])
+        env.pop(f"{service.upper()}_PORT", None)  # (it would win over PORT)
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def start(self, service: str) -> None:
+    def start(self, instance: str) -> None:
         if self.log_dir:
             self.log_dir.mkdir(parents=True, exist_ok=True)
         # The child keeps its own copy of the log's file descriptor; ours closes right away.
-        with (open(self.log_dir / f"{service}.log", "ab") if self.log_dir
+        with (open(self.log_dir / f"{instance}.log", "ab") if self.log_dir
               else open(os.devnull, "wb")) as out:
-            self.processes[service] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=self.service_env(service),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            self.processes[instance] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service_of(instance)}"], cwd=ROOT,
+                env=self.service_env(instance), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def start_all(self, timeout: float = 60) -> None:
-        for service in self.ports:
-            self.start(service)
-        for service in self.ports:
-            self.wait_healthy(service, timeout)
+        """Every instance in `ports` (all replicas of every service)."""
+        for instance in self.ports:
+            self.start(instance)
+        for instance in self.ports:
+            self.wait_healthy(instance, timeout)
 
-    def wait_healthy(self, service: str, timeout: float = 60) -> None:
+    def wait_healthy(self, instance: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            process = self.processes[service]
+            process = self.processes[instance]
             if process.poll() is not None:
-                raise RuntimeError(f"{service} exited with {process.returncode}"
-                                   + (f"; see {self.log_dir / service}.log" if self.log_dir else ""))
+                raise RuntimeError(f"{instance} exited with {process.returncode}"
+                                   + (f"; see {self.log_dir / instance}.log" if self.log_dir else ""))
             try:
-                if httpx.get(f"{self.url(service)}/v1/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url(instance)}/v1/health", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise TimeoutError(f"{service} not healthy after {timeout}s")
+        raise TimeoutError(f"{instance} not healthy after {timeout}s")
 
-    def restart(self, service: str, **env: str) -> None:
-        """Stop a service and start it again with extra environment (e.g. another mode)."""
-        self.stop(service)
+    def restart(self, instance: str, **env: str) -> None:
+        """Stop an instance and start it again with extra environment (e.g. another mode)."""
+        self.stop(instance)
         saved = dict(self.env)
         self.env.update(env)
         try:
-            self.start(service)
+            self.start(instance)
         finally:
             self.env = saved
-        self.wait_healthy(service)
+        self.wait_healthy(instance)
+
+    def kill(self, instance: str) -> None:
+        """SIGKILL an instance (no shutdown: nothing flushed, no offsets committed, no goodbye to
+        the consumer group) and wait until it is gone."""
+        process = self.processes.pop(instance)
+        process.kill()
+        process.wait()
 
     def republish_all(self) -> dict[str, int]:
-        """Every service sends its published events again (see POST /v1/outbox/herpublicaties)."""
+        """Every service sends its published events again (see POST /v1/outbox/herpublicaties),
+        asked at one running instance of each (they share the outbox)."""
         headers = self.auth(BEHEER, "jbketen-beheer")
-        return {service: httpx.post(f"{self.url(service)}/v1/outbox/herpublicaties", json={},
+        asked = {service_of(instance): instance for instance in reversed(list(self.processes))}
+        return {service: httpx.post(f"{self.url(instance)}/v1/outbox/herpublicaties", json={},
                                     headers=headers, timeout=30).raise_for_status().json()["herpubliceerd"]
-                for service in self.processes}
+                for service, instance in asked.items()}
 
-    def stop(self, service: str) -> None:
-        process = self.processes.pop(service, None)
+    def stop(self, instance: str) -> None:
+        process = self.processes.pop(instance, None)
         if process:
             _terminate(process)
 
@@ -287,15 +327,16 @@ class Stack:
         processes = [self.processes.pop(service) for service in list(self.processes)]
         terminate_all(processes, timeout)
 
-    def check_serving(self) -> None:
-        """Every service's own process still runs and holds its port, so it was that process, not
-        another one on the same port, that answered the health checks."""
-        for service, process in self.processes.items():
+    def check_serving(self, *instances: str) -> None:
+        """Every instance's own process (or those named) still runs and holds its port, so it was
+        that process, not another one on the same port, that answered the health checks."""
+        for instance in instances or list(self.processes):
+            process = self.processes[instance]
             if process.poll() is not None:
-                raise RuntimeError(f"{service} exited with {process.returncode}"
-                                   + (f"; see {self.log_dir / service}.log" if self.log_dir else ""))
-            if not listens(process.pid, self.ports[service]):
-                raise RuntimeError(f"{service} does not listen on port {self.ports[service]}: "
+                raise RuntimeError(f"{instance} exited with {process.returncode}"
+                                   + (f"; see {self.log_dir / instance}.log" if self.log_dir else ""))
+            if not listens(process.pid, self.ports[instance]):
+                raise RuntimeError(f"{instance} does not listen on port {self.ports[instance]}: "
                                    "another process answers there")
 
     def exited(self) -> dict[str, int]:

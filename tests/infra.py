@@ -15,7 +15,16 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, seed_capacity
+from deploy.stack import (
+    ROOT,
+    SERVICES,
+    Broker,
+    Stack,
+    embedded_postgres,
+    free_port,
+    replica_ports,
+    seed_capacity,
+)
 from tests import identity
 from tests.clock import STACK_ENV
 
@@ -62,12 +71,13 @@ def kafka_broker() -> Iterator[str]:
 
 @contextmanager
 def running_stack(database_server_url: str, kafka_bootstrap: str, database_prefix: str, logs: str,
-                  env: dict[str, str]) -> Iterator[Stack]:
-    """The five services as processes on the suite's clock and issuer, capacity seeded."""
+                  env: dict[str, str], replicas: int = 1) -> Iterator[Stack]:
+    """The five services as processes on the suite's clock and issuer, capacity seeded; `replicas`
+    instances of each (one consumer group and one database per service)."""
     env = {**STACK_ENV, **env}
     for name in SERVICES:
         env[f"{name.upper()}_KAFKA_GROUP_ID"] = f"{database_prefix}-{name}"
-    stack = Stack(database_server_url, kafka_bootstrap, ports={n: free_port() for n in SERVICES},
+    stack = Stack(database_server_url, kafka_bootstrap, ports=replica_ports(replicas),
                   database_prefix=database_prefix, env=env, issuer=identity.ISSUER,
                   log_dir=ROOT / "test-artifacts" / logs / database_prefix)
     try:
