@@ -22,7 +22,7 @@ from contracts.topics import dead_letter_topic
 from runtime import kafka, tables, tracing
 from runtime.clock import Clock
 from runtime.cloudevents import CloudEvent, EnvelopeError
-from runtime.logscrub import describe
+from runtime.logscrub import describe, sqlstate
 from runtime.uow import AlreadyProcessed, Batch, HandleCarefully, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -349,6 +349,8 @@ class EventConsumer:
                 except HandleCarefully:
                     raise
                 except Exception as exc:
+                    if transient(exc):
+                        raise  # the whole batch again, its locks released (never a dead letter)
                     if not batch.careful:
                         raise HandleCarefully(ce.id) from exc
                     if isinstance(exc, Unprocessable):
@@ -377,6 +379,17 @@ class EventConsumer:
         await batch.dead_letter(letter, reason, out, headers.get("ce_type", "?"))
         log.warning("%s: dead-lettered %s@%d: %s", self.service, record.topic, record.offset,
                     json.dumps(reason)[:500])
+
+
+# A deadlock or a serialization failure is the moment's, never the event's: two replicas' batches
+# locking the same rows in another order. Retrying the event within the batch's transaction would
+# meet the same locks again (they are held until it ends), so the batch is not committed and is read
+# again after a pause, and the event is never dead-lettered for it.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def transient(exc: BaseException) -> bool:
+    return sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
 def _reclaim(ce: CloudEvent, now: datetime):

@@ -22,7 +22,8 @@ ACCESS_LOGGER = "uvicorn.access"
 _installed: list[Callable[..., logging.LogRecord]] = []
 
 
-def _sqlstate(exc: BaseException) -> str | None:
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL error code of the exception (or what it wraps), if any."""
     for candidate in (exc, getattr(exc, "orig", None), getattr(exc, "__cause__", None)):
         code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
         if isinstance(code, str):
@@ -37,7 +38,7 @@ def describe(exc: BaseException) -> str:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen and len(parts) < 5:
         seen.add(id(exc))
-        text, code = type(exc).__qualname__, _sqlstate(exc)
+        text, code = type(exc).__qualname__, sqlstate(exc)
         if code:
             text += f" [SQLSTATE {code}]"
         if isinstance(exc, SAFE_MESSAGES) and not code:

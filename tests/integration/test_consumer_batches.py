@@ -196,3 +196,34 @@ async def test_the_chain_made_at_commit_has_the_hash_the_python_check_computes(d
     assert all(r.hash == processing_log.chain_hash(r.vorige_hash, r._mapping) for r in rows)
     assert rows[0].vorige_hash == processing_log.GENESIS and rows[1].vorige_hash == rows[0].hash
     assert check.breuk is None and check.records == 4
+
+
+class Deadlock(Exception):
+    """As asyncpg raises it when PostgreSQL broke a deadlock by aborting this transaction."""
+
+    sqlstate = "40P01"
+
+
+async def test_a_batch_that_meets_a_deadlock_is_read_again_and_nothing_is_dead_lettered(
+        database, kafka_bootstrap):
+    """Two replicas' batches locking the same rows in another order: PostgreSQL aborts one. Its
+    events are the moment's victims, not poison: the batch is read again, none is dead-lettered,
+    however often it happens (more than the attempts an event gets)."""
+    name = await topic(kafka_bootstrap)
+    for vrij in range(5):
+        await send(kafka_bootstrap, name, signal("JBRR", vrij), "JBRR")
+    aborted = []
+
+    async def victim(event: CapacitySignal, uow: UnitOfWork) -> None:
+        if event.vrije_plaatsen == 2 and len(aborted) < 5:
+            aborted.append(event.vrije_plaatsen)
+            raise Deadlock("deadlock detected")
+        await remember(event, uow)
+
+    consumer = consumer_on(database, kafka_bootstrap, name, victim, f"g-{uuid.uuid4().hex[:6]}")
+    await run_until(consumer, lambda: consumer.processed >= 5)
+    async with database.connect() as conn:
+        kept = (await conn.execute(sa.select(seen.c.vrij).order_by(seen.c.n))).scalars().all()
+        letters = await conn.scalar(sa.select(sa.func.count()).select_from(tables.dead_letters))
+    assert kept == [0, 1, 2, 3, 4] and letters == 0 and consumer.dead_lettered == 0
+    assert len(aborted) == 5
