@@ -17,6 +17,23 @@ async def health(http, instance: str) -> dict:
     return (await http[instance].get("/v1/health", headers=identity.beheer())).json()
 
 
+async def backlogs(http, stack: Stack) -> dict[str, int]:
+    """Per running instance: events waiting in its outbox, plus records its consumer has yet to
+    handle."""
+    running = list(stack.processes)
+    reports = await asyncio.gather(*(health(http, i) for i in running))
+    return {i: r.get("outbox_backlog") + ((r.get("consumer") or {}).get("lag", 0) or 0)
+            for i, r in zip(running, reports, strict=True)}
+
+
+async def quiet(http, stack: Stack) -> bool:
+    """Nothing waiting anywhere in the chain (printed while something is, for a failing test)."""
+    left = {i: n for i, n in (await backlogs(http, stack)).items() if n}
+    if left:
+        print("waiting:", left)
+    return not left
+
+
 async def partitions(http, stack: Stack, service: str) -> dict[str, int]:
     """How many partitions each running instance of `service` has been assigned."""
     running = [i for i in stack.instances(service) if i in stack.processes]

@@ -16,11 +16,11 @@ from tests.replicas.conftest import OUTBOX_BATCH
 from tests.replicas.helpers import (
     all_assigned,
     all_events,
-    health,
     of_type,
     per_key,
     post_report,
     query,
+    quiet,
     until_partitions_shared,
 )
 
@@ -44,13 +44,6 @@ async def outbox_ids(database_urls) -> dict[str, tuple[str, int]]:
     return found
 
 
-async def backlogs(http, stack) -> dict[str, int]:
-    """Per instance: events waiting in its outbox, plus records its consumer has yet to handle."""
-    reports = await asyncio.gather(*(health(http, i) for i in stack.processes))
-    return {i: r.get("outbox_backlog") + ((r.get("consumer") or {}).get("lag", 0) or 0)
-            for i, r in zip(stack.processes, reports, strict=True)}
-
-
 async def test_one_gi_reported_through_both_capacity_replicas_at_once_is_signalled_in_commit_order(
         http, stack, kafka_bootstrap, database_urls):
     """A hot key: one GI's staffing changed many times through both replicas side by side, each
@@ -71,7 +64,7 @@ async def test_one_gi_reported_through_both_capacity_replicas_at_once_is_signall
                                      json={"jeugdbeschermers": original["jeugdbeschermers"],
                                            "caseload_norm": original["caseload_norm"]})
     assert r.status_code == 200, r.text
-    await wait_until(lambda: _all_sent(http, stack), timeout=30)
+    await wait_until(lambda: quiet(http, stack), timeout=30)
 
     events = await all_events(kafka_bootstrap)
     await _in_commit_order(events, database_urls)
@@ -100,7 +93,7 @@ async def test_reports_to_both_intakes_are_assigned_once_and_published_once_in_o
         ids += await asyncio.gather(*(post_report(http, intakes[n % 2]) for n in range(10)))
     statuses = await all_assigned(http, intakes, ids, timeout=60)
     assert len({b["casus_id"] for b in statuses.values()}) == REPORTS  # one case per family
-    await wait_until(lambda: _all_sent(http, stack), timeout=30)
+    await wait_until(lambda: quiet(http, stack), timeout=30)
 
     events = await all_events(kafka_bootstrap)
     await _in_commit_order(events, database_urls)
@@ -116,18 +109,12 @@ async def _settled(http, stack, bootstrap, topic) -> None:
     """The topic's end offsets once the chain is quiet: nothing waiting in any outbox or consumer,
     and nothing more arriving (a batch is marked sent as it is taken, before the broker has it)."""
     async def still():
-        if not await _all_sent(http, stack):
+        if not await quiet(http, stack):
             return None
         first = await end_offsets(bootstrap, topic)
         await asyncio.sleep(0.5)
         return await end_offsets(bootstrap, topic) == first
     return await wait_until(still, timeout=30)
-
-
-async def _all_sent(http, stack) -> bool:
-    left = await backlogs(http, stack)
-    print("waiting:", {i: n for i, n in left.items() if n})
-    return all(n == 0 for n in left.values())
 
 
 async def _latest_signals_are_current(http, stack, signals) -> None:
@@ -158,7 +145,7 @@ async def test_a_republish_with_both_replicas_relaying_sends_the_outbox_again_in
                                          json={"jeugdbeschermers": figure["jeugdbeschermers"] + change,
                                                "caseload_norm": figure["caseload_norm"]})
         assert r.status_code == 200, r.text
-    await wait_until(lambda: _all_sent(http, stack), timeout=30)
+    await wait_until(lambda: quiet(http, stack), timeout=30)
 
     seen, again = set(), []  # the copies the republish sent: each event's second on the topic
     for record in (await all_events(kafka_bootstrap))["capacity.signals"]:

@@ -11,7 +11,14 @@ from tests import identity
 from tests.faults.ledger import Chain, Ledger, _cases, _until, all_assigned, post
 from tests.fixtures import melding
 from tests.infra import wait_until
-from tests.replicas.helpers import holder_pid, partitions, pids, post_report, until_partitions_shared
+from tests.replicas.helpers import (
+    holder_pid,
+    partitions,
+    pids,
+    post_report,
+    quiet,
+    until_partitions_shared,
+)
 from tests.replicas.test_jobs import JOBS, SPACING, runs
 from tests.replicas.test_spread import CONSUMERS
 
@@ -94,6 +101,7 @@ async def drive(chains: list[Chain], ledger: Ledger, rate: float, seconds: float
 
 async def test_killing_one_replica_of_every_service_during_a_run_loses_nothing(http, stack):
     first, second = views(http, stack)
+    await wait_until(lambda: quiet(http, stack), timeout=30)  # the figures before: all counted
     before = {"kpis": await figures(http, "reporting#2"), "reports": await _total(http),
               "care": await children_in_care(http, "capacity#2")}
     held = {service: await until_partitions_shared(http, stack, service) for service in CONSUMERS}
