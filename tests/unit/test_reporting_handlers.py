@@ -1,6 +1,7 @@
 """Reporting's use cases through its message bus, over an in-memory unit of work (no database): the
 rebuild's requests and records, and every event the KPIs are made from handed to the projection."""
 import asyncio
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -44,6 +45,21 @@ class FakeHerberekeningen(HerberekeningRepository):
     async def lijst(self, limit=50):
         return sorted(self.rows.values(), key=lambda r: r["aangevraagd_op"], reverse=True)[:limit]
 
+    async def beurt(self):
+        pass  # one request at a time: the test's own
+
+    async def draait(self):
+        return False  # no other replica runs one (tests/replicas has them)
+
+    async def bezig_sinds(self, sinds):
+        return any(r["status"] == "bezig" and r["aangevraagd_op"] >= sinds for r in self.rows.values())
+
+    async def verlaten(self, voor, nu):
+        left = [r for r in self.rows.values() if r["status"] == "bezig" and r["aangevraagd_op"] < voor]
+        for r in left:
+            r.update(status="mislukt", klaar_op=nu)
+        return len(left)
+
 
 class FakeReportingUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
     def __init__(self):
@@ -70,38 +86,48 @@ async def test_a_rebuild_is_recorded_and_started_with_the_services_sessions_and_
     assert await bus(uow).handle(ReadHerberekening(record["id"])) == record
 
 
-async def test_a_rebuild_requested_while_one_runs_in_the_background_of_this_instance_is_a_conflict(
-    monkeypatch
-):
-    """The rebuilds running are those of the instance's own Achtergrond (the composition root's),
-    not of the process: another instance's running rebuild does not refuse this one's request."""
+async def test_a_rebuild_is_refused_while_one_runs_or_is_about_to_at_any_instance(monkeypatch):
+    """One rebuild per database, whichever instance is asked: refused while this instance runs one,
+    while one asked for at another instance moments ago is about to start, and while another
+    replica holds the rebuild lock. One recorded as running that nobody runs any more (its
+    instance stopped: older than the start-up margin, the lock free) is recorded as failed."""
     gate, taken = asyncio.Event(), []
 
     async def voer_uit(*args, **kwargs):
         taken.append(asyncio.current_task())
-        await gate.wait()
+        await gate.wait()  # and never records its outcome: as if its instance stopped
 
     monkeypatch.setattr(herberekening, "voer_uit", voer_uit)
     uow, achtergrond = FakeReportingUnitOfWork(), herberekening.Achtergrond()
     own = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
                              achtergrond=achtergrond)
-    await own.handle(RequestHerberekening(vervangen=False))
+    first = await own.handle(RequestHerberekening(vervangen=False))
     await asyncio.sleep(0)  # the rebuild begins, and waits
     assert achtergrond and len(taken) == 1
     with pytest.raises(Conflict):
         await own.handle(RequestHerberekening(vervangen=False))
     other = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
                                achtergrond=herberekening.Achtergrond())
-    with monkeypatch.context() as m:
-        m.setattr(herberekening, "start_op_achtergrond", lambda *args: None)
-        assert (await other.handle(RequestHerberekening(vervangen=True)))["status"] == "bezig"
+    monkeypatch.setattr(herberekening, "start_op_achtergrond", lambda *args: None)
+    with pytest.raises(Conflict):  # asked for at the other instance a moment ago
+        await other.handle(RequestHerberekening(vervangen=True))
     gate.set()
     await asyncio.gather(*taken)
-    assert not achtergrond  # done: no longer held
-    assert (await own.handle(RequestHerberekening(vervangen=False)))["status"] == "bezig"
-    await asyncio.sleep(0)
-    await asyncio.gather(*taken)
-    assert len(taken) == 2 and not achtergrond
+    assert not achtergrond  # done here: no longer held
+
+    uow.clock = pinned(moment=PINNED_NOW + herberekening.AANLOOP + timedelta(seconds=1))
+    second = await other.handle(RequestHerberekening(vervangen=True))
+    assert second["status"] == "bezig" and uow.herberekeningen.rows[first["id"]]["status"] == "mislukt"
+
+    uow.clock = pinned(moment=PINNED_NOW + 3 * herberekening.AANLOOP)
+    monkeypatch.setattr(FakeHerberekeningen, "draait", lambda self: _true())
+    with pytest.raises(Conflict):  # another replica holds the rebuild lock
+        await other.handle(RequestHerberekening(vervangen=False))
+    assert uow.herberekeningen.rows[second["id"]]["status"] == "bezig"  # it runs: not left behind
+
+
+async def _true() -> bool:
+    return True
 
 
 async def test_an_unknown_rebuild_is_not_found():

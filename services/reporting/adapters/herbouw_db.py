@@ -20,13 +20,13 @@ from runtime.errors import Conflict
 from services.reporting.adapters import herbouw
 from services.reporting.adapters.orm import cijfer_tabel
 from services.reporting.adapters.repository import (
+    HERBOUW_LOCK,
     PROJECTIE_LOCK,
     CijferRepository,
     HerberekeningRepository,
     HistorieRepository,
 )
 
-HERBOUW_LOCK = 705_1045  # one rebuild at a time per database
 SCHADUW_PREFIX = "kpi_cijfers_h"
 
 

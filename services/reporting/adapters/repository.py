@@ -24,6 +24,8 @@ from services.reporting.domain.projectie import HIST, STROOM, CelSleutel
 
 # Live event handlers hold this lock shared; swapping in a rebuilt projection holds it exclusively.
 PROJECTIE_LOCK = 705_1044
+HERBOUW_LOCK = 705_1045  # one rebuild at a time per database (held by the replica running it)
+HERBOUW_AANVRAAG_LOCK = 705_1046  # rebuild requests one at a time per database
 h = event_historie.c
 # A family's events: its own and those of its cases (the case ids ride along on every row); up to
 # an event id, or (no bound: live handling) all of them, without a bound for the planner to weigh.
@@ -255,6 +257,32 @@ class HerberekeningRepository:
         await self.session.execute(
             sa.update(herberekeningen).where(herberekeningen.c.id == herberekening_id).values(**values)
         )
+
+    async def beurt(self) -> None:
+        """Requests for a rebuild one at a time per database, whichever replica gets them (held to
+        the end of the request's transaction)."""
+        await self.session.execute(sa.text(f"SELECT pg_advisory_xact_lock({HERBOUW_AANVRAAG_LOCK})"))
+
+    async def draait(self) -> bool:
+        """Whether some replica runs a rebuild now: it holds the database's rebuild lock. Probing
+        takes the lock for this transaction only, when it is free."""
+        vrij = await self.session.scalar(sa.text(f"SELECT pg_try_advisory_xact_lock({HERBOUW_LOCK})"))
+        return not vrij
+
+    async def bezig_sinds(self, sinds: datetime) -> bool:
+        """A rebuild recorded as running that was asked for at or after `sinds` (about to start)."""
+        return bool(await self.session.scalar(sa.select(sa.func.count()).select_from(herberekeningen).where(
+            herberekeningen.c.status == "bezig", herberekeningen.c.aangevraagd_op >= sinds)))
+
+    async def verlaten(self, voor: datetime, nu: datetime) -> int:
+        """Rebuilds recorded as running, asked for before `voor`, that nobody runs any more (the
+        instance running them stopped): recorded as failed."""
+        result = await self.session.execute(
+            sa.update(herberekeningen)
+            .where(herberekeningen.c.status == "bezig", herberekeningen.c.aangevraagd_op < voor)
+            .values(status="mislukt", klaar_op=nu,
+                    fout="the service instance running it stopped before it finished"))
+        return result.rowcount
 
     async def get(self, herberekening_id: UUID) -> dict | None:
         row = (

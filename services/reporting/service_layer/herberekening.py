@@ -16,6 +16,7 @@ import time
 from collections.abc import Coroutine, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -50,18 +51,27 @@ class Achtergrond:
         return bool(self._taken)
 
 
+# A rebuild asked for this recently and not running yet is about to start (its instance takes the
+# rebuild lock right after the request commits); an older one nobody runs was left by a stopped one.
+AANLOOP = timedelta(seconds=30)
+
+
 async def aanvragen(uow: ReportingUnitOfWork, *, vervangen: bool, achtergrond: Achtergrond) -> dict:
-    """A rebuild recorded as running (Conflict while one recorded as running runs here)."""
+    """A rebuild recorded as running. Conflict while one runs or is about to, at any replica:
+    requests take turns per database, and the rebuild lock says whether one runs."""
     catalogus = catalogus_bron.actief()
-    herberekening_id = uuid4()
+    herberekening_id, nu = uuid4(), uow.clock.now()
     async with uow:
-        if any(r["status"] == "bezig" for r in await uow.herberekeningen.lijst(5)) and achtergrond:
+        await uow.herberekeningen.beurt()
+        if achtergrond or await uow.herberekeningen.draait() or \
+                await uow.herberekeningen.bezig_sinds(nu - AANLOOP):
             raise Conflict("a rebuild is running; wait for it to finish")
+        await uow.herberekeningen.verlaten(nu - AANLOOP, nu)
         await uow.herberekeningen.nieuw(
             herberekening_id,
             vervangen=vervangen,
             catalogus_versie=catalogus.versie,
-            aangevraagd_op=uow.clock.now(),
+            aangevraagd_op=nu,
         )
         await uow.commit()
         return await uow.herberekeningen.get(herberekening_id)
