@@ -18,6 +18,7 @@ Figures, not a test. DATABASE_URL uses an external PostgreSQL server instead of 
 """
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import math
@@ -39,7 +40,7 @@ from contracts.events import CasusAssigned
 from contracts.topics import CASUSSEN
 from deploy.demo import synthetic_melding
 from deploy.identity import DevIssuer, ensure_dev_issuer
-from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port
+from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, replica_ports
 from runtime.clock import local_date
 from runtime.identity import BEHEER, GI_ROL, LOKAAL_TEAM
 
@@ -175,10 +176,18 @@ class Reporters:
     def __init__(self, stack: Stack, issuer: DevIssuer, seed: int):
         self.rng = random.Random(seed)
         self.clock = stack.clock()
-        self.http = httpx.AsyncClient(base_url=stack.url("intake"), timeout=30,
-                                      limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+        # Every intake instance in turn (one without replicas), as a load balancer would.
+        self.clients = itertools.cycle([
+            httpx.AsyncClient(base_url=stack.url(instance), timeout=30,
+                              limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+            for instance in stack.instances("intake")])
+        self.instances = len(stack.instances("intake"))
         self.issuer = issuer
         self.tokens: dict[tuple[str, int], str] = {}
+
+    async def aclose(self) -> None:
+        for client in {id(c): c for c in itertools.islice(self.clients, self.instances)}.values():
+            await client.aclose()
 
     def token(self, gemeente: str) -> str:
         worker = (gemeente, self.rng.randrange(SUBJECTS // 13 + 1))
@@ -194,7 +203,7 @@ class Reporters:
         headers = {"Authorization": f"Bearer {self.token(report['gemeente'])}"}
         started = time.perf_counter()
         try:
-            r = await self.http.post("/v1/meldingen", json=report, headers=headers)
+            r = await next(self.clients).post("/v1/meldingen", json=report, headers=headers)
         except httpx.HTTPError as exc:
             return None, time.perf_counter() - started, type(exc).__name__
         elapsed = time.perf_counter() - started
@@ -282,7 +291,7 @@ async def rates(args, stack: Stack, issuer: DevIssuer, processes: Processes, raw
             print_step(step, assignments, figures, raw_rtt, raw_tx)
     finally:
         reader.cancel()
-        await reporters.http.aclose()
+        await reporters.aclose()
 
 
 # -- history and recovery ----------------------------------------------------------------------
@@ -303,7 +312,7 @@ async def history(stack: Stack, issuer: DevIssuer, reports: int, seed: int, conc
                 await asyncio.sleep(0.5)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    await reporters.http.aclose()
+    await reporters.aclose()
     return time.perf_counter() - started
 
 
@@ -357,7 +366,7 @@ async def one_assigned(stack: Stack, issuer: DevIssuer, seed_: int, within_s: fl
         return assignments.at.get(melding_id, math.inf) - started
     finally:
         reader.cancel()
-        await reporters.http.aclose()
+        await reporters.aclose()
 
 
 def recovery(args, stack: Stack, issuer: DevIssuer, broker: Broker, processes: Processes) -> Broker:
@@ -430,14 +439,18 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=10000,
                         help="reports of history for recovery (0: skip)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="instances of every service (2: the scaling figures; default 1)")
     return parser.parse_args()
 
 
-def bench_stack(data: Path, server_url: str, broker: Broker, prefix: str, issuer: DevIssuer) -> Stack:
-    """What `make up` sets, on free ports and databases of this run's own."""
+def bench_stack(data: Path, server_url: str, broker: Broker, prefix: str, issuer: DevIssuer,
+                replicas: int = 1) -> Stack:
+    """What `make up` sets, on free ports and databases of this run's own; `replicas` instances of
+    every service on one database per service."""
     env = {"AUTO_CONFIRM": "true", "PSEUDONYM_KEY": uuid.uuid4().hex * 2}
     env |= {f"{name.upper()}_KAFKA_GROUP_ID": f"{prefix}-{name}" for name in SERVICES}
-    return Stack(server_url, broker.bootstrap, ports={name: free_port() for name in SERVICES},
+    return Stack(server_url, broker.bootstrap, ports=replica_ports(replicas),
                  database_prefix=prefix, env=env, log_dir=data / "logs" / prefix, issuer=issuer)
 
 
@@ -465,10 +478,11 @@ def main() -> None:
     broker = Broker(free_port())
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     issuer = ensure_dev_issuer(data / "identity")
-    stack = bench_stack(data, server_url, broker, prefix, issuer)
+    stack = bench_stack(data, server_url, broker, prefix, issuer, args.replicas)
     postmaster = None if os.environ.get("DATABASE_URL") else postmaster_pid(data / "postgres")
     processes = Processes(stack, broker, postmaster)
-    print(f"bench-chain on {os.cpu_count()} cores ({os.uname().machine}), logs in {stack.log_dir}")
+    print(f"bench-chain on {os.cpu_count()} cores ({os.uname().machine}), {args.replicas} instance(s) of "
+          f"every service, logs in {stack.log_dir}")
     try:
         stack.start_all()
         seed(stack, BENCH_CAPACITY)
