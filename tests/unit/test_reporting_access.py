@@ -8,15 +8,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from runtime.errors import Conflict
-from runtime.identity import BEHEER, REGIO, ROLES
+from runtime.identity import BEHEER, GI_MANAGER, GI_ROL, LOKAAL_TEAM, REGIO, ROLES
 from services.reporting.bootstrap import SPEC
+from services.reporting.domain.periodes import KWARTAAL, huidige
 from services.reporting.entrypoints.policy import POLICY
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from tests import identity
-from tests.clock import pinned
+from tests.clock import TODAY, pinned
 from tests.fakes import InMemoryTransaction, bootstrap_test_app
 
+KW = huidige(KWARTAAL, TODAY).vorige().code
 # Each operation of the policy (but the public dashboard page) with a request that is valid for it.
 REQUESTS = {
     "get_kpis": ("GET", "/v1/kpis?periode=2026-Q3&kpi=meldingen_ontvangen", None),
@@ -26,12 +28,25 @@ REQUESTS = {
     "trends": ("GET", "/v1/kpis/trends?kpi=adviezen&kwartalen=4", None),
     "rapportage": ("GET", "/v1/rapportages/2026-Q3", None),
     "rapportage_pdf": ("GET", "/v1/rapportages/2026-Q3/pdf", None),
+    # the new operations refuse a quarter that has not begun: the last one that has ended
+    "list_duidingen": ("GET", f"/v1/rapportages/{KW}/duidingen", None),
+    "post_duiding": ("POST", f"/v1/rapportages/{KW}/duidingen", {"tekst": "Onze duiding."}),
+    "post_vaststelling": ("POST", f"/v1/rapportages/{KW}/vaststelling", None),
+    # a local team's token (tests.identity.caller) is for GM0599: its own municipality's infographic
+    "infographic": ("GET", f"/v1/rapportages/{KW}/infographics/GM0599", None),
+    "infographic_png": ("GET", f"/v1/rapportages/{KW}/infographics/GM0599/png", None),
+    "infographic_pdf": ("GET", f"/v1/rapportages/{KW}/infographics/GM0599/pdf", None),
     "herbereken": ("POST", "/v1/kpis/herberekeningen", {"vervangen": False}),
     "herberekeningen": ("GET", "/v1/kpis/herberekeningen", None),
     "get_herberekening": ("GET", "/v1/kpis/herberekeningen/00000000-0000-4000-8000-000000000001", None),
 }
-ALLOWED = {**dict.fromkeys(REQUESTS, REGIO), **dict.fromkeys(
-    ["herbereken", "herberekeningen", "get_herberekening"], BEHEER)}
+ALLOWED = {**dict.fromkeys(REQUESTS, frozenset({REGIO})),
+           **dict.fromkeys(["herbereken", "herberekeningen", "get_herberekening"], frozenset({BEHEER})),
+           # The GIs write their own reading (a manager) and read every GI's; the region marks final.
+           "list_duidingen": {REGIO, GI_ROL, GI_MANAGER}, "post_duiding": {GI_MANAGER},
+           # A municipality's one page: for the region and for that municipality's own local team.
+           **dict.fromkeys(["infographic", "infographic_png", "infographic_pdf"],
+                           frozenset({REGIO, LOKAAL_TEAM}))}
 # The two that read the catalogue (a file), not the store: their caller gets the answer itself.
 FROM_THE_CATALOGUE = {"get_catalogus", "definities"}
 
@@ -65,9 +80,9 @@ def _call(client, operation: str, headers: dict[str, str] | None = None):
 
 def test_every_operation_of_the_policy_is_tested_here():
     assert set(POLICY) == {*REQUESTS, "dashboard"}
-    # The region reads aggregates, operations rebuild; nobody else may call anything.
-    assert {name: set(roles) for name, roles in POLICY.items() if name != "dashboard"} == {
-        name: {rol} for name, rol in ALLOWED.items()}
+    # The region reads aggregates, operations rebuild, GI managers write their GI's reading, a local
+    # team reads its municipality's infographic; nobody else may call anything.
+    assert {name: set(roles) for name, roles in POLICY.items() if name != "dashboard"} == ALLOWED
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -82,7 +97,7 @@ def test_without_a_token_every_operation_is_401(client, operation):
 @pytest.mark.parametrize("rol", ROLES)
 def test_every_operation_refuses_the_other_roles(client, operation, rol):
     response = _call(client, operation, identity.caller(rol))
-    if rol == ALLOWED[operation]:
+    if rol in ALLOWED[operation]:
         expected = 200 if operation in FROM_THE_CATALOGUE else 409  # 409: it got through to the store
         assert response.status_code == expected, response.text
     else:

@@ -70,3 +70,30 @@ herberekeningen = sa.Table(
     sa.Column("duur_s", sa.Float),
     sa.Column("fout", sa.Text),
 )
+
+# The GIs' readings (duidingen) of a quarter's figures: appended, never changed. `auteur` is the
+# token's subject (kept for accountability, not shown), `auteur_naam` the name the token gave.
+duidingen = sa.Table(
+    "duidingen",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("volgnummer", sa.BigInteger, sa.Identity(), nullable=False),  # the order they were written in
+    sa.Column("kwartaal", sa.String(7), nullable=False, index=True),
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("kpi", sa.String(60)),
+    sa.Column("tekst", sa.Text, nullable=False),
+    sa.Column("auteur", sa.Text, nullable=False),
+    sa.Column("auteur_rol", sa.String(20), nullable=False),
+    sa.Column("auteur_naam", sa.Text),
+    sa.Column("geschreven_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("addendum", sa.Boolean, nullable=False),
+)
+
+# A quarter whose report is final: one row, once.
+vaststellingen = sa.Table(
+    "vaststellingen",
+    metadata,
+    sa.Column("kwartaal", sa.String(7), primary_key=True),
+    sa.Column("vastgesteld_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("vastgesteld_door", sa.Text, nullable=False),
+)

@@ -14,12 +14,16 @@ from runtime.uow import BatchBuffer
 from services.reporting.adapters.orm import (
     SLEUTEL_KOLOMMEN,
     VERHOOG_VERSIE,
+    duidingen,
     event_historie,
     herberekeningen,
     kpi_cijfers,
     kpi_versie,
+    vaststellingen,
 )
 from services.reporting.domain.cijfers import Rij, Stand
+from services.reporting.domain.duiding import Auteur, Duiding, Kwartaalduidingen, Vaststelling
+from services.reporting.domain.periodes import Periode
 from services.reporting.domain.projectie import HIST, STROOM, CelSleutel
 
 # Live event handlers hold this lock shared; swapping in a rebuilt projection holds it exclusively.
@@ -342,3 +346,43 @@ def _per_familieperiode(perioden: list[tuple[str, str]], records) -> dict[tuple[
     for r in records:
         result[(r[0], r[1])].append(Rij(r[2], r[3], r[4], r[5], r[6], int(r[7]), 0))
     return result
+
+
+class DuidingRepository:
+    """A quarter's readings and its final marking (the aggregate Kwartaalduidingen)."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self, kwartaal: Periode, *, vergrendeld: bool = False) -> Kwartaalduidingen:
+        """The quarter's readings, oldest first; `vergrendeld`: one writer per quarter at a time
+        (a reading and the final marking never cross), until the transaction ends."""
+        if vergrendeld:
+            await self.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                                       {"k": f"duidingen:{kwartaal.code}"})
+        v = (await self.session.execute(
+            sa.select(vaststellingen).where(vaststellingen.c.kwartaal == kwartaal.code))).first()
+        rows = await self.session.execute(
+            sa.select(duidingen).where(duidingen.c.kwartaal == kwartaal.code)
+            .order_by(duidingen.c.volgnummer))
+        return Kwartaalduidingen(
+            kwartaal,
+            Vaststelling(v.kwartaal, v.vastgesteld_op, v.vastgesteld_door) if v else None,
+            [_duiding(r) for r in rows],
+        )
+
+    async def voeg_toe(self, d: Duiding) -> None:
+        await self.session.execute(sa.insert(duidingen).values(
+            id=d.id, kwartaal=d.kwartaal, gi=d.gi, kpi=d.kpi, tekst=d.tekst, auteur=d.auteur.sub,
+            auteur_rol=d.auteur.rol, auteur_naam=d.auteur.naam, geschreven_op=d.geschreven_op,
+            addendum=d.addendum))
+
+    async def stel_vast(self, v: Vaststelling) -> None:
+        await self.session.execute(sa.insert(vaststellingen).values(
+            kwartaal=v.kwartaal, vastgesteld_op=v.vastgesteld_op, vastgesteld_door=v.door))
+
+
+def _duiding(r) -> Duiding:
+    return Duiding(id=r.id, kwartaal=r.kwartaal, gi=r.gi, kpi=r.kpi, tekst=r.tekst,
+                   auteur=Auteur(r.auteur, r.auteur_rol, r.auteur_naam), geschreven_op=r.geschreven_op,
+                   addendum=r.addendum)

@@ -1,10 +1,13 @@
 """What reporting is asked to do: one command per use case, built by a route from the validated
 query or body, and handled through the message bus. The region's figures have no caller in them:
-they are the same for every reader (runtime.access decides who reads them)."""
+they are the same for every reader (runtime.access decides who reads them). A GI's reading and
+the final marking of a quarter carry their caller: who wrote it, for which GI."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from runtime.identity import Principal
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,38 @@ class ListHerberekeningen:
 @dataclass(frozen=True)
 class ReadHerberekening:
     herberekening_id: UUID
+
+
+# ---- the GIs' readings, the final marking and the infographic ----------------------------------
+
+
+@dataclass(frozen=True)
+class AddDuiding:
+    """The caller's GI's reading of a quarter: of one KPI (`kpi`) or of its own figures (None)."""
+
+    caller: Principal
+    kwartaal: str
+    tekst: str
+    kpi: str | None = None
+
+
+@dataclass(frozen=True)
+class ListDuidingen:
+    kwartaal: str
+
+
+@dataclass(frozen=True)
+class StelKwartaalVast:
+    """Mark the quarter's report final: readings added after it are addenda."""
+
+    caller: Principal
+    kwartaal: str
+
+
+@dataclass(frozen=True)
+class ReadInfographic:
+    """A municipality's figures of a quarter, their trend and the GIs' readings, on one page."""
+
+    kwartaal: str
+    gemeente: str
+    kwartalen: int = 5

@@ -5,28 +5,42 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from runtime.access import authenticated, own_gi
 from runtime.actualiteit import Actualiteit, actualiteit
+from runtime.errors import Forbidden
 from runtime.fields import UNIQUE, Line
 from runtime.http import PREFIX, message_bus, service_settings
+from runtime.identity import LOKAAL_TEAM, Principal
 from runtime.messagebus import MessageBus
 from services.reporting.domain.cijfers import GIS
 from services.reporting.domain.commands import (
+    AddDuiding,
     ExportKpis,
+    ListDuidingen,
     ListHerberekeningen,
     ReadCatalogus,
     ReadHerberekening,
+    ReadInfographic,
     ReadKpis,
     ReadKwartaalrapportage,
     ReadTrend,
     RequestHerberekening,
+    StelKwartaalVast,
 )
+from services.reporting.entrypoints import infographic as infographic_weergave
 from services.reporting.entrypoints import weergave
 from services.reporting.entrypoints.schemas import (
+    DuidingenOut,
+    DuidingIn,
+    DuidingOut,
     HerberekeningenOut,
     HerberekeningIn,
     HerberekeningOut,
+    InfographicOut,
     KpisOut,
+    RapportageOut,
     TrendOut,
+    VaststellingOut,
 )
 from services.reporting.service_layer import handlers
 from services.reporting.settings import ReportingSettings
@@ -44,6 +58,7 @@ PERIODE_TYPE = Query(alias="periodeType", description="Without `periode`: the ru
 PeriodeType = Literal["dag", "maand", "kwartaal", "jaar", "totaal"]
 KWARTAAL = Path(pattern=r"^\d{4}-Q[1-4]$", description="The quarter, e.g. 2026-Q4.")
 CSV = {"text/csv": {"schema": {"type": "string"}}}
+HTML, JSON, PDF, PNG = "text/html", "application/json", "application/pdf", "image/png"
 # The repeatable `kpi` filter: each KPI of the catalogue at most once, so never longer than it.
 MAX_KPIS = len(handlers.catalogus()["kpis"])
 KpiIds = Annotated[list[Line(50, min_length=1)], Query(max_length=MAX_KPIS), *UNIQUE]
@@ -185,13 +200,20 @@ async def get_herberekening(herberekening_id: UUID, bus: Bus):
 
 @router.get(
     "/rapportages/{kwartaal}",
-    response_class=HTMLResponse,
+    response_model=RapportageOut,
     tags=["rapportages"],
-    summary="The quarterly report (kwartaalrapportage) as a web page",
-    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+    summary="The quarterly report (kwartaalrapportage) as a web page, or as JSON",
+    description="A web page by default; `Accept: application/json` gives the same report as data: "
+    "every KPI with its table per municipality and GI (suppressed), the GIs' readings (`duidingen`, "
+    "each with its KPI, GI, author and whether it is an addendum) and whether the report is final "
+    "(`vaststelling`). The page shows each reading beside the KPI it explains, the readings of a GI's "
+    "own figures as a whole under 'Duiding door de GI's'.",
+    responses={200: {"content": {HTML: {"schema": {"type": "string"}}}}},
 )
-async def rapportage(kwartaal: Annotated[str, KWARTAAL], bus: Bus):
+async def rapportage(request: Request, kwartaal: Annotated[str, KWARTAAL], bus: Bus):
     rapport = await bus.handle(ReadKwartaalrapportage(kwartaal))
+    if voorkeur(request, (HTML, JSON)) == JSON:
+        return JSONResponse(RapportageOut.of(rapport).model_dump(mode="json"))
     return HTMLResponse(weergave.rapport_html(rapport, pdf_url=f"{PREFIX}/rapportages/{kwartaal}/pdf"))
 
 
@@ -209,6 +231,135 @@ async def rapportage_pdf(kwartaal: Annotated[str, KWARTAAL], bus: Bus):
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="kwartaalrapportage-{kwartaal}.pdf"'},
     )
+
+
+# ---- the GIs' readings, the final marking and the infographic ------------------------------------
+
+GEMEENTE_PAD = Path(pattern=r"^GM\d{4}$", description="CBS code of a municipality of the region.")
+_ERRORS = {403: "A `gi` that is not the token's GI, another municipality than a local team's own, or "
+                "a role that may not do this",
+           404: "Not a municipality of the region",
+           409: "The report is final already, the quarter has not ended, or the GI wrote the most "
+                "readings one GI may write for a quarter"}
+
+
+def errors(*codes: int) -> dict:
+    """Document the problem responses of a route (nl_openapi gives them the problem schema)."""
+    return {code: {"description": _ERRORS[code]} for code in codes}
+
+
+def voorkeur(request: Request, aanbod: tuple[str, ...]) -> str:
+    """The media type of `aanbod` the request's `Accept` prefers (RFC 9110 §12.5.1: the quality of
+    the most specific range that matches; on a tie the first offered). Without an Accept, or
+    one that names none of them, the first."""
+    bereiken = []
+    for deel in request.headers.get("accept", "").split(","):
+        soort, *params = (x.strip() for x in deel.split(";"))
+        q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
+        try:
+            bereiken.append((soort.lower(), float(q)))
+        except ValueError:
+            continue
+
+    def kwaliteit(media: str) -> float:
+        hoofd = media.split("/")[0]
+        passend = [(3 if b == media else 2 if b == f"{hoofd}/*" else 1, q)
+                   for b, q in bereiken if b in (media, f"{hoofd}/*", "*/*")]
+        return max(passend)[1] if passend else 0.0
+
+    beste = max(aanbod, key=lambda m: (kwaliteit(m), -aanbod.index(m)))
+    return beste if kwaliteit(beste) > 0 else aanbod[0]
+
+
+Caller = Annotated[Principal, Depends(authenticated)]
+
+
+@router.get("/rapportages/{kwartaal}/duidingen", response_model=DuidingenOut, tags=["rapportages"],
+            summary="The GIs' readings (duidingen) of a quarter's figures, oldest first",
+            description="Every GI's readings, with the KPI each explains (null: the GI's own figures "
+            "as a whole), who wrote it for which GI, and whether it is an addendum (written after the "
+            "report was marked final). A quarter that has not begun is 400.")
+async def list_duidingen(kwartaal: Annotated[str, KWARTAAL], bus: Bus):
+    kd = await bus.handle(ListDuidingen(kwartaal))
+    return DuidingenOut(kwartaal=kd.kwartaal.code, vaststelling=VaststellingOut.of(kd.vaststelling),
+                        items=[DuidingOut.of(d) for d in kd.duidingen])
+
+
+@router.post("/rapportages/{kwartaal}/duidingen", status_code=201, response_model=DuidingOut,
+             tags=["rapportages"], responses=errors(403, 409),
+             summary="Add the caller's GI's reading of a KPI, or of its own figures, for a quarter",
+             description="A GI manager writes for the token's own GI. Once the quarter's report is "
+             "final the reading is stored as an addendum; the readings before stay as they are. A KPI "
+             "that is not in the catalogue, or a quarter that has not begun, is 400.")
+async def post_duiding(kwartaal: Annotated[str, KWARTAAL], body: DuidingIn, principal: Caller, bus: Bus):
+    if own_gi(principal, body.gi) is None:
+        raise Forbidden(f"role {principal.rol} writes for no GI")
+    return DuidingOut.of(await bus.handle(AddDuiding(principal, kwartaal, body.tekst, body.kpi)))
+
+
+@router.post("/rapportages/{kwartaal}/vaststelling", status_code=201, response_model=VaststellingOut,
+             tags=["rapportages"], responses=errors(409),
+             summary="Mark the quarter's report final: readings added after it are addenda",
+             description="Once per quarter, after the quarter has ended (a second time, or a quarter "
+             "still running, is 409).")
+async def post_vaststelling(kwartaal: Annotated[str, KWARTAAL], principal: Caller, bus: Bus):
+    return VaststellingOut.of(await bus.handle(StelKwartaalVast(principal, kwartaal)))
+
+
+INFOGRAPHIC_INHOUD = {HTML: {"schema": {"type": "string"}},
+                      PNG: {"schema": {"type": "string", "format": "binary"}},
+                      PDF: {"schema": {"type": "string", "format": "binary"}}}
+
+
+@router.get("/rapportages/{kwartaal}/infographics/{gemeente}", response_model=InfographicOut,
+            tags=["rapportages"], responses={200: {"content": INFOGRAPHIC_INHOUD}, **errors(403, 404)},
+            summary="One page for a municipality's council: its figures of the quarter, their trend "
+            "and the GIs' reading",
+            description="Reports received, children in care, waiting for a fixed protector, coverage "
+            "(protector within the norm), out-of-home placements (once the catalogue has them) and "
+            "re-reports: the municipality's published figures, suppressed exactly as `GET /v1/kpis"
+            "?gemeente=...` serves them, over the quarter and the four before it, with the GIs' "
+            "readings (naming the GI only). A web page by default; `Accept: image/png`, "
+            "`application/pdf` or `application/json` for the picture, the printable page or the data "
+            "(also at `.../png` and `.../pdf`). A local team reads its own municipality's only.")
+async def infographic(request: Request, kwartaal: Annotated[str, KWARTAAL],
+                      gemeente: Annotated[str, GEMEENTE_PAD], principal: Caller, bus: Bus):
+    return await _infographic(bus, principal, kwartaal, gemeente, voorkeur(request, (HTML, PNG, PDF, JSON)))
+
+
+@router.get("/rapportages/{kwartaal}/infographics/{gemeente}/png", response_class=Response,
+            tags=["rapportages"],
+            responses={200: {"content": {PNG: INFOGRAPHIC_INHOUD[PNG]}}, **errors(403, 404)},
+            summary="The municipality's infographic as a PNG picture")
+async def infographic_png(kwartaal: Annotated[str, KWARTAAL], gemeente: Annotated[str, GEMEENTE_PAD],
+                          principal: Caller, bus: Bus):
+    return await _infographic(bus, principal, kwartaal, gemeente, PNG)
+
+
+@router.get("/rapportages/{kwartaal}/infographics/{gemeente}/pdf", response_class=Response,
+            tags=["rapportages"],
+            responses={200: {"content": {PDF: INFOGRAPHIC_INHOUD[PDF]}}, **errors(403, 404)},
+            summary="The municipality's infographic as a one-page PDF")
+async def infographic_pdf(kwartaal: Annotated[str, KWARTAAL], gemeente: Annotated[str, GEMEENTE_PAD],
+                          principal: Caller, bus: Bus):
+    return await _infographic(bus, principal, kwartaal, gemeente, PDF)
+
+
+async def _infographic(bus: MessageBus, principal: Principal, kwartaal: str, gemeente: str,
+                       media: str) -> Response:
+    if principal.is_a(LOKAAL_TEAM) and principal.gemeente != gemeente:
+        raise Forbidden(f"your token is for {principal.gemeente}, not for {gemeente}", field="gemeente")
+    data = await bus.handle(ReadInfographic(kwartaal, gemeente))
+    naam = f"infographic-{gemeente}-{kwartaal}"
+    basis = f"{PREFIX}/rapportages/{kwartaal}/infographics/{gemeente}"
+    if media == JSON:
+        return JSONResponse(InfographicOut(**data).model_dump(mode="json"))
+    if media == HTML:
+        return HTMLResponse(infographic_weergave.html(data, png_url=f"{basis}/png", pdf_url=f"{basis}/pdf"))
+    inhoud = infographic_weergave.png(data) if media == PNG else infographic_weergave.pdf(data)
+    extensie = "png" if media == PNG else "pdf"
+    return Response(inhoud, media_type=media,
+                    headers={"Content-Disposition": f'inline; filename="{naam}.{extensie}"'})
 
 
 # A page for people, not part of the API contract: it reads the same /v1/kpis endpoints.

@@ -1,10 +1,13 @@
 """Request and response bodies of the reporting API."""
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.vocabulary import GI, GI_NAMEN
 from runtime.actualiteit import Actualiteit
+from runtime.fields import Line, Text
+from services.reporting.domain.duiding import MAX_TEKST, Duiding, Vaststelling
 
 Getal = int | float | None
 
@@ -113,3 +116,139 @@ class HerberekeningOut(BaseModel):
 
 class HerberekeningenOut(BaseModel):
     items: list[HerberekeningOut]
+
+
+# ---- the GIs' readings, the final marking, the report as JSON and the infographic ---------------
+
+GI_VELD = ("Optional: the token decides for which GI the reading is written. When given, it must be "
+           "the token's own GI (another GI is 403).")
+AUTEUR = ("The author is the caller: the reading is kept with the token's GI, role and name (`naam`, "
+          "if the token gives one) and shown with them in the report and on the dashboard; the "
+          "infographic names only the GI. A body never names an author (unknown fields are refused).")
+
+
+class DuidingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"description": AUTEUR})
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    kpi: Line(60, min_length=1) | None = Field(
+        default=None, description="The KPI the reading explains (an id of GET /v1/kpis/catalogus); "
+        "without it, the reading is of the GI's own figures of the quarter as a whole.")
+    tekst: Text(MAX_TEKST, min_length=1) = Field(
+        description="The GI's reading of the figures: about the figures, never about a child or family "
+        "(no personal data).")
+
+
+class DuidingOut(BaseModel):
+    id: UUID
+    kwartaal: str
+    gi: str
+    gi_naam: str
+    kpi: str | None = Field(description="The KPI it explains; null: the GI's own figures as a whole.")
+    tekst: str
+    auteur: str = Field(description="As the report shows the author: the token's name and function "
+                                    "(manager), or the function alone.")
+    auteur_naam: str | None = Field(description="The name the author's token gave, if any.")
+    auteur_rol: str
+    addendum: bool = Field(description="Written after the quarter's report was marked final.")
+    geschreven_op: datetime
+
+    @classmethod
+    def of(cls, d: Duiding) -> "DuidingOut":
+        return cls(id=d.id, kwartaal=d.kwartaal, gi=d.gi, gi_naam=GI_NAMEN.get(d.gi, d.gi), kpi=d.kpi,
+                   tekst=d.tekst, auteur=d.auteur.getoond, auteur_naam=d.auteur.naam,
+                   auteur_rol=d.auteur.rol, addendum=d.addendum, geschreven_op=d.geschreven_op)
+
+
+class VaststellingOut(BaseModel):
+    kwartaal: str
+    vastgesteld_op: datetime = Field(description="When the region marked the report final.")
+
+    @classmethod
+    def of(cls, v: Vaststelling | None) -> "VaststellingOut | None":
+        return None if v is None else cls(kwartaal=v.kwartaal, vastgesteld_op=v.vastgesteld_op)
+
+
+class DuidingenOut(BaseModel):
+    kwartaal: str
+    vaststelling: VaststellingOut | None = Field(description="null until the report is marked final.")
+    items: list[DuidingOut] = Field(description="Oldest first.")
+
+
+class RapportKpiOut(KpiOut):
+    vorig: Getal = Field(description="The region's value in the previous quarter.")
+    definitie: str
+    richting: str | None = None
+    tabel: dict[str, dict[str, Getal]] | None = Field(
+        None, description="Municipality ('*': region) x GI ('*': all), suppressed as `tabel_onderdrukt`.")
+    tabel_onderdrukt: list[list[str]] = Field(default_factory=list)
+
+
+class RapportageOut(BaseModel):
+    kwartaal: str
+    begin: date
+    einde: date
+    peildatum: date
+    onderdrukkingsdrempel: int
+    catalogus_versie: str
+    regels: dict[str, str]
+    parameters: dict
+    kpis: list[RapportKpiOut]
+    gemeenten: dict[str, str]
+    vaststelling: VaststellingOut | None = Field(description="null until the report is marked final.")
+    duidingen: list[DuidingOut] = Field(description="The GIs' readings of the quarter, oldest first.")
+
+    @classmethod
+    def of(cls, r: dict) -> "RapportageOut":
+        return cls(**{**r, "vaststelling": VaststellingOut.of(r["vaststelling"]),
+                      "duidingen": [DuidingOut.of(d) for d in r["duidingen"]]})
+
+
+class InfographicWaarde(BaseModel):
+    waarde: Getal = Field(description="The municipality's published value; null when suppressed or "
+                                      "without observations.")
+    onderdrukt: bool
+
+
+class InfographicPunt(InfographicWaarde):
+    periode: str
+
+
+class InfographicDetail(InfographicWaarde):
+    kpi: str
+    label: str
+    eenheid: str
+
+
+class InfographicCijfer(InfographicWaarde):
+    kpi: str
+    label: str
+    naam: str
+    eenheid: str
+    richting: str | None
+    vorig: InfographicWaarde = Field(description="The previous quarter.")
+    reeks: list[InfographicPunt] = Field(description="The quarters up to this one, oldest first.")
+    detail: InfographicDetail | None
+
+
+class InfographicDuiding(BaseModel):
+    gi: str
+    gi_naam: str
+    kpi: str | None
+    kpi_naam: str | None
+    tekst: str
+    addendum: bool
+    geschreven_op: datetime
+
+
+class InfographicOut(BaseModel):
+    kwartaal: str
+    gemeente: str
+    gemeente_naam: str
+    onderdrukkingsdrempel: int
+    vastgesteld_op: datetime | None
+    kwartalen: list[str]
+    cijfers: list[InfographicCijfer]
+    ontbreekt: list[str] = Field(description="KPIs the infographic reads that the active catalogue lacks.")
+    duidingen: list[InfographicDuiding] = Field(
+        description="The GIs' readings of the quarter of these figures or of their figures as a whole.")

@@ -12,11 +12,13 @@ from contracts import vocabulary
 from contracts.vocabulary import GEMEENTEN
 from services.reporting.domain.cijfers import GIS
 from services.reporting.domain.onderdrukking import TOTAAL
+from services.reporting.domain.periodes import TIJDZONE
 from services.reporting.domain.projectie import ONBEKEND
 
 GI_NAMEN = {**vocabulary.GI_NAMEN, ONBEKEND: ONBEKEND, TOTAAL: "Totaal"}
 ONDERDRUKT = "×"
 DASHBOARD = Path(__file__).parent / "dashboard.html"
+GEEN_DUIDING = "Nog geen duiding van de GI's bij hun eigen cijfers van dit kwartaal."
 
 
 def getal(value, eenheid: str = "") -> str:
@@ -99,20 +101,26 @@ tr.totaal td{font-weight:600;background:#f3f5f8}
 .waarde{font-size:18px;font-weight:600}
 .legenda{font-size:13px;color:#555}
 a.pdf{float:right;background:#154273;color:#fff;padding:6px 12px;border-radius:4px;text-decoration:none}
+.duiding{margin:8px 0 12px;padding:6px 12px;border-left:4px solid #e17000;background:#fdf6ef;max-width:900px}
+.duiding .kop{font-weight:600;font-size:14px} .duiding p{margin:4px 0 0;font-size:14px;white-space:pre-line}
+.duiding.addendum{border-left-color:#a90061} span.status{font-weight:600}
 """
 
 
 def rapport_html(r: dict, pdf_url: str = "") -> str:
     gi_kop = "".join(f"<th>{escape(GI_NAMEN[g])}</th>" for g in GIS)
     samenvatting = []
+    duidingen = _per_kpi(r.get("duidingen", ()))
     for k in r["kpis"]:
         per_gi = "".join(f"<td>{escape(getal(k['per_gi'].get(g), k['eenheid']))}</td>" for g in GIS)
+        n = len(duidingen.get(k["kpi"], ()))
+        merk = f" <a class='merk' href='#duiding-{k['kpi']}'>duiding ({n})</a>" if n else ""
         samenvatting.append(
-            f"<tr><td><a href='#{k['kpi']}'>{escape(k['naam'])}</a></td><td>{escape(k['eenheid'])}</td>"
+            f"<tr><td><a href='#{k['kpi']}'>{escape(k['naam'])}</a>{merk}</td><td>{escape(k['eenheid'])}</td>"
             f"<td class='waarde'>{escape(getal(k['waarde'], k['eenheid']))}</td>"
             f"<td>{escape(getal(k['vorig'], k['eenheid']))}</td>{per_gi}</tr>"
         )
-    secties = [_kpi_sectie(k) for k in r["kpis"]]
+    secties = [_kpi_sectie(k, duidingen.get(k["kpi"], ())) for k in r["kpis"]]
     regels = "".join(
         f"<li><b>{escape(naam)}</b>: {escape(tekst)}</li>" for naam, tekst in r["regels"].items()
     )
@@ -125,11 +133,14 @@ def rapport_html(r: dict, pdf_url: str = "") -> str:
 <p class="meta">Periode {escape(r["begin"])} t/m {escape(r["einde"])} ·
 peildatum standen {escape(r["peildatum"])} · KPI-catalogus {escape(r["catalogus_versie"])} ·
 norm vaste jeugdbeschermer {r["parameters"].get("norm_dagen")} dagen ·
-aantallen per gemeente onder {r["onderdrukkingsdrempel"]} onderdrukt ({ONDERDRUKT})</p>
+aantallen per gemeente onder {r["onderdrukkingsdrempel"]} onderdrukt ({ONDERDRUKT}) ·
+<span class="status" id="status">{escape(_status(r))}</span></p>
 <h2>Samenvatting</h2>
 <table id="samenvatting"><tr><th>KPI</th><th>eenheid</th><th>{escape(r["kwartaal"])}</th>
 <th>vorig kwartaal</th>
 {gi_kop}</tr>{"".join(samenvatting)}</table>
+<h2 id="duiding-gis">Duiding door de GI's</h2>
+{_duidingen_html(duidingen.get(None, ()), GEEN_DUIDING)}
 <h2>Per KPI: definitie en tabel per gemeente en GI</h2>
 {"".join(secties)}
 <h2>Rekenregels</h2><ul class="legenda">{regels}</ul>
@@ -145,7 +156,42 @@ def _legenda(onderdrukkingsdrempel: int) -> str:
             "– = geen waarneming (mediaan, aandeel of gemiddelde\nzonder waarnemingen).")
 
 
-def _kpi_sectie(k: dict) -> str:
+def _status(r: dict) -> str:
+    v = r.get("vaststelling")
+    if v is None:
+        return "voorlopig: nog niet vastgesteld"
+    moment = v.vastgesteld_op.astimezone(TIJDZONE)
+    return f"vastgesteld op {moment:%d-%m-%Y %H:%M}; duiding daarna als addendum"
+
+
+def _per_kpi(duidingen) -> dict:
+    """The readings per KPI they explain (None: of a GI's own figures as a whole), in the order
+    they were written."""
+    per: dict = {}
+    for d in duidingen:
+        per.setdefault(d.kpi, []).append(d)
+    return per
+
+
+def duiding_kop(d) -> str:
+    """Who wrote a reading for which GI, and whether (and when) it is an addendum."""
+    kop = f"{GI_NAMEN.get(d.gi, d.gi)} — {d.auteur.getoond}"
+    if d.addendum:
+        kop += f" · addendum van {d.geschreven_op.astimezone(TIJDZONE):%d-%m-%Y}"
+    return kop
+
+
+def _duidingen_html(duidingen, leeg: str = "") -> str:
+    if not duidingen:
+        return f"<p class='legenda'>{escape(leeg)}</p>" if leeg else ""
+    return "".join(
+        f"<div class='duiding{' addendum' if d.addendum else ''}' data-gi='{escape(d.gi)}' "
+        f"data-kpi='{escape(d.kpi or '')}' data-addendum='{str(d.addendum).lower()}'>"
+        f"<div class='kop'>{escape(duiding_kop(d))}</div><p>{escape(d.tekst)}</p></div>"
+        for d in duidingen)
+
+
+def _kpi_sectie(k: dict, duidingen=()) -> str:
     e = k["eenheid"]
     kop = (
         f"<h3 id='{k['kpi']}'>{escape(k['naam'])} "
@@ -163,6 +209,8 @@ def _kpi_sectie(k: dict) -> str:
         extra = f" · {getal(k['teller'])} van {getal(k['noemer'])}"
     waarde = (f"<p>Regio: <span class='waarde'>{escape(getal(k['waarde'], e))}</span> "
               f"{escape(e)}{escape(extra)}</p>")
+    if duidingen:
+        waarde += f"<div id='duiding-{k['kpi']}'>{_duidingen_html(duidingen)}</div>"
     tabel = k.get("tabel") or {}
     if set(tabel) <= {TOTAAL}:
         return kop + waarde
@@ -213,9 +261,12 @@ def rapport_pdf(r: dict) -> bytes:
                             topMargin=1.2 * cm, bottomMargin=1.2 * cm,
                             title=f"Kwartaalrapportage {r['kwartaal']}", author="jbketen rapportage")
     stijl = _pdf_tabelstijl()
+    duidingen = _per_kpi(r.get("duidingen", ()))
     story = [*_pdf_kop(r, styles, klein), _pdf_samenvatting(r, klein, stijl),
+             Paragraph("Duiding door de GI's", styles["Heading2"]),
+             *(_pdf_duidingen(duidingen.get(None, ()), klein) or [Paragraph(GEEN_DUIDING, klein)]),
              Paragraph("Per KPI: definitie en tabel per gemeente en GI", styles["Heading2"])]
-    story += [_pdf_kpi(k, styles, klein, stijl) for k in r["kpis"]]
+    story += [_pdf_kpi(k, styles, klein, stijl, duidingen.get(k["kpi"], ())) for k in r["kpis"]]
     story.append(Paragraph("Rekenregels", styles["Heading2"]))
     story += [Paragraph(f"<b>{_pdf(naam)}</b>: {_pdf(tekst)}", klein) for naam, tekst in r["regels"].items()]
     doc.build(story)
@@ -243,7 +294,7 @@ def _pdf_kop(r: dict, styles, klein) -> list:
                   styles["Title"]),
         Paragraph(f"Periode {r['begin']} t/m {r['einde']} · peildatum standen {r['peildatum']} · "
                   f"KPI-catalogus {r['catalogus_versie']} · aantallen per gemeente onder "
-                  f"{r['onderdrukkingsdrempel']} onderdrukt ({ONDERDRUKT})", klein),
+                  f"{r['onderdrukkingsdrempel']} onderdrukt ({ONDERDRUKT}) · {_status(r)}", klein),
         Spacer(1, 8),
         Paragraph("Samenvatting", styles["Heading2"]),
     ]
@@ -261,15 +312,25 @@ def _pdf_samenvatting(r: dict, klein, stijl):
                  repeatRows=1)
 
 
-def _pdf_kpi(k: dict, styles, klein, stijl):
-    """One KPI: its name, definition and regional figure, and its table per municipality and GI."""
+def _pdf_duidingen(duidingen, klein) -> list:
+    """The readings as paragraphs: who wrote it for which GI (bold), then the text."""
+    from reportlab.platypus import Paragraph
+
+    return [Paragraph(f"<b>{_pdf(duiding_kop(d))}</b>: {_pdf(d.tekst).replace(chr(10), '<br/>')}", klein)
+            for d in duidingen]
+
+
+def _pdf_kpi(k: dict, styles, klein, stijl, duidingen=()):
+    """One KPI: its name, definition and regional figure, the GIs' readings of it, and its table per
+    municipality and GI."""
     from reportlab.lib.units import cm
     from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
     e = k["eenheid"]
     blok = [Paragraph(f"{_pdf(k['naam'])} ({_pdf(k['kpi'])})", styles["Heading3"]),
             Paragraph(_pdf(k["definitie"]), klein),
-            Paragraph(f"Regio: <b>{_pdf(getal(k['waarde'], e))}</b> {_pdf(e)}", klein)]
+            Paragraph(f"Regio: <b>{_pdf(getal(k['waarde'], e))}</b> {_pdf(e)}", klein),
+            *_pdf_duidingen(duidingen, klein)]
     tabel = k.get("tabel") or {}
     if not set(tabel) <= {TOTAAL}:
         rows = [["Gemeente", *(GI_NAMEN[g] for g in [*GIS, TOTAAL])]]

@@ -4,28 +4,35 @@ import asyncio
 import time
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
+from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts import Event
-from contracts.vocabulary import GEMEENTEN
+from contracts.vocabulary import GEMEENTEN, GI_NAMEN
 from runtime.clock import Clock
 from runtime.errors import InvalidInput, NotFound
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters import wire
 from services.reporting.adapters.repository import CijferBuffer, HistorieRepository
+from services.reporting.domain import duiding, infographic
 from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.commands import (
+    AddDuiding,
     ExportKpis,
+    ListDuidingen,
     ListHerberekeningen,
     ReadCatalogus,
     ReadHerberekening,
+    ReadInfographic,
     ReadKpis,
     ReadKwartaalrapportage,
     ReadTrend,
     RequestHerberekening,
+    StelKwartaalVast,
 )
+from services.reporting.domain.duiding import Duiding, Kwartaalduidingen, Vaststelling
 from services.reporting.domain.minimalisatie import dossier_van, inhoud_sleutel
 from services.reporting.domain.model import Catalogus
 from services.reporting.domain.periodes import (
@@ -462,7 +469,11 @@ async def read_trend(cmd: ReadTrend, uow: ReportingUnitOfWork, settings: Reporti
 
 async def read_kwartaalrapportage(cmd: ReadKwartaalrapportage, uow: ReportingUnitOfWork,
                                   settings: ReportingSettings) -> dict:
-    return await kwartaalrapportage(uow, cmd.kwartaal, settings.onderdrukkingsdrempel)
+    """The quarterly report with the GIs' readings of the quarter and whether it is final."""
+    rapport = await kwartaalrapportage(uow, cmd.kwartaal, settings.onderdrukkingsdrempel)
+    async with uow:
+        duidingen = await uow.duidingen.get(lees_periode(rapport["kwartaal"], KWARTAAL, uow.clock.today()))
+    return {**rapport, "vaststelling": duidingen.vaststelling, "duidingen": duidingen.duidingen}
 
 
 async def request_herberekening(cmd: RequestHerberekening, uow: ReportingUnitOfWork, clock: Clock,
@@ -485,6 +496,69 @@ async def read_herberekening(cmd: ReadHerberekening, uow: ReportingUnitOfWork) -
     return record
 
 
+# ---- the GIs' readings, the final marking and the infographic (issue 15 §3) --------------------
+
+
+def _kwartaal(code: str, vandaag: date) -> Periode:
+    """A quarter that has begun (a later one has no figures to read: invalid input)."""
+    p = lees_periode(code, KWARTAAL, vandaag, veld="kwartaal")
+    duiding.controleer_begonnen(p, vandaag)
+    return p
+
+
+async def add_duiding(cmd: AddDuiding, uow: ReportingUnitOfWork, clock: Clock) -> Duiding:
+    """The caller's GI's reading; after the quarter's final marking it is stored as an addendum.
+    A KPI must be one of the active catalogue. The author's name is kept with the reading and
+    never logged."""
+    p = _kwartaal(cmd.kwartaal, clock.today())
+    if cmd.kpi is not None:
+        _kpi_ids(catalogus_bron.actief(), [cmd.kpi])
+    auteur = duiding.Auteur(cmd.caller.sub, cmd.caller.rol, cmd.caller.naam)
+    async with uow:
+        kwartaal = await uow.duidingen.get(p, vergrendeld=True)
+        nieuw = kwartaal.voeg_toe(duiding_id=uuid4(), gi=cmd.caller.gi, kpi=cmd.kpi, tekst=cmd.tekst,
+                                  auteur=auteur, now=clock.now(), vandaag=clock.today())
+        await uow.duidingen.voeg_toe(nieuw)
+        await uow.commit()
+    return nieuw
+
+
+async def list_duidingen(cmd: ListDuidingen, uow: ReportingUnitOfWork, clock: Clock) -> Kwartaalduidingen:
+    p = _kwartaal(cmd.kwartaal, clock.today())
+    async with uow:
+        return await uow.duidingen.get(p)
+
+
+async def stel_kwartaal_vast(cmd: StelKwartaalVast, uow: ReportingUnitOfWork, clock: Clock) -> Vaststelling:
+    """Mark the quarter's report final (once, after the quarter has ended)."""
+    p = _kwartaal(cmd.kwartaal, clock.today())
+    async with uow:
+        kwartaal = await uow.duidingen.get(p, vergrendeld=True)
+        vaststelling = kwartaal.stel_vast(door=cmd.caller.sub, now=clock.now(), vandaag=clock.today())
+        await uow.duidingen.stel_vast(vaststelling)
+        await uow.commit()
+    return vaststelling
+
+
+async def read_infographic(cmd: ReadInfographic, uow: ReportingUnitOfWork, settings: ReportingSettings,
+                           clock: Clock) -> dict:
+    """A municipality's infographic from the same published figures as GET /v1/kpis (the trend's
+    quarters, suppressed together), with the GIs' readings of the quarter."""
+    p = _kwartaal(cmd.kwartaal, clock.today())
+    if cmd.gemeente not in GEMEENTEN:
+        raise NotFound(f"{cmd.gemeente} is not a municipality of the region")
+    cat = catalogus_bron.actief()
+    reeks = await trend(uow, kpi=infographic.kpi_ids(cat.ids), kwartalen=cmd.kwartalen,
+                        onderdrukkingsdrempel=settings.onderdrukkingsdrempel, tot=p)
+    async with uow:
+        duidingen = await uow.duidingen.get(p)
+    return infographic.samenstellen(
+        gemeente=cmd.gemeente, gemeente_naam=GEMEENTEN[cmd.gemeente], reeks=reeks, duidingen=duidingen,
+        kpi_namen={k.id: k.naam for k in cat.kpis}, gi_namen={g.value: naam for g, naam in GI_NAMEN.items()},
+        onderdrukkingsdrempel=settings.onderdrukkingsdrempel,
+        richtingen={k.id: k.richting for k in cat.kpis})
+
+
 COMMAND_HANDLERS = {
     ReadKpis: read_kpis,
     ExportKpis: export_kpis,
@@ -494,6 +568,10 @@ COMMAND_HANDLERS = {
     RequestHerberekening: request_herberekening,
     ListHerberekeningen: list_herberekeningen,
     ReadHerberekening: read_herberekening,
+    AddDuiding: add_duiding,
+    ListDuidingen: list_duidingen,
+    StelKwartaalVast: stel_kwartaal_vast,
+    ReadInfographic: read_infographic,
 }
 # Every event the KPIs are made from goes through the same projection.
 EVENT_HANDLERS = {kind: [on_event] for kind in wire.INCOMING.values()}

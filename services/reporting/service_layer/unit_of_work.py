@@ -3,6 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from runtime.uow import UnitOfWork
 from services.reporting.adapters.repository import (
     CijferRepository,
+    DuidingRepository,
     HerberekeningRepository,
     HistorieRepository,
 )
@@ -12,11 +13,13 @@ class ReportingUnitOfWork(UnitOfWork):
     historie: HistorieRepository
     cijfers: CijferRepository
     herberekeningen: HerberekeningRepository
+    duidingen: DuidingRepository
 
     def bind(self, session) -> None:
         self.historie = HistorieRepository(session)
         self.cijfers = CijferRepository(session)
         self.herberekeningen = HerberekeningRepository(session)
+        self.duidingen = DuidingRepository(session)
 
     @property
     def event_id(self) -> str | None:
