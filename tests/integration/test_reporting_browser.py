@@ -443,3 +443,147 @@ async def test_dashboard_without_a_regio_token_asks_for_one_and_fetches_no_figur
     assert await page.js("document.querySelectorAll('#tegels .tile, #gemeenten tr').length") == 0
     assert await page.js("document.getElementById('bijgewerkt').dataset.updates") == "0"
     await page.screenshot(ARTIFACTS / "dashboard-andere-rol.png")
+
+
+# ---- the GIs' readings in the report and on the dashboard; the infographic (issue 15 §3) ----------
+
+
+@pytest.fixture(scope="module")
+async def lezingen(service) -> dict:
+    """Two GIs read the quarter (one a KPI, one its own figures); the region marks the report final;
+    then one more reading, an addendum. Once for the module."""
+    wss = identity.gi_manager("WSS", naam="P. de Vries")
+    ljr = identity.gi_manager("LJR", naam="S. Jansen")
+    pad = f"/v1/rapportages/{KWARTAAL}"
+    eerste = await service.post(f"{pad}/duidingen", headers=wss, json={
+        "kpi": "wachtlijst", "tekst": "De wachtlijst daalt: twaalf nieuwe jeugdbeschermers begonnen."})
+    tweede = await service.post(f"{pad}/duidingen", headers=ljr, json={
+        "tekst": "Een rustig kwartaal; de instroom uit Rotterdam-Zuid blijft hoog."})
+    assert eerste.status_code == tweede.status_code == 201, (eerste.text, tweede.text)
+    vastgesteld = await service.post(f"{pad}/vaststelling")
+    assert vastgesteld.status_code == 201, vastgesteld.text
+    assert (await service.post(f"{pad}/vaststelling")).status_code == 409
+    addendum = await service.post(f"{pad}/duidingen", headers=wss, json={
+        "kpi": "meldingen_ontvangen", "tekst": "Aanvulling: meer meldingen door de zomerperiode."})
+    assert addendum.status_code == 201 and addendum.json()["addendum"] is True
+    return {"wachtlijst": eerste.json(), "eigen": tweede.json(), "addendum": addendum.json()}
+
+
+async def test_readings_appear_in_the_report_and_on_the_dashboard_in_a_real_browser(
+        service, chromium, lezingen):
+    figures = await _figures(service)
+    rapport = await service.get(f"/v1/rapportages/{KWARTAAL}", headers={"Accept": "application/json"})
+    assert rapport.status_code == 200 and rapport.headers["content-type"] == "application/json"
+    body = rapport.json()
+    assert body["vaststelling"]["kwartaal"] == KWARTAAL
+    assert [(d["id"], d["gi"], d["kpi"], d["addendum"]) for d in body["duidingen"]] == [
+        (lezingen["wachtlijst"]["id"], "WSS", "wachtlijst", False),
+        (lezingen["eigen"]["id"], "LJR", None, False),
+        (lezingen["addendum"]["id"], "WSS", "meldingen_ontvangen", True)]
+    assert {k["kpi"]: k["waarde"] for k in body["kpis"]} == {i: k["waarde"] for i, k in figures.items()}
+
+    page = await chromium(f"{service.base_url}{DASHBOARD}")
+    await inloggen(page, identity.token("regio", "GRJR"))
+    await ververst(page)
+    await wait_until(lambda: page.js("document.querySelectorAll('#duidingen .duiding').length === 3"),
+                     timeout=20)
+    shown = await page.js("[...document.querySelectorAll('#duidingen .duiding')].map(d => [d.dataset.gi,"
+                          " d.dataset.kpi, d.dataset.addendum, d.querySelector('.kop').textContent,"
+                          " d.querySelector('p').textContent])")
+    assert shown[0][:3] == ["WSS", "wachtlijst", "false"] and shown[0][4] == lezingen["wachtlijst"]["tekst"]
+    assert shown[0][3].startswith("WSS — P. de Vries (manager) · Wachtlijst")
+    assert shown[1][:3] == ["LJR", "", "false"] and "eigen cijfers" in shown[1][3]
+    assert shown[2][2] == "true" and "addendum van" in shown[2][3]
+    # Beside the figure it explains: in the tile of the waiting list.
+    tegel = await page.js("document.querySelector('.tile[data-kpi=wachtlijst] .duiding').textContent")
+    assert tegel == f"WSS: {lezingen['wachtlijst']['tekst']}"
+    assert "vastgesteld op" in await page.js("document.getElementById('duiding-status').textContent")
+    await page.screenshot(ARTIFACTS / "dashboard-duiding.png", full=True)
+
+    # The report opened from the dashboard shows each reading beside its KPI.
+    await page.js("document.getElementById('rapport').click()")
+
+    async def rapport_open():
+        try:
+            return await page.js("location.protocol === 'blob:' && document.readyState === 'complete'"
+                                 " && !!document.getElementById('duiding-gis')")
+        except RuntimeError:  # between the two documents
+            return False
+
+    await wait_until(rapport_open, timeout=20, interval=0.1)
+    bij_wachtlijst = await page.js("[...document.querySelectorAll('#duiding-wachtlijst .duiding')]"
+                                   ".map(d => d.textContent)")
+    assert len(bij_wachtlijst) == 1 and lezingen["wachtlijst"]["tekst"] in bij_wachtlijst[0]
+    assert "WSS — P. de Vries (manager)" in bij_wachtlijst[0]
+    bij_meldingen = await page.js("document.querySelector('#duiding-meldingen_ontvangen .duiding')"
+                                  ".dataset.addendum")
+    assert bij_meldingen == "true"
+    # The section of the KPI holds its reading: between its heading and the next one.
+    assert await page.js("document.getElementById('wachtlijst').compareDocumentPosition("
+                         "document.getElementById('duiding-wachtlijst')) & Node.DOCUMENT_POSITION_FOLLOWING")
+    eigen = await page.js("[...document.querySelectorAll('.duiding[data-gi=LJR]')].map(d => d.textContent)")
+    assert len(eigen) == 1 and "LJ&R — S. Jansen (manager)" in eigen[0]
+    assert "vastgesteld op" in await page.js("document.getElementById('status').textContent")
+    await page.js("document.getElementById('duiding-gis').scrollIntoView()")
+    await page.screenshot(ARTIFACTS / f"kwartaalrapportage-{KWARTAAL}-duiding.png")
+    await page.screenshot(ARTIFACTS / f"kwartaalrapportage-{KWARTAAL}-met-duiding-volledig.png", full=True)
+
+
+async def _infographic_page(chromium, service, gemeente: str, token: str):
+    """The infographic's page, fetched by the browser itself with the token as its bearer header."""
+    page = await chromium("about:blank")
+    await page.send("Network.enable")
+    await page.send("Network.setExtraHTTPHeaders", headers={"Authorization": f"Bearer {token}"})
+    await page.send("Page.navigate",
+                    url=f"{service.base_url}/v1/rapportages/{KWARTAAL}/infographics/{gemeente}")
+    await wait_until(
+        lambda: page.js("document.readyState === 'complete' && !!document.getElementById('cijfers')"),
+        timeout=20)
+    return page
+
+
+@pytest.mark.parametrize("gemeente", ["GM0599", "GM0613"])  # Rotterdam, and Albrandswaard (small)
+async def test_the_infographic_in_a_real_browser_and_as_png_and_pdf(service, chromium, lezingen, gemeente):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from services.reporting.entrypoints import infographic as ig
+
+    pad = f"/v1/rapportages/{KWARTAAL}/infographics/{gemeente}"
+    data = (await service.get(pad, headers={"Accept": "application/json"})).json()
+    api = {k["kpi"]: k for k in (await service.get(
+        "/v1/kpis", params={"periode": KWARTAAL, "gemeente": gemeente})).json()["kpis"]}
+    for c in data["cijfers"]:  # the numbers are GET /v1/kpis's for the municipality, suppression included
+        k = api[c["kpi"]]
+        assert (c["waarde"], c["onderdrukt"]) == (k["waarde"], gemeente in k["onderdrukt"]), c["kpi"]
+    if gemeente == "GM0613":
+        assert any(c["onderdrukt"] for c in data["cijfers"])
+
+    page = await _infographic_page(chromium, service, gemeente, identity.token("regio", "GRJR"))
+    tegels = await page.js("[...document.querySelectorAll('.tegel[data-kpi]')]"
+                           ".map(t => [t.dataset.kpi, t.querySelector('.v').textContent])")
+    assert tegels == [[c["kpi"], ig.waarde_tekst(c, c["eenheid"])] for c in data["cijfers"]]
+    getoond = await page.js("[...document.querySelectorAll('#duidingen .duiding')].map(d => d.textContent)")
+    # The GIs' readings of the infographic's figures and of their own figures as a whole.
+    verwacht = [lezingen[x]["tekst"] for x in ("wachtlijst", "eigen", "addendum")]
+    assert [d["tekst"] for d in data["duidingen"]] == verwacht
+    assert all(d["tekst"] in tekst for d, tekst in zip(data["duidingen"], getoond, strict=True))
+    assert "P. de Vries" not in await page.js("document.body.textContent")  # the GI only
+    await page.screenshot(ARTIFACTS / f"infographic-{gemeente}-{KWARTAAL}.png", full=True)
+
+    png = await service.get(pad, headers={"Accept": "image/png"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    grootte = (round(ig.BREED * ig.PNG_SCHAAL), round(ig.HOOG * ig.PNG_SCHAAL))
+    assert Image.open(io.BytesIO(png.content)).size == grootte
+    (ARTIFACTS / f"infographic-{gemeente}-{KWARTAAL}-gerenderd.png").write_bytes(png.content)
+    pdf = await service.get(f"{pad}/pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
+    (ARTIFACTS / f"infographic-{gemeente}-{KWARTAAL}.pdf").write_bytes(pdf.content)
+    assert (await service.get(f"{pad}/png")).content == png.content
+
+    # The municipality's own local team reads it too; another municipality's team does not.
+    eigen = await service.get(pad, headers=identity.lokaal_team(gemeente))
+    assert eigen.status_code == 200 and eigen.headers["content-type"].startswith("text/html")
+    ander = await service.get(pad, headers=identity.lokaal_team("GM0606"))
+    assert ander.status_code == 403

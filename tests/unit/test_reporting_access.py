@@ -108,7 +108,7 @@ def test_every_operation_refuses_the_other_roles(client, operation, rol):
 # --- the dashboard's page -------------------------------------------------------------------
 
 FIGURE_PLACES = ("tegels", "trend", "verdeling", "verdeling-legenda", "wachtlijst", "wachtlijst-legenda",
-                 "signalen", "gemeenten")
+                 "signalen", "gemeenten", "duidingen", "duiding-status")
 # The one number the page shows: the legend's explanation of a 0 in the table.
 LEGEND = "0 = niets geteld"
 
