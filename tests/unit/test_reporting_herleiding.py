@@ -29,10 +29,11 @@ from hypothesis import strategies as st
 from contracts.vocabulary import GEMEENTEN
 from runtime.errors import InvalidInput
 from runtime.messagebus import MessageBus
-from services.reporting.adapters.repository import CijferRepository
+from services.reporting.adapters.repository import CijferRepository, DuidingRepository
 from services.reporting.bootstrap import SPEC
 from services.reporting.domain.cijfers import Rij
 from services.reporting.domain.commands import ExportKpis, ReadKpis, ReadKwartaalrapportage, ReadTrend
+from services.reporting.domain.duiding import Kwartaalduidingen
 from services.reporting.domain.periodes import Periode, periodes_van
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
@@ -120,6 +121,16 @@ class _Sessie:
         return None
 
 
+class _GeenDuidingen(DuidingRepository):
+    """No GI has read any quarter yet (the report reads the readings beside the figures)."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    async def get(self, kwartaal, *, vergrendeld=False):
+        return Kwartaalduidingen(kwartaal)
+
+
 class Uow(InMemoryTransaction, ReportingUnitOfWork):
     """The reporting unit of work over the figures of a fake database, for the read handlers."""
 
@@ -129,6 +140,7 @@ class Uow(InMemoryTransaction, ReportingUnitOfWork):
 
     def bind(self, session) -> None:
         self.cijfers = _Cijfers(self.rijen)
+        self.duidingen = _GeenDuidingen()
         self.session = _Sessie()
 
     @property
