@@ -24,7 +24,9 @@ SPEC = ServiceSpec(
     title="jbketen rapportage",
     description="Uniform KPIs for the region, projected from the chain's events: per GI, per municipality "
     "and per period, with the KPI catalogue, CSV export, the quarterly report (HTML and PDF) "
-    "and a live dashboard. Holds no personal data; small counts are suppressed.",
+    "and a live dashboard, the GIs' readings (duidingen) of each quarter and an infographic per "
+    "municipality. Holds no personal data of children or families (a reading keeps its author's name, "
+    "as the token gives it); small counts are suppressed.",
     default_port=8005,
     migrations=Path(__file__).parent / "migrations",
     uow_class=ReportingUnitOfWork,
