@@ -112,8 +112,9 @@ def _datum(moment) -> str:
 
 def _voetnoot(data: dict) -> str:
     return (f"{ONDERDRUKT} = onderdrukt: een aantal onder {data['onderdrukkingsdrempel']}, of een cijfer dat "
-            "anders uit de gepubliceerde cijfers terug te rekenen is. – = geen waarneming. n.v.t. = nog niet "
-            "gemeten. Dezelfde cijfers als in de kwartaalrapportage en op het dashboard van de regio "
+            "anders uit de gepubliceerde cijfers terug te rekenen is. – = geen waarneming. "
+            + ("n.v.t. = nog niet gemeten. " if data.get("ontbreekt") else "")
+            + "Dezelfde cijfers als in de kwartaalrapportage en op het dashboard van de regio "
             "(jbketen), per kwartaal; de balkjes zijn de kwartalen tot en met dit kwartaal.")
 
 
