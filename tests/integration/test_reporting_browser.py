@@ -391,6 +391,13 @@ async def test_dashboard_updates_live_in_a_real_browser(service, chromium):
     for gemeente, shown in rows:
         value = api["meldingen_ontvangen"]["per_gemeente"].get(gemeente, 0)
         assert shown == ("×" if value is None else f"{value:,}".replace(",", ".")), gemeente
+    # The placements and C&A per GI, as the API has them.
+    plaatsingen = await page.js(
+        "[...document.querySelectorAll('#signalen tr[data-kpi=uithuisplaatsingen_gestart] td')]"
+        ".map(c => c.textContent)")
+    cijfer = api["uithuisplaatsingen_gestart"]
+    assert plaatsingen[1] == f"{cijfer['waarde']:,}".replace(",", ".")
+    assert await page.js("document.querySelector('#signalen tr[data-kpi=consultatie_uren]') !== null")
     await page.screenshot(ARTIFACTS / "dashboard.png")
 
     # New events arrive: the page shows them without a reload.
