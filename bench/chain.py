@@ -40,7 +40,16 @@ from contracts.events import CasusAssigned
 from contracts.topics import CASUSSEN
 from deploy.demo import synthetic_melding
 from deploy.identity import DevIssuer, ensure_dev_issuer
-from deploy.stack import ROOT, SERVICES, Broker, Stack, embedded_postgres, free_port, replica_ports
+from deploy.stack import (
+    ROOT,
+    SERVICES,
+    Broker,
+    Stack,
+    embedded_postgres,
+    free_port,
+    replica_ports,
+    service_of,
+)
 from runtime.clock import local_date
 from runtime.identity import BEHEER, GI_ROL, LOKAAL_TEAM
 
@@ -108,7 +117,7 @@ def usage(before: dict, after: dict, seconds: float) -> dict[str, tuple[float, f
 
 
 def print_usage(title: str, figures: dict[str, tuple[float, float]]) -> None:
-    services = [n for n in figures if n in SERVICES]
+    services = [n for n in figures if service_of(n) in SERVICES]
     total_cpu = sum(figures[n][0] for n in figures)
     print(f"  {title}: " + ", ".join(f"{n} {c:.1f}% {r:.0f} MB" for n, (c, r) in figures.items()))
     print(f"  {'':{len(title)}}  all: {total_cpu:.1f}% of one core; services' memory together "
