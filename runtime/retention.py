@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from pydantic import Field
 
 from runtime.clock import REGION_TZ, add_months, local_date
+from runtime.processing_log import ERASE
 from runtime.settings import ServiceSettings
 
 BEWAARTERMIJN_JAREN = 20  # Jeugdwet art. 7.3.8
@@ -46,3 +47,20 @@ async def in_batches(one_batch: Callable[[object], Awaitable[int]], uow_factory:
         if erased < batch:
             break
     return total
+
+
+async def erase_batch(uow, repository: str, *, jaren: int, activity, resource: str,
+                      subjects: Callable[[object], list], batch: int) -> int:
+    """One batch in one transaction: what `uow.<repository>` holds past the term of `jaren` years
+    (its `past_retention(grens, limit)`), each erased (`erase(id, now)`) and logged as an erasure of
+    `subjects(item)` in the processing log. Returns how many were erased."""
+    now = uow.clock.now()
+    async with uow:
+        store = getattr(uow, repository)
+        verlopen = await store.past_retention(bewaargrens(now, jaren), batch)
+        for item in verlopen:
+            await store.erase(item.id, now)
+            uow.log_processing(activity=activity, subjects=subjects(item), resource=(resource, item.id),
+                               action=ERASE)
+        await uow.commit()
+    return len(verlopen)

@@ -5,8 +5,8 @@ and pseudonymous ids stay, so the figures do: a child's out-of-home placements a
 nothing else (kind, network, dates, the pseudonymous child) and stay whole."""
 from collections.abc import Callable
 
-from runtime.processing_log import ERASE, betrokkenen
-from runtime.retention import bewaargrens, in_batches
+from runtime.processing_log import betrokkenen
+from runtime.retention import erase_batch, in_batches
 from services.caseregie.adapters.verwerkingsactiviteiten import PERSOONSGEGEVENS_WISSEN
 from services.caseregie.domain.commands import EraseExpired
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
@@ -16,17 +16,9 @@ BATCH = 100
 
 async def wis_verlopen_casussen(uow: CaseregieUnitOfWork) -> int:
     """One batch, one transaction. Returns how many cases were erased."""
-    now = uow.clock.now()
-    grens = bewaargrens(now, uow.settings.bewaartermijn_jaren)
-    async with uow:
-        verlopen = await uow.casussen.past_retention(grens, BATCH)
-        for casus in verlopen:
-            await uow.casussen.erase(casus.id, now)
-            uow.log_processing(activity=PERSOONSGEGEVENS_WISSEN,
-                               subjects=betrokkenen(casus.gezin_id, [k.kind_id for k in casus.kinderen]),
-                               resource=("casus", casus.id), action=ERASE)
-        await uow.commit()
-    return len(verlopen)
+    return await erase_batch(uow, "casussen", jaren=uow.settings.bewaartermijn_jaren,
+                             activity=PERSOONSGEGEVENS_WISSEN, resource="casus", batch=BATCH,
+                             subjects=lambda c: betrokkenen(c.gezin_id, [k.kind_id for k in c.kinderen]))
 
 
 async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], CaseregieUnitOfWork]) -> int:

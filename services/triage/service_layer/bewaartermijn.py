@@ -10,8 +10,8 @@ reason and hours stay for the year's figures and the routing."""
 from collections.abc import Callable
 
 from contracts.events import CasusClosed
-from runtime.processing_log import ERASE, Betrokkene, betrokkenen
-from runtime.retention import bewaargrens, in_batches
+from runtime.processing_log import Betrokkene, betrokkenen
+from runtime.retention import erase_batch, in_batches
 from services.triage.adapters.verwerkingsactiviteiten import CONSULTATIE_GEZIN_WISSEN, PERSOONSGEGEVENS_WISSEN
 from services.triage.domain.commands import EraseExpired
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
@@ -27,32 +27,16 @@ async def on_casus_closed(event: CasusClosed, uow: TriageUnitOfWork) -> None:
 
 async def wis_verlopen_adviezen(uow: TriageUnitOfWork) -> int:
     """One batch, one transaction. Returns how many advices were erased."""
-    now = uow.clock.now()
-    grens = bewaargrens(now, uow.settings.bewaartermijn_jaren)
-    async with uow:
-        verlopen = await uow.triage.past_retention(grens, BATCH)
-        for advies in verlopen:
-            await uow.triage.erase(advies.id, now)
-            uow.log_processing(activity=PERSOONSGEGEVENS_WISSEN,
-                               subjects=betrokkenen(advies.gezin_id, [k.kind_id for k in advies.kinderen]),
-                               resource=("advies", advies.id), action=ERASE)
-        await uow.commit()
-    return len(verlopen)
+    return await erase_batch(uow, "triage", jaren=uow.settings.bewaartermijn_jaren,
+                             activity=PERSOONSGEGEVENS_WISSEN, resource="advies", batch=BATCH,
+                             subjects=lambda a: betrokkenen(a.gezin_id, [k.kind_id for k in a.kinderen]))
 
 
 async def wis_verlopen_consultaties(uow: TriageUnitOfWork) -> int:
     """One batch, one transaction: the family ids of requests past their term. Returns how many."""
-    now = uow.clock.now()
-    grens = bewaargrens(now, uow.settings.consultatie_bewaartermijn_jaren)
-    async with uow:
-        verlopen = await uow.consultaties.past_retention(grens, BATCH)
-        for consultatie in verlopen:
-            await uow.consultaties.erase(consultatie.id, now)
-            uow.log_processing(activity=CONSULTATIE_GEZIN_WISSEN,
-                               subjects=[Betrokkene(gezin_id=consultatie.gezin_id)],
-                               resource=("consultatie", consultatie.id), action=ERASE)
-        await uow.commit()
-    return len(verlopen)
+    return await erase_batch(uow, "consultaties", jaren=uow.settings.consultatie_bewaartermijn_jaren,
+                             activity=CONSULTATIE_GEZIN_WISSEN, resource="consultatie", batch=BATCH,
+                             subjects=lambda c: [Betrokkene(gezin_id=c.gezin_id)])
 
 
 async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
