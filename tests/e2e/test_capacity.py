@@ -14,7 +14,7 @@ from deploy.stack import SEED_CAPACITY
 from tests import identity
 from tests.e2e.helpers import casus, counted_by_capacity, events, post_melding, until_status
 from tests.fixtures import melding
-from tests.infra import read_topic, wait_until
+from tests.infra import read_topic, sse_events, wait_until
 
 pytestmark = pytest.mark.e2e
 GIS = {"JBRR", "WSS", "LJR"}
@@ -93,21 +93,7 @@ async def sse(http, last_event_id=None):
     async with http["capacity"].stream("GET", "/v1/capaciteit/stream", headers=headers) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
-        yield _events(response)
-
-
-async def _events(response):
-    """Parsed SSE events: {'id', 'event', 'data'} (blocks without data, like `retry:`, skipped)."""
-    fields: dict = {}
-    async for line in response.aiter_lines():
-        if line == "":
-            if "data" in fields:
-                yield {"id": int(fields["id"]), "event": fields.get("event"),
-                       "data": json.loads(fields["data"])}
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
+        yield sse_events(response)
 
 
 async def next_event(stream, timeout=10.0) -> dict:

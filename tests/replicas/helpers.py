@@ -122,19 +122,5 @@ def per_key(records) -> dict[tuple[str, bytes], list]:
 
 
 
-async def sse_events(response):
-    """Parsed SSE events: {'id', 'event', 'data'} (as tests/e2e/test_capacity.py reads them)."""
-    fields: dict = {}
-    async for line in response.aiter_lines():
-        if line == "":
-            if "data" in fields:
-                yield {"id": int(fields["id"]), "event": fields.get("event"),
-                       "data": json.loads(fields["data"])}
-            fields = {}
-        elif not line.startswith(":"):
-            name, _, value = line.partition(":")
-            fields[name] = value.removeprefix(" ")
-
-
 async def next_event(stream, timeout: float = 10.0) -> dict:
     return await asyncio.wait_for(anext(stream), timeout)

@@ -3,7 +3,8 @@ changes made through the other (each stream reads the shared database), and a cl
 reconnects to the other replica with Last-Event-ID misses nothing."""
 
 from tests import identity
-from tests.replicas.helpers import next_event, sse_events
+from tests.infra import sse_events
+from tests.replicas.helpers import next_event
 
 GI = "LJR"
 
