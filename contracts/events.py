@@ -24,6 +24,7 @@ from contracts.vocabulary import (
     Maatregel,
     OverdrachtReden,
     Plaatsingsvorm,
+    RegelsetAfwijzingReden,
     Sluitreden,
     Urgentie,
     Zorg,
@@ -528,6 +529,72 @@ class ConsultatieUrenRecorded(Event):
     geregistreerd_op: datetime
 
 
+class RegelsetProposed(Event):
+    """A GI's manager proposed a new version of the target-group rules; it takes effect only once the
+    managers of all three GIs approved it."""
+
+    type: ClassVar[str] = "nl.jbketen.regelset.proposed.v1"
+    topic: ClassVar[topics.Topic] = topics.REGELSETS
+
+    voorstel_id: UUID
+    versie: Versie
+    basis_versie: Versie = Field(description="The active version it changes.")
+    voorgesteld_door: GI = Field(description="The GI whose manager proposed it.")
+    regels_toegevoegd: list[Code] = Field(max_length=200, description="Ids of the rules it adds.")
+    regels_verwijderd: list[Code] = Field(max_length=200, description="Ids of the rules it removes.")
+    regels_gewijzigd: list[Code] = Field(max_length=200, description="Ids of the rules it changes (a "
+                                         "field, or their order among the rules both versions have).")
+    expertises_gewijzigd: list[Code] = Field(max_length=200, description="Expertises of the factsheet "
+                                             "added, removed, or held by other GIs.")
+    voorgesteld_op: datetime
+
+
+class RegelsetApproved(Event):
+    """One GI's manager approved a proposed ruleset version (all three must, before it takes effect)."""
+
+    type: ClassVar[str] = "nl.jbketen.regelset.approved.v1"
+    topic: ClassVar[topics.Topic] = topics.REGELSETS
+
+    voorstel_id: UUID
+    versie: Versie
+    gi: GI = Field(description="The GI whose manager approved.")
+    goedgekeurd_door: list[GI] = Field(max_length=3, description="Every GI that approved so far, this one "
+                                                                 "included, in the order they did.")
+    goedgekeurd_op: datetime
+
+
+class RegelsetRejected(Event):
+    """One GI's manager rejected a proposed ruleset version: the proposal ends, the active version stays."""
+
+    type: ClassVar[str] = "nl.jbketen.regelset.rejected.v1"
+    topic: ClassVar[topics.Topic] = topics.REGELSETS
+
+    voorstel_id: UUID
+    versie: Versie
+    gi: GI = Field(description="The GI whose manager rejected.")
+    categorie: RegelsetAfwijzingReden = Field(description="The rejection's reason category (the manager's "
+                                                          "own words, if any, stay in triage).")
+    afgewezen_op: datetime
+
+
+class RegelsetActivated(Event):
+    """All three GIs approved: from this moment the version decides every new report (each decision
+    names it in `triage.completed`). For the RvdK, which advises on the GIs by these rules."""
+
+    type: ClassVar[str] = "nl.jbketen.regelset.activated.v1"
+    topic: ClassVar[topics.Topic] = topics.REGELSETS
+
+    voorstel_id: UUID
+    versie: Versie
+    vorige_versie: Versie = Field(description="The version that decided until now.")
+    goedgekeurd_door: list[GI] = Field(min_length=3, max_length=3,
+                                       description="The three GIs, in the order they approved.")
+    vervallen_voorstellen: list[UUID] = Field(
+        default_factory=list, max_length=200,
+        description="Other open proposals, made against the previous version, that ended with this one.")
+    geactiveerd_op: datetime
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -552,6 +619,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         JeugdhulpStarted,
         ConsultatieRequested,
         ConsultatieUrenRecorded,
+        RegelsetProposed,
+        RegelsetApproved,
+        RegelsetRejected,
+        RegelsetActivated,
     )
 }
 

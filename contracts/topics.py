@@ -43,8 +43,14 @@ ESCALATIES = Topic("capacity.escalaties", "Regional capacity escalations, raised
 CONSULTATIES = Topic("triage.consultaties", "Consultation & advice (C&A): requests routed to a GI and "
                      "the hours spent.", "consultatie_id", 3, HISTORY)
 
+# The target-group rules are carried by all three GIs and shared with the RvdK: every proposed version,
+# each GI's approval or rejection and the moment a version takes effect, in one partition (one order
+# for the whole history), kept for good: a subscriber reading from the beginning knows every version.
+REGELSETS = Topic("triage.regelsets", "Target-group ruleset versions: proposed, approved or rejected by "
+                  "each GI, activated once all three approved.", "versie", 1, {"retention.ms": "-1"})
+
 TOPICS: tuple[Topic, ...] = (MELDINGEN, TRIAGE, ADVIEZEN, CASUSSEN, CAPACITY_SIGNALS, ESCALATIES,
-                             CONSULTATIES)
+                             CONSULTATIES, REGELSETS)
 
 
 # The runtime's mark on the broker (runtime/broker_watch.py): its first record tells services whether

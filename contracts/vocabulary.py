@@ -115,6 +115,17 @@ class AfwijkingReden(StrEnum):
     OVERIG = "overig"
 
 
+class RegelsetAfwijzingReden(StrEnum):
+    """Reason category of a GI manager's rejection of a proposed ruleset version, chosen beside the
+    optional free text (the text stays in triage)."""
+
+    DOELGROEP = "doelgroep"  # een regel stuurt een doelgroep naar de verkeerde expertise
+    FACTSHEET = "factsheet"  # de expertisetabel zegt niet wat de GI's echt in huis hebben
+    CAPACITEIT = "capaciteit"  # de GI kan de doelgroep die erbij komt nu niet opvangen
+    NIET_AFGESTEMD = "niet_afgestemd"  # niet eerst in het overleg van de GI's afgestemd
+    OVERIG = "overig"
+
+
 class Plaatsingsvorm(StrEnum):
     """The kind of an out-of-home placement (uithuisplaatsing)."""
 

@@ -33,7 +33,7 @@ KEDA_USER = "keda"
 # the code by tests/deploy/test_topics_and_acls.py.
 PRODUCES: dict[str, tuple[plan.Topic, ...]] = {
     "intake": (plan.MELDINGEN,),
-    "triage": (plan.TRIAGE, plan.ADVIEZEN, plan.CONSULTATIES),
+    "triage": (plan.TRIAGE, plan.ADVIEZEN, plan.CONSULTATIES, plan.REGELSETS),
     "caseregie": (plan.CASUSSEN,),
     "capacity": (plan.CAPACITY_SIGNALS, plan.ESCALATIES),
     "reporting": (),
