@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel
+from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel, RegelsetAfwijzingReden
 from runtime.identity import Principal
 from services.triage.domain.model import AdviesStatus
+from services.triage.domain.regelsetvoorstel import VoorstelStatus
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,54 @@ class ReadCaVerdeling:
     """The year's C&A hours per GI against the agreed shares (None: the current year)."""
 
     jaar: int | None = None
+
+
+# --- the target-group rules and proposed versions of them ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRegelset:
+    """One version of the rules as agreed; None: the active one."""
+
+    versie: str | None = None
+
+
+@dataclass(frozen=True)
+class ListRegelsetVersies:
+    """Every version: the shipped files and the proposals the GIs activated."""
+
+
+@dataclass(frozen=True)
+class ProposeRegelset:
+    """A GI's manager proposes a complete ruleset as the next version."""
+
+    caller: Principal
+    regelset: dict
+
+
+@dataclass(frozen=True)
+class ApproveRegelset:
+    caller: Principal
+    voorstel_id: UUID
+
+
+@dataclass(frozen=True)
+class RejectRegelset:
+    """The manager's own words (`toelichting`) stay in triage; the event carries the category."""
+
+    caller: Principal
+    voorstel_id: UUID
+    categorie: RegelsetAfwijzingReden = RegelsetAfwijzingReden.OVERIG
+    toelichting: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadRegelsetvoorstel:
+    voorstel_id: UUID
+
+
+@dataclass(frozen=True)
+class ListRegelsetvoorstellen:
+    status: VoorstelStatus | None = None
+    limit: int = 50
+    offset: int = 0

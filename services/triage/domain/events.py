@@ -4,7 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel, Urgentie
+from contracts.vocabulary import (
+    GI,
+    AfwijkingReden,
+    ConsultatieCategorie,
+    Maatregel,
+    RegelsetAfwijzingReden,
+    Urgentie,
+)
 
 
 @dataclass(frozen=True)
@@ -96,3 +103,52 @@ class ConsultatieUrenRecorded:
     uren: float
     datum: date
     geregistreerd_op: datetime
+
+
+@dataclass(frozen=True)
+class RegelsetProposed:
+    """A GI's manager proposed a new version of the target-group rules."""
+
+    voorstel_id: UUID
+    versie: str
+    basis_versie: str
+    voorgesteld_door: GI
+    regels_toegevoegd: list[str]
+    regels_verwijderd: list[str]
+    regels_gewijzigd: list[str]
+    expertises_gewijzigd: list[str]
+    voorgesteld_op: datetime
+
+
+@dataclass(frozen=True)
+class RegelsetApproved:
+    """One GI's manager approved a proposed version (the manager stays in triage)."""
+
+    voorstel_id: UUID
+    versie: str
+    gi: GI
+    goedgekeurd_door: list[GI]
+    goedgekeurd_op: datetime
+
+
+@dataclass(frozen=True)
+class RegelsetRejected:
+    """One GI's manager rejected a proposed version: the proposal ends."""
+
+    voorstel_id: UUID
+    versie: str
+    gi: GI
+    categorie: RegelsetAfwijzingReden
+    afgewezen_op: datetime
+
+
+@dataclass(frozen=True)
+class RegelsetActivated:
+    """All three GIs approved: the version decides every new report from this moment."""
+
+    voorstel_id: UUID
+    versie: str
+    vorige_versie: str
+    goedgekeurd_door: list[GI]
+    vervallen_voorstellen: list[UUID]
+    geactiveerd_op: datetime

@@ -1,6 +1,7 @@
 """Target-group rules (doelgroepenbepaling), the advice proposal and the RvdK advice. Pure: no I/O."""
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,7 +20,21 @@ GI_VOLGORDE: tuple[GI, ...] = tuple(GI)  # the fixed order that breaks ties: JBR
 
 
 class RegelsetOngeldig(ValueError):
-    """A ruleset file that must not be used."""
+    """A ruleset that must not be used; `veld`: the top-level field the mistake is in, if one."""
+
+    def __init__(self, melding: str, veld: str | None = None):
+        super().__init__(melding)
+        self.veld = veld
+
+
+@contextmanager
+def _in_veld(veld: str):
+    """Mistakes found inside are in this top-level field."""
+    try:
+        yield
+    except RegelsetOngeldig as exc:
+        exc.veld = exc.veld or veld
+        raise
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,19 @@ class Conditie:
     @property
     def onvoorwaardelijk(self) -> bool:
         return self == Conditie()
+
+    def als_dict(self) -> dict:
+        """The condition as a ruleset writes it, in one canonical form (lists sorted): two
+        conditions that hold for the same reports the same way read the same."""
+        uit: dict = {}
+        for key in VOCABULAIRE:
+            if waarden := getattr(self, key):
+                uit[key] = sorted(waarden)
+        if self.minimum_leeftijd is not None:
+            uit["minimum_leeftijd"] = self.minimum_leeftijd
+        if self.een_van:
+            uit["een_van"] = [c.als_dict() for c in self.een_van]
+        return uit
 
     def geldt(self, zorgen: set[str], kenmerken: set[str], leeftijden: list[int],
               kader: str | None = None) -> bool:
@@ -84,41 +112,50 @@ class Regelset:
         if not isinstance(data, dict):
             raise RegelsetOngeldig("a ruleset is a JSON object")
         versie = data.get("versie")
-        if not isinstance(versie, str) or not VERSIE.fullmatch(versie):
-            raise RegelsetOngeldig(f"versie {versie!r} is not a version like '2026.2'")
+        if not isinstance(versie, str) or not VERSIE.fullmatch(versie) or len(versie) > MAX_VERSIE:
+            raise RegelsetOngeldig(f"versie {str(versie)[:40]!r} is not a version like '2026.2' "
+                                   f"(at most {MAX_VERSIE} characters)", "versie")
         waar = f"ruleset {versie}"
-        _alleen(data, {"versie", "geldig_vanaf", "omschrijving", "expertises", "regels"}, waar)
+        _alleen(data, set(REGELSET_VELDEN), waar)
         geldig_vanaf = data.get("geldig_vanaf", "")
-        if geldig_vanaf:
-            try:
-                date.fromisoformat(geldig_vanaf)
-            except (TypeError, ValueError):
-                raise RegelsetOngeldig(f"{waar}: geldig_vanaf {geldig_vanaf!r} is not a date") from None
+        if "geldig_vanaf" in data:
+            _datum(geldig_vanaf, waar)
+        omschrijving = data.get("omschrijving", "")
+        if not isinstance(omschrijving, str) or len(omschrijving) > MAX_OMSCHRIJVING:
+            raise RegelsetOngeldig(f"{waar}: omschrijving must be a text of at most {MAX_OMSCHRIJVING} "
+                                   "characters", "omschrijving")
         formaat_1 = "expertises" not in data
-        expertises = {} if formaat_1 else _expertises(data["expertises"], waar)
-        ruw = data.get("regels")
-        if not isinstance(ruw, list) or not ruw:
-            raise RegelsetOngeldig(f"{waar}: no rules; the last rule must be an unconditional fallback")
-        regels: list[Regel] = []
-        for i, r in enumerate(ruw):
-            regel = _regel(r, f"{waar}, regels[{i}]", expertises, formaat_1)
-            if any(regel.id == eerder.id for eerder in regels):
-                raise RegelsetOngeldig(f"{waar}: rule id {regel.id!r} is used twice")
-            regels.append(regel)
-        for regel in regels[:-1]:
-            if regel.als.onvoorwaardelijk:
-                raise RegelsetOngeldig(f"{waar}: rule {regel.id!r} is unconditional, so the rules after it "
-                                       "never fire; only the last rule (the fallback) may be unconditional")
-        if not regels[-1].als.onvoorwaardelijk:
-            raise RegelsetOngeldig(f"{waar}: the last rule must be an unconditional fallback")
-        return cls(versie=versie, regels=tuple(regels), expertises=expertises,
-                   omschrijving=data.get("omschrijving", ""), geldig_vanaf=geldig_vanaf)
+        with _in_veld("expertises"):
+            expertises = {} if formaat_1 else _expertises(data["expertises"], waar)
+        with _in_veld("regels"):
+            regels = _regels(data.get("regels"), waar, expertises, formaat_1)
+        return cls(versie=versie, regels=regels, expertises=expertises,
+                   omschrijving=omschrijving, geldig_vanaf=geldig_vanaf)
 
 
-VERSIE = re.compile(r"\d+(\.\d+)*")
-_VOCABULAIRE: dict[str, type[StrEnum]] = {
+# What a ruleset may hold: Regelset.from_dict checks it, and the published JSON Schema
+# (domain/regelsetschema.py) is made of the same values.
+VERSIE = re.compile(r"[0-9]+(\.[0-9]+)*")
+MAX_VERSIE = 20  # as the contract's Versie and the tables' regelset_versie hold it
+# Rule ids, target groups and expertises travel in events as codes (the contract's Code).
+CODE = re.compile(r"[a-z][a-z0-9_-]{0,49}")
+DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_REGELS = 200
+MAX_EXPERTISES = 50
+MAX_TOELICHTING = 2000
+MAX_OMSCHRIJVING = 5000
+MAX_DIEPTE = 3  # een_van inside een_van, at most this deep
+REGELSET_VELDEN = ("versie", "geldig_vanaf", "omschrijving", "expertises", "regels")
+REGEL_VELDEN = ("id", "doelgroep", "expertise", "als", "toelichting")  # format 1: `gi` for `expertise`
+VOCABULAIRE: dict[str, type[StrEnum]] = {
     "kenmerken_een_van": Kenmerk, "zorgen_een_van": Zorg, "kader_een_van": Kader,
 }
+CONDITIE_VELDEN = (*VOCABULAIRE, "minimum_leeftijd", "een_van")
+
+
+def versie_sleutel(versie: str) -> tuple[int, ...]:
+    """Versions compare by their numbers: 2026.10 comes after 2026.9."""
+    return tuple(int(p) for p in versie.split("."))
 
 
 def _alleen(raw: dict, toegestaan: set[str], waar: str) -> None:
@@ -128,10 +165,49 @@ def _alleen(raw: dict, toegestaan: set[str], waar: str) -> None:
                                f"known: {', '.join(sorted(toegestaan))}")
 
 
-def _tekst(raw: dict, key: str, waar: str) -> str:
+def _tekst(raw: dict, key: str, waar: str, maximum: int = MAX_TOELICHTING) -> str:
     value = raw.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise RegelsetOngeldig(f"{waar}: {key} must be a non-empty text")
+    if not isinstance(value, str) or not value.strip() or len(value) > maximum:
+        raise RegelsetOngeldig(f"{waar}: {key} must be a non-empty text of at most {maximum} characters")
+    return value
+
+
+def _datum(value, waar: str) -> None:
+    try:
+        if isinstance(value, str) and DATUM.fullmatch(value):
+            date.fromisoformat(value)
+            return
+    except ValueError:
+        pass
+    raise RegelsetOngeldig(f"{waar}: geldig_vanaf {str(value)[:40]!r} is not a date (YYYY-MM-DD)",
+                           "geldig_vanaf")
+
+
+def _regels(ruw, waar: str, expertises: dict[str, tuple[GI, ...]], formaat_1: bool) -> tuple[Regel, ...]:
+    """The rules in order: unique ids, the last one (and only that one) an unconditional fallback."""
+    if not isinstance(ruw, list) or not ruw:
+        raise RegelsetOngeldig(f"{waar}: no rules; the last rule must be an unconditional fallback")
+    if len(ruw) > MAX_REGELS:
+        raise RegelsetOngeldig(f"{waar}: {len(ruw)} rules; at most {MAX_REGELS}")
+    regels: list[Regel] = []
+    for i, r in enumerate(ruw):
+        regel = _regel(r, f"{waar}, regels[{i}]", expertises, formaat_1)
+        if any(regel.id == eerder.id for eerder in regels):
+            raise RegelsetOngeldig(f"{waar}: rule id {regel.id!r} is used twice")
+        regels.append(regel)
+    for regel in regels[:-1]:
+        if regel.als.onvoorwaardelijk:
+            raise RegelsetOngeldig(f"{waar}: rule {regel.id!r} is unconditional, so the rules after it "
+                                   "never fire; only the last rule (the fallback) may be unconditional")
+    if not regels[-1].als.onvoorwaardelijk:
+        raise RegelsetOngeldig(f"{waar}: the last rule must be an unconditional fallback")
+    return tuple(regels)
+
+
+def _code(value, wat: str, waar: str) -> str:
+    if not isinstance(value, str) or not CODE.fullmatch(value):
+        raise RegelsetOngeldig(f"{waar}: {wat} {str(value)[:60]!r} is not a code (lower case letters, "
+                               "digits, _ and -, starting with a letter, at most 50)")
     return value
 
 
@@ -146,10 +222,11 @@ def _gi(value, waar: str) -> GI:
 def _expertises(raw, waar: str) -> dict[str, tuple[GI, ...]]:
     if not isinstance(raw, dict) or not raw:
         raise RegelsetOngeldig(f"{waar}: expertises must map each expertise to the GIs that have it")
+    if len(raw) > MAX_EXPERTISES:
+        raise RegelsetOngeldig(f"{waar}: {len(raw)} expertises; at most {MAX_EXPERTISES}")
     expertises = {}
     for naam, gis in raw.items():
-        if not naam.strip():
-            raise RegelsetOngeldig(f"{waar}: an expertise needs a name")
+        _code(naam, "expertise", waar)
         if not isinstance(gis, list) or not gis:
             raise RegelsetOngeldig(f"{waar}: expertise {naam!r} needs at least one GI")
         geldig = tuple(_gi(g, f"{waar}, expertise {naam!r}") for g in gis)
@@ -163,10 +240,14 @@ def _regel(raw, waar: str, expertises: dict[str, tuple[GI, ...]], formaat_1: boo
     if not isinstance(raw, dict):
         raise RegelsetOngeldig(f"{waar}: a rule is a JSON object")
     verwijzing = "gi" if formaat_1 else "expertise"
-    _alleen(raw, {"id", "doelgroep", verwijzing, "als", "toelichting"}, waar)
-    regel_id = _tekst(raw, "id", waar)
+    _alleen(raw, {*REGEL_VELDEN, verwijzing} - ({"expertise"} if formaat_1 else set()), waar)
+    if "id" not in raw:
+        raise RegelsetOngeldig(f"{waar}: id is missing")
+    regel_id = _code(raw["id"], "id", waar)
     waar = f"{waar} ({regel_id})"
-    doelgroep = _tekst(raw, "doelgroep", waar)
+    if "doelgroep" not in raw:
+        raise RegelsetOngeldig(f"{waar}: doelgroep is missing")
+    doelgroep = _code(raw["doelgroep"], "doelgroep", waar)
     if verwijzing not in raw:
         raise RegelsetOngeldig(f"{waar}: {verwijzing} is missing (null for a grey area)")
     expertise = raw[verwijzing]
@@ -175,7 +256,7 @@ def _regel(raw, waar: str, expertises: dict[str, tuple[GI, ...]], formaat_1: boo
         if expertises.setdefault(doelgroep, (gi,)) != (gi,):
             raise RegelsetOngeldig(f"{waar}: target group {doelgroep!r} is sent to two different GIs")
         expertise = doelgroep
-    elif expertise is not None and expertise not in expertises:
+    elif expertise is not None and _code(expertise, "expertise", waar) not in expertises:
         raise RegelsetOngeldig(f"{waar}: expertise {expertise!r} is not in the expertises map")
     if "als" not in raw:
         raise RegelsetOngeldig(f"{waar}: als is missing ({{}} for the fallback)")
@@ -183,22 +264,24 @@ def _regel(raw, waar: str, expertises: dict[str, tuple[GI, ...]], formaat_1: boo
                  als=_conditie(raw["als"], f"{waar}, als"), toelichting=_tekst(raw, "toelichting", waar))
 
 
-def _conditie(raw, waar: str) -> Conditie:
+def _conditie(raw, waar: str, diepte: int = 0) -> Conditie:
     if not isinstance(raw, dict):
         raise RegelsetOngeldig(f"{waar}: a condition is a JSON object")
-    _alleen(raw, {*_VOCABULAIRE, "minimum_leeftijd", "een_van"}, waar)
+    _alleen(raw, set(CONDITIE_VELDEN), waar)
     delen: dict = {}
-    for key, vocabulaire in _VOCABULAIRE.items():
+    for key, vocabulaire in VOCABULAIRE.items():
         if key not in raw:
             continue
         waarden = raw[key]
         if not isinstance(waarden, list) or not waarden:
             raise RegelsetOngeldig(f"{waar}: {key} must be a non-empty list")
         bekend = {v.value for v in vocabulaire}
-        onbekend = [w for w in waarden if w not in bekend]
+        onbekend = [w for w in waarden if not isinstance(w, str) or w not in bekend]
         if onbekend:
-            raise RegelsetOngeldig(f"{waar}: {key} has unknown value(s) {onbekend}; "
+            raise RegelsetOngeldig(f"{waar}: {key} has unknown value(s) {str(onbekend)[:200]}; "
                                    f"known: {', '.join(sorted(bekend))}")
+        if len(set(waarden)) != len(waarden):
+            raise RegelsetOngeldig(f"{waar}: {key} names a value twice")
         delen[key] = frozenset(waarden)
     if "minimum_leeftijd" in raw:
         leeftijd = raw["minimum_leeftijd"]
@@ -207,9 +290,14 @@ def _conditie(raw, waar: str) -> Conditie:
         delen["minimum_leeftijd"] = leeftijd
     if "een_van" in raw:
         opties = raw["een_van"]
+        if diepte >= MAX_DIEPTE:
+            raise RegelsetOngeldig(f"{waar}: een_van nested more than {MAX_DIEPTE} deep")
         if not isinstance(opties, list) or len(opties) < 2:
             raise RegelsetOngeldig(f"{waar}: een_van needs at least two conditions")
-        delen["een_van"] = tuple(_conditie(o, f"{waar}, een_van[{i}]") for i, o in enumerate(opties))
+        if len(opties) > MAX_REGELS:
+            raise RegelsetOngeldig(f"{waar}: een_van has more than {MAX_REGELS} conditions")
+        delen["een_van"] = tuple(_conditie(o, f"{waar}, een_van[{i}]", diepte + 1)
+                                 for i, o in enumerate(opties))
         if any(c.onvoorwaardelijk for c in delen["een_van"]):
             raise RegelsetOngeldig(f"{waar}: a condition in een_van must not be empty")
     return Conditie(**delen)
