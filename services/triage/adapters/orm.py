@@ -111,6 +111,40 @@ ca_uren_per_jaar = sa.Table(
     sa.Column("uren", sa.Numeric(12, 2), nullable=False),
 )
 
+# 0005: proposed versions of the target-group rules (the ruleset as proposed, its difference from
+# the version it was made against) and each GI's decision on them. The activated proposal with the
+# highest `volgnummer` decides new reports, unless a shipped file has a higher version.
+regelset_voorstellen = sa.Table(
+    "regelset_voorstellen",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("versie", sa.String(20), nullable=False, unique=True),
+    sa.Column("basis_versie", sa.String(20), nullable=False),
+    sa.Column("regelset", JSONB, nullable=False),
+    sa.Column("verschil", JSONB, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("voorgesteld_door", sa.String(10), nullable=False),
+    sa.Column("indiener", sa.String(200), nullable=False),  # the proposing manager's token subject
+    sa.Column("indiener_naam", sa.String(200)),
+    sa.Column("voorgesteld_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("afgesloten_op", sa.DateTime(timezone=True)),
+    sa.Column("volgnummer", sa.Integer, unique=True),  # set when it took effect: 1, 2, ...
+)
+
+regelset_besluiten = sa.Table(
+    "regelset_besluiten",
+    metadata,
+    sa.Column("voorstel_id", UUID(as_uuid=True), sa.ForeignKey("regelset_voorstellen.id"), primary_key=True),
+    sa.Column("gi", sa.String(10), primary_key=True),  # one decision per GI per proposal
+    sa.Column("nummer", sa.SmallInteger, nullable=False),  # 1, 2, 3: the order the GIs decided in
+    sa.Column("besluit", sa.String(20), nullable=False),
+    sa.Column("manager", sa.String(200), nullable=False),  # the deciding manager's token subject
+    sa.Column("manager_naam", sa.String(200)),
+    sa.Column("categorie", sa.String(30)),
+    sa.Column("toelichting", sa.Text),  # a rejection's own words: never in an event
+    sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
+)
+
 # The indexes the migrations made (one definition: the models match the migrations, tested).
 sa.Index("ix_adviezen_status", adviezen.c.status)
 sa.Index("ix_adviezen_voorgesteld_op", adviezen.c.voorgesteld_op)
@@ -119,3 +153,4 @@ sa.Index("ix_consultaties_gi", consultaties.c.gi)
 sa.Index("ix_consultaties_gemeente", consultaties.c.gemeente)
 sa.Index("ix_consultaties_aangevraagd_op", consultaties.c.aangevraagd_op)
 sa.Index("ix_consultatie_uren_consultatie_id", consultatie_uren.c.consultatie_id)
+sa.Index("ix_regelset_voorstellen_status", regelset_voorstellen.c.status)

@@ -1,12 +1,17 @@
-"""Rulesets are versioned JSON files the GIs review; the newest version is active.
+"""Ruleset versions: the JSON files shipped with the code (the baseline) and the proposals all
+three GIs approved (in triage's database, service_layer/regelsetvoorstellen.py decides which is
+active).
 
-A change to the rules is a new file with a new version, never an edit of an old one, so every
-decision can be traced to the exact rules that made it. Every file is checked when it is read.
+A change to the rules is a new version, never an edit of an old one, so every decision can be
+traced to the exact rules that made it. Every file is checked when it is read; an activated
+proposal was checked when it was proposed, and is read once per process (it never changes).
 """
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
+from uuid import UUID
 
 from services.triage.domain.model import VERSIE, Regelset, RegelsetOngeldig
 
@@ -15,7 +20,9 @@ FOLDER = Path(__file__).parent.parent / "regelsets"
 
 class Versie(NamedTuple):
     regelset: Regelset
-    bron: dict  # the file as the GIs agreed it, shown as is by the API
+    bron: dict  # the ruleset as the GIs agreed it, shown as is by the API
+    voorstel_id: UUID | None = None  # None: a shipped file
+    geactiveerd_op: datetime | None = None  # when the third GI approved the proposal
 
 
 def _version_key(path: Path) -> tuple[int, ...]:
@@ -52,10 +59,27 @@ def _laad(folder: Path) -> dict[str, Versie]:
     return {v.regelset.versie: v for v in geladen}
 
 
-def active(folder: Path = FOLDER) -> Versie:
-    """The newest version: the rules that decide new reports."""
+def nieuwste_bestand(folder: Path = FOLDER) -> Versie:
+    """The newest file: the baseline, active until the GIs activate a proposal with a higher version
+    (service_layer/regelsetvoorstellen.py `actieve_regelset` says which is active)."""
     return list(versies(folder).values())[-1]
 
 
 def versie(nummer: str, folder: Path = FOLDER) -> Versie | None:
     return versies(folder).get(nummer)
+
+
+_VOORSTELLEN: dict[UUID, Versie] = {}  # activated proposals, by id: an activated version never changes
+
+
+def geactiveerd_voorstel(voorstel_id: UUID) -> Versie | None:
+    """An activated proposal's rules this process read before."""
+    return _VOORSTELLEN.get(voorstel_id)
+
+
+def lees_voorstel(voorstel_id: UUID, bron: dict, geactiveerd_op: datetime) -> Versie:
+    """An activated proposal's rules, kept for the next decision in this process."""
+    if (versie := _VOORSTELLEN.get(voorstel_id)) is None:
+        versie = Versie(Regelset.from_dict(bron), bron, voorstel_id, geactiveerd_op)
+        _VOORSTELLEN[voorstel_id] = versie
+    return versie

@@ -1,11 +1,20 @@
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Kader, Maatregel, Urgentie
+from contracts.vocabulary import (
+    GI,
+    AfwijkingReden,
+    ConsultatieCategorie,
+    Kader,
+    Maatregel,
+    RegelsetAfwijzingReden,
+    Urgentie,
+)
 from services.triage.adapters.orm import (
     adviezen,
     beschikbaarheid,
@@ -14,11 +23,22 @@ from services.triage.adapters.orm import (
     consultaties,
     gezinnen,
     maatregelen,
+    regelset_besluiten,
+    regelset_voorstellen,
     triages,
 )
 from services.triage.domain.consultatie import Consultatie, Urenregistratie
 from services.triage.domain.events import Kind
-from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang
+from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang, Regelset
+from services.triage.domain.regelsetvoorstel import (
+    Beslissing,
+    Expertisewijziging,
+    Regelsetvoorstel,
+    Regelwijziging,
+    Veldwijziging,
+    Verschil,
+    VoorstelStatus,
+)
 
 
 def _advies_row(a: Advies) -> dict:
@@ -279,3 +299,161 @@ class ConsultatieRepository:
     async def erase(self, consultatie_id: UUID, now: datetime) -> None:
         await self.session.execute(sa.update(consultaties).where(consultaties.c.id == consultatie_id)
                                    .values(gezin_id=None, gewist_op=now))
+
+
+# --- proposed ruleset versions -------------------------------------------------------------------
+
+class Geactiveerd(NamedTuple):
+    voorstel_id: UUID
+    versie: str
+    geactiveerd_op: datetime
+
+
+# Read for every decision (which version is active may have changed on another replica): the
+# newest activated proposal by its unique volgnummer, one index probe; built once.
+_LAATST_GEACTIVEERD = (
+    sa.select(regelset_voorstellen.c.id, regelset_voorstellen.c.versie, regelset_voorstellen.c.afgesloten_op)
+    .where(regelset_voorstellen.c.volgnummer.is_not(None))
+    .order_by(regelset_voorstellen.c.volgnummer.desc()).limit(1)
+)
+# One decision on the rules at a time, across replicas: a transaction-level advisory lock.
+_REGELSET_SLOT = sa.select(sa.func.pg_advisory_xact_lock(0x7267_6c73))  # "rgls"
+
+
+def _veldwijziging(v: Veldwijziging) -> dict:
+    return {"veld": v.veld, "oud": v.oud, "nieuw": v.nieuw}
+
+
+def _gis(gis) -> list[str] | None:
+    return None if gis is None else [GI(g).value for g in gis]
+
+
+def _verschil_json(v: Verschil) -> dict:
+    return {
+        "basis_versie": v.basis_versie,
+        "regels": [{"regel": r.regel, "wijziging": r.wijziging, "positie_oud": r.positie_oud,
+                    "positie_nieuw": r.positie_nieuw, "velden": [_veldwijziging(f) for f in r.velden]}
+                   for r in v.regels],
+        "expertises": [{"expertise": e.expertise, "wijziging": e.wijziging, "oud": _gis(e.oud),
+                        "nieuw": _gis(e.nieuw)} for e in v.expertises],
+        "velden": [_veldwijziging(f) for f in v.velden],
+    }
+
+
+def _verschil(d: dict) -> Verschil:
+    def gis(g):
+        return None if g is None else tuple(GI(x) for x in g)
+    return Verschil(
+        basis_versie=d["basis_versie"],
+        regels=tuple(Regelwijziging(r["regel"], r["wijziging"], r["positie_oud"], r["positie_nieuw"],
+                                    tuple(Veldwijziging(**f) for f in r["velden"])) for r in d["regels"]),
+        expertises=tuple(Expertisewijziging(e["expertise"], e["wijziging"], gis(e["oud"]), gis(e["nieuw"]))
+                         for e in d["expertises"]),
+        velden=tuple(Veldwijziging(**f) for f in d["velden"]))
+
+
+def _beslissing(row) -> Beslissing:
+    return Beslissing(gi=GI(row.gi), besluit=row.besluit, manager=row.manager, manager_naam=row.manager_naam,
+                      besloten_op=row.besloten_op,
+                      categorie=RegelsetAfwijzingReden(row.categorie) if row.categorie else None,
+                      toelichting=row.toelichting)
+
+
+def _voorstel(row, besluiten: list[Beslissing]) -> Regelsetvoorstel:
+    return Regelsetvoorstel(
+        id=row.id, regelset=Regelset.from_dict(row.regelset), bron=row.regelset,
+        verschil=_verschil(row.verschil), voorgesteld_door=GI(row.voorgesteld_door), indiener=row.indiener,
+        indiener_naam=row.indiener_naam, voorgesteld_op=row.voorgesteld_op, status=VoorstelStatus(row.status),
+        besluiten=besluiten, afgesloten_op=row.afgesloten_op, volgnummer=row.volgnummer)
+
+
+class RegelsetRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def vergrendel(self) -> None:
+        """Until the transaction ends, no other decision on the rules runs (on any replica)."""
+        await self.session.execute(_REGELSET_SLOT)
+
+    async def laatst_geactiveerd(self) -> Geactiveerd | None:
+        row = (await self.session.execute(_LAATST_GEACTIVEERD)).first()
+        return Geactiveerd(row.id, row.versie, row.afgesloten_op) if row else None
+
+    async def bron(self, voorstel_id: UUID) -> dict:
+        return await self.session.scalar(
+            sa.select(regelset_voorstellen.c.regelset).where(regelset_voorstellen.c.id == voorstel_id))
+
+    async def geactiveerde(self) -> list[tuple[Geactiveerd, dict]]:
+        """Every activated proposal with its ruleset, in the order they took effect."""
+        rows = (await self.session.execute(
+            sa.select(regelset_voorstellen.c.id, regelset_voorstellen.c.versie,
+                      regelset_voorstellen.c.afgesloten_op, regelset_voorstellen.c.regelset)
+            .where(regelset_voorstellen.c.volgnummer.is_not(None))
+            .order_by(regelset_voorstellen.c.volgnummer))).all()
+        return [(Geactiveerd(r.id, r.versie, r.afgesloten_op), r.regelset) for r in rows]
+
+    async def versies(self) -> set[str]:
+        """The version of every proposal ever made: a number is never used twice."""
+        return set(await self.session.scalars(sa.select(regelset_voorstellen.c.versie)))
+
+    async def volgend_volgnummer(self) -> int:
+        hoogste = await self.session.scalar(sa.select(sa.func.max(regelset_voorstellen.c.volgnummer)))
+        return (hoogste or 0) + 1
+
+    async def add(self, v: Regelsetvoorstel) -> None:
+        await self.session.execute(insert(regelset_voorstellen), dict(
+            id=v.id, versie=v.versie, basis_versie=v.basis_versie, regelset=v.bron,
+            verschil=_verschil_json(v.verschil), status=v.status.value,
+            voorgesteld_door=v.voorgesteld_door.value,
+            indiener=v.indiener, indiener_naam=v.indiener_naam, voorgesteld_op=v.voorgesteld_op,
+            afgesloten_op=v.afgesloten_op, volgnummer=v.volgnummer))
+        await self._besluiten(v)
+
+    async def save(self, v: Regelsetvoorstel) -> None:
+        await self.session.execute(
+            sa.update(regelset_voorstellen).where(regelset_voorstellen.c.id == v.id)
+            .values(status=v.status.value, afgesloten_op=v.afgesloten_op, volgnummer=v.volgnummer))
+        await self._besluiten(v)
+
+    async def _besluiten(self, v: Regelsetvoorstel) -> None:
+        """The decisions not stored yet (a decision is never changed)."""
+        for nummer, b in enumerate(v.besluiten, start=1):
+            await self.session.execute(insert(regelset_besluiten).on_conflict_do_nothing(), dict(
+                voorstel_id=v.id, gi=b.gi.value, nummer=nummer, besluit=b.besluit, manager=b.manager,
+                manager_naam=b.manager_naam, categorie=b.categorie.value if b.categorie else None,
+                toelichting=b.toelichting, besloten_op=b.besloten_op))
+
+    async def get(self, voorstel_id: UUID, *, for_update: bool = False) -> Regelsetvoorstel | None:
+        query = sa.select(regelset_voorstellen).where(regelset_voorstellen.c.id == voorstel_id)
+        if for_update:
+            query = query.with_for_update()
+        rows = (await self.session.execute(query)).all()
+        return (await self._met_besluiten(rows))[0] if rows else None
+
+    async def open_voorstellen(self) -> list[Regelsetvoorstel]:
+        rows = (await self.session.execute(
+            sa.select(regelset_voorstellen).where(regelset_voorstellen.c.status == VoorstelStatus.OPEN.value)
+            .order_by(regelset_voorstellen.c.voorgesteld_op).with_for_update())).all()
+        return await self._met_besluiten(rows)
+
+    async def lijst(self, *, status: str | None, limit: int,
+                    offset: int) -> tuple[list[Regelsetvoorstel], int]:
+        """Newest first."""
+        where = [regelset_voorstellen.c.status == status] if status else []
+        rows = (await self.session.execute(
+            sa.select(regelset_voorstellen).where(*where)
+            .order_by(regelset_voorstellen.c.voorgesteld_op.desc(), regelset_voorstellen.c.id)
+            .limit(limit).offset(offset))).all()
+        total = await self.session.scalar(
+            sa.select(sa.func.count()).select_from(regelset_voorstellen).where(*where))
+        return await self._met_besluiten(rows), total
+
+    async def _met_besluiten(self, rows) -> list[Regelsetvoorstel]:
+        ids = [r.id for r in rows]
+        per_id: dict[UUID, list[Beslissing]] = {i: [] for i in ids}
+        if ids:
+            for r in (await self.session.execute(
+                    sa.select(regelset_besluiten).where(regelset_besluiten.c.voorstel_id.in_(ids))
+                    .order_by(regelset_besluiten.c.nummer))).all():
+                per_id[r.voorstel_id].append(_beslissing(r))
+        return [_voorstel(r, per_id[r.id]) for r in rows]

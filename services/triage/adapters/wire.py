@@ -14,6 +14,10 @@ CONTRACTS: dict[type, type[Event]] = {
     events.MaatregelImposed: contract.MaatregelImposed,
     events.ConsultatieRequested: contract.ConsultatieRequested,
     events.ConsultatieUrenRecorded: contract.ConsultatieUrenRecorded,
+    events.RegelsetProposed: contract.RegelsetProposed,
+    events.RegelsetApproved: contract.RegelsetApproved,
+    events.RegelsetRejected: contract.RegelsetRejected,
+    events.RegelsetActivated: contract.RegelsetActivated,
 }
 to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 

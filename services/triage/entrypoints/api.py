@@ -1,32 +1,40 @@
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from contracts.vocabulary import GI, ConsultatieCategorie
 from runtime import processing_log_api
 from runtime.access import authenticated, own_gi
-from runtime.errors import InvalidInput, NotFound
+from runtime.errors import InvalidInput
 from runtime.fields import Page
 from runtime.http import message_bus
 from runtime.identity import Principal
 from runtime.messagebus import MessageBus
-from services.triage.adapters import regelsets
 from services.triage.adapters.verwerkingsactiviteiten import REGISTER
 from services.triage.domain.commands import (
+    ApproveRegelset,
     ConfirmAdvies,
     ImposeMaatregel,
     ListAdviezen,
     ListConsultaties,
+    ListRegelsetVersies,
+    ListRegelsetvoorstellen,
     OverrideAdvies,
+    ProposeRegelset,
     ReadAdvies,
     ReadBeschikbaarheid,
     ReadCaVerdeling,
     ReadConsultatie,
+    ReadRegelset,
+    ReadRegelsetvoorstel,
     RecordConsultatieUren,
+    RejectRegelset,
     RequestConsultatie,
 )
 from services.triage.domain.model import AdviesStatus
+from services.triage.domain.regelsetschema import regelset_schema
+from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from services.triage.entrypoints.schemas import (
     AdviesOut,
     AdviezenPage,
@@ -37,7 +45,11 @@ from services.triage.entrypoints.schemas import (
     ConsultatieOut,
     ConsultatiesPage,
     MaatregelIn,
+    RegelsetAfwijzingIn,
+    RegelsetGoedkeuringIn,
     RegelsetVersieOut,
+    RegelsetvoorstellenPage,
+    RegelsetvoorstelOut,
     UrenIn,
     VerdelingOut,
 )
@@ -108,33 +120,122 @@ async def post_maatregel(id: UUID, body: MaatregelIn, response: Response, caller
     return AdviesOut.of(advies)
 
 
-def _versie(v: regelsets.Versie) -> RegelsetVersieOut:
-    r = v.regelset
-    return RegelsetVersieOut(versie=r.versie, geldig_vanaf=r.geldig_vanaf or None,
-                             omschrijving=r.omschrijving, regels=len(r.regels),
-                             actief=r.versie == regelsets.active().regelset.versie)
-
-
 @router.get("/doelgroepenbepaling", tags=["doelgroepenbepaling"],
-            summary="The active (newest) target-group ruleset, as the GIs agreed it")
-async def doelgroepenbepaling() -> dict:
-    return regelsets.active().bron
+            summary="The active target-group ruleset, as the GIs agreed it",
+            description="The newest version the managers of all three GIs approved (a proposal), unless a "
+                        "ruleset file shipped with the code has a higher version. It decides every new "
+                        "report; each decision names its version (`regelset_versie`).")
+async def doelgroepenbepaling(bus: Bus) -> dict:
+    return (await bus.handle(ReadRegelset())).bron
+
+
+@router.get("/doelgroepenbepaling/schema", tags=["doelgroepenbepaling"],
+            summary="The JSON Schema (2020-12) a ruleset, and so a proposal, must meet",
+            description="Made of the same values the service checks a ruleset against; what a JSON Schema "
+                        "cannot say (unique rule ids, known expertises, the fallback last, a new and higher "
+                        "version) is named in its description and checked too.")
+async def doelgroepenbepaling_schema() -> dict:
+    return regelset_schema()
 
 
 @router.get("/doelgroepenbepaling/versies", response_model=list[RegelsetVersieOut],
-            tags=["doelgroepenbepaling"], summary="All versions of the target-group rules, oldest first")
-async def doelgroepenbepaling_versies():
-    return [_versie(v) for v in regelsets.versies().values()]
+            tags=["doelgroepenbepaling"], summary="All versions of the target-group rules, oldest first",
+            description="The files shipped with the code and the proposals all three GIs approved.")
+async def doelgroepenbepaling_versies(bus: Bus):
+    versies, actief = await bus.handle(ListRegelsetVersies())
+    return [RegelsetVersieOut.of(v, actief) for v in versies]
 
 
 @router.get("/doelgroepenbepaling/versies/{versie}", tags=["doelgroepenbepaling"],
             responses={404: {"description": "No such version"}},
             summary="One version of the target-group rules")
-async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)]) -> dict:
-    gevonden = regelsets.versie(versie)
-    if gevonden is None:
-        raise NotFound(f"ruleset version {versie} does not exist; see /v1/doelgroepenbepaling/versies")
-    return gevonden.bron
+async def doelgroepenbepaling_versie(versie: Annotated[str, Path(max_length=50)], bus: Bus) -> dict:
+    return (await bus.handle(ReadRegelset(versie))).bron
+
+
+# --- proposed versions of the target-group rules --------------------------------------------------
+
+VOORSTEL_ERRORS = {
+    403: {"description": "Not a GI's manager, or a `gi` that is not the token's GI"},
+    404: {"description": "No such proposal"},
+    409: {"description": "The proposal is not open (activated, rejected or superseded), or this GI decided "
+                         "on it already"},
+}
+VOORSTEL = ("A proposal is a complete ruleset (GET /v1/doelgroepenbepaling/schema) with a new version "
+            "number higher than the active one. It takes effect at the moment the managers of JBRR, WSS and "
+            "LJR have each approved it; one rejection ends it; each GI decides once. When it takes effect, "
+            "open proposals made against the old version end (`vervallen`). Every step is an event on "
+            "`triage.regelsets` (the RvdK reads `regelset.activated`).")
+VoorstelId = Annotated[UUID, Path(alias="voorstelId")]
+# The body as documented: the ruleset's own JSON Schema (the service checks it with Regelset.from_dict).
+REGELSET_BODY = {k: v for k, v in regelset_schema().items() if not k.startswith("$")}
+
+
+@router.post("/doelgroepenbepaling/voorstellen", status_code=201, response_model=RegelsetvoorstelOut,
+             tags=["doelgroepenbepaling"],
+             responses={400: {"description": "Not a valid ruleset: the problem is named"},
+                        403: VOORSTEL_ERRORS[403],
+                        409: {"description": "The version exists already, or is not higher than the active "
+                                             "one"}},
+             summary="A GI's manager proposes a new version of the target-group rules",
+             description=VOORSTEL + " The answer shows its difference from the active version rule by rule.",
+             openapi_extra={"requestBody": {"content": {"application/json": {"schema": REGELSET_BODY}}}})
+async def post_regelsetvoorstel(
+    body: Annotated[dict[str, Any], Body(description="The complete ruleset as it should become active.")],
+    response: Response, caller: Caller, bus: Bus,
+):
+    voorstel = await bus.handle(ProposeRegelset(caller, body))
+    response.headers["Location"] = f"/v1/doelgroepenbepaling/voorstellen/{voorstel.id}"
+    return RegelsetvoorstelOut.of(voorstel)
+
+
+@router.get("/doelgroepenbepaling/voorstellen", response_model=RegelsetvoorstellenPage,
+            tags=["doelgroepenbepaling"], summary="Proposed versions of the target-group rules, newest first")
+async def list_regelsetvoorstellen(
+    bus: Bus,
+    status: VoorstelStatus | None = None,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
+    page: Page = 1,
+):
+    items, total = await bus.handle(ListRegelsetvoorstellen(status, page_size, (page - 1) * page_size))
+    return RegelsetvoorstellenPage(items=[RegelsetvoorstelOut.of(v) for v in items], total=total)
+
+
+@router.get("/doelgroepenbepaling/voorstellen/{voorstelId}", response_model=RegelsetvoorstelOut,
+            tags=["doelgroepenbepaling"], responses={404: VOORSTEL_ERRORS[404]},
+            summary="One proposed version: its difference rule by rule, the approvals so far, its status")
+async def get_regelsetvoorstel(voorstel_id: VoorstelId, bus: Bus):
+    return RegelsetvoorstelOut.of(await bus.handle(ReadRegelsetvoorstel(voorstel_id)))
+
+
+def _voor_eigen_gi(caller: Principal, gi: GI | None) -> None:
+    own_gi(caller, gi)  # a `gi` naming another GI than the token's: 403 naming the field
+
+
+@router.post("/doelgroepenbepaling/voorstellen/{voorstelId}/goedkeuringen", status_code=201,
+             response_model=RegelsetvoorstelOut, tags=["doelgroepenbepaling"], responses=VOORSTEL_ERRORS,
+             summary="A GI's manager approves a proposed version for its own GI; the third GI's approval "
+                     "activates it",
+             description=VOORSTEL)
+async def post_regelset_goedkeuring(voorstel_id: VoorstelId, response: Response, caller: Caller, bus: Bus,
+                                    body: RegelsetGoedkeuringIn | None = None):
+    _voor_eigen_gi(caller, body.gi if body else None)
+    response.headers["Location"] = f"/v1/doelgroepenbepaling/voorstellen/{voorstel_id}"
+    return RegelsetvoorstelOut.of(await bus.handle(ApproveRegelset(caller, voorstel_id)))
+
+
+@router.post("/doelgroepenbepaling/voorstellen/{voorstelId}/afwijzingen", status_code=201,
+             response_model=RegelsetvoorstelOut, tags=["doelgroepenbepaling"], responses=VOORSTEL_ERRORS,
+             summary="A GI's manager rejects a proposed version; the proposal ends, the active version stays",
+             description=VOORSTEL + " The reason's category goes into the event; the manager's own words "
+                                    "stay in triage.")
+async def post_regelset_afwijzing(voorstel_id: VoorstelId, response: Response, caller: Caller, bus: Bus,
+                                  body: RegelsetAfwijzingIn | None = None):
+    body = body or RegelsetAfwijzingIn()
+    _voor_eigen_gi(caller, body.gi)
+    response.headers["Location"] = f"/v1/doelgroepenbepaling/voorstellen/{voorstel_id}"
+    return RegelsetvoorstelOut.of(await bus.handle(
+        RejectRegelset(caller, voorstel_id, body.categorie, body.toelichting)))
 
 
 @router.get("/beschikbaarheid", response_model=list[Beschikbaarheid], tags=["adviezen"],

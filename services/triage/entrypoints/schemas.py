@@ -1,14 +1,33 @@
 """Request and response bodies of the triage API."""
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Kind
-from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Kader, Maatregel, Urgentie
+from contracts.vocabulary import (
+    GI,
+    AfwijkingReden,
+    ConsultatieCategorie,
+    Kader,
+    Maatregel,
+    RegelsetAfwijzingReden,
+    Urgentie,
+)
 from runtime.fields import Datum, Text
+from services.triage.adapters.regelsets import Versie
 from services.triage.domain.consultatie import KWARTIER, MAX_UREN, Consultatie, Verdeling
 from services.triage.domain.model import Advies, AdviesStatus
+from services.triage.domain.regelsetvoorstel import (
+    Beslissing,
+    Expertisewijziging,
+    Regelsetvoorstel,
+    Regelwijziging,
+    Veldwijziging,
+    Verschil,
+    VoorstelStatus,
+)
 
 
 class Strict(BaseModel):
@@ -99,7 +118,165 @@ class RegelsetVersieOut(BaseModel):
     geldig_vanaf: date | None
     omschrijving: str
     regels: int = Field(description="Number of rules.")
-    actief: bool = Field(description="The newest version decides new reports.")
+    actief: bool = Field(description="This version decides new reports: the newest proposal all three GIs "
+                                     "approved, unless a shipped file has a higher version.")
+    herkomst: str = Field(description="'bestand': shipped with the code (the baseline); 'voorstel': a "
+                                      "proposal the managers of all three GIs approved.")
+    voorstel_id: UUID | None = Field(description="The proposal it was (null for a file).")
+    geactiveerd_op: datetime | None = Field(description="When the third GI approved it (null for a file).")
+
+    @classmethod
+    def of(cls, v: Versie, actieve_versie: str) -> "RegelsetVersieOut":
+        r = v.regelset
+        return cls(versie=r.versie, geldig_vanaf=r.geldig_vanaf or None, omschrijving=r.omschrijving,
+                   regels=len(r.regels), actief=r.versie == actieve_versie,
+                   herkomst="bestand" if v.voorstel_id is None else "voorstel", voorstel_id=v.voorstel_id,
+                   geactiveerd_op=v.geactiveerd_op)
+
+
+# --- proposed versions of the target-group rules -------------------------------------------------
+
+GI_VELD = ("Optional: the token decides for which GI the manager decides. When given, it must be the "
+           "token's own GI (another GI is 403).")
+BESLISSER = ("The manager is the caller: the decision is recorded with the token's subject (`sub`) and name "
+             "(`naam`) for the token's GI; a body never names a manager (unknown fields are refused).")
+
+
+class RegelsetGoedkeuringIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"description": BESLISSER})
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+
+
+class RegelsetAfwijzingIn(Strict):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra={"description": BESLISSER})
+
+    gi: GI | None = Field(default=None, description=GI_VELD)
+    categorie: RegelsetAfwijzingReden = Field(
+        default=RegelsetAfwijzingReden.OVERIG,
+        description="The rejection's reason category ('overig' when left out); the event carries it.")
+    toelichting: Text(2000) | None = Field(
+        default=None, description="Why, in the manager's own words: kept in triage, never in an event.")
+
+
+class VeldwijzigingOut(BaseModel):
+    veld: str = Field(description="doelgroep, expertise, als, toelichting or positie (a rule's place, when "
+                                  "its order among the rules both versions have changed); omschrijving or "
+                                  "geldig_vanaf for the ruleset itself.")
+    oud: Any = Field(description="The value in the active version; null: not there (an added rule).")
+    nieuw: Any = Field(description="The value in the proposal; null: not there any more (a removed rule).")
+
+    @classmethod
+    def of(cls, v: Veldwijziging) -> "VeldwijzigingOut":
+        return cls(veld=v.veld, oud=v.oud, nieuw=v.nieuw)
+
+
+class RegelwijzigingOut(BaseModel):
+    regel: str = Field(description="The rule's id.")
+    wijziging: str = Field(description="'toegevoegd', 'verwijderd' or 'gewijzigd'.")
+    positie_oud: int | None = Field(description="Its place in the active version (1: first); null if added.")
+    positie_nieuw: int | None = Field(description="Its place in the proposal; null if removed.")
+    velden: list[VeldwijzigingOut] = Field(description="The fields that differ (all of them for an added or "
+                                                       "removed rule).")
+
+    @classmethod
+    def of(cls, r: Regelwijziging) -> "RegelwijzigingOut":
+        return cls(regel=r.regel, wijziging=r.wijziging, positie_oud=r.positie_oud,
+                   positie_nieuw=r.positie_nieuw, velden=[VeldwijzigingOut.of(v) for v in r.velden])
+
+
+class ExpertisewijzigingOut(BaseModel):
+    expertise: str
+    wijziging: str = Field(description="'toegevoegd', 'verwijderd' or 'gewijzigd' (held by other GIs).")
+    oud: list[GI] | None = Field(description="The GIs that have it in the active version's factsheet.")
+    nieuw: list[GI] | None = Field(description="The GIs that have it in the proposal's factsheet.")
+
+    @classmethod
+    def of(cls, e: Expertisewijziging) -> "ExpertisewijzigingOut":
+        return cls(expertise=e.expertise, wijziging=e.wijziging, oud=e.oud and list(e.oud),
+                   nieuw=e.nieuw and list(e.nieuw))
+
+
+class VerschilOut(BaseModel):
+    basis_versie: str = Field(description="The version the proposal changes: the active one when proposed.")
+    regels: list[RegelwijzigingOut] = Field(description="Rule by rule, in the proposal's order; removed "
+                                                        "rules last. Rules that did not change are left out.")
+    expertises: list[ExpertisewijzigingOut] = Field(description="The factsheet's changes.")
+    velden: list[VeldwijzigingOut] = Field(description="omschrijving and geldig_vanaf, when they changed.")
+
+    @classmethod
+    def of(cls, v: Verschil) -> "VerschilOut":
+        return cls(basis_versie=v.basis_versie, regels=[RegelwijzigingOut.of(r) for r in v.regels],
+                   expertises=[ExpertisewijzigingOut.of(e) for e in v.expertises],
+                   velden=[VeldwijzigingOut.of(f) for f in v.velden])
+
+
+class GoedkeuringOut(BaseModel):
+    gi: GI
+    manager: str = Field(description="The approving manager: the token's subject (`sub`).")
+    manager_naam: str | None = Field(description="The name the manager's token gave, if any.")
+    goedgekeurd_op: datetime
+
+    @classmethod
+    def of(cls, b: Beslissing) -> "GoedkeuringOut":
+        return cls(gi=b.gi, manager=b.manager, manager_naam=b.manager_naam, goedgekeurd_op=b.besloten_op)
+
+
+class RegelsetAfwijzingOut(BaseModel):
+    gi: GI
+    manager: str = Field(description="The rejecting manager: the token's subject (`sub`).")
+    manager_naam: str | None = Field(description="The name the manager's token gave, if any.")
+    categorie: RegelsetAfwijzingReden
+    toelichting: str | None
+    afgewezen_op: datetime
+
+    @classmethod
+    def of(cls, b: Beslissing) -> "RegelsetAfwijzingOut":
+        return cls(gi=b.gi, manager=b.manager, manager_naam=b.manager_naam, categorie=b.categorie,
+                   toelichting=b.toelichting, afgewezen_op=b.besloten_op)
+
+
+class RegelsetvoorstelOut(BaseModel):
+    id: UUID
+    versie: str
+    basis_versie: str = Field(description="The active version when it was proposed: what it changes.")
+    status: VoorstelStatus = Field(description="'open' (waiting for the GIs), 'geactiveerd' (all three "
+                                               "approved: it took effect at `geactiveerd_op`), 'afgewezen' "
+                                               "(one GI rejected) or 'vervallen' (another version took "
+                                               "effect first; propose again against it).")
+    geldig_vanaf: date
+    omschrijving: str
+    voorgesteld_door: GI = Field(description="The GI whose manager proposed it.")
+    indiener: str = Field(description="The proposing manager: the token's subject (`sub`).")
+    indiener_naam: str | None
+    voorgesteld_op: datetime
+    verschil: VerschilOut = Field(description="The difference from the version it changes, rule by rule.")
+    goedkeuringen: list[GoedkeuringOut] = Field(description="In the order the GIs approved.")
+    ontbrekend: list[GI] = Field(description="The GIs whose approval it still needs (while open).")
+    afwijzing: RegelsetAfwijzingOut | None
+    geactiveerd_op: datetime | None = Field(description="When the third GI approved: from then on it decided "
+                                                        "every new report.")
+    afgesloten_op: datetime | None = Field(description="When it was activated, rejected or superseded.")
+    regelset: dict[str, Any] = Field(description="The ruleset as proposed (its schema: "
+                                                 "GET /v1/doelgroepenbepaling/schema).")
+
+    @classmethod
+    def of(cls, v: Regelsetvoorstel) -> "RegelsetvoorstelOut":
+        afwijzing = v.afwijzing
+        return cls(
+            id=v.id, versie=v.versie, basis_versie=v.basis_versie, status=v.status,
+            geldig_vanaf=v.regelset.geldig_vanaf, omschrijving=v.regelset.omschrijving,
+            voorgesteld_door=v.voorgesteld_door, indiener=v.indiener, indiener_naam=v.indiener_naam,
+            voorgesteld_op=v.voorgesteld_op, verschil=VerschilOut.of(v.verschil),
+            goedkeuringen=[GoedkeuringOut.of(b) for b in v.besluiten if b is not afwijzing],
+            ontbrekend=v.ontbrekend, afwijzing=RegelsetAfwijzingOut.of(afwijzing) if afwijzing else None,
+            geactiveerd_op=v.geactiveerd_op, afgesloten_op=v.afgesloten_op, regelset=v.bron)
+
+
+class RegelsetvoorstellenPage(BaseModel):
+    items: list[RegelsetvoorstelOut]
+    total: int
 
 
 class Beschikbaarheid(BaseModel):

@@ -10,7 +10,6 @@ from runtime.errors import Forbidden, InvalidInput
 from runtime.identity import Principal
 from runtime.processing_log import CREATE, READ, UPDATE, Betrokkene
 from runtime.processing_register import Verwerkingsactiviteit
-from services.triage.adapters import regelsets
 from services.triage.adapters.verwerkingsactiviteiten import (
     CONSULTATIE_AANVRAGEN,
     CONSULTATIE_INZIEN,
@@ -33,6 +32,7 @@ from services.triage.domain.consultatie import (
     routeer,
     standen,
 )
+from services.triage.service_layer.regelsetvoorstellen import actieve_regelset
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 # The years the API accepts for the distribution (as every period of the chain).
@@ -59,8 +59,8 @@ async def request_consultatie(cmd: RequestConsultatie, uow: TriageUnitOfWork, cl
     check_aanvraag(cmd.caller, cmd.gemeente)
     now = clock.now()
     jaar = local_date(now).year  # the region's calendar: 31 December 23:30 UTC is already next year
-    regelset = regelsets.active().regelset
     async with uow:
+        regelset = (await actieve_regelset(uow)).regelset
         routering = routeer(cmd.categorie, regelset.expertises, regelset.versie, aandelen_van(jaar),
                             await uow.consultaties.uren_per_gi(jaar), jaar)
         consultatie, event = Consultatie.vraag_aan(cmd.caller, cmd.gemeente, cmd.categorie, cmd.gezin_id,

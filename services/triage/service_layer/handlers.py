@@ -10,7 +10,7 @@ from runtime.errors import NotFound
 from runtime.identity import Principal
 from runtime.processing_log import CREATE, READ, UPDATE, betrokkenen
 from runtime.processing_register import Verwerkingsactiviteit
-from services.triage.adapters import regelsets, wire
+from services.triage.adapters import wire
 from services.triage.adapters.verwerkingsactiviteiten import (
     ADVIES_INZIEN,
     ADVIES_VASTSTELLEN,
@@ -19,22 +19,30 @@ from services.triage.adapters.verwerkingsactiviteiten import (
     MAATREGEL_VASTLEGGEN,
 )
 from services.triage.domain.commands import (
+    ApproveRegelset,
     ConfirmAdvies,
     EraseExpired,
     ImposeMaatregel,
     ListAdviezen,
     ListConsultaties,
+    ListRegelsetVersies,
+    ListRegelsetvoorstellen,
     OverrideAdvies,
+    ProposeRegelset,
     ReadAdvies,
     ReadBeschikbaarheid,
     ReadCaVerdeling,
     ReadConsultatie,
+    ReadRegelset,
+    ReadRegelsetvoorstel,
     RecordConsultatieUren,
+    RejectRegelset,
     RequestConsultatie,
 )
 from services.triage.domain.events import AdviesIssued, MaatregelImposed
 from services.triage.domain.model import Advies, bepaal_doelgroep
-from services.triage.service_layer import bewaartermijn, consultaties
+from services.triage.service_layer import bewaartermijn, consultaties, regelsetvoorstellen
+from services.triage.service_layer.regelsetvoorstellen import actieve_regelset
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
 
@@ -48,11 +56,13 @@ def _log(uow: TriageUnitOfWork, advies: Advies, activity: Verwerkingsactiviteit,
 
 
 async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clock: Clock) -> None:
+    """Decided by the version active in this transaction (TriageCompleted names it)."""
     melding = wire.melding(event)
-    regelset = regelsets.active().regelset
-    besluit = bepaal_doelgroep(regelset, melding.zorgen, melding.kenmerken, melding.leeftijden, melding.kader)
     now = clock.now()
     async with uow:
+        regelset = (await actieve_regelset(uow)).regelset
+        besluit = bepaal_doelgroep(regelset, melding.zorgen, melding.kenmerken, melding.leeftijden,
+                                   melding.kader)
         if not await uow.triage.add_triage(melding.melding_id, melding.gezin_id, melding.gemeente,
                                            besluit, now):
             return  # triaged before: a redelivered report gets no second proposal
@@ -151,6 +161,13 @@ COMMAND_HANDLERS = {
     ListConsultaties: consultaties.list_consultaties,
     ReadCaVerdeling: consultaties.verdeling,
     EraseExpired: bewaartermijn.wis_alle_verlopen,
+    ReadRegelset: regelsetvoorstellen.read_regelset,
+    ListRegelsetVersies: regelsetvoorstellen.list_versies,
+    ProposeRegelset: regelsetvoorstellen.propose_regelset,
+    ApproveRegelset: regelsetvoorstellen.approve_regelset,
+    RejectRegelset: regelsetvoorstellen.reject_regelset,
+    ReadRegelsetvoorstel: regelsetvoorstellen.read_voorstel,
+    ListRegelsetvoorstellen: regelsetvoorstellen.list_voorstellen,
 }
 EVENT_HANDLERS = {
     MeldingReceived: [on_melding_received],

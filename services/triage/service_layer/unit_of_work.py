@@ -1,6 +1,6 @@
 from runtime.uow import UnitOfWork
 from services.triage.adapters import wire
-from services.triage.adapters.repository import ConsultatieRepository, TriageRepository
+from services.triage.adapters.repository import ConsultatieRepository, RegelsetRepository, TriageRepository
 from services.triage.settings import TriageSettings
 
 
@@ -8,10 +8,12 @@ class TriageUnitOfWork(UnitOfWork):
     to_contract = wire.to_contract  # domain events go out in the wire contract (adapters/wire.py)
     triage: TriageRepository
     consultaties: ConsultatieRepository
+    regelsets: RegelsetRepository
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)
         self.consultaties = ConsultatieRepository(session)
+        self.regelsets = RegelsetRepository(session)
 
     @property
     def auto_confirm(self) -> bool:
