@@ -124,8 +124,14 @@ def _unbounded(document: dict, schema: dict, where: str, seen: frozenset = froze
             yield f"{where}: a list without maxItems"
         yield from _unbounded(document, schema.get("items", {}), f"{where}[]", seen)
     elif kind == "object":
-        if schema.get("additionalProperties") not in (None, False):
-            yield f"{where}: an object with free keys"
+        free = schema.get("additionalProperties")
+        if free not in (None, False):
+            # a map is bounded when its keys are (a bounded pattern) and so is their number
+            names = schema.get("propertyNames", {})
+            if "maxProperties" not in schema or not _bounded_pattern(names.get("pattern", "")):
+                yield f"{where}: an object with free keys"
+            elif isinstance(free, dict):
+                yield from _unbounded(document, free, f"{where}{{}}", seen)
         for prop, sub in schema.get("properties", {}).items():
             yield from _unbounded(document, sub, f"{where}.{prop}", seen)
 

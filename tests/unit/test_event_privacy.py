@@ -167,7 +167,8 @@ def test_an_override_travels_as_a_category():
     melding = MeldingReceived(
         melding_id=uuid4(), gezin_id=uuid4(), gemeente="GM0599", urgentie=Urgentie.REGULIER,
         kinderen=[Kind(kind_id=uuid4(), leeftijd=9)], zorgen=["veiligheid"], kenmerken=[], ontvangen_op=NOW)
-    besluit = bepaal_doelgroep(regelsets.active().regelset, melding.zorgen, melding.kenmerken, [9], None)
+    besluit = bepaal_doelgroep(regelsets.nieuwste_bestand().regelset, melding.zorgen, melding.kenmerken, [9],
+                               None)
     advies = Advies.voorstel(triage_wire.melding(melding), besluit, {}, NOW)
     andere = next(gi for gi in GI if gi != advies.voorgestelde_gi)
     event = triage_wire.to_contract(advies.wijk_af(andere, TEXT, NOW, AfwijkingReden.BEKEND_BIJ_GI))

@@ -19,7 +19,7 @@ from services.triage.domain.model import (
     stel_voor,
 )
 
-REGELSET = regelsets.active().regelset
+REGELSET = regelsets.nieuwste_bestand().regelset
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
 ALLE = (GI.JBRR, GI.WSS, GI.LJR)

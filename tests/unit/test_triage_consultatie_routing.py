@@ -12,7 +12,7 @@ from runtime.errors import InvalidInput
 from services.triage.adapters import regelsets
 from services.triage.domain.consultatie import MAX_REDEN, check_uren, routeer, standen
 
-FACTSHEET = regelsets.active().regelset
+FACTSHEET = regelsets.nieuwste_bestand().regelset
 AANDELEN_2026 = {GI.JBRR: 0.45, GI.WSS: 0.30, GI.LJR: 0.25}
 JBRR, WSS, LJR = GI.JBRR, GI.WSS, GI.LJR
 

@@ -11,7 +11,7 @@ from services.triage.domain.events import Kind, TriageCompleted
 from services.triage.domain.model import Melding, Regelset, RegelsetOngeldig, bepaal_doelgroep
 from tests.clock import PINNED_NOW
 
-ACTIEF = regelsets.active()
+ACTIEF = regelsets.nieuwste_bestand()
 REGELSET = ACTIEF.regelset
 ALLE_GIS = (GI.JBRR, GI.WSS, GI.LJR)
 
@@ -196,4 +196,4 @@ def test_versions_are_ordered_numerically(tmp_path):
     nieuw = {**_geldig(), "versie": "2026.10"}
     folder = _folder(tmp_path, **{"2026.9.json": oud, "2026.10.json": nieuw})
     assert list(regelsets.versies(folder)) == ["2026.9", "2026.10"]
-    assert regelsets.active(folder).regelset.versie == "2026.10"
+    assert regelsets.nieuwste_bestand(folder).regelset.versie == "2026.10"

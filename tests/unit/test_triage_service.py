@@ -1,4 +1,5 @@
 """Triage's handlers over an in-memory repository, its settings and its API edge (no database)."""
+import copy
 from uuid import uuid4
 
 import pytest
@@ -8,14 +9,15 @@ from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceiv
 from contracts.vocabulary import GI
 from runtime.messagebus import MessageBus
 from runtime.service import build_app
-from services.triage.adapters.repository import TriageRepository
+from services.triage.adapters.repository import Geactiveerd, RegelsetRepository, TriageRepository
 from services.triage.bootstrap import SPEC
 from services.triage.domain.model import AdviesStatus
+from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 from tests import identity
 from tests.clock import PINNED_NOW, pinned
-from tests.fakes import InMemoryTransaction, bootstrap_test_bus
+from tests.fakes import InMemoryTransaction, bootstrap_test_app, bootstrap_test_bus
 
 
 class FakeRepository(TriageRepository):
@@ -38,13 +40,68 @@ class FakeRepository(TriageRepository):
         return dict(self.capaciteit)
 
 
+class FakeRegelsets(RegelsetRepository):
+    """Proposed ruleset versions as the real tables hold them (copies in, copies out)."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.rows: dict = {}
+        self.vergrendeld = 0
+        self.gelezen = 0  # how often a decision asked which version is active
+
+    async def vergrendel(self):
+        self.vergrendeld += 1
+
+    def _geactiveerd(self) -> list:
+        return sorted((v for v in self.rows.values() if v.volgnummer), key=lambda v: v.volgnummer)
+
+    async def laatst_geactiveerd(self):
+        self.gelezen += 1
+        if not (geactiveerd := self._geactiveerd()):
+            return None
+        v = geactiveerd[-1]
+        return Geactiveerd(v.id, v.versie, v.afgesloten_op)
+
+    async def bron(self, voorstel_id):
+        return copy.deepcopy(self.rows[voorstel_id].bron)
+
+    async def geactiveerde(self):
+        return [(Geactiveerd(v.id, v.versie, v.afgesloten_op), copy.deepcopy(v.bron))
+                for v in self._geactiveerd()]
+
+    async def versies(self):
+        return {v.versie for v in self.rows.values()}
+
+    async def volgend_volgnummer(self):
+        return max((v.volgnummer for v in self._geactiveerd()), default=0) + 1
+
+    async def add(self, v):
+        self.rows[v.id] = copy.deepcopy(v)
+
+    async def save(self, v):
+        self.rows[v.id] = copy.deepcopy(v)
+
+    async def get(self, voorstel_id, *, for_update=False):
+        return copy.deepcopy(self.rows.get(voorstel_id))
+
+    async def open_voorstellen(self):
+        return [copy.deepcopy(v) for v in self.rows.values() if v.status == VoorstelStatus.OPEN]
+
+    async def lijst(self, *, status, limit, offset):
+        found = sorted((v for v in self.rows.values() if status is None or v.status == status),
+                       key=lambda v: v.voorgesteld_op, reverse=True)
+        return copy.deepcopy(found[offset:offset + limit]), len(found)
+
+
 class FakeUnitOfWork(InMemoryTransaction, TriageUnitOfWork):
-    def __init__(self, repository, settings=None):
+    def __init__(self, repository, settings=None, regelsets=None):
         self.repository = repository
+        self.regelset_store = regelsets or FakeRegelsets()
         super().__init__("triage", settings, pinned())
 
     def bind(self, session) -> None:
         self.triage = self.repository
+        self.regelsets = self.regelset_store
 
 
 def bus(uow: FakeUnitOfWork) -> MessageBus:
@@ -111,8 +168,8 @@ def test_auto_confirm_is_off_unless_set(monkeypatch):
 
 @pytest.fixture(scope="module")
 def client():
-    # As the RvdK; no `with`: the lifespan (database, broker) never runs
-    return TestClient(build_app(SPEC), headers=identity.rvdk())
+    # As the RvdK, over the fake unit of work; no `with`: the lifespan (database, broker) never runs
+    return TestClient(bootstrap_test_app(SPEC, FakeUnitOfWork(FakeRepository())), headers=identity.rvdk())
 
 
 def test_active_ruleset_and_its_versions(client):

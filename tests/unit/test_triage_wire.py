@@ -15,7 +15,7 @@ from services.triage.domain import events
 from services.triage.domain.model import Advies, Melding, afwijking_uitleg, bepaal_doelgroep
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-REGELSET = regelsets.active().regelset
+REGELSET = regelsets.nieuwste_bestand().regelset
 
 
 def received(**changes) -> contract.MeldingReceived:
