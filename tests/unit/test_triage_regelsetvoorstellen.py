@@ -40,6 +40,7 @@ from services.triage.domain.regelsetvoorstel import (
 from tests import identity
 from tests.clock import PINNED_NOW
 from tests.fakes import bootstrap_test_app
+from tests.unit.test_triage_consultaties import FakeUnitOfWork as ConsultatieUow
 from tests.unit.test_triage_service import FakeRegelsets, FakeRepository, FakeUnitOfWork, bus, melding
 
 ACTIEF = regelsets.nieuwste_bestand()  # 2026.2, the baseline
@@ -272,7 +273,6 @@ async def test_another_replica_decides_by_the_version_activated_on_this_one_at_o
 
 
 async def test_a_consultation_reads_the_factsheet_of_the_active_version():
-    from tests.unit.test_triage_consultaties import FakeUnitOfWork as ConsultatieUow
     uow = ConsultatieUow()
     voorstel_bron_ = voorstel_bron()
     voorstel_bron_["expertises"]["verslaving"] = ["WSS"]
