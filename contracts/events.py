@@ -428,6 +428,53 @@ class EscalationRaised(Event):
     cijfers: EscalatieCijfers
     gestart_op: datetime
     tijdstip: datetime
+    escalatieplan_versie: Versie | None = Field(
+        default=None, description="The escalation plan version the escalation follows (the one active "
+                                  "when it opened); null in events recorded before plans.")
+    maatregelen: list[Code] = Field(
+        default_factory=list, max_length=20,
+        description="The plan's measures in force at this level, e.g. "
+                    "'wachtenden_op_urgentie_en_wachtdagen'.")
+
+
+EscalatiePartij = Literal["rvdk", "JBRR", "WSS", "LJR", "grjr"]
+
+
+class EscalatieBevestigd(Event):
+    """A party of the escalation's level acknowledged it (once per party and level). Time to
+    acknowledge: bevestigd_op minus niveau_sinds."""
+
+    type: ClassVar[str] = "nl.jbketen.escalatie.bevestigd.v1"
+    topic: ClassVar[topics.Topic] = topics.ESCALATIES
+
+    escalatie_id: UUID
+    partij: EscalatiePartij = Field(description="Who acknowledged: the RvdK, a GI, or the region (grjr).")
+    niveau: int = Field(ge=1, le=3, description="The level acknowledged.")
+    niveau_sinds: datetime = Field(description="When the escalation reached this level (and its parties "
+                                               "were told).")
+    bevestigd_op: datetime
+    gestart_op: datetime = Field(description="When the escalation opened.")
+
+
+class GiWeekcijfer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gi: GI
+    vrije_plaatsen: int
+    wachtend: int = Field(ge=0)
+    langste_wachtdagen: int = Field(ge=0)
+
+
+class EscalatieWeekcijfer(Event):
+    """The week's figures per GI, for the region (GRJR), while an escalation with that measure is open."""
+
+    type: ClassVar[str] = "nl.jbketen.escalatie.weekcijfer.v1"
+    topic: ClassVar[topics.Topic] = topics.ESCALATIES
+
+    escalatie_id: UUID
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$", description="ISO week in the region's calendar.")
+    per_gi: list[GiWeekcijfer] = Field(min_length=1, max_length=3)
+    tijdstip: datetime
 
 
 class EscalationCleared(Event):
@@ -614,6 +661,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CapacitySignal,
         EscalationRaised,
         EscalationCleared,
+        EscalatieBevestigd,
+        EscalatieWeekcijfer,
         UithuisplaatsingStarted,
         UithuisplaatsingEnded,
         JeugdhulpStarted,

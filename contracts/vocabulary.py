@@ -161,3 +161,12 @@ class ConsultatieCategorie(StrEnum):
     OPVOEDING = "opvoeding"  # opvoedingsvragen en zorgen over de ontwikkeling
     VEILIGHEID = "veiligheid"  # is dit een zaak voor een maatregel (wel of geen drang)?
     OVERIG = "overig"
+
+
+class EscalatieMaatregel(StrEnum):
+    """The measures capacity's escalation plan can put in force while an escalation is open
+    (EscalationRaised.maatregelen); the services that apply them read them from there."""
+
+    GRIJS_GEBIED_MEESTE_VRIJE_PLAATSEN = "grijs_gebied_meeste_vrije_plaatsen"  # triage's advice ranking
+    WACHTENDEN_OP_URGENTIE_EN_WACHTDAGEN = "wachtenden_op_urgentie_en_wachtdagen"  # caseregie's waiting list
+    WEEKCIJFER_GRJR = "weekcijfer_grjr"  # capacity's weekly figure to the region
