@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from contracts.vocabulary import GI
 from runtime.errors import Conflict, Forbidden
 from runtime.identity import GI_MANAGER, GI_ROL, RVDK, Principal
-from services.capacity.bootstrap import SPEC
+from services.capacity.bootstrap import DEPENDENCIES, SPEC
 from services.capacity.domain.commands import ReportStaffing
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 from services.capacity.settings import CapacitySettings
@@ -31,7 +31,7 @@ class UntouchableUnitOfWork(InMemoryTransaction, CapacityUnitOfWork):
 
 def report_staffing(caller: Principal, gi: GI):
     uow = UntouchableUnitOfWork()
-    bus = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock)
+    bus = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, **DEPENDENCIES)
     return bus.handle(ReportStaffing(caller, gi, caseload_norm=1, jeugdbeschermers=0))
 
 
@@ -55,7 +55,7 @@ async def test_the_gi_itself_reaches_the_store(rol):
 @pytest.fixture
 def client():
     # no `with`: the lifespan (database, broker) never runs
-    return TestClient(bootstrap_test_app(SPEC, UntouchableUnitOfWork()))
+    return TestClient(bootstrap_test_app(SPEC, UntouchableUnitOfWork(), **DEPENDENCIES))
 
 
 def test_over_http_a_stranger_is_refused_naming_the_gi(client):

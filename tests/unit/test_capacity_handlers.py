@@ -13,12 +13,14 @@ from runtime.errors import Forbidden
 from runtime.identity import GI_ROL, Principal
 from runtime.messagebus import MessageBus
 from services.capacity.adapters.repository import (
+    BevestigingRepository,
     CapaciteitRepository,
     EscalatieRepository,
+    KennisgevingRepository,
     KinderenRepository,
     LogRepository,
 )
-from services.capacity.bootstrap import SPEC
+from services.capacity.bootstrap import DEPENDENCIES, SPEC
 from services.capacity.domain.commands import (
     ListEscalaties,
     ReadChangesAfter,
@@ -127,12 +129,55 @@ class FakeEscalaties(EscalatieRepository):
     async def open(self):
         return next((e for e in self.rows.values() if e.open), None)
 
+    async def get(self, escalatie_id):
+        return self.rows.get(escalatie_id)
+
     async def save(self, e):
         self.rows[e.id] = e
 
     async def lijst(self, status, limit):
         found = [e for e in self.rows.values() if status is None or e.open == (status == "open")]
         return sorted(found, key=lambda e: e.gestart_op, reverse=True)[:limit], len(found)
+
+
+class FakeKennisgevingen(KennisgevingRepository):
+    def __init__(self):
+        super().__init__(None)
+        self.rows: list = []
+        self.ids = itertools.count(1)
+
+    async def add(self, items):
+        seen = {(k.escalatie_id, k.onderwerp, k.partij, k.kanaal) for k in self.rows}
+        for k in items:
+            if (k.escalatie_id, k.onderwerp, k.partij, k.kanaal) not in seen:
+                k.id = next(self.ids)
+                self.rows.append(k)
+
+    async def voor(self, escalatie_id):
+        return [k for k in self.rows if k.escalatie_id == escalatie_id]
+
+    async def onderwerpen(self, escalatie_id):
+        return {k.onderwerp for k in self.rows if k.escalatie_id == escalatie_id}
+
+    async def claim_due(self, nu, limit):
+        due = [k for k in self.rows if k.verzonden_op is None and k.volgende_poging_op is not None
+               and k.volgende_poging_op <= nu]
+        return due[:limit]
+
+    async def save(self, items):
+        pass  # the rows are the objects themselves
+
+
+class FakeBevestigingen(BevestigingRepository):
+    def __init__(self):
+        super().__init__(None)
+        self.rows: list = []
+
+    async def voor(self, escalatie_id):
+        return [b for b in self.rows if b.escalatie_id == escalatie_id]
+
+    async def add(self, bevestiging):
+        self.rows.append(bevestiging)
 
 
 class FakeCapacityUnitOfWork(CapacityUnitOfWork, InMemoryTransaction):
@@ -147,10 +192,11 @@ class FakeCapacityUnitOfWork(CapacityUnitOfWork, InMemoryTransaction):
     def bind(self, session) -> None:
         self.capaciteit, self.kinderen = FakeCapaciteit(), FakeKinderen()
         self.log, self.escalaties = FakeLog(), FakeEscalaties()
+        self.kennisgevingen, self.bevestigingen = FakeKennisgevingen(), FakeBevestigingen()
 
 
 def bus(uow: FakeCapacityUnitOfWork) -> MessageBus:
-    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock)
+    return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, **DEPENDENCIES)
 
 
 WSS = Principal(sub="planner@WSS", rol=GI_ROL, organisatie="WSS")

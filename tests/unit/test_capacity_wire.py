@@ -98,7 +98,8 @@ def test_raised_and_cleared_are_the_contracts_built_directly():
 
 
 def test_every_published_domain_event_has_its_contract():
-    assert set(wire.CONTRACTS) == {events.CapacitySignal, events.EscalationRaised, events.EscalationCleared}
+    assert set(wire.CONTRACTS) == {events.CapacitySignal, events.EscalationRaised, events.EscalationCleared,
+                                   events.EscalatieBevestigd, events.EscalatieWeekcijfer}
     assert all(issubclass(c, Event) for c in wire.CONTRACTS.values())
 
 

@@ -80,6 +80,42 @@ escalaties = sa.Table(
     sa.Column("bijgewerkt_op", sa.DateTime(timezone=True), nullable=False),
     sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
     sa.Column("cijfers_bij_einde", JSONB),
+    # 0003, the escalation plan: its version, when the current level began, the measures in force.
+    sa.Column("plan_versie", sa.String(20)),
+    sa.Column("niveau_sinds", sa.DateTime(timezone=True)),
+    sa.Column("maatregelen", JSONB, nullable=False, server_default="[]"),
+)
+
+# Who is told of an escalation, through which channel, when (domain/kennisgeving.py); a webhook or
+# e-mail is tried until it goes out.
+escalatie_kennisgevingen = sa.Table(
+    "escalatie_kennisgevingen",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("escalatie_id", UUID(as_uuid=True), sa.ForeignKey("escalaties.id"), nullable=False),
+    sa.Column("onderwerp", sa.String(40), nullable=False),  # "niveau 2", "week 2026-W48"
+    sa.Column("niveau", sa.Integer, nullable=False),
+    sa.Column("partij", sa.String(10), nullable=False),
+    sa.Column("kanaal", sa.String(10), nullable=False),
+    sa.Column("bericht", sa.Text, nullable=False),  # the JSON text of the message
+    sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("volgende_poging_op", sa.DateTime(timezone=True)),
+    sa.Column("pogingen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("laatste_poging_op", sa.DateTime(timezone=True)),
+    sa.Column("laatste_fout", sa.Text),
+    sa.Column("verzonden_op", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("escalatie_id", "onderwerp", "partij", "kanaal"),
+)
+
+# Each party's acknowledgement of an escalation at a level (once).
+escalatie_bevestigingen = sa.Table(
+    "escalatie_bevestigingen",
+    metadata,
+    sa.Column("escalatie_id", UUID(as_uuid=True), sa.ForeignKey("escalaties.id"), primary_key=True),
+    sa.Column("partij", sa.String(10), primary_key=True),
+    sa.Column("niveau", sa.Integer, primary_key=True),
+    sa.Column("bevestigd_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("rol", sa.String(20), nullable=False),
 )
 
 # The indexes the migrations made (one definition: the models match the migrations, tested).
@@ -90,3 +126,5 @@ sa.Index("ix_kinderen_in_zorg", kinderen.c.gi, kinderen.c.expertise,
 sa.Index("uq_escalaties_open", sa.text("(beeindigd_op IS NULL)"), unique=True,
          postgresql_where=sa.text("beeindigd_op IS NULL"))
 sa.Index("ix_escalaties_gestart", escalaties.c.gestart_op)
+sa.Index("ix_escalatie_kennisgevingen_due", escalatie_kennisgevingen.c.volgende_poging_op,
+         postgresql_where=sa.text("verzonden_op IS NULL"))

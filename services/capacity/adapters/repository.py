@@ -1,3 +1,4 @@
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -13,11 +14,14 @@ from runtime import db
 from services.capacity.adapters.orm import (
     capaciteit,
     capaciteit_historie,
+    escalatie_bevestigingen,
+    escalatie_kennisgevingen,
     escalaties,
     gebeurtenissen,
     kinderen,
 )
 from services.capacity.domain.escalatie import Escalatie, Regiocijfers
+from services.capacity.domain.kennisgeving import Bevestiging, Kennisgeving
 from services.capacity.domain.model import (
     ALGEMEEN,
     Bezetting,
@@ -201,11 +205,18 @@ class EscalatieRepository:
         row = (await self.session.execute(_OPEN)).first()
         return _escalatie(row) if row else None
 
+    async def get(self, escalatie_id: UUID) -> Escalatie | None:
+        query = sa.select(escalaties).where(escalaties.c.id == escalatie_id)
+        row = (await self.session.execute(query)).first()
+        return _escalatie(row) if row else None
+
     async def save(self, e: Escalatie) -> None:
         values = {"niveau": e.niveau, "redenen": list(e.redenen), "cijfers": _cijfers_json(e.cijfers),
                   "gestart_op": e.gestart_op, "bijgewerkt_op": e.bijgewerkt_op,
                   "beeindigd_op": e.beeindigd_op,
-                  "cijfers_bij_einde": _cijfers_json(e.cijfers_bij_einde) if e.cijfers_bij_einde else None}
+                  "cijfers_bij_einde": _cijfers_json(e.cijfers_bij_einde) if e.cijfers_bij_einde else None,
+                  "plan_versie": e.plan_versie, "niveau_sinds": e.niveau_sinds,
+                  "maatregelen": list(e.maatregelen)}
         stmt = insert(escalaties).values(id=e.id, **values)
         await self.session.execute(stmt.on_conflict_do_update(index_elements=[escalaties.c.id], set_=values))
 
@@ -219,6 +230,77 @@ class EscalatieRepository:
             sa.select(escalaties).where(*where).order_by(escalaties.c.gestart_op.desc()).limit(limit))
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(escalaties).where(*where))
         return [_escalatie(row) for row in rows], total
+
+
+_K = escalatie_kennisgevingen
+_K_STATE = ("pogingen", "volgende_poging_op", "laatste_poging_op", "laatste_fout", "verzonden_op")
+
+
+class KennisgevingRepository:
+    """Who is told of an escalation (domain/kennisgeving.py): one row per party, channel and subject."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def add(self, items: Iterable[Kennisgeving]) -> None:
+        """New notifications; one already recorded (the same subject, party and channel) stays as it is."""
+        rows = [_kennisgeving_values(k) for k in items]
+        if rows:
+            await self.session.execute(insert(_K).values(rows).on_conflict_do_nothing(
+                index_elements=[_K.c.escalatie_id, _K.c.onderwerp, _K.c.partij, _K.c.kanaal]))
+
+    async def voor(self, escalatie_id: UUID) -> list[Kennisgeving]:
+        rows = await self.session.execute(
+            sa.select(_K).where(_K.c.escalatie_id == escalatie_id).order_by(_K.c.id))
+        return [_kennisgeving(r) for r in rows]
+
+    async def onderwerpen(self, escalatie_id: UUID) -> set[str]:
+        rows = await self.session.execute(
+            sa.select(_K.c.onderwerp).distinct().where(_K.c.escalatie_id == escalatie_id))
+        return set(rows.scalars())
+
+    async def claim_due(self, nu: datetime, limit: int) -> list[Kennisgeving]:
+        """Due webhook and e-mail notifications, locked (SKIP LOCKED: replicas never send one at once)."""
+        rows = await self.session.execute(
+            sa.select(_K).where(_K.c.verzonden_op.is_(None), _K.c.volgende_poging_op <= nu)
+            .order_by(_K.c.volgende_poging_op, _K.c.id).limit(limit).with_for_update(skip_locked=True))
+        return [_kennisgeving(r) for r in rows]
+
+    async def save(self, items: Iterable[Kennisgeving]) -> None:
+        for k in items:
+            await self.session.execute(sa.update(_K).where(_K.c.id == k.id).values(
+                {name: getattr(k, name) for name in _K_STATE}))
+
+
+class BevestigingRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def voor(self, escalatie_id: UUID) -> list[Bevestiging]:
+        b = escalatie_bevestigingen
+        rows = await self.session.execute(
+            sa.select(b).where(b.c.escalatie_id == escalatie_id).order_by(b.c.bevestigd_op, b.c.partij))
+        return [Bevestiging(escalatie_id=r.escalatie_id, partij=r.partij, niveau=r.niveau,
+                            bevestigd_op=r.bevestigd_op, rol=r.rol) for r in rows]
+
+    async def add(self, bevestiging: Bevestiging) -> None:
+        await self.session.execute(insert(escalatie_bevestigingen).values(
+            escalatie_id=bevestiging.escalatie_id, partij=bevestiging.partij, niveau=bevestiging.niveau,
+            bevestigd_op=bevestiging.bevestigd_op, rol=bevestiging.rol))
+
+
+def _kennisgeving_values(k: Kennisgeving) -> dict[str, Any]:
+    return {"escalatie_id": k.escalatie_id, "onderwerp": k.onderwerp, "niveau": k.niveau, "partij": k.partij,
+            "kanaal": k.kanaal, "bericht": json.dumps(k.bericht, separators=(",", ":"), ensure_ascii=False),
+            "aangemaakt_op": k.aangemaakt_op, **{name: getattr(k, name) for name in _K_STATE}}
+
+
+def _kennisgeving(row) -> Kennisgeving:
+    return Kennisgeving(escalatie_id=row.escalatie_id, onderwerp=row.onderwerp, niveau=row.niveau,
+                        partij=row.partij, kanaal=row.kanaal, bericht=json.loads(row.bericht),
+                        aangemaakt_op=row.aangemaakt_op, volgende_poging_op=row.volgende_poging_op,
+                        pogingen=row.pogingen, laatste_poging_op=row.laatste_poging_op,
+                        laatste_fout=row.laatste_fout, verzonden_op=row.verzonden_op, id=row.id)
 
 
 def _figuur_values(f: GiCapaciteit) -> dict[str, Any]:
@@ -272,4 +354,6 @@ def _escalatie(row) -> Escalatie:
     return Escalatie(id=row.id, niveau=row.niveau, redenen=tuple(row.redenen), cijfers=_cijfers(row.cijfers),
                      gestart_op=row.gestart_op, bijgewerkt_op=row.bijgewerkt_op,
                      beeindigd_op=row.beeindigd_op,
-                     cijfers_bij_einde=_cijfers(row.cijfers_bij_einde) if row.cijfers_bij_einde else None)
+                     cijfers_bij_einde=_cijfers(row.cijfers_bij_einde) if row.cijfers_bij_einde else None,
+                     plan_versie=row.plan_versie, niveau_sinds=row.niveau_sinds,
+                     maatregelen=tuple(row.maatregelen or ()))

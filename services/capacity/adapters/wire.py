@@ -16,6 +16,8 @@ CONTRACTS: dict[type, type[Event]] = {
     events.CapacitySignal: contract.CapacitySignal,
     events.EscalationRaised: contract.EscalationRaised,
     events.EscalationCleared: contract.EscalationCleared,
+    events.EscalatieBevestigd: contract.EscalatieBevestigd,
+    events.EscalatieWeekcijfer: contract.EscalatieWeekcijfer,
 }
 to_contract = Translation(CONTRACTS)  # what the unit of work publishes
 

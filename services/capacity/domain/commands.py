@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from contracts.vocabulary import GI
 from runtime.identity import Principal
@@ -71,3 +72,33 @@ class UpdateWaitingDays:
 class ListEscalaties:
     status: Literal["open", "gesloten"] | None = None
     limit: int = 100
+
+
+@dataclass(frozen=True)
+class ReadEscalatie:
+    escalatie_id: UUID
+
+
+@dataclass(frozen=True)
+class AcknowledgeEscalatie:
+    """The caller's party (the RvdK, its own GI, or GRJR) acknowledges the escalation at its level;
+    `niveau`, when given, must be the current level."""
+
+    caller: Principal
+    escalatie_id: UUID
+    niveau: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckBevestigingen:
+    """Raise an open escalation whose level's parties did not all acknowledge it in time."""
+
+
+@dataclass(frozen=True)
+class SendWeekcijfer:
+    """The week's figures to GRJR while an open escalation has that measure in force (once a week)."""
+
+
+@dataclass(frozen=True)
+class DeliverKennisgevingen:
+    """Send the due webhook and e-mail notifications of escalations."""

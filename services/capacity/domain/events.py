@@ -1,7 +1,7 @@
 """What capacity has to say, as its domain says it: a GI's figure changed visibly, the region's
 escalation opened, went up or ended. Pure: the wire contract these become is made of them in
 adapters/wire.py, when the unit of work publishes them."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -65,6 +65,39 @@ class EscalationRaised:
     redenen: list[str]
     cijfers: EscalatieCijfers
     gestart_op: datetime
+    tijdstip: datetime
+    escalatieplan_versie: str | None = None
+    maatregelen: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EscalatieBevestigd:
+    """A party acknowledged an escalation at its level (time-to-acknowledge: bevestigd_op minus
+    niveau_sinds)."""
+
+    escalatie_id: UUID
+    partij: str
+    niveau: int
+    niveau_sinds: datetime
+    bevestigd_op: datetime
+    gestart_op: datetime
+
+
+@dataclass(frozen=True)
+class GiWeekcijfer:
+    gi: GI
+    vrije_plaatsen: int
+    wachtend: int
+    langste_wachtdagen: int
+
+
+@dataclass(frozen=True)
+class EscalatieWeekcijfer:
+    """The week's figures for the region (GRJR) while an escalation with that measure is open."""
+
+    escalatie_id: UUID
+    week: str  # ISO week in the region's calendar, e.g. 2026-W48
+    per_gi: list[GiWeekcijfer]
     tijdstip: datetime
 
 

@@ -2,8 +2,9 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
 from contracts.vocabulary import GI
@@ -15,8 +16,10 @@ from runtime.identity import Principal
 from runtime.messagebus import MessageBus
 from services.capacity.adapters import wire
 from services.capacity.domain.commands import (
+    AcknowledgeEscalatie,
     ListEscalaties,
     ReadChangesAfter,
+    ReadEscalatie,
     ReadGiCapaciteit,
     ReadHistorie,
     ReadOverzicht,
@@ -26,8 +29,11 @@ from services.capacity.domain.commands import (
 )
 from services.capacity.domain.model import GiCapaciteit, Team
 from services.capacity.entrypoints.schemas import (
+    BevestigingIn,
+    BevestigingOut,
     BezettingIn,
     CapaciteitOut,
+    EscalatieDetailOut,
     EscalatieOut,
     EscalatiesPage,
     HerberekeningOut,
@@ -40,10 +46,6 @@ from services.capacity.settings import CapacitySettings
 router = APIRouter(tags=["capaciteit"])
 Bus = Annotated[MessageBus, Depends(message_bus)]
 Caller = Annotated[Principal, Depends(authenticated)]
-
-
-
-
 Settings = Annotated[CapacitySettings, Depends(service_settings)]
 
 
@@ -158,3 +160,29 @@ async def get_escalaties(
 ):
     items, total, nu = await bus.handle(ListEscalaties(status, page_size))
     return EscalatiesPage(items=[EscalatieOut.of(e, nu) for e in items], total=total)
+
+
+@router.get("/escalaties/{id}", response_model=EscalatieDetailOut,
+            responses={404: {"description": "No escalation with this id"}},
+            summary="One escalation with its plan: level, who was told when, who acknowledged, "
+                    "measures in force")
+async def get_escalatie(id: UUID, bus: Bus):
+    return EscalatieDetailOut.van(await bus.handle(ReadEscalatie(id)))
+
+
+@router.post(
+    "/escalaties/{id}/bevestigingen", status_code=201, response_model=BevestigingOut,
+    responses={200: {"description": "Already acknowledged at this level: the acknowledgement as recorded."},
+               404: {"description": "No escalation with this id"},
+               409: {"description": "The escalation has ended, is at another level than `niveau`, or the "
+                                    "caller's party is not told at its level"}},
+    summary="The RvdK, a GI or the region (GRJR) acknowledges the escalation at its current level",
+    description="The party is the token's: `rvdk` for the RvdK, the GI itself for `gi` and `gi_manager`, "
+                "`grjr` for `regio`. The first acknowledgement of a party at a level is 201 and publishes "
+                "escalatie.bevestigd (time to acknowledge: bevestigd_op minus niveau_sinds); the same party "
+                "again is 200 with the one recorded, and publishes nothing. An escalation whose level's "
+                "parties have not all acknowledged within the plan's time goes up a level.")
+async def post_bevestiging(id: UUID, body: BevestigingIn, response: Response, caller: Caller, bus: Bus):
+    bevestiging, nieuw = await bus.handle(AcknowledgeEscalatie(caller, id, body.niveau))
+    response.status_code = 201 if nieuw else 200
+    return BevestigingOut.of(bevestiging)

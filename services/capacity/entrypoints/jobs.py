@@ -2,7 +2,13 @@
 import logging
 
 from runtime.service import every
-from services.capacity.domain.commands import RebuildIfLost, UpdateWaitingDays
+from services.capacity.domain.commands import (
+    CheckBevestigingen,
+    DeliverKennisgevingen,
+    RebuildIfLost,
+    SendWeekcijfer,
+    UpdateWaitingDays,
+)
 
 log = logging.getLogger(__name__)
 
@@ -15,4 +21,23 @@ async def wachtdagen_en_herstel(runtime) -> None:
     await runtime.bus.handle(UpdateWaitingDays())
 
 
-BACKGROUND = [every("wachtdagen_interval_s", wachtdagen_en_herstel)]
+async def ophogen_zonder_bevestiging(runtime) -> None:
+    """The escalation plan: an escalation not acknowledged in time goes up a level."""
+    if await runtime.bus.handle(CheckBevestigingen()):
+        log.warning("capacity: an escalation was not acknowledged in time and went up a level")
+
+
+async def weekcijfer_grjr(runtime) -> None:
+    await runtime.bus.handle(SendWeekcijfer())
+
+
+async def verstuur_kennisgevingen(runtime) -> None:
+    await runtime.bus.handle(DeliverKennisgevingen())
+
+
+BACKGROUND = [
+    every("wachtdagen_interval_s", wachtdagen_en_herstel),
+    every("ophogen_interval_s", ophogen_zonder_bevestiging),
+    every("weekcijfer_interval_s", weekcijfer_grjr),
+    every("kennisgeving_interval_s", verstuur_kennisgevingen),
+]

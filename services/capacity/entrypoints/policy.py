@@ -13,4 +13,7 @@ POLICY = policy(
     stream_capaciteit=READERS,
     post_herberekening=[BEHEER],
     get_escalaties=READERS,
+    get_escalatie=READERS,
+    # Each for its own party (the RvdK, its own GI, the region): the party comes from the token.
+    post_bevestiging=[RVDK, GI_ROL, GI_MANAGER, REGIO],
 )

@@ -10,6 +10,8 @@ from contracts.vocabulary import GI
 from runtime.actualiteit import Actualiteit
 from services.capacity.adapters import wire
 from services.capacity.domain.escalatie import Escalatie
+from services.capacity.domain.escalatieplan import MAATREGELEN, Escalatieplan
+from services.capacity.domain.kennisgeving import Bevestiging, Kennisgeving
 from services.capacity.domain.model import GiCapaciteit
 
 
@@ -96,6 +98,10 @@ class EscalatieOut(BaseModel):
     gestart_op: datetime
     beeindigd_op: datetime | None
     duur_seconden: int = Field(description="Until the end, or until now while open.")
+    escalatieplan_versie: str | None = Field(
+        description="The escalation plan version it follows (active when it opened); null before plans.")
+    niveau_sinds: datetime = Field(description="When it reached its current level.")
+    maatregelen: list[str] = Field(description="Codes of the plan's measures in force at its level.")
 
     @classmethod
     def of(cls, e: Escalatie, nu: datetime) -> "EscalatieOut":
@@ -103,7 +109,80 @@ class EscalatieOut(BaseModel):
                    redenen=list(e.redenen), cijfers=wire.escalatiecijfers(e.cijfers.samengevat()),
                    cijfers_bij_einde=(wire.escalatiecijfers(e.cijfers_bij_einde.samengevat())
                                       if e.cijfers_bij_einde else None),
-                   gestart_op=e.gestart_op, beeindigd_op=e.beeindigd_op, duur_seconden=int(e.duur_s(nu)))
+                   gestart_op=e.gestart_op, beeindigd_op=e.beeindigd_op, duur_seconden=int(e.duur_s(nu)),
+                   escalatieplan_versie=e.plan_versie, niveau_sinds=e.op_niveau_sinds,
+                   maatregelen=list(e.maatregelen))
+
+
+Partij = Literal["rvdk", "JBRR", "WSS", "LJR", "grjr"]
+
+
+class MaatregelOut(BaseModel):
+    code: str
+    omschrijving: str
+
+
+class KennisgevingOut(BaseModel):
+    onderwerp: str = Field(description="'niveau 2' (the level reached) or 'week 2026-W48' (a week's figure).")
+    niveau: int
+    partij: Partij
+    kanaal: Literal["event", "webhook", "email"]
+    status: Literal["verzonden", "wachtend", "nieuwe_poging", "niet_ingesteld"] = Field(
+        description="verzonden: it went out (the event: with the commit; a webhook: answered 2xx; an "
+                    "e-mail: accepted by the server); niet_ingesteld: no target set for this party.")
+    aangemaakt_op: datetime
+    verzonden_op: datetime | None
+    pogingen: int
+    laatste_poging_op: datetime | None
+    laatste_fout: str | None
+    volgende_poging_op: datetime | None
+
+    @classmethod
+    def of(cls, k: Kennisgeving) -> "KennisgevingOut":
+        return cls(onderwerp=k.onderwerp, niveau=k.niveau, partij=k.partij, kanaal=k.kanaal, status=k.status,
+                   aangemaakt_op=k.aangemaakt_op, verzonden_op=k.verzonden_op, pogingen=k.pogingen,
+                   laatste_poging_op=k.laatste_poging_op, laatste_fout=k.laatste_fout,
+                   volgende_poging_op=k.volgende_poging_op)
+
+
+class BevestigingIn(BaseModel):
+    niveau: int | None = Field(default=None, ge=1, le=3,
+                               description="The level acknowledged; when given, it must be the current one.")
+
+
+class BevestigingOut(BaseModel):
+    escalatie_id: UUID
+    partij: Partij
+    niveau: int
+    bevestigd_op: datetime
+    rol: str = Field(description="The role of the token that acknowledged.")
+
+    @classmethod
+    def of(cls, b: Bevestiging) -> "BevestigingOut":
+        return cls(escalatie_id=b.escalatie_id, partij=b.partij, niveau=b.niveau, bevestigd_op=b.bevestigd_op,
+                   rol=b.rol)
+
+
+class EscalatieDetailOut(EscalatieOut):
+    niveau_partijen: list[Partij] = Field(description="The parties of the current level (who acknowledge).")
+    kennisgevingen: list[KennisgevingOut] = Field(description="Who was told through which channel, and when.")
+    bevestigingen: list[BevestigingOut] = Field(description="Who acknowledged which level, and when.")
+    openstaand: list[Partij] = Field(description="Parties of the current level that did not acknowledge it.")
+    ophogen_op: datetime | None = Field(
+        description="When it goes up a level unless those parties acknowledge (null: not raised for that).")
+    maatregelen_in_werking: list[MaatregelOut] = Field(description="The measures in force and their meaning.")
+
+    @classmethod
+    def van(cls, r: dict) -> "EscalatieDetailOut":
+        e: Escalatie = r["escalatie"]
+        plan: Escalatieplan = r["plan"]
+        return cls(**EscalatieOut.of(e, r["nu"]).model_dump(),
+                   niveau_partijen=list(plan.niveau(e.niveau).partijen),
+                   kennisgevingen=[KennisgevingOut.of(k) for k in r["kennisgevingen"]],
+                   bevestigingen=[BevestigingOut.of(b) for b in r["bevestigingen"]],
+                   openstaand=r["openstaand"] if e.open else [], ophogen_op=r["ophogen_op"],
+                   maatregelen_in_werking=[MaatregelOut(code=m, omschrijving=MAATREGELEN.get(m, m))
+                                           for m in (e.maatregelen if e.open else ())])
 
 
 class EscalatiesPage(BaseModel):

@@ -17,8 +17,12 @@ from runtime.errors import Forbidden, InvalidInput
 from runtime.identity import Principal
 from services.capacity.adapters import wire
 from services.capacity.domain.commands import (
+    AcknowledgeEscalatie,
+    CheckBevestigingen,
+    DeliverKennisgevingen,
     ListEscalaties,
     ReadChangesAfter,
+    ReadEscalatie,
     ReadGiCapaciteit,
     ReadHistorie,
     ReadOverzicht,
@@ -26,9 +30,11 @@ from services.capacity.domain.commands import (
     RebuildFromLog,
     RebuildIfLost,
     ReportStaffing,
+    SendWeekcijfer,
     UpdateWaitingDays,
 )
 from services.capacity.domain.escalatie import Escalatie, Regiocijfers, beoordeel
+from services.capacity.domain.events import EscalationRaised
 from services.capacity.domain.model import (
     Bezetting,
     GiCapaciteit,
@@ -38,6 +44,7 @@ from services.capacity.domain.model import (
     stand_op,
     verwerk,
 )
+from services.capacity.service_layer import escalaties
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 
 HERBEREKENING = "herberekening uit het logboek"
@@ -72,10 +79,15 @@ async def _werk_bij(uow: CapacityUnitOfWork, figuren: dict[GI, GiCapaciteit], gi
 
 async def _beoordeel_escalatie(uow: CapacityUnitOfWork, figuren: Iterable[GiCapaciteit],
                                nu: datetime) -> None:
-    escalatie, event = beoordeel(await uow.escalaties.open(), Regiocijfers.van(figuren), uow.drempels, nu)
+    """The region's escalation on the new figures; on a new level, its parties are told (the plan)."""
+    open_ = await uow.escalaties.open()
+    plan = escalaties.plan_van(uow.settings, open_)
+    escalatie, event = beoordeel(open_, Regiocijfers.van(figuren), uow.drempels, nu, plan=plan)
     if event is not None:
         await uow.escalaties.save(escalatie)
         uow.publish(event)
+        if isinstance(event, EscalationRaised):
+            await escalaties.vertel(uow, escalatie, plan, event, nu)
 
 
 def _eigen_gi(principal: Principal, gi: GI) -> None:
@@ -260,6 +272,11 @@ COMMAND_HANDLERS = {
     RebuildIfLost: rebuild_if_lost,
     UpdateWaitingDays: update_waiting_days,
     ListEscalaties: list_escalaties,
+    ReadEscalatie: escalaties.read_escalatie,
+    AcknowledgeEscalatie: escalaties.acknowledge,
+    CheckBevestigingen: escalaties.check_bevestigingen,
+    SendWeekcijfer: escalaties.send_weekcijfer,
+    DeliverKennisgevingen: escalaties.deliver,
 }
 EVENT_HANDLERS = {
     CasusAssigned: [on_casus_assigned],

@@ -1,8 +1,10 @@
 from runtime.uow import UnitOfWork
 from services.capacity.adapters import wire
 from services.capacity.adapters.repository import (
+    BevestigingRepository,
     CapaciteitRepository,
     EscalatieRepository,
+    KennisgevingRepository,
     KinderenRepository,
     LogRepository,
 )
@@ -16,6 +18,8 @@ class CapacityUnitOfWork(UnitOfWork):
     kinderen: KinderenRepository
     log: LogRepository
     escalaties: EscalatieRepository
+    kennisgevingen: KennisgevingRepository
+    bevestigingen: BevestigingRepository
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,6 +33,8 @@ class CapacityUnitOfWork(UnitOfWork):
         self.kinderen = KinderenRepository(session)
         self.log = LogRepository(session)
         self.escalaties = EscalatieRepository(session)
+        self.kennisgevingen = KennisgevingRepository(session)
+        self.bevestigingen = BevestigingRepository(session)
 
     @property
     def incoming_event_id(self) -> str | None:
