@@ -34,11 +34,14 @@ class ScopedCasusRepository(FakeCasusRepository):
         found = [c for c in self.cases.values() if c.gi == gi]
         return found[offset:offset + limit], len(found)
 
-    async def wachtlijst(self, *, gi, gemeente, limit, offset):
+    async def wachtlijst(self, *, gi, gemeente, limit, offset, op_urgentie=False):
         self.asked.append(gi)
         found = [(c, k) for c in self.cases.values() if c.gi == gi and c.status == OPEN
                  for k in c.kinderen if k.wachtend]
         return found[offset:offset + limit], len(found)
+
+    async def maatregelen_in_regio(self):
+        return set()
 
 
 class FakeWebhookRepository(WebhookRepository):

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = sa.MetaData()
 
@@ -151,6 +151,26 @@ webhook_afleveringen = sa.Table(
     sa.Column("laatste_fout", sa.Text),
     sa.Column("afgeleverd_op", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("webhook_id", "event_id"),
+)
+
+# 0009, capacity's escalation plan: the region's escalations as caseregie reads them from
+# capacity.escalaties (the measures in force order the waiting list), and the urgency of each
+# report as the RvdK's advice carried it (AdviesIssued), so the waiting list can order by it.
+regio_escalaties = sa.Table(
+    "regio_escalaties",
+    metadata,
+    sa.Column("escalatie_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("niveau", sa.Integer, nullable=False),
+    sa.Column("maatregelen", JSONB, nullable=False),
+    sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
+)
+
+melding_urgenties = sa.Table(
+    "melding_urgenties",
+    metadata,
+    sa.Column("melding_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("urgentie", sa.String(10), nullable=False),
 )
 
 # The indexes the migrations made (one definition: the models match the migrations, tested).

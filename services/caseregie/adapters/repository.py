@@ -25,8 +25,10 @@ from services.caseregie.adapters.orm import (
     casussen,
     drang_signalen,
     jeugdhulptrajecten,
+    melding_urgenties,
     overdracht_besluiten,
     overdrachten,
+    regio_escalaties,
     uithuisplaatsingen,
     webhook_afleveringen,
     webhooks,
@@ -65,7 +67,7 @@ def _kind(row) -> CasusKind:
                      maatregel_id=row.maatregel_id, maatregel=Maatregel(row.maatregel),
                      maatregel_start=row.maatregel_start, toegevoegd_op=row.toegevoegd_op,
                      wacht_sinds=row.wacht_sinds, wacht_tot=row.wacht_tot,
-                     jeugdbeschermer=_jeugdbeschermer(row))
+                     jeugdbeschermer=_jeugdbeschermer(row), urgentie=row._mapping.get("urgentie"))
 
 
 def _maatregel(row) -> CasusMaatregel:
@@ -296,24 +298,56 @@ class CasusRepository:
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(casussen).where(*where))
         return await self._load(rows), total
 
-    async def wachtlijst(self, *, gi: str, gemeente: str | None, limit: int, offset: int
-                         ) -> tuple[list[tuple[Casus, CasusKind]], int]:
-        """One GI's children of open cases without a fixed protector, longest waiting first."""
+    async def wachtlijst(self, *, gi: str, gemeente: str | None, limit: int, offset: int,
+                         op_urgentie: bool = False) -> tuple[list[tuple[Casus, CasusKind]], int]:
+        """One GI's children of open cases without a fixed protector, longest waiting first; with
+        `op_urgentie` (the escalation plan's measure) urgent reports first, then longest waiting."""
         where = [casussen.c.gi == gi, casussen.c.status == OPEN,
                  casus_kinderen.c.jeugdbeschermer_id.is_(None)]
         if gemeente:
             where.append(casussen.c.gemeente == gemeente)
         joined = casus_kinderen.join(casussen, casussen.c.id == casus_kinderen.c.casus_id)
+        urgentie = (sa.select(melding_urgenties.c.urgentie)
+                    .where(melding_urgenties.c.melding_id == casus_kinderen.c.melding_id)
+                    .scalar_subquery().label("urgentie"))
+        order = [casus_kinderen.c.wacht_sinds, casus_kinderen.c.casus_id, casus_kinderen.c.kind_id]
+        if op_urgentie:
+            order.insert(0, sa.case((urgentie == "spoed", 0), else_=1))
         rows = (await self.session.execute(
             sa.select(casus_kinderen, casussen.c.gi, casussen.c.gemeente, casussen.c.gezin_id,
-                      casussen.c.doelgroep, casussen.c.status, casussen.c.geopend_op)
-            .select_from(joined).where(*where)
-            .order_by(casus_kinderen.c.wacht_sinds, casus_kinderen.c.casus_id, casus_kinderen.c.kind_id)
+                      casussen.c.doelgroep, casussen.c.status, casussen.c.geopend_op, urgentie)
+            .select_from(joined).where(*where).order_by(*order)
             .limit(limit).offset(offset))).all()
         total = await self.session.scalar(sa.select(sa.func.count()).select_from(joined).where(*where))
         return [(Casus(id=r.casus_id, gezin_id=r.gezin_id, gemeente=r.gemeente, gi=GI(r.gi),
                        doelgroep=r.doelgroep, status=r.status, geopend_op=r.geopend_op), _kind(r))
                 for r in rows], total
+
+    async def maatregelen_in_regio(self) -> set[str]:
+        """The escalation plan's measures in force: those of the region's open escalations."""
+        rows = await self.session.execute(
+            sa.select(regio_escalaties.c.maatregelen).where(regio_escalaties.c.beeindigd_op.is_(None)))
+        return {m for (maatregelen,) in rows for m in maatregelen}
+
+    async def sla_escalatie_op(self, escalatie_id: UUID, niveau: int, maatregelen: list[str],
+                               tijdstip: datetime, beeindigd_op: datetime | None) -> None:
+        """A raise newer than the one kept replaces it; an end is final."""
+        e = regio_escalaties
+        values = {"niveau": niveau, "maatregelen": maatregelen, "tijdstip": tijdstip,
+                  "beeindigd_op": beeindigd_op}
+        stmt = insert(e).values(escalatie_id=escalatie_id, **values)
+        if beeindigd_op is None:
+            await self.session.execute(stmt.on_conflict_do_update(
+                index_elements=[e.c.escalatie_id],
+                set_={k: v for k, v in values.items() if k != "beeindigd_op"},
+                where=sa.and_(e.c.tijdstip < tijdstip, e.c.beeindigd_op.is_(None))))
+        else:
+            await self.session.execute(stmt.on_conflict_do_update(
+                index_elements=[e.c.escalatie_id], set_={"beeindigd_op": beeindigd_op}))
+
+    async def sla_urgentie_op(self, melding_id: UUID, urgentie: str) -> None:
+        stmt = insert(melding_urgenties).values(melding_id=melding_id, urgentie=urgentie)
+        await self.session.execute(stmt.on_conflict_do_nothing())
 
     async def drang_kandidaten(self, gestart_voor: date) -> list[UUID]:
         """Open cases with a child under a drang measure that started on or before the date and

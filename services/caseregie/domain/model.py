@@ -118,6 +118,7 @@ class CasusKind:
     wacht_sinds: datetime
     wacht_tot: datetime | None = None
     jeugdbeschermer: Jeugdbeschermer | None = None
+    urgentie: str | None = None  # of its report (spoed, regulier), where the waiting list knows it
 
     @property
     def wachtend(self) -> bool:

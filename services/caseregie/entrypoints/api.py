@@ -150,16 +150,20 @@ async def post_afsluiting(id: UUID, body: AfsluitingIn, principal: Caller, bus: 
 
 
 @router.get("/wachtlijst", response_model=WachtlijstPage,
-            summary="The caller's GI's children still waiting for a fixed protector, longest waiting first")
+            summary="The caller's GI's children still waiting for a fixed protector, longest waiting first",
+            description="While the region's escalation has the escalation plan's measure "
+                        "`wachtenden_op_urgentie_en_wachtdagen` in force, urgent reports (spoed) come first, "
+                        "then the longest waiting; `volgorde` says which order the page is in.")
 async def get_wachtlijst(principal: Caller, bus: Bus, clock: Now, gi: GiQuery = None,
                          gemeente: Gemeente = None, page_size: PageSize = 50, page: Page = 1):
     _gi(principal, gi)
-    items, total = await bus.handle(ReadWachtlijst(principal, gemeente, limit=page_size,
-                                                   offset=(page - 1) * page_size))
+    items, total, volgorde = await bus.handle(ReadWachtlijst(principal, gemeente, limit=page_size,
+                                                             offset=(page - 1) * page_size))
     now = clock.now()
-    return WachtlijstPage(total=total, items=[WachtendKindOut(
+    return WachtlijstPage(total=total, volgorde=volgorde, items=[WachtendKindOut(
         casus_id=c.id, kind_id=k.kind_id, leeftijd=k.leeftijd, gemeente=c.gemeente, gi=c.gi,
-        maatregel=k.maatregel, wacht_sinds=k.wacht_sinds, wachtdagen=k.wachtdagen(now)) for c, k in items])
+        maatregel=k.maatregel, urgentie=k.urgentie, wacht_sinds=k.wacht_sinds, wachtdagen=k.wachtdagen(now))
+        for c, k in items])
 
 
 # --- transfers ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Request and response bodies of the caseregie API."""
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +13,7 @@ from contracts.vocabulary import (
     OverdrachtReden,
     Plaatsingsvorm,
     Sluitreden,
+    Urgentie,
 )
 from runtime.fields import Line, Text
 from services.caseregie.domain.model import AANGEVRAAGD, Besluit, Casus, CasusKind, Overdracht
@@ -302,6 +304,8 @@ class WachtendKindOut(BaseModel):
     gemeente: str
     gi: GI
     maatregel: Maatregel
+    urgentie: Urgentie | None = Field(description="The report's urgency, as the RvdK's advice carried it "
+                                                  "(null for cases recorded before caseregie read it).")
     wacht_sinds: datetime
     wachtdagen: int
 
@@ -309,6 +313,9 @@ class WachtendKindOut(BaseModel):
 class WachtlijstPage(BaseModel):
     items: list[WachtendKindOut]
     total: int
+    volgorde: Literal["wachtdagen", "urgentie_en_wachtdagen"] = Field(
+        description="Longest waiting first, or (the escalation plan's measure in force) urgent first, "
+                    "then longest waiting.")
 
 
 class WebhookOut(BaseModel):

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
-from contracts.events import MaatregelImposed
-from contracts.vocabulary import GI
+from contracts.events import AdviesIssued, EscalationCleared, EscalationRaised, MaatregelImposed
+from contracts.vocabulary import GI, EscalatieMaatregel
 from runtime.clock import Clock, local_date
 from runtime.errors import Forbidden, NotFound
 from runtime.identity import GI_MANAGER, Principal
@@ -169,18 +169,49 @@ async def list_casussen(cmd: ListCasussen, uow: CaseregieUnitOfWork) -> tuple[li
     return items, total
 
 
+# The waiting list's order: longest waiting first; while the region's escalation plan has the
+# measure in force (an open escalation read from capacity.escalaties), urgent reports first.
+WACHTDAGEN = "wachtdagen"
+URGENTIE_EN_WACHTDAGEN = "urgentie_en_wachtdagen"
+
+
 async def wachtlijst(cmd: ReadWachtlijst, uow: CaseregieUnitOfWork
-                     ) -> tuple[list[tuple[Casus, CasusKind]], int]:
-    """The caller's GI's waiting children only (filtered in the query); each child shown is logged
-    as read before the page is returned."""
+                     ) -> tuple[list[tuple[Casus, CasusKind]], int, str]:
+    """The caller's GI's waiting children only (filtered in the query), and the order they are in;
+    each child shown is logged as read before the page is returned."""
     async with uow:
+        op_urgentie = (EscalatieMaatregel.WACHTENDEN_OP_URGENTIE_EN_WACHTDAGEN
+                       in await uow.casussen.maatregelen_in_regio())
         items, total = await uow.casussen.wachtlijst(gi=_gi(cmd.caller), gemeente=cmd.gemeente,
-                                                     limit=cmd.limit, offset=cmd.offset)
+                                                     limit=cmd.limit, offset=cmd.offset,
+                                                     op_urgentie=op_urgentie)
         for casus, kind in items:
             _log(uow, casus, WACHTLIJST_INZIEN, READ, cmd.caller,
                  subjects=[Betrokkene(kind_id=kind.kind_id, gezin_id=casus.gezin_id)])
         await uow.commit()
-    return items, total
+    return items, total, URGENTIE_EN_WACHTDAGEN if op_urgentie else WACHTDAGEN
+
+
+async def on_escalation_raised(event: EscalationRaised, uow: CaseregieUnitOfWork) -> None:
+    """The region's escalation (capacity): its level and the escalation plan's measures in force."""
+    async with uow:
+        await uow.casussen.sla_escalatie_op(event.escalatie_id, event.niveau, list(event.maatregelen),
+                                            event.tijdstip, None)
+        await uow.commit()
+
+
+async def on_escalation_cleared(event: EscalationCleared, uow: CaseregieUnitOfWork) -> None:
+    async with uow:
+        await uow.casussen.sla_escalatie_op(event.escalatie_id, event.hoogste_niveau, [], event.beeindigd_op,
+                                            event.beeindigd_op)
+        await uow.commit()
+
+
+async def on_advies_issued(event: AdviesIssued, uow: CaseregieUnitOfWork) -> None:
+    """The report's urgency, for the waiting list's order under the escalation plan's measure."""
+    async with uow:
+        await uow.casussen.sla_urgentie_op(event.melding_id, event.urgentie.value)
+        await uow.commit()
 
 
 async def assign_jeugdbeschermer(cmd: AssignJeugdbeschermer, uow: CaseregieUnitOfWork, clock: Clock,
@@ -397,5 +428,8 @@ COMMAND_HANDLERS = {
 # every case event out to the webhooks of the GIs it concerns.
 EVENT_HANDLERS = {
     MaatregelImposed: [on_maatregel_imposed],
+    AdviesIssued: [on_advies_issued],
+    EscalationRaised: [on_escalation_raised],
+    EscalationCleared: [on_escalation_cleared],
     **{wire.CONTRACTS[event]: [webhooks.on_casus_event] for event in WEBHOOK_EVENTS},
 }
