@@ -145,6 +145,9 @@ def stack_env(data: Path) -> dict[str, str]:
     env = {"AUTO_CONFIRM": os.environ.get("AUTO_CONFIRM", "true")}
     # Pseudonyms: a random key made once under .data/ (the services refuse to start without one).
     env.update(pseudonym_env(data))
+    # The escalation plan's e-mail: through CAPACITY_SMTP_HOST when set, else written as .eml files
+    # under .data/capacity/mail (the mail catcher of `make up`).
+    env["CAPACITY_MAIL_MAP"] = os.environ.get("CAPACITY_MAIL_MAP") or str(data / "capacity" / "mail")
     return env
 
 
@@ -164,6 +167,9 @@ def announce(stack: Stack, data: Path) -> None:
     log.info("\njbketen is up (logs in %s; auto-confirm %s):", data / "logs", stack.env["AUTO_CONFIRM"])
     for name in SERVICES:
         log.info("  %-10s %s/v1   (OpenAPI: %s/v1/openapi.json)", name, stack.url(name), stack.url(name))
+    mail = (f"through {os.environ['CAPACITY_SMTP_HOST']}" if os.environ.get("CAPACITY_SMTP_HOST")
+            else f"written to {stack.env['CAPACITY_MAIL_MAP']} (set CAPACITY_SMTP_HOST for a server)")
+    log.info("  escalation e-mail %s", mail)
     log.info("\nA token:  .venv/bin/python -m deploy.token --rol gi --organisatie WSS"
              "\nTry:      make demo      (a steady stream of synthetic reports)"
              "\nCtrl-C stops everything.")
