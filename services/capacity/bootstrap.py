@@ -5,12 +5,19 @@ from pathlib import Path
 from runtime.service import ServiceSpec
 from services.capacity.adapters.kennisgeving_kanalen import Kanalen
 from services.capacity.entrypoints import api, jobs, policy
-from services.capacity.service_layer import handlers
+from services.capacity.service_layer import escalaties, handlers
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 from services.capacity.settings import CapacitySettings
 
 # Its own dependency, beside the runtime's: the channels escalation notifications go out through.
 DEPENDENCIES = {"kanalen": Kanalen}
+
+
+def dependencies(runtime) -> dict:
+    """The service's own dependencies; the escalation plans are read (and checked) at start, so an
+    invalid plan file stops the service instead of a staffing report that would open an escalation."""
+    escalaties.plan_van(runtime.settings)
+    return DEPENDENCIES
 
 SPEC = ServiceSpec(
     name="capacity",
@@ -28,5 +35,5 @@ SPEC = ServiceSpec(
     commands=handlers.COMMAND_HANDLERS,
     events=handlers.EVENT_HANDLERS,
     background=jobs.BACKGROUND,
-    dependencies=lambda runtime: DEPENDENCIES,
+    dependencies=dependencies,
 )
