@@ -154,6 +154,10 @@ def service_settings(service: str) -> dict[str, str]:
                 "KAFKA_SASL_USERNAME": service}  # its KafkaUser
     if service == "triage":
         settings["AUTO_CONFIRM"] = "false"  # the RvdK confirms (dev overlay: true, as `make up`)
+    if service == "capacity":  # who the escalation plan tells, and how: the region's to fill in
+        settings |= {"CAPACITY_ESCALATIE_WEBHOOKS": "", "CAPACITY_ESCALATIE_EMAIL": "",
+                     "CAPACITY_SMTP_HOST": "", "CAPACITY_SMTP_PORT": str(SMTP_SUBMISSION),
+                     "CAPACITY_SMTP_STARTTLS": "true", "CAPACITY_SMTP_USERNAME": ""}
     return settings
 
 
@@ -175,6 +179,9 @@ def service_env(service: str) -> list[dict]:
         env.append(_secret_env("PSEUDONYM_KEY", "jbketen-pseudonym-key", "key"))
     if service == "caseregie":
         env.append(_secret_env("CASEREGIE_WEBHOOK_SECRET_KEY", "jbketen-webhook-secret-key", "key"))
+    if service == "capacity":  # the escalation plan's webhooks and e-mail (services/capacity)
+        env += [_secret_env("CAPACITY_ESCALATIE_WEBHOOK_SECRETS", "jbketen-escalatie-webhooks", "secrets"),
+                _secret_env("CAPACITY_SMTP_PASSWORD", "jbketen-smtp", "password")]
     return env
 
 
@@ -252,10 +259,17 @@ def _namespace(name: str) -> dict:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
 
 
+SMTP_SUBMISSION = 587
+PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8")
+# Who calls out of the cluster, on which ports: caseregie the GIs' webhook receivers (https);
+# capacity the escalation plan's parties (signed webhooks over https, e-mail by SMTP submission).
+OUTBOUND = {"caseregie": (443,), "capacity": (443, SMTP_SUBMISSION)}
+
+
 def network_policy(service: str) -> dict:
     """In: the ingress controller, and the service's own replicas' neighbours in the chain only
     through Kafka (no service calls another over HTTP). Out: DNS, its database cluster, Kafka,
-    Keycloak's keys, the collector; caseregie also the GIs' webhook receivers (https, public)."""
+    Keycloak's keys, the collector; caseregie and capacity also their receivers outside (OUTBOUND)."""
     egress = [
         {"to": [_namespace("kube-system")],
          "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
@@ -268,10 +282,9 @@ def network_policy(service: str) -> dict:
         {"to": [_pods(**{"app.kubernetes.io/name": "otel-collector"})],
          "ports": [{"protocol": "TCP", "port": 4318}]},
     ]
-    if service == "caseregie":
-        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": [
-            "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
-            "127.0.0.0/8"]}}], "ports": [{"protocol": "TCP", "port": 443}]})
+    if service in OUTBOUND:  # public addresses only, never a private one
+        egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE)}}],
+                       "ports": [{"protocol": "TCP", "port": p} for p in OUTBOUND[service]]})
     return {
         "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
         "metadata": {"name": service, "labels": labels(service, "service")},

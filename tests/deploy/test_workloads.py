@@ -64,10 +64,12 @@ def test_service_network_policy_allows_only_the_architecture(service):
     }
     webhooks = {k: v for k, v in targets.items() if "cidr" in k}
     assert {k: v for k, v in targets.items() if k not in webhooks} == expected
-    # Only caseregie calls out (the GIs' webhook receivers): https, never a private address.
-    assert (webhooks != {}) == (service == "caseregie")
+    # Only caseregie (the GIs' webhook receivers: https) and capacity (the escalation plan's
+    # webhooks and e-mail: https and SMTP submission) call out, never to a private address.
+    outbound = {"caseregie": [443], "capacity": [443, 587]}
+    assert (webhooks != {}) == (service in outbound)
     for key, ports in webhooks.items():
-        assert ports == [443] and "10.0.0.0/8" in json.loads(key)["except"]
+        assert ports == outbound[service] and "10.0.0.0/8" in json.loads(key)["except"]
 
 
 def test_ingress_reaches_each_public_api():
