@@ -26,6 +26,7 @@ class FakeRepository(TriageRepository):
         self.triages: dict = {}
         self.adviezen: dict = {}
         self.capaciteit = {GI.JBRR: 3, GI.WSS: 1, GI.LJR: 8}
+        self.escalaties: dict = {}  # id -> RegioEscalatie, as the table keeps it
 
     async def add_triage(self, melding_id, gezin_id, gemeente, besluit, besloten_op) -> bool:
         if melding_id in self.triages:
@@ -38,6 +39,15 @@ class FakeRepository(TriageRepository):
 
     async def vrije_plaatsen(self):
         return dict(self.capaciteit)
+
+    async def escalatie(self, escalatie_id, *, for_update=False):
+        return self.escalaties.get(escalatie_id)
+
+    async def open_escalaties(self):
+        return [e for e in self.escalaties.values() if e.open]
+
+    async def sla_escalatie_op(self, e) -> None:
+        self.escalaties[e.escalatie_id] = e
 
 
 class FakeRegelsets(RegelsetRepository):

@@ -145,6 +145,20 @@ regelset_besluiten = sa.Table(
     sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
 )
 
+# 0006, capacity's escalation plan: the region's escalations as triage reads them from
+# capacity.escalaties (the plan version and the measures in force at the level last raised); the
+# grey-area measure changes the advice proposal while its escalation is open.
+regio_escalaties = sa.Table(
+    "regio_escalaties",
+    metadata,
+    sa.Column("escalatie_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("niveau", sa.Integer, nullable=False),
+    sa.Column("escalatieplan_versie", sa.String(20)),
+    sa.Column("maatregelen", JSONB, nullable=False),
+    sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
+)
+
 # The indexes the migrations made (one definition: the models match the migrations, tested).
 sa.Index("ix_adviezen_status", adviezen.c.status)
 sa.Index("ix_adviezen_voorgesteld_op", adviezen.c.voorgesteld_op)

@@ -25,9 +25,11 @@ from services.triage.adapters.orm import (
     maatregelen,
     regelset_besluiten,
     regelset_voorstellen,
+    regio_escalaties,
     triages,
 )
 from services.triage.domain.consultatie import Consultatie, Urenregistratie
+from services.triage.domain.escalatie import RegioEscalatie
 from services.triage.domain.events import Kind
 from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang, Regelset
 from services.triage.domain.regelsetvoorstel import (
@@ -100,6 +102,12 @@ _BESCHIKBAARHEID = _nieuwste.on_conflict_do_update(
     set_={"vrije_plaatsen": _nieuwste.excluded.vrije_plaatsen, "tijdstip": _nieuwste.excluded.tijdstip},
     where=beschikbaarheid.c.tijdstip < _nieuwste.excluded.tijdstip,
 )
+
+
+def _escalatie(row) -> RegioEscalatie:
+    return RegioEscalatie(escalatie_id=row.escalatie_id, niveau=row.niveau,
+                          escalatieplan_versie=row.escalatieplan_versie, maatregelen=tuple(row.maatregelen),
+                          tijdstip=row.tijdstip, beeindigd_op=row.beeindigd_op)
 
 
 class TriageRepository:
@@ -198,6 +206,29 @@ class TriageRepository:
     async def beschikbaarheid(self) -> list[dict]:
         rows = await self.session.execute(sa.select(beschikbaarheid).order_by(beschikbaarheid.c.gi))
         return [dict(r) for r in rows.mappings()]
+
+    async def escalatie(self, escalatie_id: UUID, *, for_update: bool = False) -> RegioEscalatie | None:
+        """The region's escalation as kept; `for_update` locks it until the transaction ends."""
+        query = sa.select(regio_escalaties).where(regio_escalaties.c.escalatie_id == escalatie_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).one_or_none()
+        return _escalatie(row) if row else None
+
+    async def open_escalaties(self) -> list[RegioEscalatie]:
+        rows = await self.session.execute(
+            sa.select(regio_escalaties).where(regio_escalaties.c.beeindigd_op.is_(None)))
+        return [_escalatie(r) for r in rows]
+
+    async def sla_escalatie_op(self, e: RegioEscalatie) -> None:
+        """Keep the escalation as the domain decided it (domain/escalatie.py: a newer raise
+        replaces, an end is final). The events of one escalation share its key, so one consumer
+        reads them in order; a second one only during a rebalance, with the same event."""
+        values = {"niveau": e.niveau, "escalatieplan_versie": e.escalatieplan_versie,
+                  "maatregelen": list(e.maatregelen), "tijdstip": e.tijdstip, "beeindigd_op": e.beeindigd_op}
+        stmt = insert(regio_escalaties).values(escalatie_id=e.escalatie_id, **values)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[regio_escalaties.c.escalatie_id], set_=values))
 
     async def update_beschikbaarheid(self, gi: str, vrije_plaatsen: int, tijdstip: datetime) -> None:
         """Keep the newest signal per GI; an older one arriving late changes nothing."""

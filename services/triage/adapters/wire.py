@@ -6,6 +6,7 @@ from contracts import Event
 from contracts import events as contract
 from runtime.wire import Translation
 from services.triage.domain import events
+from services.triage.domain.escalatie import RegioEscalatie
 from services.triage.domain.model import Melding
 
 CONTRACTS: dict[type, type[Event]] = {
@@ -32,3 +33,10 @@ def melding(event: contract.MeldingReceived) -> Melding:
         melding_id=event.melding_id, gezin_id=event.gezin_id, gemeente=event.gemeente,
         urgentie=event.urgentie, kader=event.kader, zorgen=list(event.zorgen),
         kenmerken=list(event.kenmerken), kinderen=[kind(k) for k in event.kinderen])
+
+
+def verhoging(event: contract.EscalationRaised) -> RegioEscalatie:
+    """The region's escalation at the level raised, with its plan's measures in force."""
+    return RegioEscalatie(escalatie_id=event.escalatie_id, niveau=event.niveau,
+                          escalatieplan_versie=event.escalatieplan_versie,
+                          maatregelen=tuple(event.maatregelen), tijdstip=event.tijdstip)

@@ -1,15 +1,26 @@
 """Target-group rules (doelgroepenbepaling), the advice proposal and the RvdK advice. Pure: no I/O."""
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from contracts.vocabulary import GI, MAX_LEEFTIJD, AfwijkingReden, Kader, Kenmerk, Maatregel, Urgentie, Zorg
+from contracts.vocabulary import (
+    GI,
+    MAX_LEEFTIJD,
+    AfwijkingReden,
+    EscalatieMaatregel,
+    Kader,
+    Kenmerk,
+    Maatregel,
+    Urgentie,
+    Zorg,
+)
 from runtime.clock import local_date
 from runtime.errors import Conflict, InvalidInput
+from services.triage.domain.escalatie import RegioEscalatie
 from services.triage.domain.events import AdviesIssued, Kind, MaatregelImposed, TriageCompleted
 
 GI_VOLGORDE: tuple[GI, ...] = tuple(GI)  # the fixed order that breaks ties: JBRR, WSS, LJR
@@ -391,14 +402,39 @@ def _opsomming(gis) -> str:
     return namen[0] if len(namen) == 1 else f"{', '.join(namen[:-1])} en {namen[-1]}"
 
 
-def stel_voor(besluit: Besluit, vrije_plaatsen: Mapping[GI, int]) -> Voorstel:
+def stel_voor(besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
+              escalatie: RegioEscalatie | None = None) -> Voorstel:
     """Rank all GIs: those with the required expertise first, then the most free capacity
-    (unknown counts as 0), ties by the fixed GI order. The first is the proposed GI."""
+    (unknown counts as 0), ties by the fixed GI order. The first is the proposed GI.
+
+    In a grey area while the escalation plan's measure grijs_gebied_meeste_vrije_plaatsen is in
+    force (`escalatie`): the GI with the most free slots even when all are over their norm, so a
+    GI without a known figure ranks after every GI with one; the reason names the measure."""
+    maatregel = escalatie if besluit.grijs_gebied and escalatie and escalatie.heeft(GRIJS_GEBIED) else None
 
     def sleutel(gi: GI) -> tuple:
-        return gi not in besluit.geschikte_gis, -vrije_plaatsen.get(gi, 0)
+        onbekend_achteraan = maatregel is not None and gi not in vrije_plaatsen
+        return gi not in besluit.geschikte_gis, onbekend_achteraan, -vrije_plaatsen.get(gi, 0)
 
     volgorde = sorted(GI_VOLGORDE, key=lambda gi: (*sleutel(gi), GI_VOLGORDE.index(gi)))
+    reden = _voorstel_reden(besluit, vrije_plaatsen, volgorde, sleutel)
+    if maatregel is not None:
+        reden += f" {_maatregel_uitleg(maatregel)}"
+    return Voorstel(volgorde[0], reden, _rangorde(besluit, vrije_plaatsen, volgorde, sleutel, maatregel))
+
+
+GRIJS_GEBIED = EscalatieMaatregel.GRIJS_GEBIED_MEESTE_VRIJE_PLAATSEN
+
+
+def _maatregel_uitleg(escalatie: RegioEscalatie) -> str:
+    versie = escalatie.escalatieplan_versie
+    plan = f"Escalatieplan {versie}" if versie else "Escalatieplan"
+    return (f"{plan}, maatregel grijs gebied: de GI met de meeste vrije plaatsen, ook boven de norm "
+            f"(escalatie {escalatie.escalatie_id}).")
+
+
+def _rangorde(besluit: Besluit, vrije_plaatsen: Mapping[GI, int], volgorde: list[GI],
+              sleutel: Callable[[GI], tuple], maatregel: RegioEscalatie | None) -> tuple[Rang, ...]:
     rangorde = []
     for positie, gi in enumerate(volgorde, start=1):
         geschikt = gi in besluit.geschikte_gis
@@ -408,9 +444,16 @@ def stel_voor(besluit: Besluit, vrije_plaatsen: Mapping[GI, int]) -> Voorstel:
             reden = f"Heeft de vereiste expertise {besluit.expertise}; {_plaatsen(vrije_plaatsen.get(gi))}."
         else:
             reden = f"Mist de vereiste expertise {besluit.expertise}; {_plaatsen(vrije_plaatsen.get(gi))}."
+        if maatregel is not None and gi not in vrije_plaatsen:
+            reden += " Maatregel van het escalatieplan: na de GI's met een bekend aantal vrije plaatsen."
         if positie > 1 and sleutel(volgorde[positie - 2]) == sleutel(gi):
             reden += f" Gelijk met {volgorde[positie - 2].value}: de vaste volgorde JBRR, WSS, LJR beslist."
         rangorde.append(Rang(positie, gi, geschikt, vrije_plaatsen.get(gi), reden))
+    return tuple(rangorde)
+
+
+def _voorstel_reden(besluit: Besluit, vrije_plaatsen: Mapping[GI, int], volgorde: list[GI],
+                    sleutel: Callable[[GI], tuple]) -> str:
     gekozen = volgorde[0]
     kandidaten = [gi for gi in volgorde if gi in besluit.geschikte_gis]
     gelijk = [gi for gi in kandidaten if sleutel(gi) == sleutel(gekozen)]
@@ -423,17 +466,16 @@ def stel_voor(besluit: Besluit, vrije_plaatsen: Mapping[GI, int]) -> Voorstel:
     else:
         keuze = f"daarvan heeft {gekozen.value} de meeste vrije plaatsen ({vrije_plaatsen.get(gekozen, 0)})"
     if besluit.grijs_gebied:
-        reden = f"Grijs gebied ({herkomst}): elke GI kan de casus nemen; {keuze}."
-    elif len(kandidaten) == 1:
+        return f"Grijs gebied ({herkomst}): elke GI kan de casus nemen; {keuze}."
+    if len(kandidaten) == 1:
         reden = (f"Doelgroep {besluit.doelgroep} ({herkomst}) vraagt de expertise {besluit.expertise}; "
                  f"alleen {gekozen.value} heeft die.")
         if vrije_plaatsen.get(gekozen, 1) <= 0:
             reden += (f" {gekozen.value} heeft nu {_plaatsen(vrije_plaatsen.get(gekozen))}, "
                       "maar expertise gaat voor beschikbaarheid.")
-    else:
-        reden = (f"Doelgroep {besluit.doelgroep} ({herkomst}) vraagt de expertise {besluit.expertise}, "
-                 f"die {_opsomming(besluit.geschikte_gis)} hebben; {keuze}.")
-    return Voorstel(gekozen, reden, tuple(rangorde))
+        return reden
+    return (f"Doelgroep {besluit.doelgroep} ({herkomst}) vraagt de expertise {besluit.expertise}, "
+            f"die {_opsomming(besluit.geschikte_gis)} hebben; {keuze}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -533,8 +575,9 @@ class Advies:
 
     @classmethod
     def voorstel(cls, melding: Melding, besluit: Besluit, vrije_plaatsen: Mapping[GI, int],
-                 now: datetime) -> "Advies":
-        voorstel = stel_voor(besluit, vrije_plaatsen)
+                 now: datetime, escalatie: RegioEscalatie | None = None) -> "Advies":
+        """`escalatie`: the region's open escalation whose plan puts the grey-area measure in force."""
+        voorstel = stel_voor(besluit, vrije_plaatsen, escalatie)
         return cls(
             id=uuid4(), melding_id=melding.melding_id, gezin_id=melding.gezin_id,
             gemeente=melding.gemeente, urgentie=melding.urgentie, kader=melding.kader,

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from contracts.events import CapacitySignal, CasusClosed, MeldingReceived
+from contracts.events import CapacitySignal, CasusClosed, EscalationCleared, EscalationRaised, MeldingReceived
 from runtime.clock import Clock
 from runtime.errors import NotFound
 from runtime.identity import Principal
@@ -39,8 +39,9 @@ from services.triage.domain.commands import (
     RejectRegelset,
     RequestConsultatie,
 )
+from services.triage.domain.escalatie import in_werking, na_beeindiging, na_verhoging
 from services.triage.domain.events import AdviesIssued, MaatregelImposed
-from services.triage.domain.model import Advies, bepaal_doelgroep
+from services.triage.domain.model import GRIJS_GEBIED, Advies, bepaal_doelgroep
 from services.triage.service_layer import bewaartermijn, consultaties, regelsetvoorstellen
 from services.triage.service_layer.regelsetvoorstellen import actieve_regelset
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
@@ -66,7 +67,8 @@ async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clo
         if not await uow.triage.add_triage(melding.melding_id, melding.gezin_id, melding.gemeente,
                                            besluit, now):
             return  # triaged before: a redelivered report gets no second proposal
-        advies = Advies.voorstel(melding, besluit, await uow.triage.vrije_plaatsen(), now)
+        escalatie = in_werking(await uow.triage.open_escalaties(), GRIJS_GEBIED)
+        advies = Advies.voorstel(melding, besluit, await uow.triage.vrije_plaatsen(), now, escalatie)
         uow.publish(besluit.completed_event(melding, now))
         _log(uow, advies, DOELGROEP_BEPALEN, CREATE, resource=("triage", melding.melding_id))
         _log(uow, advies, ADVIES_VOORSTELLEN, CREATE)
@@ -81,6 +83,25 @@ async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clo
 async def on_capacity_signal(event: CapacitySignal, uow: TriageUnitOfWork) -> None:
     async with uow:
         await uow.triage.update_beschikbaarheid(event.gi, event.vrije_plaatsen, event.tijdstip)
+        await uow.commit()
+
+
+async def on_escalation_raised(event: EscalationRaised, uow: TriageUnitOfWork) -> None:
+    """The region's escalation (capacity) at its level, with the escalation plan's measures in force."""
+    async with uow:
+        huidig = await uow.triage.escalatie(event.escalatie_id, for_update=True)
+        if (bijgewerkt := na_verhoging(huidig, wire.verhoging(event))) is not None:
+            await uow.triage.sla_escalatie_op(bijgewerkt)
+        await uow.commit()
+
+
+async def on_escalation_cleared(event: EscalationCleared, uow: TriageUnitOfWork) -> None:
+    """The escalation ended: its measures are no longer in force."""
+    async with uow:
+        huidig = await uow.triage.escalatie(event.escalatie_id, for_update=True)
+        bijgewerkt = na_beeindiging(huidig, event.escalatie_id, event.hoogste_niveau, event.beeindigd_op)
+        if bijgewerkt is not None:
+            await uow.triage.sla_escalatie_op(bijgewerkt)
         await uow.commit()
 
 
@@ -172,5 +193,7 @@ COMMAND_HANDLERS = {
 EVENT_HANDLERS = {
     MeldingReceived: [on_melding_received],
     CapacitySignal: [on_capacity_signal],
+    EscalationRaised: [on_escalation_raised],  # the escalation plan's grey-area measure
+    EscalationCleared: [on_escalation_cleared],
     CasusClosed: [bewaartermijn.on_casus_closed],  # closures start the retention term
 }
