@@ -3,7 +3,8 @@ Kafka, a signed-webhook receiver and a real SMTP server only: every GI at its no
 1 and its parties are told (event, signed webhook, e-mail); without every acknowledgement it rises
 to level 2 after the plan's (short) time and level 2's parties are told; they acknowledge;
 GET /v1/escalaties/{id} shows the plan version, the level, who was told when, who acknowledged and
-the measures in force; and caseregie's waiting list follows the measure: urgent first."""
+the measures in force; caseregie's waiting list follows the measure: urgent first; and triage's
+advice follows level 2's grey-area measure: the GI with the most free slots, over the norm."""
 import base64
 import email
 import hashlib
@@ -11,17 +12,20 @@ import hmac
 import json
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from contracts.events import EscalatieBevestigd, EscalationRaised
+from contracts.events import AdviesIssued, EscalatieBevestigd, EscalationRaised
+from contracts.vocabulary import GI
 from tests import identity
 from tests.e2e.helpers import events, post_melding, until_status
 from tests.e2e_escalatieplan.conftest import ADRESSEN, PLAN_VERSIE, SECRETS
-from tests.fixtures import melding
-from tests.infra import wait_until
+from tests.fixtures import grey_area_melding, melding
+from tests.infra import end_offsets, wait_until
 
 pytestmark = pytest.mark.e2e
 ESCALATIES = "capacity.escalaties"
 WACHTLIJST_MAATREGEL = "wachtenden_op_urgentie_en_wachtdagen"
+GRIJS_GEBIED_MAATREGEL = "grijs_gebied_meeste_vrije_plaatsen"
 
 
 def verified(secret: str, headers: dict, body: bytes) -> bool:
@@ -73,7 +77,7 @@ async def acknowledge(http, escalatie_id, caller, **body) -> dict:
 
 
 async def test_an_escalation_walks_its_levels_and_channels_and_is_acknowledged(
-        http, kafka_bootstrap, receiver, mailbox):
+        http, kafka_bootstrap, database_prefix, receiver, mailbox):
     # Two children wait at WSS (LVB): a regular report first, an urgent one after it.
     regulier = await post_melding(http, melding(urgentie="regulier"))
     spoed = await post_melding(http, melding(urgentie="spoed"))
@@ -128,7 +132,7 @@ async def test_an_escalation_walks_its_levels_and_channels_and_is_acknowledged(
         body = await escalatie(http, escalatie_id)
         return body if body["niveau"] == 2 else None
     level_2 = await wait_until(at_level_2, timeout=40)
-    assert set(level_2["maatregelen"]) == {WACHTLIJST_MAATREGEL, "grijs_gebied_meeste_vrije_plaatsen"}
+    assert set(level_2["maatregelen"]) == {WACHTLIJST_MAATREGEL, GRIJS_GEBIED_MAATREGEL}
     assert "niet bevestigd binnen" in level_2["redenen"][-1] and "JBRR, WSS, LJR" in level_2["redenen"][-1]
     raised = await wait_until(lambda: events(kafka_bootstrap, ESCALATIES, EscalationRaised.type,
                                              escalatie_id=escalatie_id, niveau=2))
@@ -173,7 +177,47 @@ async def test_an_escalation_walks_its_levels_and_channels_and_is_acknowledged(
     assert ids.index(casus_spoed) < ids.index(casus_regulier)
     assert page["items"][0]["urgentie"] == "spoed"
 
+    # Level 2 lists the grey-area measure: once triage has read the raise and the GIs' figures (all
+    # at or over their norm), a grey-area report's advice goes to the GI with the most free slots
+    # (ties by the fixed order), and its reason names the measure and the escalation.
+    assert GRIJS_GEBIED_MAATREGEL in level_2["maatregelen"]
+    await wait_until(lambda: handled_by(kafka_bootstrap, f"{database_prefix}-triage", ESCALATIES))
+    figures = await wait_until(lambda: same_figures(http))
+    assert all(vrij <= 0 for vrij in figures.values())
+    most_free = min(GI, key=lambda gi: (-figures[gi], list(GI).index(gi))).value
+    grijs = await post_melding(http, grey_area_melding())
+    [issued] = await wait_until(lambda: events(kafka_bootstrap, "rvdk.adviezen", AdviesIssued.type,
+                                               melding_id=grijs))
+    assert issued["doelgroep"] == "grijs_gebied"
+    assert (issued["voorgestelde_gi"], issued["gi"]) == (most_free, most_free)
+    assert issued["reden"].endswith(
+        f"Escalatieplan {PLAN_VERSIE}, maatregel grijs gebied: de GI met de meeste vrije plaatsen, ook boven "
+        f"de norm (escalatie {escalatie_id}).")
+
 
 async def _all_sent(http, escalatie_id):
     body = await escalatie(http, escalatie_id)
     return body["kennisgevingen"] if all(k["status"] == "verzonden" for k in body["kennisgevingen"]) else None
+
+
+async def handled_by(bootstrap, group, topic) -> bool:
+    """The consumer group committed every record now on the topic: it handled them all (a
+    consumer commits a batch's offsets once its transaction committed). Asked as a member-less
+    consumer of the group: it never subscribes, so it never joins nor commits."""
+    ends = await end_offsets(bootstrap, topic)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    try:
+        done = {p: await reader.committed(TopicPartition(topic, p)) for p in ends}
+    finally:
+        await reader.stop()
+    return all((done[p] or 0) >= end for p, end in ends.items())
+
+
+async def same_figures(http) -> dict[GI, int] | None:
+    """Every GI's free slots as triage knows them, once they are capacity's."""
+    live = (await http["capacity"].get("/v1/capaciteit", headers=identity.rvdk())).json()
+    known = (await http["triage"].get("/v1/beschikbaarheid", headers=identity.rvdk())).json()
+    capacity = {GI(c["gi"]): c["vrije_plaatsen"] for c in live["gis"]}
+    triage = {GI(b["gi"]): b["vrije_plaatsen"] for b in known}
+    return triage if len(triage) == len(GI) and triage == capacity else None
