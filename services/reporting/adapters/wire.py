@@ -24,6 +24,7 @@ INCOMING: dict[str, type[Event]] = {
     events.DRANG: contract.DrangOverdue,
     events.ESCALATIE: contract.EscalationRaised,
     events.ESCALATIE_VOORBIJ: contract.EscalationCleared,
+    events.ESCALATIE_BEVESTIGD: contract.EscalatieBevestigd,
     events.UITHUISPLAATSING: contract.UithuisplaatsingStarted,
     events.UITHUISPLAATSING_EINDE: contract.UithuisplaatsingEnded,
     events.JEUGDHULP: contract.JeugdhulpStarted,

@@ -15,6 +15,7 @@ from services.reporting.domain.events import (
     CONSULTATIE_UREN,
     DRANG,
     ESCALATIE,
+    ESCALATIE_BEVESTIGD,
     ESCALATIE_VOORBIJ,
     GESLOTEN,
     JEUGDBESCHERMER,
@@ -122,6 +123,8 @@ BEWAARD: dict[str, tuple[str, ...]] = {
     DRANG: ("casus_id", "gemeente", "gi", "termijn", "startdatum", "gesignaleerd_op"),
     ESCALATIE: ("escalatie_id", "niveau", "gestart_op", "tijdstip"),
     ESCALATIE_VOORBIJ: ("escalatie_id", "hoogste_niveau", "gestart_op", "beeindigd_op"),
+    # A party's acknowledgement: who (rvdk, a GI, grjr: a code), the level and its moments.
+    ESCALATIE_BEVESTIGD: ("escalatie_id", "partij", "niveau", "niveau_sinds", "bevestigd_op", "gestart_op"),
     UITHUISPLAATSING: ("plaatsing_id", "casus_id", "gezin_id", "gemeente", "gi", "kind_id", "vorm",
                        "in_netwerk", "startdatum", "geregistreerd_op"),
     UITHUISPLAATSING_EINDE: ("plaatsing_id", "casus_id", "gemeente", "gi", "kind_id", "vorm", "in_netwerk",

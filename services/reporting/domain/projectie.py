@@ -22,6 +22,7 @@ from services.reporting.domain.events import (
     CONSULTATIE_UREN,
     DRANG,
     ESCALATIE,
+    ESCALATIE_BEVESTIGD,
     ESCALATIE_VOORBIJ,
     GESLOTEN,
     JEUGDBESCHERMER,
@@ -149,6 +150,7 @@ class Dossier:
         self.drang: dict[tuple[str, str], dict] = {}
         self.escalaties: dict[str, dict] = {}
         self.escalaties_voorbij: dict[str, dict] = {}
+        self.bevestigingen: dict[tuple[str, str, int], dict] = {}
         self.plaatsingen: dict[str, dict] = {}
         self.plaatsing_einden: dict[str, dict] = {}
         self.jeugdhulp: dict[str, dict] = {}
@@ -219,6 +221,16 @@ class Dossier:
 
     def _escalatie_voorbij(self, d: dict) -> None:
         self.escalaties_voorbij[d["escalatie_id"]] = d
+
+    def _bevestiging(self, d: dict) -> None:
+        """A party acknowledges a level once: of two records the first (the same moment: the
+        smaller content, so the order of arrival never matters)."""
+        key = (d["escalatie_id"], d["partij"], d["niveau"])
+        current = self.bevestigingen.get(key)
+        def sort_key(x):
+            return _moment(x["bevestigd_op"]), json.dumps(x, sort_keys=True)
+        if current is None or sort_key(d) < sort_key(current):
+            self.bevestigingen[key] = d
 
     def _plaatsing(self, d: dict) -> None:
         pid = d["plaatsing_id"]
@@ -534,6 +546,10 @@ class Dossier:
                 out.stroom("escalaties_open", einde, REGIO, REGIO, "uit")
                 uren = int((_moment(cleared["beeindigd_op"]) - _moment(gestart)).total_seconds() // 3600)
                 out.verdeling("escalatieduur", einde, REGIO, REGIO, uren)
+        for b in self.bevestigingen.values():
+            minuten = (_moment(b["bevestigd_op"]) - _moment(b["niveau_sinds"])).total_seconds() // 60
+            out.verdeling("tijd_tot_bevestiging", lokale_datum(b["bevestigd_op"]), REGIO, REGIO, int(minuten),
+                          partij=b["partij"], niveau=b["niveau"])
 
     def _plaatsingen(self, out: _Uitvoer) -> None:
         """Placements started (from their start's record: the GI that placed), ended (their
@@ -594,6 +610,7 @@ _VOEG_TOE = {
     DRANG: Dossier._drang_signaal,
     ESCALATIE: Dossier._escalatie,
     ESCALATIE_VOORBIJ: Dossier._escalatie_voorbij,
+    ESCALATIE_BEVESTIGD: Dossier._bevestiging,
     UITHUISPLAATSING: Dossier._plaatsing,
     UITHUISPLAATSING_EINDE: Dossier._plaatsing_einde,
     JEUGDHULP: Dossier._jeugdhulp,
