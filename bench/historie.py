@@ -7,7 +7,8 @@ and regional escalations; the children's out-of-home placements (some moving on 
 some registered again as a correction) and youth care of the cases' children; local teams' C&A
 requests (for the family before its report, some without a family) with the hours spent on them.
 Deterministic for a seed. Events come per report, not in time order. The placements, youth care and
-C&A come from a random stream of their own, so the rest of a seed's history is what it was before.
+C&A come from a random stream of their own, and so do the parties' acknowledgements of each
+escalation level, so the rest of a seed's history is what it was before.
 """
 
 import random
@@ -72,9 +73,10 @@ def _ts(moment: datetime) -> str:
 
 class _Gen:
     def __init__(self, rng: random.Random, begin: datetime, eind: datetime,
-                 extra: random.Random | None = None):
+                 extra: random.Random | None = None, bevestiging: random.Random | None = None):
         self.rng = rng
         self.x = extra or random.Random(0)  # placements, youth care and C&A: a stream of their own
+        self.b = bevestiging or random.Random(0)  # escalations' acknowledgements: one of their own
         self.begin, self.eind = begin, eind
         self.gezinnen: list[dict] = []  # families seen: id, gemeente, kinderen, open casus, closed at
         self.gemeenten = list(GEWICHT)
@@ -466,7 +468,9 @@ class _Gen:
         }
         out = []
         moment = gestart
+        niveaus = []  # (level, since)
         for niveau in range(1, rng.choice((1, 1, 2, 3)) + 1):
+            niveaus.append((niveau, moment))
             out.append(
                 (
                     "nl.jbketen.escalatie.raised.v1",
@@ -497,7 +501,26 @@ class _Gen:
                     einde,
                 )
             )
+        tot = [m for _, m in niveaus[1:]] + [einde if out[-1][0].endswith("cleared.v1") else self.eind]
+        for (niveau, sinds), uiterlijk in zip(niveaus, tot, strict=True):
+            self._bevestigingen(out, eid, gestart, niveau, sinds, uiterlijk)
         return self._klaar(out)
+
+    def _bevestigingen(self, out: list, eid: str, gestart: datetime, niveau: int, sinds: datetime,
+                       uiterlijk: datetime) -> None:
+        """The parties told at this level (the RvdK and the GIs; from level 2 also the region)
+        acknowledging it, most within hours, some not before the level ends (then not at all)."""
+        b = self.b
+        for partij in ("rvdk", *GIS, *(("grjr",) if niveau > 1 else ())):
+            if b.random() < 0.2:
+                continue
+            bevestigd = sinds + timedelta(minutes=int(b.expovariate(1 / 240)) + b.randint(0, 59),
+                                          seconds=b.randint(0, 59))
+            if bevestigd < uiterlijk:
+                out.append(("nl.jbketen.escalatie.bevestigd.v1",
+                            {"escalatie_id": eid, "partij": partij, "niveau": niveau,
+                             "niveau_sinds": _ts(sinds), "bevestigd_op": _ts(bevestigd),
+                             "gestart_op": _ts(gestart)}, bevestigd))
 
     def _klaar(self, out):
         return [(t, d) for t, d, m in out if m <= self.eind]
@@ -518,6 +541,7 @@ def genereer(
         datetime(begin.year, begin.month, begin.day, tzinfo=UTC),
         datetime(eind.year, eind.month, eind.day, 23, 59, tzinfo=UTC),
         random.Random(f"issue15:{seed}"),
+        random.Random(f"issue16:{seed}"),
     )
     n_esc = escalaties if escalaties is not None else max(2, meldingen // 2000)
     esc_every = max(1, meldingen // max(1, n_esc))

@@ -85,6 +85,7 @@ class Referentie:
         self._plaatsingen(by)
         self._jeugdhulp(by)
         self._consultaties(by)
+        self._bevestigingen(by)
 
     def _o(self, kpi, day, gi, gemeente, value=1):
         self.obs[kpi].append((day, gi, gemeente, value))
@@ -176,6 +177,18 @@ class Referentie:
         for r in sorted(records, key=lambda r: (t(r["geregistreerd_op"]), repr(sorted(r.items())))):
             out[r[key]] = r
         return out
+
+    def _bevestigingen(self, by):
+        """Time to acknowledge: per escalation, party and level its first acknowledgement, whole
+        minutes from the level's start, on the acknowledgement's day; kept with party and level."""
+        eerste = {}
+        for b in sorted(by["escalatie.bevestigd"], key=lambda b: t(b["bevestigd_op"]), reverse=True):
+            eerste[(b["escalatie_id"], b["partij"], b["niveau"])] = b
+        self.bevestigingen = []  # (day, partij, niveau, minutes)
+        for (_, partij, niveau), b in eerste.items():
+            minuten = math.floor((t(b["bevestigd_op"]) - t(b["niveau_sinds"])).total_seconds() / 60)
+            self._o("tijd_tot_bevestiging", dag(b["bevestigd_op"]), "regio", "regio", minuten)
+            self.bevestigingen.append((dag(b["bevestigd_op"]), partij, str(niveau), minuten))
 
     def _plaatsingen(self, by):
         started = self._laatst(by["uithuisplaatsing.started"], "plaatsing_id")
@@ -876,3 +889,64 @@ def test_c_and_a_hours_are_summed_per_record_in_hundredths_and_shared_out_per_gi
     assert aandeel["afgesproken_aandelen"] == {"JBRR": 45.0, "WSS": 30.0, "LJR": 25.0}
     altijd = _waarden(events, Periode("totaal", "totaal"))["aandeel_consultatie_uren"]
     assert altijd["afgesproken_aandelen"] is None
+
+
+# ---- issue 16: time to acknowledge an escalation -------------------------------------------------
+
+BEVESTIGD = "nl.jbketen.escalatie.bevestigd.v1"
+
+
+def _bevestigd(partij: str, niveau: int, sinds: str, op: str, eid: str = "e1") -> tuple[str, dict]:
+    return (BEVESTIGD, {"escalatie_id": eid, "partij": partij, "niveau": niveau, "niveau_sinds": sinds,
+                        "bevestigd_op": op, "gestart_op": "2026-03-30T08:00:00+00:00"})
+
+
+LANGER = [p for p in PERIODES if p.type not in ("dag", "maand")]  # where distributions are kept
+
+
+@pytest.mark.parametrize("periode", LANGER, ids=lambda p: p.code)
+def test_time_to_acknowledge_per_party_and_level_equals_the_independent_computation(historie, periode):
+    """The median per party and per level, from the generated escalations' acknowledgements."""
+    _, ref, cells = historie
+    r = next(r for r in figures(cells, periode) if r["kpi"] == "tijd_tot_bevestiging")
+    binnen = [b for b in ref.bevestigingen if periode.begin is None or periode.begin <= b[0] <= periode.einde]
+    for dim, index in (("partij", 1), ("niveau", 2)):
+        verwacht = defaultdict(list)
+        for b in binnen:
+            verwacht[b[index]].append(b[3])
+        mediaan = {v: _nearest_rank(xs, 50) for v, xs in verwacht.items()}
+        assert r["uitsplitsingen"].get(dim, {}) == mediaan, dim
+    assert (r["per_gi"], r["per_gemeente"]) == ({}, {})  # regional, like the other escalation KPIs
+
+
+def test_the_generated_histories_acknowledge_at_every_level_by_every_party(historie):
+    _, ref, cells = historie
+    r = next(r for r in figures(cells, Periode("totaal", "totaal")) if r["kpi"] == "tijd_tot_bevestiging")
+    assert set(r["uitsplitsingen"]["partij"]) == {"rvdk", "JBRR", "WSS", "LJR", "grjr"}
+    assert set(r["uitsplitsingen"]["niveau"]) == {"1", "2", "3"}
+    assert r["aantal"] == len(ref.bevestigingen) > 10 and r["p90"] > r["mediaan"] > 0
+
+
+def test_time_to_acknowledge_counts_a_partys_first_acknowledgement_in_whole_minutes_on_its_day():
+    events = [
+        _bevestigd("WSS", 1, "2026-03-31T20:00:00+00:00", "2026-03-31T21:29:59+00:00"),  # 89 min, Q1
+        _bevestigd("WSS", 1, "2026-03-31T20:00:00+00:00", "2026-04-01T09:00:00+00:00"),  # again: not
+        _bevestigd("rvdk", 1, "2026-03-31T20:00:00+00:00", "2026-03-31T23:30:00+00:00"),  # 1 April here
+        _bevestigd("rvdk", 2, "2026-04-01T20:00:00+00:00", "2026-04-02T20:00:00+00:00"),  # 24 hours
+    ]
+    assert {dossier_van(*e) for e in events} == {"escalatie:e1"}
+    for volgorde in (events, list(reversed(events))):
+        q1 = _waarden(volgorde, Periode("kwartaal", "2026-Q1"))
+        q2 = _waarden(volgorde, Periode("kwartaal", "2026-Q2"))
+        assert q1["tijd_tot_bevestiging"]["verdeling"] == {"89": 1}
+        assert q2["tijd_tot_bevestiging"]["verdeling"] == {"210": 1, "1440": 1}
+        assert q2["tijd_tot_bevestiging"]["uitsplitsingen"] == {"partij": {"rvdk": 210},
+                                                                 "niveau": {"1": 210, "2": 1440}}
+        assert q2["tijd_tot_bevestiging"]["eenheid"] == "minuten"
+        maand = _waarden(volgorde, Periode("maand", "2026-04"))["tijd_tot_bevestiging"]
+        assert (maand["aantal"], maand["gemiddelde"], maand["mediaan"]) == (2, 825.0, None)
+
+
+def test_only_the_ids_codes_and_moments_of_an_acknowledgement_are_kept():
+    _, data = _bevestigd("grjr", 3, "2026-04-01T20:00:00+00:00", "2026-04-02T08:00:00+00:00")
+    assert minimaliseer(BEVESTIGD, {**data, "toelichting": "vrije tekst"}) == data
