@@ -185,10 +185,11 @@ def service_env(service: str) -> list[dict]:
     return env
 
 
-def deployment(service: str) -> dict:
+def container(service: str) -> dict:
+    """The service's container: its settings, probes on /v1/health, resources, read-only and unprivileged."""
     port = DEFAULT_PORTS[service]
     probe = {"httpGet": {"path": "/v1/health", "port": "http"}, "timeoutSeconds": 4}
-    container = {
+    return {
         "name": service, "image": "jbketen",
         "ports": [{"name": "http", "containerPort": port}],
         "envFrom": [{"configMapRef": {"name": "jbketen-settings"}},
@@ -206,6 +207,9 @@ def deployment(service: str) -> dict:
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
     }
+
+
+def deployment(service: str) -> dict:
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": service, "labels": labels(service, "service")},
@@ -219,7 +223,7 @@ def deployment(service: str) -> dict:
                                         "seccompProfile": {"type": "RuntimeDefault"}},
                     # Open streams get SHUTDOWN_GRACE_S (3 s), then the consumer's last batch commits.
                     "terminationGracePeriodSeconds": 30,
-                    "containers": [container],
+                    "containers": [container(service)],
                     "volumes": [
                         {"name": "kafka-ca", "secret": {"secretName": f"{KAFKA_CLUSTER}-cluster-ca-cert",
                                                         "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
