@@ -13,8 +13,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from contracts import TOPICS
-from contracts.events import CapacitySignal, CasusAssigned, MaatregelImposed, MeldingReceived
-from contracts.topics import ADVIEZEN, CAPACITY_SIGNALS, CASUSSEN, ESCALATIES, MELDINGEN, TRIAGE
+from contracts.events import (
+    CapacitySignal,
+    CasusAssigned,
+    ConsultatieRequested,
+    MaatregelImposed,
+    MeldingReceived,
+)
+from contracts.topics import ADVIEZEN, CAPACITY_SIGNALS, CASUSSEN, CONSULTATIES, ESCALATIES, MELDINGEN, TRIAGE
 from deploy.stack import database_url_for
 from services.capacity.bootstrap import SPEC as capacity
 from services.caseregie.bootstrap import SPEC as caseregie
@@ -41,6 +47,7 @@ POISONS = [  # (topic, what is wrong, the type it claims to be)
     (CASUSSEN, INVALID, CasusAssigned),
     (CAPACITY_SIGNALS, INVALID, CapacitySignal),
     (ESCALATIES, UNREADABLE, None),
+    (CONSULTATIES, INVALID, ConsultatieRequested),
 ]
 CAUSE = f"""
 CREATE FUNCTION refuse_cases() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -72,8 +79,10 @@ def _readers(topic, event_type, what: str) -> set[str]:
 
 
 async def _send_poisons(chain: Chain) -> dict[tuple[str, str, str | None], str]:
-    """One poison on every topic; the letters expected: (service, topic, event id) -> reason."""
-    assert {t.name for t, *_ in POISONS} == {t.name for t in TOPICS}
+    """One poison on every topic a service of the chain reads (triage.regelsets is for the RvdK's
+    and the GIs' systems); the letters expected: (service, topic, event id) -> reason."""
+    read = {name for spec in CONSUMERS.values() for name in spec.topics}
+    assert {t.name for t, *_ in POISONS} == read and read <= {t.name for t in TOPICS}
     expected = {}
     for topic, what, event_type in POISONS:
         event_id, value, headers = _record(what, event_type)

@@ -7,6 +7,7 @@ from collections import Counter
 import httpx
 import pytest
 import schemathesis
+import schemathesis.specs.openapi.schemas  # imported at collection (see below)
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -15,6 +16,9 @@ from deploy.stack import SERVICES
 from tests import identity
 
 pytestmark = pytest.mark.e2e
+# schemathesis' OpenAPI modules are imported above, at collection, not lazily inside a test: pytest
+# rewrites their asserts as they are imported, and CPython 3.11 can fail compiling one deep in a
+# test's stack ("SystemError: AST constructor recursion depth mismatch", seen once in CI).
 # Examples per operation (JBKETEN_FUZZ_EXAMPLES for a longer run); derandomized, so repeatable.
 EXAMPLES = int(os.environ.get("JBKETEN_FUZZ_EXAMPLES", "12"))
 # An endless stream: its first answer is checked by the capacity tests, not fuzzed here.
