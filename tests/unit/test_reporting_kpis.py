@@ -479,13 +479,13 @@ def projecteer(events, norm_dagen):
     return totaal
 
 
-def figures(cells, periode: Periode, onderdrukkingsdrempel=0, **filters):
+def figures(cells, periode: Periode, onderdrukkingsdrempel=0, vandaag: date | None = None, **filters):
     rijen = [
         Rij(k[0], k[3], k[4], k[5], k[6], a, s)
         for k, (a, s) in cells.items()
         if k[1] == periode.type and k[2] == periode.code and (a or s)
     ]
-    peil = periode.peildatum(VANDAAG)
+    peil = periode.peildatum(vandaag or VANDAAG)
     stand = defaultdict(lambda: [0, 0])
     for k, (a, s) in cells.items():
         if k[1] == "dag" and k[5] == STROOM and date.fromisoformat(k[2]) <= peil:
@@ -789,8 +789,13 @@ def _plaatsing(pid, kind, vorm, start, eind=None, gi="JBRR", registratie="2026-0
     return out
 
 
+# The hand-made histories below lie in 2026: their figures are read as on a day after all of them,
+# whatever moment the suite's clock is pinned to (a stock on a day after "today" is today's).
+NA_DE_VOORBEELDEN = date(2026, 12, 31)
+
+
 def _waarden(events, periode: Periode) -> dict:
-    return {r["kpi"]: r for r in figures(projecteer(events, 7), periode)}
+    return {r["kpi"]: r for r in figures(projecteer(events, 7), periode, vandaag=NA_DE_VOORBEELDEN)}
 
 
 def test_placements_24_hour_care_is_residential_or_a_crisis_bed_and_a_child_is_placed_once():
