@@ -1,7 +1,7 @@
 """Regional escalation when the GIs run out, with hysteresis. Pure: no I/O.
 
-Three conditions, each a threshold of the region: every GI at or over its norm, too many
-children waiting, a child waiting too long. The level is the number of conditions met. An
+The thresholds and their conditions are the region's (contracts/escalatiedrempels.py, shared with
+triage's what-if simulation); the level is the number of conditions met. An
 escalation opens when the level rises above 0 and is raised again (same id) when the level
 goes up; it clears only when every condition is below its threshold by a margin, so figures
 moving around a threshold never open and close it over and over.
@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from contracts import escalatiedrempels as gedeeld
+from contracts.escalatiedrempels import Drempels, hersteld, redenen
 from contracts.vocabulary import GI
 from services.capacity.domain.escalatieplan import Escalatieplan
 from services.capacity.domain.events import EscalatieCijfers, EscalationCleared, EscalationRaised
@@ -22,22 +24,8 @@ from services.capacity.domain.model import GiCapaciteit
 
 
 @dataclass(frozen=True)
-class Drempels:
-    wachtend_max: int = 25  # escalate when more children than this wait for a fixed protector
-    wachtdagen_max: int = 30  # escalate when a child waits longer than this many days
-    # Clear only when: waiting <= wachtend_max - marge_wachtend, longest wait <= wachtdagen_max -
-    # marge_wachtdagen, and at least one GI has this many free slots.
-    marge_wachtend: int = 5
-    marge_wachtdagen: int = 3
-    herstel_vrije_plaatsen: int = 3
-
-
-@dataclass(frozen=True)
-class Regiocijfers:
-    vrije_plaatsen: tuple[tuple[GI, int], ...]  # per GI, in GI order
-    gemeld: frozenset[GI]  # GIs that reported their staffing
-    wachtend: int
-    langste_wachtdagen: int
+class Regiocijfers(gedeeld.Regiocijfers):
+    """The region's figures (the shared thresholds' input) made of capacity's published figures."""
 
     @classmethod
     def van(cls, figuren: Iterable[GiCapaciteit]) -> "Regiocijfers":
@@ -48,42 +36,11 @@ class Regiocijfers:
                    wachtend=sum(f.wachtend for f in ordered),
                    langste_wachtdagen=max((f.langste_wachtdagen for f in ordered), default=0))
 
-    @property
-    def op_of_over_norm(self) -> list[GI]:
-        return [gi for gi, vrij in self.vrije_plaatsen if vrij <= 0]
-
-    @property
-    def vrije_plaatsen_regio(self) -> int:
-        return sum(vrij for _, vrij in self.vrije_plaatsen)
-
     def samengevat(self) -> EscalatieCijfers:
         """The figures as an escalation event carries them."""
         return EscalatieCijfers(vrije_plaatsen_regio=self.vrije_plaatsen_regio,
                                 gis_op_of_over_norm=self.op_of_over_norm, wachtend=self.wachtend,
                                 langste_wachtdagen=self.langste_wachtdagen)
-
-
-def redenen(c: Regiocijfers, d: Drempels) -> list[str]:
-    """The conditions met, as readable reasons; the level is their number."""
-    found = []
-    # A GI that never reported has no norm: "all at their norm" needs every GI's report.
-    if len(c.gemeld) == len(GI) and len(c.op_of_over_norm) == len(GI):
-        per_gi = ", ".join(f"{gi.value} {vrij}" for gi, vrij in c.vrije_plaatsen)
-        found.append(f"Alle GI's zitten op of boven hun norm (vrije plaatsen: {per_gi}).")
-    if c.wachtend > d.wachtend_max:
-        found.append(f"{c.wachtend} kinderen wachten op een vaste jeugdbeschermer "
-                     f"(drempel: meer dan {d.wachtend_max}).")
-    if c.langste_wachtdagen > d.wachtdagen_max:
-        found.append(f"Een kind wacht al {c.langste_wachtdagen} dagen op een vaste jeugdbeschermer "
-                     f"(drempel: langer dan {d.wachtdagen_max} dagen).")
-    return found
-
-
-def hersteld(c: Regiocijfers, d: Drempels) -> bool:
-    """Every condition below its threshold by the margin (the hysteresis band is left)."""
-    return (any(vrij >= d.herstel_vrije_plaatsen for _, vrij in c.vrije_plaatsen)
-            and c.wachtend <= d.wachtend_max - d.marge_wachtend
-            and c.langste_wachtdagen <= d.wachtdagen_max - d.marge_wachtdagen)
 
 
 @dataclass(frozen=True)
