@@ -299,3 +299,26 @@ async def service_clock(bus=Depends(message_bus)):
 async def service_settings(bus=Depends(message_bus)):
     """FastAPI dependency: the settings the service's bus hands its handlers."""
     return bus.dependencies["settings"]
+
+
+def voorkeur(request: Request, aanbod: tuple[str, ...]) -> str:
+    """The media type of `aanbod` the request's `Accept` prefers (RFC 9110 §12.5.1: the quality of
+    the most specific range that matches; on a tie the first offered). Without an Accept, or
+    one that names none of them, the first."""
+    bereiken = []
+    for deel in request.headers.get("accept", "").split(","):
+        soort, *params = (x.strip() for x in deel.split(";"))
+        q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
+        try:
+            bereiken.append((soort.lower(), float(q)))
+        except ValueError:
+            continue
+
+    def kwaliteit(media: str) -> float:
+        hoofd = media.split("/")[0]
+        passend = [(3 if b == media else 2 if b == f"{hoofd}/*" else 1, q)
+                   for b, q in bereiken if b in (media, f"{hoofd}/*", "*/*")]
+        return max(passend)[1] if passend else 0.0
+
+    beste = max(aanbod, key=lambda m: (kwaliteit(m), -aanbod.index(m)))
+    return beste if kwaliteit(beste) > 0 else aanbod[0]

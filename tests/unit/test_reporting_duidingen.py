@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from contracts.vocabulary import GEMEENTEN
 from runtime.errors import Conflict, InvalidInput
+from runtime.http import voorkeur
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters.repository import DuidingRepository
 from services.reporting.bootstrap import SPEC
@@ -28,7 +29,6 @@ from services.reporting.domain.duiding import MAX_PER_GI, MAX_TEKST, Auteur, Kwa
 from services.reporting.domain.periodes import KWARTAAL, Periode, huidige, kwartalen_tot
 from services.reporting.entrypoints import infographic as ig
 from services.reporting.entrypoints import weergave
-from services.reporting.entrypoints.api import voorkeur
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings

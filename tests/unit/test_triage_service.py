@@ -1,5 +1,6 @@
 """Triage's handlers over an in-memory repository, its settings and its API edge (no database)."""
 import copy
+import dataclasses
 from uuid import uuid4
 
 import pytest
@@ -9,10 +10,16 @@ from contracts.events import AdviesIssued, Kind, MaatregelImposed, MeldingReceiv
 from contracts.vocabulary import GI
 from runtime.messagebus import MessageBus
 from runtime.service import build_app
-from services.triage.adapters.repository import Geactiveerd, RegelsetRepository, TriageRepository
+from services.triage.adapters.repository import (
+    Geactiveerd,
+    RegelsetRepository,
+    SimulatieRepository,
+    TriageRepository,
+)
 from services.triage.bootstrap import SPEC
 from services.triage.domain.model import AdviesStatus
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
+from services.triage.domain.simulatie import Geschiedenis
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 from services.triage.settings import TriageSettings
 from tests import identity
@@ -73,7 +80,7 @@ class FakeRegelsets(RegelsetRepository):
         return Geactiveerd(v.id, v.versie, v.afgesloten_op)
 
     async def bron(self, voorstel_id):
-        return copy.deepcopy(self.rows[voorstel_id].bron)
+        return copy.deepcopy(self.rows[voorstel_id].bron) if voorstel_id in self.rows else None
 
     async def geactiveerde(self):
         return [(Geactiveerd(v.id, v.versie, v.afgesloten_op), copy.deepcopy(v.bron))
@@ -103,15 +110,66 @@ class FakeRegelsets(RegelsetRepository):
         return copy.deepcopy(found[offset:offset + limit]), len(found)
 
 
+class FakeSimulaties(SimulatieRepository):
+    """What triage keeps for the what-if simulation, in memory."""
+
+    def __init__(self):
+        self.meldingen: dict = {}
+        self.standen: list = []
+        self.verlopen: dict = {}
+        self.escalaties: dict = {}
+        self.simulaties: dict = {}
+        self.historie = None  # the Geschiedenis a simulation reads (its period set to the one asked)
+
+    async def geschiedenis(self, periode):
+        if self.historie is None:
+            return Geschiedenis(periode, {}, (), (), (), ())
+        return dataclasses.replace(self.historie, periode=periode)
+
+    async def leg_melding_vast(self, melding, grijs_gebied, besloten_op):
+        self.meldingen.setdefault(melding.melding_id, (melding, grijs_gebied, besloten_op))
+
+    async def leg_stand_vast(self, gi, tijdstip, bezetting, vrije_plaatsen, wachtend):
+        self.standen.append((gi, tijdstip, bezetting, vrije_plaatsen, wachtend))
+
+    async def casus_toegewezen(self, casus_id, melding_id, gezin_id, gi, kinderen, at):
+        for kind in kinderen:
+            self.verlopen.setdefault((casus_id, kind), {"gi": gi, "toegewezen_op": at})
+
+    async def beschermer_toegewezen(self, casus_id, kinderen, at):
+        for kind in kinderen:
+            self.verlopen.get((casus_id, kind), {}).setdefault("beschermer_op", at)
+
+    async def casus_gesloten(self, casus_id, kinderen, at):
+        for kind in kinderen:
+            self.verlopen.get((casus_id, kind), {}).setdefault("gesloten_op", at)
+
+    async def escalatie_gestart(self, escalatie_id, gestart_op):
+        self.escalaties.setdefault(escalatie_id, gestart_op)
+
+    async def add(self, s):
+        self.simulaties[s.id] = s
+
+    async def get(self, simulatie_id):
+        return self.simulaties.get(simulatie_id)
+
+    async def lijst(self, *, voorstel_id, limit, offset):
+        found = [s for s in reversed(self.simulaties.values())  # newest first
+                 if voorstel_id is None or s.voorstel_id == voorstel_id]
+        return found[offset:offset + limit], len(found)
+
+
 class FakeUnitOfWork(InMemoryTransaction, TriageUnitOfWork):
-    def __init__(self, repository, settings=None, regelsets=None):
+    def __init__(self, repository, settings=None, regelsets=None, simulaties=None):
         self.repository = repository
         self.regelset_store = regelsets or FakeRegelsets()
+        self.simulatie_store = simulaties or FakeSimulaties()
         super().__init__("triage", settings, pinned())
 
     def bind(self, session) -> None:
         self.triage = self.repository
         self.regelsets = self.regelset_store
+        self.simulatie = self.simulatie_store
 
 
 def bus(uow: FakeUnitOfWork) -> MessageBus:
@@ -137,6 +195,9 @@ async def test_a_report_gets_a_triage_decision_and_an_open_proposal():
     assert advies.status == AdviesStatus.OPEN and advies.voorgestelde_gi == GI.LJR
     assert [(k.kind_id, k.leeftijd) for k in advies.kinderen] == [
         (k.kind_id, k.leeftijd) for k in event.kinderen]
+    # The decision's inputs are kept for the what-if simulation, not in grey area here.
+    kept, grijs, _ = uow.simulatie.meldingen[event.melding_id]
+    assert (kept.zorgen, kept.kenmerken, grijs) == (["crimineel_gedrag"], [], False)
 
 
 async def test_a_redelivered_report_gets_no_second_proposal():

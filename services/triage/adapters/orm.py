@@ -157,6 +157,58 @@ regio_escalaties = sa.Table(
     sa.Column("maatregelen", JSONB, nullable=False),
     sa.Column("tijdstip", sa.DateTime(timezone=True), nullable=False),
     sa.Column("beeindigd_op", sa.DateTime(timezone=True)),
+    sa.Column("gestart_op", sa.DateTime(timezone=True)),  # 0007: when it opened (the simulation's history)
+)
+
+# 0007, the what-if simulation: the history triage keeps to replay (pseudonymous) and the simulations.
+simulatie_meldingen = sa.Table(
+    "simulatie_meldingen",
+    metadata,
+    sa.Column("melding_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gezin_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("zorgen", JSONB, nullable=False),
+    sa.Column("kenmerken", JSONB, nullable=False),
+    sa.Column("kader", sa.String(10)),
+    sa.Column("kinderen", JSONB, nullable=False),
+    sa.Column("grijs_gebied", sa.Boolean, nullable=False),
+    sa.Column("besloten_op", sa.DateTime(timezone=True), nullable=False),
+)
+
+kind_verlopen = sa.Table(
+    "kind_verlopen",
+    metadata,
+    sa.Column("casus_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("kind_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("gezin_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("melding_id", UUID(as_uuid=True)),
+    sa.Column("gi", sa.String(10), nullable=False),
+    sa.Column("toegewezen_op", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("beschermer_op", sa.DateTime(timezone=True)),
+    sa.Column("gesloten_op", sa.DateTime(timezone=True)),
+)
+
+capaciteit_historie = sa.Table(
+    "capaciteit_historie",
+    metadata,
+    sa.Column("gi", sa.String(10), primary_key=True),
+    sa.Column("tijdstip", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("jeugdbeschermers", sa.Integer, nullable=False),
+    sa.Column("afwezig", sa.Integer, nullable=False),
+    sa.Column("caseload_norm", sa.Integer, nullable=False),
+    sa.Column("vrije_plaatsen", sa.Integer, nullable=False),
+    sa.Column("wachtend", sa.Integer, nullable=False),
+)
+
+simulaties = sa.Table(
+    "simulaties",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("voorstel_id", UUID(as_uuid=True), sa.ForeignKey("regelset_voorstellen.id")),
+    sa.Column("regelset_versie", sa.String(20), nullable=False),
+    sa.Column("scenario", JSONB, nullable=False),
+    sa.Column("resultaat", JSONB, nullable=False),
+    sa.Column("aangevraagd_door", sa.String(100), nullable=False),
+    sa.Column("aangemaakt_op", sa.DateTime(timezone=True), nullable=False),
 )
 
 # The indexes the migrations made (one definition: the models match the migrations, tested).
@@ -168,3 +220,5 @@ sa.Index("ix_consultaties_gemeente", consultaties.c.gemeente)
 sa.Index("ix_consultaties_aangevraagd_op", consultaties.c.aangevraagd_op)
 sa.Index("ix_consultatie_uren_consultatie_id", consultatie_uren.c.consultatie_id)
 sa.Index("ix_regelset_voorstellen_status", regelset_voorstellen.c.status)
+sa.Index("ix_kind_verlopen_toegewezen_op", kind_verlopen.c.toegewezen_op)
+sa.Index("ix_simulaties_voorstel_id", simulaties.c.voorstel_id)

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import NamedTuple
 from uuid import UUID
 
@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.escalatiedrempels import Drempels
 from contracts.vocabulary import (
     GI,
     AfwijkingReden,
@@ -19,19 +20,31 @@ from services.triage.adapters.orm import (
     adviezen,
     beschikbaarheid,
     ca_uren_per_jaar,
+    capaciteit_historie,
     consultatie_uren,
     consultaties,
     gezinnen,
+    kind_verlopen,
     maatregelen,
     regelset_besluiten,
     regelset_voorstellen,
     regio_escalaties,
+    simulatie_meldingen,
+    simulaties,
     triages,
 )
 from services.triage.domain.consultatie import Consultatie, Urenregistratie
 from services.triage.domain.escalatie import RegioEscalatie
 from services.triage.domain.events import Kind
-from services.triage.domain.model import Advies, AdviesStatus, Besluit, Maatregelbesluit, Rang, Regelset
+from services.triage.domain.model import (
+    Advies,
+    AdviesStatus,
+    Besluit,
+    Maatregelbesluit,
+    Melding,
+    Rang,
+    Regelset,
+)
 from services.triage.domain.regelsetvoorstel import (
     Beslissing,
     Expertisewijziging,
@@ -41,6 +54,20 @@ from services.triage.domain.regelsetvoorstel import (
     Verschil,
     VoorstelStatus,
 )
+from services.triage.domain.simulatie import (
+    Aanmelding,
+    Bezettingsmoment,
+    Bezettingswijziging,
+    Cijfers,
+    Geschiedenis,
+    GiMaand,
+    Kindverloop,
+    Maand,
+    Periode,
+    Simulatie,
+    Stand,
+)
+from services.triage.domain.simulatie import Bezetting as SimBezetting
 
 
 def _advies_row(a: Advies) -> dict:
@@ -488,3 +515,182 @@ class RegelsetRepository:
                     .order_by(regelset_besluiten.c.nummer))).all():
                 per_id[r.voorstel_id].append(_beslissing(r))
         return [_voorstel(r, per_id[r.id]) for r in rows]
+
+
+# --- the what-if simulation: the history it replays, and the simulations -----------------------
+
+
+def _bezetting_van(row) -> Bezettingsmoment:
+    return Bezettingsmoment(row.tijdstip, GI(row.gi), SimBezetting(row.jeugdbeschermers, row.afwezig,
+                                                                   row.caseload_norm))
+
+
+def _verloop(row, grijs: set[UUID]) -> Kindverloop:
+    return Kindverloop(casus_id=row.casus_id, kind_id=row.kind_id, gezin_id=row.gezin_id,
+                       melding_id=row.melding_id, gi=GI(row.gi), toegewezen_op=row.toegewezen_op,
+                       beschermer_op=row.beschermer_op, gesloten_op=row.gesloten_op,
+                       grijs_gebied=row.melding_id in grijs)
+
+
+def _cijfers_json(c: Cijfers) -> dict:
+    return {"toegewezen": c.toegewezen, "grijs_gebied": c.grijs_gebied, "vrije_plaatsen": c.vrije_plaatsen,
+            "wachtend": c.wachtend, "wachtdagen": c.wachtdagen}
+
+
+def _simulatie_json(s: Simulatie) -> tuple[dict, dict]:
+    scenario = {"periode": {"van": s.periode.van.isoformat(), "tot": s.periode.tot.isoformat()},
+                "bezetting": {gi.value: {"jeugdbeschermers_erbij": w.jeugdbeschermers_erbij,
+                                         "caseload_norm": w.caseload_norm} for gi, w in s.bezetting.items()},
+                "drempels": vars(s.drempels)}
+    resultaat = {"meldingen": s.meldingen, "maanden": [
+        {"maand": m.maand, "escalaties_werkelijk": m.escalaties_werkelijk,
+         "escalaties_gesimuleerd": m.escalaties_gesimuleerd,
+         "gis": [{"gi": g.gi.value, "werkelijk": _cijfers_json(g.werkelijk),
+                  "gesimuleerd": _cijfers_json(g.gesimuleerd)} for g in m.gis]} for m in s.maanden]}
+    return scenario, resultaat
+
+
+def _simulatie(row) -> Simulatie:
+    scenario, resultaat = row.scenario, row.resultaat
+    return Simulatie(
+        id=row.id, periode=Periode(date.fromisoformat(scenario["periode"]["van"]),
+                                   date.fromisoformat(scenario["periode"]["tot"])),
+        regelset_versie=row.regelset_versie, voorstel_id=row.voorstel_id,
+        bezetting={GI(gi): Bezettingswijziging(**w) for gi, w in scenario["bezetting"].items()},
+        drempels=Drempels(**scenario["drempels"]), meldingen=resultaat["meldingen"],
+        maanden=tuple(Maand(maand=m["maand"], escalaties_werkelijk=m["escalaties_werkelijk"],
+                            escalaties_gesimuleerd=m["escalaties_gesimuleerd"],
+                            gis=tuple(GiMaand(GI(g["gi"]), Cijfers(**g["werkelijk"]),
+                                              Cijfers(**g["gesimuleerd"])) for g in m["gis"]))
+                      for m in resultaat["maanden"]),
+        aangevraagd_door=row.aangevraagd_door, aangemaakt_op=row.aangemaakt_op)
+
+
+class SimulatieRepository:
+    """Triage's record of the chain's history (from the events it reads) and the simulations run."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def leg_melding_vast(self, melding: Melding, grijs_gebied: bool, besloten_op: datetime) -> None:
+        await self.session.execute(insert(simulatie_meldingen).on_conflict_do_nothing(), dict(
+            melding_id=melding.melding_id, gezin_id=melding.gezin_id, zorgen=list(melding.zorgen),
+            kenmerken=list(melding.kenmerken), kader=melding.kader,
+            kinderen=[{"kind_id": str(k.kind_id), "leeftijd": k.leeftijd} for k in melding.kinderen],
+            grijs_gebied=grijs_gebied, besloten_op=besloten_op))
+
+    async def casus_toegewezen(self, casus_id: UUID, melding_id: UUID, gezin_id: UUID, gi: GI,
+                               kinderen: list[UUID], at: datetime) -> None:
+        """Children came into care of a GI (a redelivery changes nothing)."""
+        if kinderen:
+            await self.session.execute(insert(kind_verlopen).on_conflict_do_nothing(), [dict(
+                casus_id=casus_id, kind_id=k, gezin_id=gezin_id, melding_id=melding_id, gi=gi.value,
+                toegewezen_op=at) for k in kinderen])
+
+    async def beschermer_toegewezen(self, casus_id: UUID, kinderen: list[UUID], at: datetime) -> None:
+        """The first fixed protector of each child is the end of its wait."""
+        await self.session.execute(
+            sa.update(kind_verlopen).where(kind_verlopen.c.casus_id == casus_id,
+                                           kind_verlopen.c.kind_id.in_(kinderen),
+                                           kind_verlopen.c.beschermer_op.is_(None)).values(beschermer_op=at))
+
+    async def casus_gesloten(self, casus_id: UUID, kinderen: list[UUID], at: datetime) -> None:
+        await self.session.execute(
+            sa.update(kind_verlopen).where(kind_verlopen.c.casus_id == casus_id,
+                                           kind_verlopen.c.kind_id.in_(kinderen),
+                                           kind_verlopen.c.gesloten_op.is_(None)).values(gesloten_op=at))
+
+    async def leg_stand_vast(self, gi: GI, tijdstip: datetime, bezetting: SimBezetting, vrije_plaatsen: int,
+                             wachtend: int) -> None:
+        await self.session.execute(insert(capaciteit_historie).on_conflict_do_nothing(), dict(
+            gi=gi.value, tijdstip=tijdstip, jeugdbeschermers=bezetting.jeugdbeschermers,
+            afwezig=bezetting.afwezig, caseload_norm=bezetting.caseload_norm,
+            vrije_plaatsen=vrije_plaatsen, wachtend=wachtend))
+
+    async def escalatie_gestart(self, escalatie_id: UUID, gestart_op: datetime) -> None:
+        await self.session.execute(
+            sa.update(regio_escalaties).where(regio_escalaties.c.escalatie_id == escalatie_id,
+                                              regio_escalaties.c.gestart_op.is_(None))
+            .values(gestart_op=gestart_op))
+
+    async def geschiedenis(self, periode: Periode) -> Geschiedenis:
+        """What the period replays: the children in care at some moment of it, their reports, the
+        published figures and staffing up to its end (from the last one before it), its escalations."""
+        begin, eind = periode.begin, periode.eind
+        rows = (await self.session.execute(sa.select(kind_verlopen).where(
+            kind_verlopen.c.toegewezen_op < eind,
+            sa.or_(kind_verlopen.c.gesloten_op.is_(None), kind_verlopen.c.gesloten_op >= begin)))).all()
+        ids = {r.melding_id for r in rows if r.melding_id is not None and r.toegewezen_op >= begin}
+        meldingen = {}
+        for chunk in _chunks(sorted(ids), 5000):
+            for m in (await self.session.execute(sa.select(simulatie_meldingen)
+                                                 .where(simulatie_meldingen.c.melding_id.in_(chunk)))).all():
+                meldingen[m.melding_id] = Aanmelding(
+                    melding_id=m.melding_id, gezin_id=m.gezin_id, zorgen=tuple(m.zorgen),
+                    kenmerken=tuple(m.kenmerken), kader=m.kader,
+                    kinderen=tuple(Kind(UUID(k["kind_id"]), k["leeftijd"]) for k in m.kinderen))
+        grijs = set(await self.session.scalars(sa.select(simulatie_meldingen.c.melding_id).where(
+            simulatie_meldingen.c.grijs_gebied, simulatie_meldingen.c.melding_id.in_(ids)))) if ids else set()
+        figuren = await self._figuren(begin, eind)
+        gestart = regio_escalaties.c.gestart_op
+        escalaties = tuple(await self.session.scalars(
+            sa.select(gestart).where(gestart >= begin, gestart < eind).order_by(gestart)))
+        return Geschiedenis(
+            periode=periode, meldingen=meldingen, verlopen=tuple(_verloop(r, grijs) for r in rows),
+            standen=tuple(Stand(r.tijdstip, GI(r.gi), r.vrije_plaatsen, r.wachtend) for r in figuren),
+            bezetting=_bezettingswijzigingen(figuren), escalaties=escalaties)
+
+    async def _figuren(self, begin: datetime, eind: datetime) -> list:
+        """Each GI's last figure before `begin` and every one from it to `eind`, in time order."""
+        h = capaciteit_historie.c
+        rows = []
+        for gi in GI:
+            rows += (await self.session.execute(
+                sa.select(capaciteit_historie).where(h.gi == gi.value, h.tijdstip < begin)
+                .order_by(h.tijdstip.desc()).limit(1))).all()
+        rows += (await self.session.execute(
+            sa.select(capaciteit_historie).where(h.tijdstip >= begin, h.tijdstip < eind))).all()
+        return sorted(rows, key=lambda r: (r.tijdstip, r.gi))
+
+    async def add(self, s: Simulatie) -> None:
+        scenario, resultaat = _simulatie_json(s)
+        await self.session.execute(insert(simulaties), dict(
+            id=s.id, voorstel_id=s.voorstel_id, regelset_versie=s.regelset_versie, scenario=scenario,
+            resultaat=resultaat, aangevraagd_door=s.aangevraagd_door, aangemaakt_op=s.aangemaakt_op))
+
+    async def get(self, simulatie_id: UUID) -> Simulatie | None:
+        query = sa.select(simulaties).where(simulaties.c.id == simulatie_id)
+        row = (await self.session.execute(query)).first()
+        return _simulatie(row) if row else None
+
+    async def lijst(self, *, voorstel_id: UUID | None, limit: int,
+                    offset: int) -> tuple[list[Simulatie], int]:
+        """Newest first."""
+        where = [simulaties.c.voorstel_id == voorstel_id] if voorstel_id else []
+        rows = (await self.session.execute(
+            sa.select(simulaties).where(*where).order_by(simulaties.c.aangemaakt_op.desc(), simulaties.c.id)
+            .limit(limit).offset(offset))).all()
+        total = await self.session.scalar(sa.select(sa.func.count()).select_from(simulaties).where(*where))
+        return [_simulatie(r) for r in rows], total
+
+    async def ids_voor_voorstel(self, voorstel_id: UUID) -> list[UUID]:
+        return list(await self.session.scalars(
+            sa.select(simulaties.c.id).where(simulaties.c.voorstel_id == voorstel_id)
+            .order_by(simulaties.c.aangemaakt_op, simulaties.c.id)))
+
+
+def _bezettingswijzigingen(figuren) -> tuple[Bezettingsmoment, ...]:
+    """The staffing each figure carried, where it differs from the GI's figure before."""
+    vorige: dict[str, tuple] = {}
+    uit = []
+    for r in figuren:
+        staffing = (r.jeugdbeschermers, r.afwezig, r.caseload_norm)
+        if vorige.get(r.gi) != staffing:
+            uit.append(_bezetting_van(r))
+            vorige[r.gi] = staffing
+    return tuple(uit)
+
+
+def _chunks(items: list, n: int):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]

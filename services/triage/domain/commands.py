@@ -1,13 +1,16 @@
 """What triage is asked to do: one command per use case, built by a route from the validated body
 and the verified caller (the actor of each processing of a child's data), or by a job."""
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from contracts.escalatiedrempels import Drempels
 from contracts.vocabulary import GI, AfwijkingReden, ConsultatieCategorie, Maatregel, RegelsetAfwijzingReden
 from runtime.identity import Principal
 from services.triage.domain.model import AdviesStatus
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
+from services.triage.domain.simulatie import Bezettingswijziging
 
 
 @dataclass(frozen=True)
@@ -156,3 +159,29 @@ class ListRegelsetvoorstellen:
     status: VoorstelStatus | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class RunSimulatie:
+    """A what-if over a past period: a candidate ruleset (given whole, or a proposal's), changed
+    staffing per GI, or both; neither: the model against what really happened."""
+
+    caller: Principal
+    van: date
+    tot: date
+    regelset: dict | None = None
+    voorstel_id: UUID | None = None
+    bezetting: Mapping[GI, Bezettingswijziging] = field(default_factory=dict)
+    drempels: Drempels | None = None
+
+
+@dataclass(frozen=True)
+class ReadSimulatie:
+    simulatie_id: UUID
+
+
+@dataclass(frozen=True)
+class ListSimulaties:
+    voorstel_id: UUID | None
+    limit: int
+    offset: int

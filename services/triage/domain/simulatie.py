@@ -25,10 +25,23 @@ from uuid import UUID
 from contracts.escalatiedrempels import Drempels, Regiocijfers, hersteld, redenen
 from contracts.vocabulary import GI
 from runtime.clock import REGION_TZ, calendar_days
+from runtime.errors import InvalidInput
 from services.triage.domain.events import Kind
 from services.triage.domain.model import GI_VOLGORDE, Regelset, bepaal_doelgroep, stel_voor
 
 MAX_MAANDEN = 24
+# The model's assumptions as every result states them (the module's docstring explains them).
+AANNAMES = (
+    "De RvdK volgt het voorstel; de casus start wanneer die van de melding echt startte.",
+    "Een gezin met een open casus houdt die casus en die GI (één gezin, één plan).",
+    "Een melding die in werkelijkheid geen casus werd, wordt dat in de simulatie ook niet.",
+    "Een kind blijft even lang in zorg als het echt bleef (nog open: open).",
+    "Een GI geeft een wachtende casus een vaste jeugdbeschermer zodra al haar wachtende kinderen "
+    "passen binnen de plaatsen (jeugdbeschermers min afwezigen maal de caseloadnorm), oudste eerst.",
+    "De bezetting volgt wat de GI's meldden, met de wijziging van het scenario.",
+    "Escalaties volgen de drempels van de regio bij elke wijziging en aan het begin van elke dag; "
+    "maatregelen van het escalatieplan en overdrachten worden niet gesimuleerd.",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,3 +505,34 @@ def _wijs_toe(regio: _Regio, agenda: _Agenda, regelset: Regelset, melding: Aanme
         if kind.kind_id in duur:
             agenda.zet(nu + duur[kind.kind_id], "sluiting", nieuw)
     regio.geef_beschermers(gi, nu)
+
+
+# ---------------------------------------------------------------------------------------------
+# A simulation as triage keeps it: the scenario asked for and its result.
+
+
+@dataclass(frozen=True)
+class Simulatie:
+    id: UUID
+    periode: Periode
+    regelset_versie: str  # the candidate's (or, without one, the active version's)
+    voorstel_id: UUID | None  # the ruleset proposal it was run for
+    bezetting: Mapping[GI, Bezettingswijziging]
+    drempels: Drempels
+    meldingen: int  # reports replayed
+    maanden: tuple[Maand, ...]
+    aangevraagd_door: str  # the organisation that asked (a GI, the RvdK, the region)
+    aangemaakt_op: datetime
+
+
+def periode_van(van: date, tot: date, vandaag: date) -> Periode:
+    """A period of the past: whole days up to yesterday, at most MAX_MAANDEN calendar months."""
+    if tot < van:
+        raise InvalidInput("the period ends before it begins", field="periode.tot")
+    if tot >= vandaag:
+        raise InvalidInput(f"a simulation replays the past: the period must end before today ({vandaag})",
+                           field="periode.tot")
+    periode = Periode(van, tot)
+    if len(periode.maanden()) > MAX_MAANDEN:
+        raise InvalidInput(f"a period of at most {MAX_MAANDEN} calendar months", field="periode")
+    return periode

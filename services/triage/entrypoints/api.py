@@ -1,14 +1,16 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
+from contracts.escalatiedrempels import Drempels
 from contracts.vocabulary import GI, ConsultatieCategorie
 from runtime import processing_log_api
 from runtime.access import authenticated, own_gi
 from runtime.errors import InvalidInput
 from runtime.fields import Page
-from runtime.http import message_bus
+from runtime.http import message_bus, voorkeur
 from runtime.identity import Principal
 from runtime.messagebus import MessageBus
 from services.triage.adapters.verwerkingsactiviteiten import REGISTER
@@ -20,6 +22,7 @@ from services.triage.domain.commands import (
     ListConsultaties,
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
+    ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
     ReadAdvies,
@@ -28,13 +31,17 @@ from services.triage.domain.commands import (
     ReadConsultatie,
     ReadRegelset,
     ReadRegelsetvoorstel,
+    ReadSimulatie,
     RecordConsultatieUren,
     RejectRegelset,
     RequestConsultatie,
+    RunSimulatie,
 )
 from services.triage.domain.model import AdviesStatus
 from services.triage.domain.regelsetschema import regelset_schema
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
+from services.triage.domain.simulatie import Bezettingswijziging
+from services.triage.entrypoints import simulatie_weergave
 from services.triage.entrypoints.schemas import (
     AdviesOut,
     AdviezenPage,
@@ -50,11 +57,15 @@ from services.triage.entrypoints.schemas import (
     RegelsetVersieOut,
     RegelsetvoorstellenPage,
     RegelsetvoorstelOut,
+    SimulatieIn,
+    SimulatieOut,
+    SimulatiesPage,
     UrenIn,
     VerdelingOut,
 )
 
 router = APIRouter()
+HTML, JSON, SVG = "text/html", "application/json", "image/svg+xml"
 # The caller, recorded as the actor of each processing of a child's data (runtime.processing_log).
 Caller = Annotated[Principal, Depends(authenticated)]
 Bus = Annotated[MessageBus, Depends(message_bus)]
@@ -205,7 +216,9 @@ async def list_regelsetvoorstellen(
             tags=["doelgroepenbepaling"], responses={404: VOORSTEL_ERRORS[404]},
             summary="One proposed version: its difference rule by rule, the approvals so far, its status")
 async def get_regelsetvoorstel(voorstel_id: VoorstelId, bus: Bus):
-    return RegelsetvoorstelOut.of(await bus.handle(ReadRegelsetvoorstel(voorstel_id)))
+    voorstel = await bus.handle(ReadRegelsetvoorstel(voorstel_id))
+    simulaties, _ = await bus.handle(ListSimulaties(voorstel_id, limit=200, offset=0))
+    return RegelsetvoorstelOut.of(voorstel, [s.id for s in reversed(simulaties)])
 
 
 def _voor_eigen_gi(caller: Principal, gi: GI | None) -> None:
@@ -242,6 +255,62 @@ async def post_regelset_afwijzing(voorstel_id: VoorstelId, response: Response, c
             summary="Free capacity per GI as last signalled by the capacity service")
 async def beschikbaarheid(bus: Bus):
     return await bus.handle(ReadBeschikbaarheid())
+
+
+# --- the what-if simulation ----------------------------------------------------------------------
+
+SimulatieId = Annotated[UUID, Path(alias="simulatieId")]
+SIMULATIE = ("A period of the past replayed through a candidate ruleset and/or changed staffing, in "
+             "isolation: nothing is published and no live data changes; only the simulation is kept. "
+             "The result compares per GI per month what really happened (`werkelijk`) with the scenario "
+             "(`gesimuleerd`); `aannames` states what the model assumes.")
+
+
+@router.post("/simulaties", status_code=201, response_model=SimulatieOut, tags=["simulaties"],
+             responses={400: {"description": "An invalid period, candidate ruleset or proposal id: named"},
+                        403: {"description": "Not a GI's manager, the RvdK or the region"}},
+             summary="Run a what-if simulation over the chain's own history", description=SIMULATIE)
+async def post_simulatie(body: SimulatieIn, response: Response, caller: Caller, bus: Bus):
+    simulatie = await bus.handle(RunSimulatie(
+        caller, body.periode.van, body.periode.tot, regelset=body.regelset, voorstel_id=body.voorstel_id,
+        bezetting={gi: Bezettingswijziging(w.jeugdbeschermers_erbij, w.caseload_norm)
+                   for gi, w in body.bezetting.per_gi().items()},
+        drempels=Drempels(**body.drempels.model_dump()) if body.drempels else None))
+    response.headers["Location"] = f"/v1/simulaties/{simulatie.id}"
+    return SimulatieOut.of(simulatie)
+
+
+@router.get("/simulaties", response_model=SimulatiesPage, tags=["simulaties"],
+            summary="The simulations run, newest first")
+async def list_simulaties(
+    bus: Bus,
+    voorstel_id: Annotated[UUID | None, Query(alias="voorstelId", description="Only those run for this "
+                                                                              "ruleset proposal.")] = None,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=200)] = 50,
+    page: Page = 1,
+):
+    items, total = await bus.handle(ListSimulaties(voorstel_id, page_size, (page - 1) * page_size))
+    return SimulatiesPage(items=[SimulatieOut.of(s) for s in items], total=total)
+
+
+@router.get("/simulaties/{simulatieId}", response_model=SimulatieOut, tags=["simulaties"],
+            responses={200: {"content": {HTML: {"schema": {"type": "string"}}}},
+                       404: {"description": "No such simulation"}},
+            summary="A simulation's result: JSON, or with `Accept: text/html` a page with its chart")
+async def get_simulatie(request: Request, simulatie_id: SimulatieId, bus: Bus):
+    simulatie = await bus.handle(ReadSimulatie(simulatie_id))
+    if voorkeur(request, (JSON, HTML)) == HTML:
+        return HTMLResponse(simulatie_weergave.pagina_html(simulatie))
+    return SimulatieOut.of(simulatie)
+
+
+@router.get("/simulaties/{simulatieId}/grafiek", response_class=Response, tags=["simulaties"],
+            responses={200: {"content": {SVG: {"schema": {"type": "string"}}}},
+                       404: {"description": "No such simulation"}},
+            summary="A simulation's chart (SVG): per GI per month werkelijk (solid) and gesimuleerd (dashed)")
+async def get_simulatie_grafiek(simulatie_id: SimulatieId, bus: Bus):
+    return Response(simulatie_weergave.grafiek_svg(await bus.handle(ReadSimulatie(simulatie_id))),
+                    media_type=SVG)
 
 
 # --- consultation & advice (C&A) -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from runtime.identity import GI_MANAGER, GI_ROL, LOKAAL_TEAM, PRIVACY, REGIO, RO
 
 PARTNERS = [LOKAAL_TEAM, VEILIG_THUIS, RVDK, GI_ROL, GI_MANAGER, REGIO]
 VOORSTEL_LEZERS = [GI_MANAGER, GI_ROL, RVDK, REGIO]
+SIMULEERDERS = [GI_MANAGER, RVDK, REGIO]
 
 POLICY = policy(
     list_adviezen=[RVDK],
@@ -32,6 +33,12 @@ POLICY = policy(
     post_regelset_goedkeuring=[GI_MANAGER],
     post_regelset_afwijzing=[GI_MANAGER],
     beschikbaarheid=[RVDK],
+    # The what-if simulation: aggregate figures per GI per month, no personal data. Those who decide
+    # on the rules and the staffing run and read them: the GIs' managers, the RvdK, the region.
+    post_simulatie=SIMULEERDERS,
+    list_simulaties=SIMULEERDERS,
+    get_simulatie=SIMULEERDERS,
+    get_simulatie_grafiek=SIMULEERDERS,
     post_consultatie=[LOKAAL_TEAM],
     list_consultaties=[LOKAAL_TEAM, GI_ROL, GI_MANAGER, REGIO],
     get_consultatie=[LOKAAL_TEAM, GI_ROL, GI_MANAGER, REGIO],

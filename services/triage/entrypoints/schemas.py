@@ -1,10 +1,12 @@
 """Request and response bodies of the triage API."""
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from contracts.escalatiedrempels import Drempels
 from contracts.events import Kind
 from contracts.vocabulary import (
     GI,
@@ -19,6 +21,7 @@ from runtime.fields import Datum, Text
 from services.triage.adapters.regelsets import Versie
 from services.triage.domain.consultatie import KWARTIER, MAX_UREN, Consultatie, Verdeling
 from services.triage.domain.model import Advies, AdviesStatus
+from services.triage.domain.regelsetschema import regelset_schema
 from services.triage.domain.regelsetvoorstel import (
     Beslissing,
     Expertisewijziging,
@@ -28,6 +31,7 @@ from services.triage.domain.regelsetvoorstel import (
     Verschil,
     VoorstelStatus,
 )
+from services.triage.domain.simulatie import AANNAMES, Cijfers, Simulatie
 
 
 class Strict(BaseModel):
@@ -237,6 +241,11 @@ class RegelsetAfwijzingOut(BaseModel):
                    toelichting=b.toelichting, afgewezen_op=b.besloten_op)
 
 
+class SimulatieLink(BaseModel):
+    id: UUID
+    href: str = Field(description="GET it for the result (`Accept: text/html`: the page with the chart).")
+
+
 class RegelsetvoorstelOut(BaseModel):
     id: UUID
     versie: str
@@ -260,9 +269,12 @@ class RegelsetvoorstelOut(BaseModel):
     afgesloten_op: datetime | None = Field(description="When it was activated, rejected or superseded.")
     regelset: dict[str, Any] = Field(description="The ruleset as proposed (its schema: "
                                                  "GET /v1/doelgroepenbepaling/schema).")
+    simulaties: list[SimulatieLink] = Field(
+        default_factory=list, description="The what-if simulations run for it (POST /v1/simulaties with "
+                                          "its `voorstel_id`), oldest first; only in GET of the proposal.")
 
     @classmethod
-    def of(cls, v: Regelsetvoorstel) -> "RegelsetvoorstelOut":
+    def of(cls, v: Regelsetvoorstel, simulaties: Iterable[UUID] = ()) -> "RegelsetvoorstelOut":
         afwijzing = v.afwijzing
         return cls(
             id=v.id, versie=v.versie, basis_versie=v.basis_versie, status=v.status,
@@ -271,7 +283,8 @@ class RegelsetvoorstelOut(BaseModel):
             voorgesteld_op=v.voorgesteld_op, verschil=VerschilOut.of(v.verschil),
             goedkeuringen=[GoedkeuringOut.of(b) for b in v.besluiten if b is not afwijzing],
             ontbrekend=v.ontbrekend, afwijzing=RegelsetAfwijzingOut.of(afwijzing) if afwijzing else None,
-            geactiveerd_op=v.geactiveerd_op, afgesloten_op=v.afgesloten_op, regelset=v.bron)
+            geactiveerd_op=v.geactiveerd_op, afgesloten_op=v.afgesloten_op, regelset=v.bron,
+            simulaties=[SimulatieLink(id=i, href=f"/v1/simulaties/{i}") for i in simulaties])
 
 
 class RegelsetvoorstellenPage(BaseModel):
@@ -367,3 +380,124 @@ class VerdelingOut(BaseModel):
             gi=s.gi, afgesproken_aandeel=s.afgesproken_aandeel if v.aandelen_bekend else None, uren=s.uren,
             aandeel=round(s.uren / totaal, 4) if totaal else None, tekort_uren=s.tekort,
             aanvragen=v.aanvragen.get(s.gi, 0)) for s in v.standen])
+
+
+# --- the what-if simulation ---------------------------------------------------------------------
+
+
+class PeriodeIn(Strict):
+    van: date = Field(description="The first day (the region's calendar).")
+    tot: date = Field(description="The last day, inclusive; before today.")
+
+
+class BezettingswijzigingIn(Strict):
+    jeugdbeschermers_erbij: int = Field(default=0, ge=-1000, le=1000,
+                                        description="Youth protectors more (negative: fewer) than the GI "
+                                                    "really reported, throughout the period.")
+    caseload_norm: int | None = Field(default=None, ge=1, le=100,
+                                      description="Another caseload norm throughout the period.")
+
+
+class DrempelsIn(Strict):
+    """The region's escalation thresholds (default: the agreed ones, contracts/escalatiedrempels.py)."""
+
+    wachtend_max: int = Field(default=Drempels.wachtend_max, ge=0, le=1_000_000)
+    wachtdagen_max: int = Field(default=Drempels.wachtdagen_max, ge=0, le=1_000_000)
+    marge_wachtend: int = Field(default=Drempels.marge_wachtend, ge=0, le=1_000_000)
+    marge_wachtdagen: int = Field(default=Drempels.marge_wachtdagen, ge=0, le=1_000_000)
+    herstel_vrije_plaatsen: int = Field(default=Drempels.herstel_vrije_plaatsen, ge=0, le=1_000_000)
+
+
+class BezettingIn(Strict):
+    """Changed staffing per GI (a GI not named keeps its real staffing)."""
+
+    JBRR: BezettingswijzigingIn | None = None
+    WSS: BezettingswijzigingIn | None = None
+    LJR: BezettingswijzigingIn | None = None
+
+    def per_gi(self) -> dict[GI, BezettingswijzigingIn]:
+        return {gi: w for gi in GI if (w := getattr(self, gi.value)) is not None}
+
+
+# The candidate as documented: the ruleset's own JSON Schema (the service checks it with Regelset.from_dict).
+KANDIDAAT = WithJsonSchema({"anyOf": [{k: v for k, v in regelset_schema().items() if not k.startswith("$")},
+                                      {"type": "null"}]})
+
+
+class SimulatieIn(Strict):
+    periode: PeriodeIn
+    regelset: Annotated[dict[str, Any] | None, KANDIDAAT] = Field(
+        default=None, description="A candidate ruleset, complete (its schema: GET /v1/doelgroepenbepaling/"
+                                  "schema); without it and without `voorstel_id`: the active version.")
+    voorstel_id: UUID | None = Field(default=None, description="Replay a ruleset proposal's version; the "
+                                                               "proposal lists the simulations run for it.")
+    bezetting: BezettingIn = Field(default_factory=BezettingIn)
+    drempels: DrempelsIn | None = None
+
+
+class CijfersOut(BaseModel):
+    toegewezen: int = Field(description="Children assigned to the GI in the month.")
+    grijs_gebied: int = Field(description="Of them, children whose report fell in the grey area.")
+    grijs_gebied_aandeel: float | None = Field(description="grijs_gebied / toegewezen (null: none assigned).")
+    vrije_plaatsen: int | None = Field(description="Free places at the month's end (null: no figure).")
+    wachtend: int | None = Field(description="Children waiting for a fixed protector at the month's end.")
+    wachtdagen: int = Field(description="Calendar days the GI's children waited within the month.")
+
+    @classmethod
+    def of(cls, c: Cijfers) -> "CijfersOut":
+        aandeel = round(c.grijs_gebied / c.toegewezen, 4) if c.toegewezen else None
+        return cls(toegewezen=c.toegewezen, grijs_gebied=c.grijs_gebied, grijs_gebied_aandeel=aandeel,
+                   vrije_plaatsen=c.vrije_plaatsen, wachtend=c.wachtend, wachtdagen=c.wachtdagen)
+
+
+class GiMaandOut(BaseModel):
+    gi: GI
+    werkelijk: CijfersOut = Field(description="What the chain really did.")
+    gesimuleerd: CijfersOut = Field(description="What the scenario would have done.")
+
+
+class EscalatiesOut(BaseModel):
+    werkelijk: int = Field(description="Regional escalations opened in the month.")
+    gesimuleerd: int = Field(description="Regional escalations the scenario would have opened.")
+
+
+class MaandOut(BaseModel):
+    maand: str = Field(description="YYYY-MM (the region's calendar; cut to the period).")
+    escalaties: EscalatiesOut
+    gis: list[GiMaandOut]
+
+
+class SimulatieOut(BaseModel):
+    id: UUID
+    periode: PeriodeIn
+    regelset_versie: str = Field(description="The ruleset version replayed.")
+    voorstel_id: UUID | None
+    bezetting: dict[GI, BezettingswijzigingIn]
+    drempels: DrempelsIn
+    meldingen: int = Field(description="Reports replayed (those whose case started in the period).")
+    maanden: list[MaandOut]
+    aannames: list[str] = Field(description="What the model assumes where the history cannot tell.")
+    aangevraagd_door: str = Field(description="The organisation that asked (a GI, the RvdK, the region).")
+    aangemaakt_op: datetime
+
+    @classmethod
+    def of(cls, s: Simulatie) -> "SimulatieOut":
+        return cls(
+            id=s.id, periode=PeriodeIn(van=s.periode.van, tot=s.periode.tot),
+            regelset_versie=s.regelset_versie, voorstel_id=s.voorstel_id,
+            bezetting={gi: BezettingswijzigingIn(jeugdbeschermers_erbij=w.jeugdbeschermers_erbij,
+                                                 caseload_norm=w.caseload_norm)
+                       for gi, w in s.bezetting.items()},
+            drempels=DrempelsIn(**vars(s.drempels)), meldingen=s.meldingen,
+            maanden=[MaandOut(maand=m.maand,
+                              escalaties=EscalatiesOut(werkelijk=m.escalaties_werkelijk,
+                                                       gesimuleerd=m.escalaties_gesimuleerd),
+                              gis=[GiMaandOut(gi=g.gi, werkelijk=CijfersOut.of(g.werkelijk),
+                                              gesimuleerd=CijfersOut.of(g.gesimuleerd)) for g in m.gis])
+                     for m in s.maanden],
+            aannames=list(AANNAMES), aangevraagd_door=s.aangevraagd_door, aangemaakt_op=s.aangemaakt_op)
+
+
+class SimulatiesPage(BaseModel):
+    items: list[SimulatieOut]
+    total: int

@@ -22,6 +22,9 @@ BATCH = 100
 async def on_casus_closed(event: CasusClosed, uow: TriageUnitOfWork) -> None:
     async with uow:
         await uow.triage.gezin_gesloten(event.gezin_id, event.gesloten_op)
+        # The children's courses end too (what the what-if simulation replays).
+        await uow.simulatie.casus_gesloten(event.casus_id, [k.kind_id for k in event.kinderen],
+                                           event.gesloten_op)
         await uow.commit()
 
 

@@ -4,7 +4,15 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from contracts.events import CapacitySignal, CasusClosed, EscalationCleared, EscalationRaised, MeldingReceived
+from contracts.events import (
+    CapacitySignal,
+    CasusAssigned,
+    CasusClosed,
+    EscalationCleared,
+    EscalationRaised,
+    JeugdbeschermerAssigned,
+    MeldingReceived,
+)
 from runtime.clock import Clock
 from runtime.errors import NotFound
 from runtime.identity import Principal
@@ -27,6 +35,7 @@ from services.triage.domain.commands import (
     ListConsultaties,
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
+    ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
     ReadAdvies,
@@ -35,14 +44,16 @@ from services.triage.domain.commands import (
     ReadConsultatie,
     ReadRegelset,
     ReadRegelsetvoorstel,
+    ReadSimulatie,
     RecordConsultatieUren,
     RejectRegelset,
     RequestConsultatie,
+    RunSimulatie,
 )
 from services.triage.domain.escalatie import in_werking, na_beeindiging, na_verhoging
 from services.triage.domain.events import AdviesIssued, MaatregelImposed
 from services.triage.domain.model import GRIJS_GEBIED, Advies, bepaal_doelgroep
-from services.triage.service_layer import bewaartermijn, consultaties, regelsetvoorstellen
+from services.triage.service_layer import bewaartermijn, consultaties, regelsetvoorstellen, simulaties
 from services.triage.service_layer.regelsetvoorstellen import actieve_regelset
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
 
@@ -77,12 +88,15 @@ async def on_melding_received(event: MeldingReceived, uow: TriageUnitOfWork, clo
             _log(uow, advies, ADVIES_VASTSTELLEN, UPDATE)
             _log(uow, advies, MAATREGEL_VASTLEGGEN, CREATE)
         await uow.triage.add_advies(advies)
+        await uow.simulatie.leg_melding_vast(melding, besluit.grijs_gebied, now)
         await uow.commit()
 
 
 async def on_capacity_signal(event: CapacitySignal, uow: TriageUnitOfWork) -> None:
+    """The GI's free places for the next proposals, and the figure kept for the simulation."""
     async with uow:
         await uow.triage.update_beschikbaarheid(event.gi, event.vrije_plaatsen, event.tijdstip)
+        await simulaties.leg_stand_vast(event, uow)
         await uow.commit()
 
 
@@ -92,6 +106,7 @@ async def on_escalation_raised(event: EscalationRaised, uow: TriageUnitOfWork) -
         huidig = await uow.triage.escalatie(event.escalatie_id, for_update=True)
         if (bijgewerkt := na_verhoging(huidig, wire.verhoging(event))) is not None:
             await uow.triage.sla_escalatie_op(bijgewerkt)
+        await uow.simulatie.escalatie_gestart(event.escalatie_id, event.gestart_op)  # for the simulation
         await uow.commit()
 
 
@@ -189,11 +204,17 @@ COMMAND_HANDLERS = {
     RejectRegelset: regelsetvoorstellen.reject_regelset,
     ReadRegelsetvoorstel: regelsetvoorstellen.read_voorstel,
     ListRegelsetvoorstellen: regelsetvoorstellen.list_voorstellen,
+    RunSimulatie: simulaties.run_simulatie,
+    ReadSimulatie: simulaties.read_simulatie,
+    ListSimulaties: simulaties.list_simulaties,
 }
 EVENT_HANDLERS = {
     MeldingReceived: [on_melding_received],
     CapacitySignal: [on_capacity_signal],
     EscalationRaised: [on_escalation_raised],  # the escalation plan's grey-area measure
     EscalationCleared: [on_escalation_cleared],
-    CasusClosed: [bewaartermijn.on_casus_closed],  # closures start the retention term
+    # The children's courses, for the what-if simulation; closures also start the retention term.
+    CasusAssigned: [simulaties.on_casus_assigned],
+    JeugdbeschermerAssigned: [simulaties.on_jeugdbeschermer_assigned],
+    CasusClosed: [bewaartermijn.on_casus_closed],
 }

@@ -1,6 +1,11 @@
 from runtime.uow import UnitOfWork
 from services.triage.adapters import wire
-from services.triage.adapters.repository import ConsultatieRepository, RegelsetRepository, TriageRepository
+from services.triage.adapters.repository import (
+    ConsultatieRepository,
+    RegelsetRepository,
+    SimulatieRepository,
+    TriageRepository,
+)
 from services.triage.settings import TriageSettings
 
 
@@ -9,11 +14,13 @@ class TriageUnitOfWork(UnitOfWork):
     triage: TriageRepository
     consultaties: ConsultatieRepository
     regelsets: RegelsetRepository
+    simulatie: SimulatieRepository
 
     def bind(self, session) -> None:
         self.triage = TriageRepository(session)
         self.consultaties = ConsultatieRepository(session)
         self.regelsets = RegelsetRepository(session)
+        self.simulatie = SimulatieRepository(session)
 
     @property
     def auto_confirm(self) -> bool:
