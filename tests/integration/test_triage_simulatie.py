@@ -25,6 +25,7 @@ from deploy.stack import database_url_for
 from runtime import db
 from runtime.clock import REGION_TZ, FixedClock
 from runtime.service import service_bus
+from runtime.tables import verwerkingen
 from services.triage.bootstrap import SPEC as TRIAGE
 from services.triage.domain.commands import ListSimulaties, ProposeRegelset, RunSimulatie
 from tests.clock import pinned
@@ -157,10 +158,17 @@ async def test_a_proposals_ruleset_sends_the_grey_area_to_ljr_and_changes_nothin
         "JBRR": (0, 0, 1, 0, 0), "WSS": (0, 0, 1, 0, 0), "LJR": (3, 0, 1 - 2, 2, 2 * 22)}
     assert per_gi(simulatie, "2025-02", "gesimuleerd")["LJR"] == (1, 0, 1 - 3, 3, 2 * 28 + 26)
     assert simulatie.regelset_versie == "2026.3"
-    # Only the simulation's own row is new: no report, course, figure, outbox or log row changed.
+    # Only the simulation's own row is new, and the log's record of the four children it read: no
+    # report, course, figure or outbox row changed.
     na = await rijen(sessions)
     assert na.pop("simulaties") == voor.pop("simulaties") + 1
+    assert na.pop("verwerkingen") == voor.pop("verwerkingen") + 4
     assert na == voor and "outbox" in na
+    async with sessions() as s:
+        log = verwerkingen.c
+        gelogd = (await s.execute(sa.select(log.verwerkingsactiviteit, log.resource_id, log.actie)
+                                  .where(log.resource_type == "simulatie"))).all()
+    assert set(gelogd) == {("triage.simulatie.v1", str(simulatie.id), "read")} and len(gelogd) == 4
     gelinkt, total = await keten.bus.handle(ListSimulaties(voorstel.id, limit=10, offset=0))
     assert total == 1 and gelinkt[0].id == simulatie.id and gelinkt[0].voorstel_id == voorstel.id
 

@@ -19,3 +19,5 @@ CONSULTATIE_AANVRAGEN = REGISTER["triage.consultatie-aanvragen.v1"]
 CONSULTATIE_INZIEN = REGISTER["triage.consultatie-inzien.v1"]
 CONSULTATIE_UREN_REGISTREREN = REGISTER["triage.consultatie-uren-registreren.v1"]
 CONSULTATIE_GEZIN_WISSEN = REGISTER["triage.consultatie-gezin-wissen.v1"]
+# The what-if simulation: logged per simulation for every child whose course it replayed.
+SIMULEREN = REGISTER["triage.simulatie.v1"]

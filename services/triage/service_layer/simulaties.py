@@ -4,7 +4,8 @@ from caseregie: here and bewaartermijn.on_casus_closed; each GI's published figu
 when the region's escalations opened: handlers.on_escalation_raised), and runs the candidate in isolation:
 the history is read in a transaction that is rolled back, the replay is pure domain code
 (domain/simulatie.py) with no unit of work and no outbox, and the one thing written is the
-simulation's own row."""
+simulation's own row (and the processing log's record of the children whose courses it read)."""
+from collections import defaultdict
 from uuid import uuid4
 
 from contracts.escalatiedrempels import Drempels
@@ -15,11 +16,14 @@ from contracts.events import (
 )
 from runtime.clock import Clock
 from runtime.errors import InvalidInput, NotFound
+from runtime.processing_log import READ, Betrokkene, betrokkenen
+from services.triage.adapters.verwerkingsactiviteiten import SIMULEREN
 from services.triage.domain.commands import ListSimulaties, ReadSimulatie, RunSimulatie
 from services.triage.domain.model import Regelset
 from services.triage.domain.regelsetvoorstel import lees_voorstel
 from services.triage.domain.simulatie import (
     Bezetting,
+    Geschiedenis,
     Scenario,
     Simulatie,
     periode_van,
@@ -88,8 +92,18 @@ async def run_simulatie(cmd: RunSimulatie, uow: TriageUnitOfWork, clock: Clock) 
         maanden=vergelijk(geschiedenis, uitkomst), aangevraagd_door=cmd.caller.organisatie, aangemaakt_op=nu)
     async with uow:
         await uow.simulatie.add(simulatie)
+        uow.log_processing(activity=SIMULEREN, action=READ, actor=cmd.caller,
+                           subjects=_betrokkenen(geschiedenis), resource=("simulatie", simulatie.id))
         await uow.commit()
     return simulatie
+
+
+def _betrokkenen(geschiedenis: Geschiedenis) -> list[Betrokkene]:
+    """Every child whose course the simulation replayed, once."""
+    per_gezin: dict = defaultdict(set)
+    for v in geschiedenis.verlopen:
+        per_gezin[v.gezin_id].add(v.kind_id)
+    return [b for gezin_id, kinderen in per_gezin.items() for b in betrokkenen(gezin_id, sorted(kinderen))]
 
 
 async def read_simulatie(cmd: ReadSimulatie, uow: TriageUnitOfWork) -> Simulatie:
