@@ -110,6 +110,13 @@ bench-auth: install
 bench-chain: install
 	$(PY) -m bench.chain $(BENCH_ARGS)
 
+# A what-if simulation (triage) over a generated year of the region's history, against reading the same
+# rows with plain SQL and the replay alone in memory; figures, not a test. Goal: a year in under a minute.
+# Options: make bench-simulatie BENCH_ARGS="--reports 10000 --runs 3"
+.PHONY: bench-simulatie
+bench-simulatie: install
+	$(PY) -m bench.simulatie $(BENCH_ARGS)
+
 # Rebuild of all KPIs from a generated history of a million reports, and GET /v1/kpis over it,
 # against a plain SQL aggregate on the same raw events; figures, not a test (about 10 minutes).
 # Options: make bench-kpis BENCH_ARGS="--reports 100000"

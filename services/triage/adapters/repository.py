@@ -602,10 +602,12 @@ class SimulatieRepository:
 
     async def leg_stand_vast(self, gi: GI, tijdstip: datetime, bezetting: SimBezetting, vrije_plaatsen: int,
                              wachtend: int) -> None:
-        await self.session.execute(insert(capaciteit_historie).on_conflict_do_nothing(), dict(
-            gi=gi.value, tijdstip=tijdstip, jeugdbeschermers=bezetting.jeugdbeschermers,
-            afwezig=bezetting.afwezig, caseload_norm=bezetting.caseload_norm,
-            vrije_plaatsen=vrije_plaatsen, wachtend=wachtend))
+        """One figure per GI per moment: a second one of the same moment is the later state."""
+        values = dict(jeugdbeschermers=bezetting.jeugdbeschermers, afwezig=bezetting.afwezig,
+                      caseload_norm=bezetting.caseload_norm, vrije_plaatsen=vrije_plaatsen, wachtend=wachtend)
+        stmt = insert(capaciteit_historie).values(gi=gi.value, tijdstip=tijdstip, **values)
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=[capaciteit_historie.c.gi, capaciteit_historie.c.tijdstip], set_=values))
 
     async def escalatie_gestart(self, escalatie_id: UUID, gestart_op: datetime) -> None:
         await self.session.execute(

@@ -16,7 +16,7 @@ The model is the chain's own rules, with these assumptions (each stated with a r
   the start of every day; the escalation plan's measures and transfers are not simulated.
 """
 import heapq
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -239,11 +239,16 @@ def maandcijfers(verlopen: Iterable[Kindverloop], standen: Iterable[Stand],
     maanden = periode.maanden()
     telling: dict[str, dict[GI, list[int]]] = {n: {gi: [0, 0, 0] for gi in GI} for n, _, _ in maanden}
     for v in verlopen:
+        einde_wacht = v.wacht_tot(periode.eind)
         for naam, begin, eind in maanden:
-            if begin <= v.toegewezen_op < eind:
+            if eind <= v.toegewezen_op:
+                continue
+            if begin >= einde_wacht and begin > v.toegewezen_op:
+                break  # assigned before this month and no longer waiting: nothing more to count
+            if begin <= v.toegewezen_op:
                 telling[naam][v.gi][0] += 1
                 telling[naam][v.gi][1] += v.grijs_gebied
-            wacht_begin, wacht_eind = max(v.toegewezen_op, begin), v.wacht_tot(eind)
+            wacht_begin, wacht_eind = max(v.toegewezen_op, begin), min(einde_wacht, eind)
             if wacht_begin < wacht_eind:
                 telling[naam][v.gi][2] += calendar_days(wacht_begin, wacht_eind)
     laatste = sorted(standen, key=lambda s: s.tijdstip)
@@ -272,6 +277,7 @@ class _Kind:
     grijs_gebied: bool
     beschermer_op: datetime | None = None
     gesloten_op: datetime | None = None
+    wachtend: "_Wachtend | None" = None  # the waiting case it is in, until it has its protector
 
     def verloop(self) -> Kindverloop:
         return Kindverloop(casus_id=UUID(int=self.casus), kind_id=self.kind_id, gezin_id=self.gezin_id,
@@ -297,11 +303,14 @@ class _Regio:
         self.bezetting: dict[GI, Bezetting] = {}
         self.in_zorg: dict[GI, int] = defaultdict(int)
         self.bezet: dict[GI, int] = defaultdict(int)
-        self.wachtrij: dict[GI, list[_Wachtend]] = defaultdict(list)
+        self.wachtrij: dict[GI, deque[_Wachtend]] = defaultdict(deque)  # oldest first
+        self.wachtend_per_casus: dict[int, _Wachtend] = {}
+        self.aantal_wachtend: dict[GI, int] = defaultdict(int)
         self.kinderen: list[_Kind] = []
         self.open_casus: dict[UUID, tuple[GI, int]] = {}  # per family: its open case
-        self.open_per_casus: dict[int, int] = defaultdict(int)
+        self.open_per_casus: dict[int, set[UUID]] = defaultdict(set)  # children in care per case
         self.standen: list[Stand] = []
+        self.laatste: dict[GI, tuple[int, int]] = {}  # per GI its last recorded figure
         self.escalatie_niveau = 0
         self.escalaties: list[datetime] = []
         self.volgende_casus = 1
@@ -316,21 +325,21 @@ class _Regio:
         return {gi: self.vrije_plaatsen(gi) for gi in GI_VOLGORDE if gi in self.bezetting}
 
     def wachtend(self, gi: GI) -> int:
-        return sum(len(w.kinderen) for w in self.wachtrij[gi])
+        return self.aantal_wachtend[gi]
 
     def meet(self, nu: datetime) -> None:
         """Record each GI's figure that changed, then evaluate the region's escalation."""
         for gi in GI_VOLGORDE:
             if gi not in self.bezetting:
                 continue
-            vorige = next((s for s in reversed(self.standen) if s.gi == gi), None)
-            if vorige is None or (vorige.vrije_plaatsen, vorige.wachtend) != (self.vrije_plaatsen(gi),
-                                                                                  self.wachtend(gi)):
-                self.standen.append(Stand(nu, gi, self.vrije_plaatsen(gi), self.wachtend(gi)))
+            figuur = (self.vrije_plaatsen(gi), self.wachtend(gi))
+            if self.laatste.get(gi) != figuur:
+                self.standen.append(Stand(nu, gi, *figuur))
+                self.laatste[gi] = figuur
         self.beoordeel(nu)
 
     def beoordeel(self, nu: datetime) -> None:
-        sinds = [w.sinds for rij in self.wachtrij.values() for w in rij]
+        sinds = [rij[0].sinds for rij in self.wachtrij.values() if rij]  # each queue: oldest first
         cijfers = Regiocijfers(
             vrije_plaatsen=tuple((gi, self.vrije_plaatsen(gi) if gi in self.bezetting else 0) for gi in GI),
             gemeld=frozenset(gi for gi, b in self.bezetting.items() if b.gemeld),
@@ -357,17 +366,18 @@ class _Regio:
         """A child comes into care at its GI: with its protector, or waiting with its case."""
         self.kinderen.append(kind)
         self.in_zorg[kind.gi] += 1
-        self.open_per_casus[kind.casus] += 1
+        self.open_per_casus[kind.casus].add(kind.kind_id)
         self.open_casus[kind.gezin_id] = (kind.gi, kind.casus)
         if beschermer:
             self.bezet[kind.gi] += 1
             return
-        rij = self.wachtrij[kind.gi]
-        wachtend = next((w for w in rij if w.casus == kind.casus), None)
+        wachtend = self.wachtend_per_casus.get(kind.casus)
         if wachtend is None:
-            rij.append(_Wachtend(kind.casus, kind.toegewezen_op, [kind]))
-        else:
-            wachtend.kinderen.append(kind)
+            wachtend = self.wachtend_per_casus[kind.casus] = _Wachtend(kind.casus, kind.toegewezen_op, [])
+            self.wachtrij[kind.gi].append(wachtend)
+        wachtend.kinderen.append(kind)
+        kind.wachtend = wachtend
+        self.aantal_wachtend[kind.gi] += 1
 
     def sluit(self, kind: _Kind, nu: datetime) -> None:
         kind.gesloten_op = nu
@@ -375,12 +385,15 @@ class _Regio:
         if kind.beschermer_op is not None:
             self.bezet[kind.gi] -= 1
         else:
-            for w in self.wachtrij[kind.gi]:
-                if kind in w.kinderen:
-                    w.kinderen.remove(kind)
-            self.wachtrij[kind.gi] = [w for w in self.wachtrij[kind.gi] if w.kinderen]
-        self.open_per_casus[kind.casus] -= 1
-        casus_dicht = self.open_per_casus[kind.casus] == 0
+            wachtend = kind.wachtend
+            wachtend.kinderen.remove(kind)
+            kind.wachtend = None
+            self.aantal_wachtend[kind.gi] -= 1
+            if not wachtend.kinderen:
+                self.wachtrij[kind.gi].remove(wachtend)
+                del self.wachtend_per_casus[wachtend.casus]
+        self.open_per_casus[kind.casus].discard(kind.kind_id)
+        casus_dicht = not self.open_per_casus[kind.casus]
         if casus_dicht and self.open_casus.get(kind.gezin_id, (None, None))[1] == kind.casus:
             del self.open_casus[kind.gezin_id]
         self.geef_beschermers(kind.gi, nu)
@@ -390,10 +403,13 @@ class _Regio:
         rij = self.wachtrij[gi]
         plaatsen = self.bezetting[gi].plaatsen if gi in self.bezetting else 0
         while rij and self.bezet[gi] + len(rij[0].kinderen) <= plaatsen:
-            wachtend = rij.pop(0)
+            wachtend = rij.popleft()
+            del self.wachtend_per_casus[wachtend.casus]
             for kind in wachtend.kinderen:
                 kind.beschermer_op = nu
+                kind.wachtend = None
             self.bezet[gi] += len(wachtend.kinderen)
+            self.aantal_wachtend[gi] -= len(wachtend.kinderen)
 
 
 def simuleer(geschiedenis: Geschiedenis, scenario: Scenario) -> Uitkomst:
@@ -496,7 +512,7 @@ def _wijs_toe(regio: _Regio, agenda: _Agenda, regelset: Regelset, melding: Aanme
     else:
         gi, casus = stel_voor(besluit, regio.bekend()).gi, regio.volgende_casus
         regio.volgende_casus += 1
-    al_in_zorg = {k.kind_id for k in regio.kinderen if k.casus == casus and k.gesloten_op is None}
+    al_in_zorg = set(regio.open_per_casus[casus])
     for kind in melding.kinderen:
         if kind.kind_id in al_in_zorg:
             continue
