@@ -31,7 +31,8 @@ VOOR = datetime(2025, 12, 1, 12, tzinfo=REGION_TZ)
 
 def regelset(lvb_bij: tuple[str, ...] | None = ("WSS",), versie: str = "2099.1") -> Regelset:
     """LVB to the GIs named (None: LVB is grey area), everything else grey area."""
-    regels = [{"id": "grijs", "doelgroep": "grijs_gebied", "expertise": None, "als": {}, "toelichting": "Rest."}]
+    regels = [{"id": "grijs", "doelgroep": "grijs_gebied", "expertise": None, "als": {},
+               "toelichting": "Rest."}]
     if lvb_bij:
         regels.insert(0, {"id": "lvb", "doelgroep": "lvb", "expertise": "lvb",
                           "als": {"kenmerken_een_van": ["lvb_kind"]}, "toelichting": "LVB."})
@@ -63,7 +64,8 @@ class Historie:
         casus = uuid4()
         for kind in melding.kinderen:
             self.verlopen.append(Kindverloop(
-                casus_id=casus, kind_id=kind.kind_id, gezin_id=melding.gezin_id, melding_id=melding.melding_id,
+                casus_id=casus, kind_id=kind.kind_id, gezin_id=melding.gezin_id,
+                melding_id=melding.melding_id,
                 gi=GI(gi), toegewezen_op=moment, beschermer_op=moment, grijs_gebied=not lvb,
                 gesloten_op=moment + timedelta(days=duur_dagen) if duur_dagen is not None else None))
         return melding
@@ -108,7 +110,8 @@ def test_a_gi_gives_a_protector_only_when_all_of_a_cases_waiting_children_fit():
     assert {v.beschermer_op for v in kinderen} == {op(15)}
     januari = {m.maand: m for m in vergelijk(geschiedenis, uitkomst)}["2026-01"]
     jbrr = next(g for g in januari.gis if g.gi == GI.JBRR)
-    assert jbrr.gesimuleerd == Cijfers(toegewezen=3, grijs_gebied=3, vrije_plaatsen=0, wachtend=0, wachtdagen=18)
+    assert jbrr.gesimuleerd == Cijfers(toegewezen=3, grijs_gebied=3, vrije_plaatsen=0, wachtend=0,
+                                       wachtdagen=18)
 
 
 def test_more_protectors_in_the_scenario_shorten_the_wait():
@@ -116,7 +119,8 @@ def test_more_protectors_in_the_scenario_shorten_the_wait():
     h.melding(op(5), "JBRR", duur_dagen=10)
     h.melding(op(6), "JBRR", kinderen=2, duur_dagen=60)
     geschiedenis = h.geschiedenis(bezetting(JBRR=(1, 2), WSS=(1, 0), LJR=(1, 0)))
-    scenario = Scenario(regelset(("JBRR",)), bezetting={GI.JBRR: Bezettingswijziging(jeugdbeschermers_erbij=1)})
+    scenario = Scenario(regelset(("JBRR",)),
+                        bezetting={GI.JBRR: Bezettingswijziging(jeugdbeschermers_erbij=1)})
     uitkomst = simuleer(geschiedenis, scenario)
     assert all(v.beschermer_op == v.toegewezen_op for v in uitkomst.verlopen)
     jbrr = next(g for g in vergelijk(geschiedenis, uitkomst)[0].gis if g.gi == GI.JBRR)
