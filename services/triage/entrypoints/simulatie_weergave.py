@@ -10,16 +10,16 @@ FIGUREN = (("toegewezen", "Toegewezen kinderen"), ("wachtend", "Wachtend aan het
 BREEDTE, HOOGTE, MARGE = 560, 170, 36
 
 
-def _waarde(c: Cijfers, figuur: str) -> int:
-    return getattr(c, figuur) or 0
+def _waarde(c: Cijfers, figuur: str) -> int | None:
+    return getattr(c, figuur)  # None: no figure known (not drawn)
 
 
 def _paneel(s: Simulatie, figuur: str, titel: str, y0: int) -> str:
     """One small chart: per GI a solid line (werkelijk) and a dashed one (gesimuleerd)."""
     reeksen = [(g.gi.value, soort, [_waarde(getattr(m.gis[i], soort), figuur) for m in s.maanden])
                for i, g in enumerate(s.maanden[0].gis) for soort in ("werkelijk", "gesimuleerd")]
-    laagste = min(0, *(v for _, _, r in reeksen for v in r))
-    hoogste = max(1, *(v for _, _, r in reeksen for v in r))
+    bekend = [v for _, _, r in reeksen for v in r if v is not None]
+    laagste, hoogste = min([0, *bekend]), max([1, *bekend])
     n = len(s.maanden)
 
     def punt(i: int, v: int) -> str:
@@ -32,7 +32,7 @@ def _paneel(s: Simulatie, figuur: str, titel: str, y0: int) -> str:
              f'<text x="4" y="{y0 + HOOGTE - 20}" font-size="10">{laagste}</text>']
     for gi, soort, reeks in reeksen:
         streep = ' stroke-dasharray="5,3"' if soort == "gesimuleerd" else ""
-        punten = " ".join(punt(i, v) for i, v in enumerate(reeks))
+        punten = " ".join(punt(i, v) for i, v in enumerate(reeks) if v is not None)
         delen.append(f'<polyline fill="none" stroke="{KLEUREN[gi]}" stroke-width="2"{streep} '
                      f'points="{punten}"><title>{gi} {soort}</title></polyline>')
     for i, m in enumerate(s.maanden):
