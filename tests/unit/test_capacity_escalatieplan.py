@@ -292,6 +292,25 @@ async def test_webhooks_go_out_signed_and_failures_are_retried_later(tmp_path: P
     assert sorted(ids[:2]) == sorted(ids[2:]) and len(set(ids)) == 2  # a retry has the same id
 
 
+async def test_a_levels_notice_not_sent_when_the_escalation_ends_lapses_and_is_not_sent(tmp_path: Path):
+    uow = FakeCapacityUnitOfWork(settings(mail_map=str(tmp_path)))
+    await all_at_norm(uow)
+    receiver = Receiver(fail=True)
+    assert await bus_to(uow, receiver).handle(DeliverKennisgevingen()) == 2  # both webhooks failed
+    for gi in GI:  # the GIs report staffing again: places everywhere, the escalation ends
+        await bus(uow).handle(ReportStaffing(GIS[gi], gi, caseload_norm=10, jeugdbeschermers=5))
+    assert any(e.type.endswith("cleared.v1") for e in map(type, uow.published))
+    webhooks = [k for k in uow.kennisgevingen.rows if k.kanaal == "webhook" and k.partij in ("rvdk", "JBRR")]
+    assert {(k.status, k.volgende_poging_op) for k in webhooks} == {("vervallen", None)}
+    assert all(k.vervallen_op == uow.clock.now() for k in webhooks)
+    receiver.fail = False
+    uow.clock.advance(hours=1)
+    assert await bus_to(uow, receiver).handle(DeliverKennisgevingen()) == 0
+    assert len(receiver.posts) == 2  # only the two failed attempts before the end
+    # The events went out with their commit, as ever: they stay sent.
+    assert {k.status for k in uow.kennisgevingen.rows if k.kanaal == "event"} == {"verzonden"}
+
+
 def written(folder: Path) -> list:
     return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 

@@ -104,6 +104,7 @@ escalatie_kennisgevingen = sa.Table(
     sa.Column("laatste_poging_op", sa.DateTime(timezone=True)),
     sa.Column("laatste_fout", sa.Text),
     sa.Column("verzonden_op", sa.DateTime(timezone=True)),
+    sa.Column("vervallen_op", sa.DateTime(timezone=True)),  # 0004: not sent: the escalation ended first
     sa.UniqueConstraint("escalatie_id", "onderwerp", "partij", "kanaal"),
 )
 

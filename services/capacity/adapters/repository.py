@@ -233,7 +233,8 @@ class EscalatieRepository:
 
 
 _K = escalatie_kennisgevingen
-_K_STATE = ("pogingen", "volgende_poging_op", "laatste_poging_op", "laatste_fout", "verzonden_op")
+_K_STATE = ("pogingen", "volgende_poging_op", "laatste_poging_op", "laatste_fout", "verzonden_op",
+            "vervallen_op")
 
 
 class KennisgevingRepository:
@@ -300,7 +301,8 @@ def _kennisgeving(row) -> Kennisgeving:
                         partij=row.partij, kanaal=row.kanaal, bericht=json.loads(row.bericht),
                         aangemaakt_op=row.aangemaakt_op, volgende_poging_op=row.volgende_poging_op,
                         pogingen=row.pogingen, laatste_poging_op=row.laatste_poging_op,
-                        laatste_fout=row.laatste_fout, verzonden_op=row.verzonden_op, id=row.id)
+                        laatste_fout=row.laatste_fout, verzonden_op=row.verzonden_op,
+                        vervallen_op=row.vervallen_op, id=row.id)
 
 
 def _figuur_values(f: GiCapaciteit) -> dict[str, Any]:

@@ -25,6 +25,7 @@ VERZONDEN = "verzonden"  # went out (event: committed with the outbox; webhook: 
 WACHTEND = "wachtend"  # not tried yet
 NIEUWE_POGING = "nieuwe_poging"  # tried and failed: tried again at volgende_poging_op
 NIET_INGESTELD = "niet_ingesteld"  # no target set for this party and channel: not sent
+VERVALLEN = "vervallen"  # a level's notice not sent yet when the escalation ended: not sent any more
 
 
 @dataclass
@@ -41,12 +42,15 @@ class Kennisgeving:
     laatste_poging_op: datetime | None = None
     laatste_fout: str | None = None
     verzonden_op: datetime | None = None
+    vervallen_op: datetime | None = None
     id: int | None = None
 
     @property
     def status(self) -> str:
         if self.verzonden_op is not None:
             return VERZONDEN
+        if self.vervallen_op is not None:
+            return VERVALLEN
         if self.volgende_poging_op is None:
             return NIET_INGESTELD
         return NIEUWE_POGING if self.pogingen else WACHTEND
@@ -60,6 +64,15 @@ class Kennisgeving:
             return
         self.laatste_fout = fout[:1000]
         self.volgende_poging_op = nu + timedelta(seconds=volgende_poging_na(self.pogingen, base_s, max_s))
+
+
+def vervalt(k: Kennisgeving, nu: datetime) -> bool:
+    """When its escalation ends, a level's notice not sent yet is not sent any more (a party is not
+    told of a level the region has left); a week's figure still goes out. True: it lapsed now."""
+    if k.verzonden_op is not None or k.vervallen_op is not None or not k.onderwerp.startswith("niveau "):
+        return False
+    k.vervallen_op, k.volgende_poging_op = nu, None
+    return True
 
 
 def bericht(msg_id: str, soort: str, nu: datetime, escalatie_id: UUID, data: dict[str, Any]) -> dict:

@@ -127,22 +127,25 @@ class KennisgevingOut(BaseModel):
     niveau: int
     partij: Partij
     kanaal: Literal["event", "webhook", "email"]
-    status: Literal["verzonden", "wachtend", "nieuwe_poging", "niet_ingesteld"] = Field(
+    status: Literal["verzonden", "wachtend", "nieuwe_poging", "niet_ingesteld", "vervallen"] = Field(
         description="verzonden: it went out (the event: with the commit; a webhook: answered 2xx; an "
-                    "e-mail: accepted by the server); niet_ingesteld: no target set for this party.")
+                    "e-mail: accepted by the server); niet_ingesteld: no target set for this party; "
+                    "vervallen: a level's notice not sent yet when the escalation ended (`vervallen_op`): "
+                    "not sent any more.")
     aangemaakt_op: datetime
     verzonden_op: datetime | None
     pogingen: int
     laatste_poging_op: datetime | None
     laatste_fout: str | None
     volgende_poging_op: datetime | None
+    vervallen_op: datetime | None = None
 
     @classmethod
     def of(cls, k: Kennisgeving) -> "KennisgevingOut":
         return cls(onderwerp=k.onderwerp, niveau=k.niveau, partij=k.partij, kanaal=k.kanaal, status=k.status,
                    aangemaakt_op=k.aangemaakt_op, verzonden_op=k.verzonden_op, pogingen=k.pogingen,
                    laatste_poging_op=k.laatste_poging_op, laatste_fout=k.laatste_fout,
-                   volgende_poging_op=k.volgende_poging_op)
+                   volgende_poging_op=k.volgende_poging_op, vervallen_op=k.vervallen_op)
 
 
 class BevestigingIn(BaseModel):

@@ -57,6 +57,12 @@ async def vertel(uow: CapacityUnitOfWork, escalatie: Escalatie, plan: Escalatiep
         _ingesteld(uow.settings), nu))
 
 
+async def laat_vervallen(uow: CapacityUnitOfWork, escalatie: Escalatie, nu: datetime) -> None:
+    """The escalation ended: its levels' notices not sent yet lapse (kg.vervalt), in this transaction."""
+    vervallen = [k for k in await uow.kennisgevingen.voor(escalatie.id) if kg.vervalt(k, nu)]
+    await uow.kennisgevingen.save(vervallen)
+
+
 async def _open_escalatie(uow: CapacityUnitOfWork, escalatie_id) -> Escalatie:
     escalatie = await uow.escalaties.get(escalatie_id)
     if escalatie is None:

@@ -88,6 +88,8 @@ async def _beoordeel_escalatie(uow: CapacityUnitOfWork, figuren: Iterable[GiCapa
         uow.publish(event)
         if isinstance(event, EscalationRaised):
             await escalaties.vertel(uow, escalatie, plan, event, nu)
+        else:
+            await escalaties.laat_vervallen(uow, escalatie, nu)
 
 
 def _eigen_gi(principal: Principal, gi: GI) -> None:
