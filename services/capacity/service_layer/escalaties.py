@@ -2,7 +2,7 @@
 escalation nobody acknowledged in time, send the week's figure to GRJR, and deliver the
 notifications (webhooks and e-mail) with retries. Every change of an escalation takes the same
 lock as the figures (`uow.capaciteit.vergrendel`), so it serialises with their evaluation."""
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from services.capacity.domain.commands import (
 from services.capacity.domain.escalatie import Escalatie, ophogen
 from services.capacity.domain.escalatieplan import EMAIL, EVENT, GRJR, WEBHOOK, Escalatieplan, partij_van
 from services.capacity.domain.events import EscalationRaised
+from services.capacity.domain.model import GiCapaciteit
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 from services.capacity.settings import CapacitySettings
 
@@ -44,8 +45,9 @@ def _ingesteld(settings: CapacitySettings | None) -> Callable[[str, str], bool]:
 
 
 async def vertel(uow: CapacityUnitOfWork, escalatie: Escalatie, plan: Escalatieplan,
-                 event: EscalationRaised, nu: datetime) -> None:
-    """Every party of the level the escalation reached, through each of its channels."""
+                 event: EscalationRaised, nu: datetime, figuren: Iterable[GiCapaciteit]) -> None:
+    """Every party of the level the escalation reached, through each of its channels; and when the
+    level puts the weekly figure in force, this week's figure to GRJR at once."""
     contract = wire.to_contract(event)
     data = contract.model_dump(mode="json")
 
@@ -55,6 +57,7 @@ async def vertel(uow: CapacityUnitOfWork, escalatie: Escalatie, plan: Escalatiep
     await uow.kennisgevingen.add(kg.kennisgevingen(
         plan.te_vertellen(escalatie.niveau), escalatie, kg.niveau_onderwerp(escalatie.niveau), bericht,
         _ingesteld(uow.settings), nu))
+    await weekcijfer(uow, escalatie, figuren, nu)
 
 
 async def laat_vervallen(uow: CapacityUnitOfWork, escalatie: Escalatie, nu: datetime) -> None:
@@ -92,7 +95,7 @@ async def check_bevestigingen(cmd: CheckBevestigingen, uow: CapacityUnitOfWork, 
     """An open escalation whose level's parties did not all acknowledge in time goes up a level
     (its parties are told). True when it went up."""
     async with uow:
-        await uow.capaciteit.vergrendel()
+        figuren = await uow.capaciteit.vergrendel()
         escalatie = await uow.escalaties.open()
         if escalatie is None:
             return False
@@ -104,7 +107,7 @@ async def check_bevestigingen(cmd: CheckBevestigingen, uow: CapacityUnitOfWork, 
             return False
         await uow.escalaties.save(hoger)
         uow.publish(event)
-        await vertel(uow, hoger, plan, event, nu)
+        await vertel(uow, hoger, plan, event, nu, figuren.values())
         await uow.commit()
     return True
 
@@ -115,23 +118,31 @@ async def send_weekcijfer(cmd: SendWeekcijfer, uow: CapacityUnitOfWork, clock: C
     async with uow:
         figuren = await uow.capaciteit.vergrendel()
         escalatie = await uow.escalaties.open()
-        nu = clock.now()
-        event = kg.weekcijfer(escalatie, figuren.values(), nu)
-        onderwerp = kg.week_onderwerp(kg.iso_week(nu))
-        if event is None or onderwerp in await uow.kennisgevingen.onderwerpen(escalatie.id):
+        if not await weekcijfer(uow, escalatie, figuren.values(), clock.now()):
             return False
-        plan = plan_van(uow.settings, escalatie)
-        kanalen = plan.niveau(escalatie.niveau).kanalen_van(GRJR)
-        contract = wire.to_contract(event)
-        data = contract.model_dump(mode="json")
-        await uow.kennisgevingen.add(kg.kennisgevingen(
-            [(GRJR, kanaal) for kanaal in kanalen], escalatie, onderwerp,
-            lambda partij: kg.bericht(f"{escalatie.id}.{event.week}.{partij}", contract.type, nu,
-                                      escalatie.id, data),
-            _ingesteld(uow.settings), nu))
-        if EVENT in kanalen:
-            uow.publish(event)
         await uow.commit()
+    return True
+
+
+async def weekcijfer(uow: CapacityUnitOfWork, escalatie: Escalatie | None, figuren: Iterable[GiCapaciteit],
+                     nu: datetime) -> bool:
+    """In the caller's transaction: this week's figures to GRJR, unless sent this week or the measure
+    is not in force (False). Also at once when a level puts the measure in force (vertel)."""
+    event = kg.weekcijfer(escalatie, figuren, nu)
+    onderwerp = kg.week_onderwerp(kg.iso_week(nu))
+    if event is None or onderwerp in await uow.kennisgevingen.onderwerpen(escalatie.id):
+        return False
+    plan = plan_van(uow.settings, escalatie)
+    kanalen = plan.niveau(escalatie.niveau).kanalen_van(GRJR)
+    contract = wire.to_contract(event)
+    data = contract.model_dump(mode="json")
+    await uow.kennisgevingen.add(kg.kennisgevingen(
+        [(GRJR, kanaal) for kanaal in kanalen], escalatie, onderwerp,
+        lambda partij: kg.bericht(f"{escalatie.id}.{event.week}.{partij}", contract.type, nu,
+                                  escalatie.id, data),
+        _ingesteld(uow.settings), nu))
+    if EVENT in kanalen:
+        uow.publish(event)
     return True
 
 

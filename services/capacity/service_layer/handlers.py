@@ -80,6 +80,7 @@ async def _werk_bij(uow: CapacityUnitOfWork, figuren: dict[GI, GiCapaciteit], gi
 async def _beoordeel_escalatie(uow: CapacityUnitOfWork, figuren: Iterable[GiCapaciteit],
                                nu: datetime) -> None:
     """The region's escalation on the new figures; on a new level, its parties are told (the plan)."""
+    figuren = list(figuren)
     open_ = await uow.escalaties.open()
     plan = escalaties.plan_van(uow.settings, open_)
     escalatie, event = beoordeel(open_, Regiocijfers.van(figuren), uow.drempels, nu, plan=plan)
@@ -87,7 +88,7 @@ async def _beoordeel_escalatie(uow: CapacityUnitOfWork, figuren: Iterable[GiCapa
         await uow.escalaties.save(escalatie)
         uow.publish(event)
         if isinstance(event, EscalationRaised):
-            await escalaties.vertel(uow, escalatie, plan, event, nu)
+            await escalaties.vertel(uow, escalatie, plan, event, nu, figuren)
         else:
             await escalaties.laat_vervallen(uow, escalatie, nu)
 
