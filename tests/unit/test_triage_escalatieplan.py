@@ -5,6 +5,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from fastapi.testclient import TestClient
 
 from contracts.events import EscalatieCijfers, EscalationCleared, EscalationRaised
 from contracts.vocabulary import GI, EscalatieMaatregel
@@ -12,7 +13,9 @@ from services.triage.adapters import wire
 from services.triage.bootstrap import SPEC
 from services.triage.domain.escalatie import RegioEscalatie, in_werking, na_beeindiging, na_verhoging
 from services.triage.domain.model import Advies, stel_voor
+from tests import identity
 from tests.clock import PINNED_NOW
+from tests.fakes import bootstrap_test_app
 from tests.unit.test_triage_advies import GRIJS, JR, LVB, NOW, melding
 from tests.unit.test_triage_service import FakeRepository, FakeUnitOfWork, bus
 from tests.unit.test_triage_service import melding as melding_received
@@ -20,6 +23,7 @@ from tests.unit.test_triage_service import melding as melding_received
 GRIJS_GEBIED = "grijs_gebied_meeste_vrije_plaatsen"
 WACHTLIJST = "wachtenden_op_urgentie_en_wachtdagen"
 ID = uuid4()
+REGIO_ESCALATIES = "/v1/regio-escalaties"
 # Every known GI over its norm; LJR has sent no capacity signal.
 OVER_NORM = {GI.JBRR: -3, GI.WSS: -1}
 
@@ -194,3 +198,19 @@ async def test_the_measure_follows_the_escalation_through_the_bus():
     assert not repository.escalaties[escalatie_id].open
     # Following the escalation publishes nothing: only the three reports' decisions.
     assert [type(e).__name__ for e in uow.published] == ["TriageCompleted"] * 3
+
+
+async def test_the_api_shows_the_open_escalations_and_which_one_puts_the_measure_in_force():
+    uow = FakeUnitOfWork(FakeRepository())
+    client = TestClient(bootstrap_test_app(SPEC, uow))
+    assert client.get(REGIO_ESCALATIES, headers=identity.rvdk()).json() == []
+    oud, nieuw, dicht = uuid4(), uuid4(), uuid4()
+    for event in (raised(oud, 2, [WACHTLIJST, GRIJS_GEBIED], 0), raised(nieuw, 1, [WACHTLIJST], 5),
+                  raised(dicht, 3, [WACHTLIJST, GRIJS_GEBIED], 9), cleared(dicht, 10)):
+        await bus(uow).handle(event)
+    r = client.get(REGIO_ESCALATIES, headers=identity.gi("WSS"))
+    assert r.status_code == 200, r.text
+    assert [(e["escalatie_id"], e["niveau"], e["grijs_gebied_maatregel"]) for e in r.json()] == [
+        (str(nieuw), 1, False), (str(oud), 2, True)]
+    assert r.json()[1]["maatregelen"] == [WACHTLIJST, GRIJS_GEBIED]
+    assert client.get(REGIO_ESCALATIES, headers=identity.lokaal_team()).status_code == 403

@@ -64,6 +64,11 @@ class ReadBeschikbaarheid:
 
 
 @dataclass(frozen=True)
+class ListRegioEscalaties:
+    """The region's open escalations as triage applies them (the plan's measures in force)."""
+
+
+@dataclass(frozen=True)
 class EraseExpired:
     """The RvdK's free text of advice, and consultation requests' family ids, past their retention
     terms erased, in batches."""

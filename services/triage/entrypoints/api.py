@@ -22,6 +22,7 @@ from services.triage.domain.commands import (
     ListConsultaties,
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
+    ListRegioEscalaties,
     ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
@@ -37,7 +38,8 @@ from services.triage.domain.commands import (
     RequestConsultatie,
     RunSimulatie,
 )
-from services.triage.domain.model import AdviesStatus
+from services.triage.domain.escalatie import in_werking
+from services.triage.domain.model import GRIJS_GEBIED, AdviesStatus
 from services.triage.domain.regelsetschema import regelset_schema
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from services.triage.domain.simulatie import Bezettingswijziging
@@ -57,6 +59,7 @@ from services.triage.entrypoints.schemas import (
     RegelsetVersieOut,
     RegelsetvoorstellenPage,
     RegelsetvoorstelOut,
+    RegioEscalatieOut,
     SimulatieIn,
     SimulatieOut,
     SimulatiesPage,
@@ -255,6 +258,15 @@ async def post_regelset_afwijzing(voorstel_id: VoorstelId, response: Response, c
             summary="Free capacity per GI as last signalled by the capacity service")
 async def beschikbaarheid(bus: Bus):
     return await bus.handle(ReadBeschikbaarheid())
+
+
+@router.get("/regio-escalaties", response_model=list[RegioEscalatieOut], tags=["adviezen"],
+            summary="The region's open escalations as triage applies them: the escalation plan's "
+                    "measures in force, latest raised first")
+async def regio_escalaties(bus: Bus):
+    escalaties = await bus.handle(ListRegioEscalaties())
+    grijs = in_werking(escalaties, GRIJS_GEBIED)
+    return [RegioEscalatieOut.of(e, grijs) for e in escalaties]
 
 
 # --- the what-if simulation ----------------------------------------------------------------------

@@ -33,6 +33,8 @@ POLICY = policy(
     post_regelset_goedkeuring=[GI_MANAGER],
     post_regelset_afwijzing=[GI_MANAGER],
     beschikbaarheid=[RVDK],
+    # The escalation plan's measures in force in triage: no personal data; the partners it concerns.
+    regio_escalaties=[RVDK, GI_ROL, GI_MANAGER, REGIO],
     # The what-if simulation: aggregate figures per GI per month, no personal data. Those who decide
     # on the rules and the staffing run and read them: the GIs' managers, the RvdK, the region.
     post_simulatie=SIMULEERDERS,

@@ -20,6 +20,7 @@ from contracts.vocabulary import (
 from runtime.fields import Datum, Text
 from services.triage.adapters.regelsets import Versie
 from services.triage.domain.consultatie import KWARTIER, MAX_UREN, Consultatie, Verdeling
+from services.triage.domain.escalatie import RegioEscalatie
 from services.triage.domain.model import Advies, AdviesStatus
 from services.triage.domain.regelsetschema import regelset_schema
 from services.triage.domain.regelsetvoorstel import (
@@ -296,6 +297,23 @@ class Beschikbaarheid(BaseModel):
     gi: GI
     vrije_plaatsen: int
     tijdstip: datetime
+
+
+class RegioEscalatieOut(BaseModel):
+    escalatie_id: UUID = Field(description="The escalation at capacity: GET /v1/escalaties/{id} there.")
+    niveau: int
+    escalatieplan_versie: str | None
+    maatregelen: list[str] = Field(description="The plan's measures in force at its level.")
+    grijs_gebied_maatregel: bool = Field(
+        description="Whether triage applies `grijs_gebied_meeste_vrije_plaatsen` now: grey-area proposals "
+                    "to the GI with the most free places, a GI without a figure last (the latest raised "
+                    "escalation with the measure decides).")
+    sinds: datetime = Field(description="When its current level was raised.")
+
+    @classmethod
+    def of(cls, e: RegioEscalatie, in_werking: RegioEscalatie | None) -> "RegioEscalatieOut":
+        return cls(escalatie_id=e.escalatie_id, niveau=e.niveau, escalatieplan_versie=e.escalatieplan_versie,
+                   maatregelen=list(e.maatregelen), grijs_gebied_maatregel=in_werking is e, sinds=e.tijdstip)
 
 
 # --- consultation & advice (C&A) -----------------------------------------------------------------

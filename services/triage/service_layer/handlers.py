@@ -35,6 +35,7 @@ from services.triage.domain.commands import (
     ListConsultaties,
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
+    ListRegioEscalaties,
     ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
@@ -50,7 +51,7 @@ from services.triage.domain.commands import (
     RequestConsultatie,
     RunSimulatie,
 )
-from services.triage.domain.escalatie import in_werking, na_beeindiging, na_verhoging
+from services.triage.domain.escalatie import RegioEscalatie, in_werking, na_beeindiging, na_verhoging
 from services.triage.domain.events import AdviesIssued, MaatregelImposed
 from services.triage.domain.model import GRIJS_GEBIED, Advies, bepaal_doelgroep
 from services.triage.service_layer import bewaartermijn, consultaties, regelsetvoorstellen, simulaties
@@ -183,6 +184,13 @@ async def beschikbaarheid(cmd: ReadBeschikbaarheid, uow: TriageUnitOfWork) -> li
         return await uow.triage.beschikbaarheid()
 
 
+async def regio_escalaties(cmd: ListRegioEscalaties, uow: TriageUnitOfWork) -> list[RegioEscalatie]:
+    """Open escalations, the latest raised first (the one whose grey-area measure applies)."""
+    async with uow:
+        return sorted(await uow.triage.open_escalaties(), key=lambda e: (e.tijdstip, str(e.escalatie_id)),
+                      reverse=True)
+
+
 
 COMMAND_HANDLERS = {
     ConfirmAdvies: confirm_advies,
@@ -191,6 +199,7 @@ COMMAND_HANDLERS = {
     ReadAdvies: read_advies,
     ListAdviezen: list_adviezen,
     ReadBeschikbaarheid: beschikbaarheid,
+    ListRegioEscalaties: regio_escalaties,
     RequestConsultatie: consultaties.request_consultatie,
     RecordConsultatieUren: consultaties.record_uren,
     ReadConsultatie: consultaties.read_consultatie,
