@@ -14,3 +14,7 @@ class TriageSettings(RetentionSettings):
     # last activity (the request or its latest hours): C&A is advice without a measure, no file of a
     # GI's; the year's figures (category, municipality, GI, hours) stay.
     consultatie_bewaartermijn_jaren: int = Field(default=2, ge=1, le=100)
+    # The names of the managers who proposed and decided on a ruleset version are erased this many
+    # years after the proposal closed (activated, rejected or superseded); the GI, the token subject,
+    # the decision and its date stay, as the record of who carried the rules.
+    regelset_namen_bewaartermijn_jaren: int = Field(default=7, ge=1, le=100)

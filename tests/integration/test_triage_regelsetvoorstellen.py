@@ -15,14 +15,16 @@ from deploy.stack import database_url_for
 from runtime import db
 from runtime.errors import Conflict
 from runtime.service import service_bus
-from services.triage.adapters.orm import regelset_besluiten, triages
+from services.triage.adapters.orm import regelset_besluiten, regelset_voorstellen, triages
 from services.triage.adapters.repository import RegelsetRepository
 from services.triage.bootstrap import SPEC as TRIAGE
 from services.triage.domain.commands import (
     ApproveRegelset,
+    EraseExpired,
     ListRegelsetVersies,
     ProposeRegelset,
     ReadRegelsetvoorstel,
+    RejectRegelset,
 )
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from tests.clock import PINNED_NOW, pinned
@@ -126,3 +128,26 @@ async def test_one_gi_approving_twice_at_once_is_recorded_once(sessions):
     assert sorted(type(u).__name__ for u in uitkomsten) == ["Conflict", "Regelsetvoorstel"]
     async with sessions() as s:
         assert await s.scalar(sa.select(sa.func.count()).select_from(regelset_besluiten)) == 1
+
+
+async def test_the_managers_names_of_a_closed_proposal_are_erased_after_their_term(sessions):
+    clock = pinned()
+    bus = triage(sessions, clock)
+    voorstel = await bus.handle(ProposeRegelset(manager(GI.WSS, "M. Peters"), voorstel_bron()))
+    await bus.handle(ApproveRegelset(manager(GI.WSS, "M. Peters"), voorstel.id))
+    await bus.handle(RejectRegelset(manager(GI.LJR, "L. Bakker"), voorstel.id, "doelgroep", "Niet zo"))
+    open_ = await bus.handle(ProposeRegelset(manager(GI.JBRR, "A. Jansen"), voorstel_bron("2026.4")))
+
+    async def namen():
+        async with sessions() as s:
+            v = dict((await s.execute(sa.select(regelset_voorstellen.c.versie,
+                                                regelset_voorstellen.c.indiener_naam))).all())
+            b = sorted((await s.execute(sa.select(regelset_besluiten.c.manager,
+                                                  regelset_besluiten.c.manager_naam))).all())
+        return v, b
+
+    clock.set(PINNED_NOW + timedelta(days=365 * 7 + 3))  # past the 7th anniversary
+    await bus.handle(EraseExpired())
+    voorstellen, besluiten = await namen()
+    assert voorstellen == {"2026.3": None, "2026.4": "A. Jansen"} and open_.versie == "2026.4"
+    assert besluiten == [("manager@LJR", None), ("manager@WSS", None)]

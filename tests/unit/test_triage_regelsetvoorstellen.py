@@ -3,19 +3,21 @@ three GIs (the third activates the version at that moment), one rejection ending
 once; through the bus (the next report is decided by the new version, not before, also on another
 replica) and over HTTP (who may, and the problems)."""
 import copy
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
 from contracts.vocabulary import GI, RegelsetAfwijzingReden
+from runtime.clock import REGION_TZ, add_months, local_date
 from runtime.errors import Conflict, Forbidden, InvalidInput
 from runtime.identity import GI_MANAGER, GI_ROL, Principal
 from services.triage.adapters import regelsets
 from services.triage.bootstrap import SPEC
 from services.triage.domain.commands import (
     ApproveRegelset,
+    EraseExpired,
     ProposeRegelset,
     ReadRegelset,
     RejectRegelset,
@@ -436,3 +438,28 @@ async def test_deciding_on_the_rules_is_no_processing_of_a_childs_data():
     await bus(uow).handle(ApproveRegelset(manager(GI.WSS), voorstel.id))
     await bus(uow).handle(RejectRegelset(manager(GI.LJR), voorstel.id, "doelgroep", "Niet zo"))
     assert uow.commits == 3 and uow.verwerkingen == []
+
+
+async def test_the_managers_names_are_erased_seven_years_after_the_proposal_closed():
+    uow = ConsultatieUow()  # the erasure job erases C&A family ids too
+    afgewezen = await clocked(uow, T0).handle(ProposeRegelset(manager(GI.WSS, "M. Peters"), voorstel_bron()))
+    await bus(uow).handle(ApproveRegelset(manager(GI.JBRR, "J. de Vries"), afgewezen.id))
+    await bus(uow).handle(RejectRegelset(manager(GI.LJR, "L. Bakker"), afgewezen.id, "doelgroep", "Niet zo"))
+    later = T0 + timedelta(days=365 * 6)
+    open_ = await clocked(uow, later).handle(ProposeRegelset(manager(GI.JBRR, "A. Jansen"),
+                                                             voorstel_bron("2026.4")))
+
+    def namen(v):
+        kept = uow.regelsets.rows[v.id]
+        return kept.indiener_naam, [b.manager_naam for b in kept.besluiten]
+
+    uow.clock.set(datetime.combine(add_months(local_date(T0), 7 * 12), time(12), tzinfo=REGION_TZ))
+    await bus(uow).handle(EraseExpired())  # the 7th anniversary of its closing day: still kept
+    assert namen(afgewezen) == ("M. Peters", ["J. de Vries", "L. Bakker"])
+    uow.clock.advance(days=1)
+    await bus(uow).handle(EraseExpired())
+    assert namen(afgewezen) == (None, [None, None])
+    kept = uow.regelsets.rows[afgewezen.id]
+    assert [(b.gi, b.manager, b.besluit) for b in kept.besluiten] == [
+        (GI.JBRR, "manager@JBRR", "goedgekeurd"), (GI.LJR, "manager@LJR", "afgewezen")]
+    assert namen(open_) == ("A. Jansen", [])  # still open: nothing erased

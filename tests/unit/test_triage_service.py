@@ -86,6 +86,13 @@ class FakeRegelsets(RegelsetRepository):
         return [(Geactiveerd(v.id, v.versie, v.afgesloten_op), copy.deepcopy(v.bron))
                 for v in self._geactiveerd()]
 
+    async def wis_namen(self, grens):
+        gesloten = [v for v in self.rows.values() if v.afgesloten_op and v.afgesloten_op < grens]
+        for v in gesloten:
+            v.indiener_naam = None
+            v.besluiten = [dataclasses.replace(b, manager_naam=None) for b in v.besluiten]
+        return len(gesloten)
+
     async def versies(self):
         return {v.versie for v in self.rows.values()}
 

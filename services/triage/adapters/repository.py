@@ -450,6 +450,19 @@ class RegelsetRepository:
             .order_by(regelset_voorstellen.c.volgnummer))).all()
         return [(Geactiveerd(r.id, r.versie, r.afgesloten_op), r.regelset) for r in rows]
 
+    async def wis_namen(self, grens: datetime) -> int:
+        """The managers' names of proposals closed before `grens`; returns how many proposals."""
+        gesloten = sa.select(regelset_voorstellen.c.id).where(regelset_voorstellen.c.afgesloten_op < grens)
+        await self.session.execute(
+            sa.update(regelset_besluiten).where(regelset_besluiten.c.voorstel_id.in_(gesloten),
+                                                regelset_besluiten.c.manager_naam.is_not(None))
+            .values(manager_naam=None))
+        gewist = await self.session.execute(
+            sa.update(regelset_voorstellen).where(regelset_voorstellen.c.afgesloten_op < grens,
+                                                  regelset_voorstellen.c.indiener_naam.is_not(None))
+            .values(indiener_naam=None))
+        return gewist.rowcount
+
     async def versies(self) -> set[str]:
         """The version of every proposal ever made: a number is never used twice."""
         return set(await self.session.scalars(sa.select(regelset_voorstellen.c.versie)))

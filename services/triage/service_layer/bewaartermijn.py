@@ -6,12 +6,15 @@ in the processing log. Categories, codes and dates stay, so the figures do.
 A consultation & advice request is no file of a measure: its pseudonymous family id is erased
 `consultatie_bewaartermijn_jaren` (2) years after the request's last activity (asked, or hours
 recorded), in the regional calendar (the day after the anniversary); category, municipality, GI,
-reason and hours stay for the year's figures and the routing."""
+reason and hours stay for the year's figures and the routing.
+
+The names of the managers who proposed and decided on a ruleset version are erased
+`regelset_namen_bewaartermijn_jaren` (7) years after the proposal closed."""
 from collections.abc import Callable
 
 from contracts.events import CasusClosed
 from runtime.processing_log import Betrokkene, betrokkenen
-from runtime.retention import erase_batch, in_batches
+from runtime.retention import bewaargrens, erase_batch, in_batches
 from services.triage.adapters.verwerkingsactiviteiten import CONSULTATIE_GEZIN_WISSEN, PERSOONSGEGEVENS_WISSEN
 from services.triage.domain.commands import EraseExpired
 from services.triage.service_layer.unit_of_work import TriageUnitOfWork
@@ -42,7 +45,19 @@ async def wis_verlopen_consultaties(uow: TriageUnitOfWork) -> int:
                              subjects=lambda c: [Betrokkene(gezin_id=c.gezin_id)])
 
 
+async def wis_regelset_namen(uow: TriageUnitOfWork) -> int:
+    """The managers' names kept with ruleset proposals closed more than the term ago (staff, no
+    children: not in the processing log). Returns how many proposals."""
+    async with uow:
+        gewist = await uow.regelsets.wis_namen(
+            bewaargrens(uow.clock.now(), uow.settings.regelset_namen_bewaartermijn_jaren))
+        await uow.commit()
+    return gewist
+
+
 async def wis_alle_verlopen(cmd: EraseExpired, uow_factory: Callable[[], TriageUnitOfWork]) -> int:
-    """Batches until none is left. Returns how many advices and consultation requests were erased."""
+    """Batches until none is left. Returns how many advices and consultation requests were erased
+    (and erases the managers' names of old ruleset proposals)."""
+    await wis_regelset_namen(uow_factory())
     return (await in_batches(wis_verlopen_adviezen, uow_factory, BATCH)
             + await in_batches(wis_verlopen_consultaties, uow_factory, BATCH))
