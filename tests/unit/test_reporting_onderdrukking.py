@@ -166,6 +166,17 @@ def test_published_figures_hide_small_counts_everywhere():
     assert r["aandeel_adviezen_afwijking"]["waarde"] == round(100 * 13 / 24, 1)
 
 
+def test_a_municipality_asked_for_at_a_level_not_published_per_municipality_is_listed_as_suppressed():
+    """A month is never published per municipality: asked for one, its null is explained."""
+    cat = catalogus_bron.actief()
+    maand = {**KWARGS, "periode_type": "maand", "periode": "2026-08",
+             "peildatum": Periode("maand", "2026-08").einde}
+    m = {k["kpi"]: k for k in bereken(cat, _rijen(), [], gemeente="GM0599", **maand)}["meldingen_ontvangen"]
+    assert m["waarde"] is None and m["onderdrukt"] == ["GM0599"] and m["per_gemeente"] == {}
+    regio = {k["kpi"]: k for k in bereken(cat, _rijen(), [], **maand)}["meldingen_ontvangen"]
+    assert regio["onderdrukt"] == [] and regio["waarde"] is not None
+
+
 def test_every_municipality_and_every_gi_is_listed_with_one_meaning_per_state():
     """0: nothing counted. null: suppressed (and listed in `onderdrukt`) or, for a median, share or
     mean, no observations. Nothing is left out."""

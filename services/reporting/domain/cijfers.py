@@ -486,7 +486,10 @@ def _kpi(
         "waarde": value(rij, kolom),
         "per_gemeente": {g: value(g, kolom) for g in gemeenten},
         "per_gi": {k: value(rij, k) for k in GIS},
-        "onderdrukt": [g for g in gemeenten if zicht.verborgen(g, kolom)],
+        # The municipality asked for is listed too when its value is hidden at this level (a month or
+        # week is never published per municipality): a null is always explained.
+        "onderdrukt": [g for g in gemeenten if zicht.verborgen(g, kolom)]
+        + ([rij] if verborgen and rij != TOTAAL and rij not in gemeenten else []),
         "onderdrukt_gi": [k for k in GIS if zicht.verborgen(rij, k)],
         **(_leeg(kpi) if verborgen else _details(kpi, stats.get((rij, kolom), Stat()))),
         "uitsplitsingen": _uitsplitsingen(kpi, invoer, zicht, gi, gemeente),
