@@ -208,3 +208,16 @@ def test_a_period_is_cut_into_calendar_months_of_the_region():
     assert [m[0] for m in maanden] == ["2025-12", "2026-01", "2026-02"]
     assert maanden[0][1] == datetime(2025, 12, 15, tzinfo=REGION_TZ)
     assert maanden[-1][2] == datetime(2026, 2, 4, tzinfo=REGION_TZ)
+
+
+def test_an_assignment_is_seen_before_the_gi_gives_its_protectors_as_capacity_sees_the_two_events():
+    h = Historie()
+    h.melding(op(5), "JBRR", kinderen=2, duur_dagen=30)  # room for both: protectors at once
+    drempels = Drempels(wachtend_max=1, marge_wachtend=0, herstel_vrije_plaatsen=1)
+    uitkomst = simuleer(h.geschiedenis(bezetting(JBRR=(1, 5), WSS=(1, 5), LJR=(1, 5))),
+                        Scenario(regelset(None), drempels=drempels))
+    # For a moment two children wait (the case came in, its GI had not acted yet): the region's
+    # waiting threshold opens an escalation, and it clears when the protectors are given.
+    assert uitkomst.escalaties == (op(5),)
+    assert [(s.gi, s.wachtend) for s in uitkomst.standen if s.tijdstip == op(5)] == [
+        (GI.JBRR, 2), (GI.JBRR, 0)]

@@ -12,8 +12,9 @@ The model is the chain's own rules, with these assumptions (each stated with a r
   first, a case only when all its waiting children fit (children with a protector plus them at most
   the GI's places), stopping at the first that does not fit;
 - staffing follows the GIs' reported staffing over the period, with the scenario's change applied;
-- escalations follow the region's thresholds (contracts/escalatiedrempels.py) on every change and at
-  the start of every day; the escalation plan's measures and transfers are not simulated.
+- escalations follow the region's thresholds (contracts/escalatiedrempels.py) on every change (an
+  assignment before and after the GI gives protectors, as capacity sees the two events) and at the
+  start of every day; the escalation plan's measures and transfers are not simulated.
 """
 import heapq
 from collections import defaultdict, deque
@@ -520,6 +521,7 @@ def _wijs_toe(regio: _Regio, agenda: _Agenda, regelset: Regelset, melding: Aanme
         regio.plaats(nieuw, beschermer=False)
         if kind.kind_id in duur:
             agenda.zet(nu + duur[kind.kind_id], "sluiting", nieuw)
+    regio.meet(nu)  # as capacity publishes the assignment (and evaluates the region) before the GI acts
     regio.geef_beschermers(gi, nu)
 
 
