@@ -247,7 +247,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings | None = None,
               clock: Clock | None = None) -> FastAPI:
     """The composition root of a service process: settings, the one clock, the runtime, the app."""
     settings = settings or spec.settings_class.for_service(spec.name, spec.default_port)
-    runtime = Runtime(spec, settings, clock or clock_from(settings.clock_start, settings.clock_started_at))
+    runtime = Runtime(spec, settings, clock or clock_from(settings.clock_start, settings.clock_started_at,
+                                                         settings.clock_file))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

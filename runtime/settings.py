@@ -77,6 +77,10 @@ class ServiceSettings(BaseSettings):
     # The wall-clock moment at which the clock read `clock_start` (default: the process's start), so
     # that the services of one stack agree on the time.
     clock_started_at: datetime | None = None
+    # A steerable clock for test and demo stacks (wins over CLOCK_START): a file holding a moment
+    # with its offset; the clock runs at real speed from that moment, from when the file was written,
+    # and every process given the file moves when it is written again (runtime.clock.FileClock).
+    clock_file: str = ""
     # Identity: bearer JWTs from this issuer for this audience, checked against the issuer's JWKS
     # (an https URL of an OIDC provider, or a file: the development issuer of `make up`).
     auth_issuer: str = "jbketen-dev"
