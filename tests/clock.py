@@ -6,9 +6,10 @@ dates the suite must pass on: month, quarter and year ends, 29 February, both DS
 """
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from runtime.clock import FixedClock, ShiftedClock, SystemClock, local_date
+from runtime.clock import Clock, FileClock, FixedClock, ShiftedClock, SystemClock, local_date
 
 DEFAULT_NOW = "2026-11-25T12:00:00+01:00"
 PINNED_NOW = datetime.fromisoformat(os.environ.get("JBKETEN_TEST_NOW") or DEFAULT_NOW)
@@ -29,3 +30,41 @@ def pinned(moment: datetime | None = None, **delta: float) -> FixedClock:
 def running() -> ShiftedClock:
     """A clock that started at the suite's moment and runs: for whole services in a test."""
     return ShiftedClock(PINNED_NOW, STARTED_AT)
+
+
+def write_clock_file(path: Path, moment: datetime, set_at: datetime | None = None) -> None:
+    """Write a clock file (runtime.clock.FileClock) whole and rename it into place, so a process
+    reading it at that instant reads the old file or the new one, never half of one. `set_at`: the
+    wall-clock moment the moment was set (second line); default: the wall clock now."""
+    if moment.tzinfo is None:
+        raise ValueError("a clock file needs a moment with its offset")
+    set_at = set_at or SystemClock().now()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(f"{moment.isoformat()}\n{set_at.astimezone(UTC).isoformat()}\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+class SteeredClock(Clock):
+    """The test's end of a steered stack: it writes the clock file every process of the stack reads
+    (CLOCK_FILE) and reads the time from that file as they do, so test code (tokens, expected
+    moments) and the services agree. `set(moment)` moves them all; as theirs, this clock never goes
+    backwards."""
+
+    def __init__(self, path: Path, start: datetime):
+        self.path = Path(path)
+        write_clock_file(self.path, start)
+        self._file = FileClock(self.path)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment that puts a service on this clock."""
+        return {"CLOCK_FILE": str(self.path)}
+
+    def set(self, moment: datetime) -> datetime:
+        write_clock_file(self.path, moment)
+        return self.now()
+
+    def now(self) -> datetime:
+        return self._file.now()
