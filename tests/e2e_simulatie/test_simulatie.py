@@ -48,7 +48,8 @@ async def simuleer(gespeeld, **body) -> dict:
     assert r.status_code == 201, r.text
     simulatie = r.json()
     assert r.headers["location"] == f"{SIMULATIES}/{simulatie['id']}"
-    opgehaald = await http.get(r.headers["location"], headers=gespeeld.tokens.rvdk())
+    opgehaald = await http.get(r.headers["location"],
+                               headers={**gespeeld.tokens.rvdk(), "Accept": "application/json"})
     assert opgehaald.status_code == 200 and opgehaald.json() == simulatie, opgehaald.text
     assert simulatie["periode"] == gespeeld.jaar.periode
     assert simulatie["meldingen"] == len(gespeeld.jaar.meldingen)
