@@ -9,7 +9,8 @@ Stack A played the year with the active ruleset, stack B with the candidate acti
 - the candidate changes something on A (`gesimuleerd` differs from `werkelijk`);
 - `werkelijk` is what the play saw from outside (model.maandcijfers of the play's record);
 - a simulation publishes nothing (every topic's end offsets unchanged) and changes no row in
-  triage's database but its own (`simulaties`).
+  triage's database but its own (`simulaties`, and the processing log's record of the children whose
+  courses it read, one per child).
 """
 import asyncio
 
@@ -120,20 +121,43 @@ async def _eindes(bootstrap: str) -> dict[tuple[str, int], int]:
         await consumer.stop()
 
 
-async def _rijen(gespeeld) -> dict[str, int]:
-    """The rows of every table in triage's database but the simulation's own."""
+# A simulation reads children's courses: the processing log records that read (NEN 7513), one record
+# per child, with the simulation as its resource. Those records are the simulation's own too.
+EIGEN_VERWERKINGEN = "resource_type = 'simulatie'"
+
+
+async def _triage_db(gespeeld, query, **params):
     url = database_url_for(gespeeld.stack.database_server_url, "triage", gespeeld.database_prefix)
     engine = create_async_engine(to_async_url(url))
     try:
         async with engine.connect() as conn:
-            tabellen = (await conn.execute(sa.text(
-                "SELECT schemaname, tablename FROM pg_tables "
-                "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"))).all()
-            return {f"{schema}.{tabel}":
-                    await conn.scalar(sa.text(f'SELECT count(*) FROM "{schema}"."{tabel}"'))
-                    for schema, tabel in tabellen if tabel != EIGEN_TABEL}
+            return await query(conn, **params)
     finally:
         await engine.dispose()
+
+
+async def _rijen(gespeeld) -> dict[str, int]:
+    """The rows of every table in triage's database but the simulations' own."""
+    async def tel(conn):
+        tabellen = (await conn.execute(sa.text(
+            "SELECT schemaname, tablename FROM pg_tables "
+            "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"))).all()
+        rijen = {}
+        for schema, tabel in tabellen:
+            if tabel == EIGEN_TABEL:
+                continue
+            waar = f" WHERE NOT ({EIGEN_VERWERKINGEN})" if tabel == "verwerkingen" else ""
+            rijen[f"{schema}.{tabel}"] = await conn.scalar(
+                sa.text(f'SELECT count(*) FROM "{schema}"."{tabel}"{waar}'))
+        return rijen
+    return await _triage_db(gespeeld, tel)
+
+
+async def _eigen_verwerkingen(gespeeld, simulatie_id: str) -> int:
+    async def tel(conn):
+        return await conn.scalar(sa.text(f"SELECT count(*) FROM verwerkingen WHERE {EIGEN_VERWERKINGEN} "
+                                         "AND resource_id = :id"), {"id": simulatie_id})
+    return await _triage_db(gespeeld, tel)
 
 
 async def test_a_simulation_publishes_nothing_and_changes_no_row_of_the_chain(stack_a):
@@ -147,3 +171,6 @@ async def test_a_simulation_publishes_nothing_and_changes_no_row_of_the_chain(st
     await stack_a.stilte.wacht()
     assert await _eindes(stack_a.bootstrap) == eindes
     assert await _rijen(stack_a) == rijen
+    # Its own: the read of every child whose course it replayed, once.
+    kinderen = sum(len(m.kinderen) for m in stack_a.jaar.meldingen.values())
+    assert await _eigen_verwerkingen(stack_a, simulatie["id"]) == kinderen
