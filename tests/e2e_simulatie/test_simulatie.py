@@ -26,19 +26,7 @@ from tests.e2e_simulatie.model import FIGUREN, maandcijfers, verschillen
 
 SIMULATIES = "/v1/simulaties"
 EIGEN_TABEL = "simulaties"
-
-
-def _triage_simuleert() -> bool:
-    from services.triage.bootstrap import SPEC
-
-    return any(getattr(route, "path", None) == "/simulaties"
-               for router in SPEC.routers for route in router.routes)
-
-
-# Until triage has the simulation (being built on main) there is nothing to ask; once it has, these
-# run (and this guard can go).
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(not _triage_simuleert(), reason="triage has no POST /v1/simulaties yet")]
+pytestmark = pytest.mark.e2e
 
 
 async def simuleer(gespeeld, **body) -> dict:

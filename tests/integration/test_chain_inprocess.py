@@ -111,14 +111,20 @@ async def test_redelivered_event_changes_nothing(chain, kafka_bootstrap):
     await produce(kafka_bootstrap, original.topic, original.value, original.key, list(original.headers))
     await wait_until(lambda: consumer.processed > seen)
     assert await free_slots(chain, "WSS") == before
-    kpis = (await chain["reporting"].get("/v1/kpis", params={"gi": "WSS"},
-                                         headers=identity.regio())).json()["kpis"]
-    assigned_count = next(k for k in kpis if k["kpi"] == "casussen_toegewezen")["waarde"]
-    async with runtime(chain, "reporting").engine.connect() as conn:
-        distinct = await conn.scalar(sa.text(
-            "SELECT count(DISTINCT data->>'melding_id') FROM event_historie "
-            "WHERE event_type = 'nl.jbketen.casus.assigned.v1' AND data->>'gi' = 'WSS'"))
-    assert assigned_count == distinct
+
+    async def counted_once() -> bool:
+        """The KPI counts each assignment once: equal to the distinct reports in reporting's history
+        (reporting may still be catching up; a double count would never become equal)."""
+        kpis = (await chain["reporting"].get("/v1/kpis", params={"gi": "WSS"},
+                                             headers=identity.regio())).json()["kpis"]
+        assigned_count = next(k for k in kpis if k["kpi"] == "casussen_toegewezen")["waarde"]
+        async with runtime(chain, "reporting").engine.connect() as conn:
+            distinct = await conn.scalar(sa.text(
+                "SELECT count(DISTINCT data->>'melding_id') FROM event_historie "
+                "WHERE event_type = 'nl.jbketen.casus.assigned.v1' AND data->>'gi' = 'WSS'"))
+        return assigned_count == distinct
+
+    assert await wait_until(counted_once, timeout=15)
 
 
 async def test_poison_events_are_dead_lettered_and_the_consumer_carries_on(chain, kafka_bootstrap):
