@@ -80,7 +80,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     settings = ServiceSettings()  # CLOCK_START, as the services read it
-    clock = clock_from(settings.clock_start, settings.clock_started_at)
+    clock = clock_from(settings.clock_start, settings.clock_started_at, settings.clock_file)
     tokens = Tokens(clock)
     sent = 0
     with httpx.Client(timeout=10) as client:

@@ -236,11 +236,12 @@ class Stack:
         return {"Authorization": f"Bearer {token}"}
 
     def clock(self) -> Clock:
-        """The clock the services run on (CLOCK_START / CLOCK_STARTED_AT of their environment)."""
+        """The clock the services run on (CLOCK_FILE, or CLOCK_START / CLOCK_STARTED_AT, of their
+        environment)."""
         env = {**os.environ, **self.env}
         start, started_at = env.get("CLOCK_START"), env.get("CLOCK_STARTED_AT")
         return clock_from(datetime.fromisoformat(start) if start else None,
-                          datetime.fromisoformat(started_at) if started_at else None)
+                          datetime.fromisoformat(started_at) if started_at else None, env.get("CLOCK_FILE"))
 
     def service_env(self, instance: str) -> dict[str, str]:
         """An instance's environment: its own port; its service's database and consumer group."""

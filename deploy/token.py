@@ -32,10 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.geldig <= 0:
         parser.error("--geldig must be positive")
     issuer = ensure_dev_issuer(Path(args.data) / "identity")
-    settings = ServiceSettings()  # CLOCK_START / CLOCK_STARTED_AT: the same clock as the stack's
+    settings = ServiceSettings()  # CLOCK_FILE, CLOCK_START / CLOCK_STARTED_AT: the stack's clock
     token = issuer.mint(rol=args.rol, organisatie=args.organisatie, gemeente=args.gemeente, naam=args.naam,
                         sub=args.sub, geldig_s=args.geldig,
-                        clock=clock_from(settings.clock_start, settings.clock_started_at))
+                        clock=clock_from(settings.clock_start, settings.clock_started_at,
+                                         settings.clock_file))
     sys.stdout.write(token + "\n")
     return 0
 
