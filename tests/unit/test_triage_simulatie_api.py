@@ -6,12 +6,16 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from contracts.vocabulary import GI
+from runtime.identity import REGIO, Principal
 from services.triage.bootstrap import SPEC
+from services.triage.domain.commands import RunSimulatie
+from services.triage.domain.simulatie import Bezettingswijziging
 from tests import identity
 from tests.clock import TODAY
 from tests.fakes import bootstrap_test_app
 from tests.unit.test_triage_regelsetvoorstellen import VOORSTELLEN, voorstel_bron
-from tests.unit.test_triage_service import FakeRepository, FakeUnitOfWork
+from tests.unit.test_triage_service import FakeRepository, FakeUnitOfWork, bus
 from tests.unit.test_triage_simulatie import Historie, bezetting, op
 
 SIMULATIES = "/v1/simulaties"
@@ -96,3 +100,22 @@ def test_only_the_gis_managers_the_rvdk_and_the_region_run_and_read_simulations(
 
 def test_a_period_must_lie_before_today():
     assert date.fromisoformat(JAN_FEB["tot"]) < TODAY  # the suite's moments all lie after it
+
+
+async def test_running_a_simulation_publishes_nothing_and_keeps_only_itself():
+    """Isolation through the bus: no event, no change to the history it read, one simulation kept."""
+    uow = FakeUnitOfWork(FakeRepository())
+    h = Historie()
+    h.melding(op(5), "JBRR", duur_dagen=10)
+    uow.simulatie_store.historie = historie = h.geschiedenis(bezetting(JBRR=(1, 2), WSS=(1, 2), LJR=(1, 2)))
+    adviezen = dict(uow.triage.adviezen)
+    simulatie = await bus(uow).handle(RunSimulatie(
+        Principal(sub="regio", rol=REGIO, organisatie="GRJR"), date(2026, 1, 1), date(2026, 2, 28),
+        regelset=voorstel_bron("2099.1"), bezetting={GI.WSS: Bezettingswijziging(jeugdbeschermers_erbij=4)}))
+    assert uow.published == [] and uow.transactions == [[]]  # one commit (its own row), no event
+    assert uow.simulatie_store.historie is historie and uow.triage.adviezen == adviezen
+    assert list(uow.simulatie_store.simulaties) == [simulatie.id]
+    store = uow.simulatie_store
+    assert (store.meldingen, store.verlopen, store.standen) == ({}, {}, [])  # nothing added to the history
+    [gelezen] = uow.verwerkingen  # the log's record of the one child whose course it read
+    assert (gelezen.activiteit, gelezen.actie) == ("triage.simulatie.v1", "read")
