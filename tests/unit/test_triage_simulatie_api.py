@@ -98,6 +98,20 @@ def test_only_the_gis_managers_the_rvdk_and_the_region_run_and_read_simulations(
     assert client.get(f"{SIMULATIES}/{missing}", headers=identity.regio()).status_code == 404
 
 
+def test_a_period_without_any_history_gives_empty_figures_and_logs_nothing():
+    """Found by schemathesis: a period long before any history (nobody's data read, nothing to log)."""
+    uow = FakeUnitOfWork(FakeRepository())
+    client = TestClient(bootstrap_test_app(SPEC, uow))
+    r = client.post(SIMULATIES, json={"periode": {"van": "2000-01-01", "tot": "2000-01-01"}},
+                    headers=identity.regio())
+    assert r.status_code == 201, r.text
+    [maand] = r.json()["maanden"]
+    assert maand["maand"] == "2000-01" and r.json()["meldingen"] == 0
+    assert all(g["werkelijk"] == g["gesimuleerd"] for g in maand["gis"])
+    assert maand["gis"][0]["werkelijk"]["vrije_plaatsen"] is None
+    assert uow.verwerkingen == []
+
+
 def test_a_period_must_lie_before_today():
     assert date.fromisoformat(JAN_FEB["tot"]) < TODAY  # the suite's moments all lie after it
 

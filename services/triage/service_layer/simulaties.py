@@ -92,8 +92,9 @@ async def run_simulatie(cmd: RunSimulatie, uow: TriageUnitOfWork, clock: Clock) 
         maanden=vergelijk(geschiedenis, uitkomst), aangevraagd_door=cmd.caller.organisatie, aangemaakt_op=nu)
     async with uow:
         await uow.simulatie.add(simulatie)
-        uow.log_processing(activity=SIMULEREN, action=READ, actor=cmd.caller,
-                           subjects=_betrokkenen(geschiedenis), resource=("simulatie", simulatie.id))
+        if betrokken := _betrokkenen(geschiedenis):  # a period without any child read: nothing to log
+            uow.log_processing(activity=SIMULEREN, action=READ, actor=cmd.caller, subjects=betrokken,
+                               resource=("simulatie", simulatie.id))
         await uow.commit()
     return simulatie
 
