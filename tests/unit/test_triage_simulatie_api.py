@@ -74,6 +74,7 @@ def test_a_proposal_lists_the_simulations_run_for_it(api):
     ({"periode": {"van": "2026-02-01", "tot": "2026-01-01"}}, "periode.tot"),
     ({"periode": {"van": "2026-01-01", "tot": TODAY.isoformat()}}, "periode.tot"),
     ({"periode": {"van": "2020-01-01", "tot": "2025-12-31"}}, "periode"),
+    ({"periode": {"van": "0001-01-01", "tot": "0001-01-31"}}, "periode.van"),
     ({"periode": JAN_FEB, "regelset": {"versie": "2099.1", "geldig_vanaf": "2027-01-01", "expertises": {},
                                        "regels": []}}, "regelset.expertises"),
     ({"periode": JAN_FEB, "voorstel_id": "00000000-0000-0000-0000-000000000001"}, "voorstel_id"),

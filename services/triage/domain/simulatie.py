@@ -31,6 +31,7 @@ from services.triage.domain.events import Kind
 from services.triage.domain.model import GI_VOLGORDE, Regelset, bepaal_doelgroep, stel_voor
 
 MAX_MAANDEN = 24
+EERSTE_DAG = date(1900, 1, 1)  # no period before it (nor would the calendar's oldest dates convert)
 # The model's assumptions as every result states them (the module's docstring explains them).
 AANNAMES = (
     "De RvdK volgt het voorstel; de casus start wanneer die van de melding echt startte.",
@@ -545,6 +546,9 @@ class Simulatie:
 
 def periode_van(van: date, tot: date, vandaag: date) -> Periode:
     """A period of the past: whole days up to yesterday, at most MAX_MAANDEN calendar months."""
+    if van < EERSTE_DAG:
+        raise InvalidInput(f"the period begins before {EERSTE_DAG}: the chain has no history then",
+                           field="periode.van")
     if tot < van:
         raise InvalidInput("the period ends before it begins", field="periode.tot")
     if tot >= vandaag:
