@@ -27,7 +27,7 @@ from runtime.clock import REGION_TZ, FixedClock
 from runtime.service import service_bus
 from runtime.tables import verwerkingen
 from services.triage.bootstrap import SPEC as TRIAGE
-from services.triage.domain.commands import ListSimulaties, ProposeRegelset, RunSimulatie
+from services.triage.domain.commands import ListSimulatieIds, ListSimulaties, ProposeRegelset, RunSimulatie
 from tests.clock import pinned
 from tests.unit.test_triage_regelsetvoorstellen import manager, voorstel_bron
 
@@ -171,4 +171,5 @@ async def test_a_proposals_ruleset_sends_the_grey_area_to_ljr_and_changes_nothin
     assert set(gelogd) == {("triage.simulatie.v1", str(simulatie.id), "read")} and len(gelogd) == 4
     gelinkt, total = await keten.bus.handle(ListSimulaties(voorstel.id, limit=10, offset=0))
     assert total == 1 and gelinkt[0].id == simulatie.id and gelinkt[0].voorstel_id == voorstel.id
+    assert await keten.bus.handle(ListSimulatieIds(voorstel.id)) == [simulatie.id]  # the proposal's links
 

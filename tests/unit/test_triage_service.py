@@ -160,6 +160,9 @@ class FakeSimulaties(SimulatieRepository):
     async def get(self, simulatie_id):
         return self.simulaties.get(simulatie_id)
 
+    async def ids_voor_voorstel(self, voorstel_id):
+        return [s.id for s in self.simulaties.values() if s.voorstel_id == voorstel_id]  # oldest first
+
     async def lijst(self, *, voorstel_id, limit, offset):
         found = [s for s in reversed(self.simulaties.values())  # newest first
                  if voorstel_id is None or s.voorstel_id == voorstel_id]

@@ -636,7 +636,7 @@ class SimulatieRepository:
             kind_verlopen.c.toegewezen_op < eind,
             sa.or_(kind_verlopen.c.gesloten_op.is_(None), kind_verlopen.c.gesloten_op >= begin)))).all()
         ids = {r.melding_id for r in rows if r.melding_id is not None and r.toegewezen_op >= begin}
-        meldingen = {}
+        meldingen, grijs = {}, set()
         for chunk in _chunks(sorted(ids), 5000):
             for m in (await self.session.execute(sa.select(simulatie_meldingen)
                                                  .where(simulatie_meldingen.c.melding_id.in_(chunk)))).all():
@@ -644,8 +644,8 @@ class SimulatieRepository:
                     melding_id=m.melding_id, gezin_id=m.gezin_id, zorgen=tuple(m.zorgen),
                     kenmerken=tuple(m.kenmerken), kader=m.kader,
                     kinderen=tuple(Kind(UUID(k["kind_id"]), k["leeftijd"]) for k in m.kinderen))
-        grijs = set(await self.session.scalars(sa.select(simulatie_meldingen.c.melding_id).where(
-            simulatie_meldingen.c.grijs_gebied, simulatie_meldingen.c.melding_id.in_(ids)))) if ids else set()
+                if m.grijs_gebied:
+                    grijs.add(m.melding_id)
         figuren = await self._figuren(begin, eind)
         gestart = regio_escalaties.c.gestart_op
         escalaties = tuple(await self.session.scalars(
@@ -689,6 +689,7 @@ class SimulatieRepository:
         return [_simulatie(r) for r in rows], total
 
     async def ids_voor_voorstel(self, voorstel_id: UUID) -> list[UUID]:
+        """The simulations run for a ruleset proposal, oldest first (ids only: no results read)."""
         return list(await self.session.scalars(
             sa.select(simulaties.c.id).where(simulaties.c.voorstel_id == voorstel_id)
             .order_by(simulaties.c.aangemaakt_op, simulaties.c.id)))

@@ -186,6 +186,13 @@ class ReadSimulatie:
 
 
 @dataclass(frozen=True)
+class ListSimulatieIds:
+    """The simulations run for a ruleset proposal (its links), oldest first."""
+
+    voorstel_id: UUID
+
+
+@dataclass(frozen=True)
 class ListSimulaties:
     voorstel_id: UUID | None
     limit: int

@@ -23,6 +23,7 @@ from services.triage.domain.commands import (
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
     ListRegioEscalaties,
+    ListSimulatieIds,
     ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
@@ -45,6 +46,7 @@ from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from services.triage.domain.simulatie import Bezettingswijziging
 from services.triage.entrypoints import simulatie_weergave
 from services.triage.entrypoints.schemas import (
+    REGELSET_BODY,
     AdviesOut,
     AdviezenPage,
     AfwijkingIn,
@@ -181,8 +183,6 @@ VOORSTEL = ("A proposal is a complete ruleset (GET /v1/doelgroepenbepaling/schem
             "open proposals made against the old version end (`vervallen`). Every step is an event on "
             "`triage.regelsets` (the RvdK reads `regelset.activated`).")
 VoorstelId = Annotated[UUID, Path(alias="voorstelId")]
-# The body as documented: the ruleset's own JSON Schema (the service checks it with Regelset.from_dict).
-REGELSET_BODY = {k: v for k, v in regelset_schema().items() if not k.startswith("$")}
 
 
 @router.post("/doelgroepenbepaling/voorstellen", status_code=201, response_model=RegelsetvoorstelOut,
@@ -220,8 +220,7 @@ async def list_regelsetvoorstellen(
             summary="One proposed version: its difference rule by rule, the approvals so far, its status")
 async def get_regelsetvoorstel(voorstel_id: VoorstelId, bus: Bus):
     voorstel = await bus.handle(ReadRegelsetvoorstel(voorstel_id))
-    simulaties, _ = await bus.handle(ListSimulaties(voorstel_id, limit=200, offset=0))
-    return RegelsetvoorstelOut.of(voorstel, [s.id for s in reversed(simulaties)])
+    return RegelsetvoorstelOut.of(voorstel, await bus.handle(ListSimulatieIds(voorstel_id)))
 
 
 def _voor_eigen_gi(caller: Principal, gi: GI | None) -> None:

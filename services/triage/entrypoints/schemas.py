@@ -437,9 +437,10 @@ class BezettingIn(Strict):
         return {gi: w for gi in GI if (w := getattr(self, gi.value)) is not None}
 
 
-# The candidate as documented: the ruleset's own JSON Schema (the service checks it with Regelset.from_dict).
-KANDIDAAT = WithJsonSchema({"anyOf": [{k: v for k, v in regelset_schema().items() if not k.startswith("$")},
-                                      {"type": "null"}]})
+# A ruleset in a body as documented: the ruleset's own JSON Schema (the service checks it with
+# Regelset.from_dict); a proposal's body, and a simulation's candidate.
+REGELSET_BODY = {k: v for k, v in regelset_schema().items() if not k.startswith("$")}
+KANDIDAAT = WithJsonSchema({"anyOf": [REGELSET_BODY, {"type": "null"}]})
 
 
 class SimulatieIn(Strict):

@@ -36,6 +36,7 @@ from services.triage.domain.commands import (
     ListRegelsetVersies,
     ListRegelsetvoorstellen,
     ListRegioEscalaties,
+    ListSimulatieIds,
     ListSimulaties,
     OverrideAdvies,
     ProposeRegelset,
@@ -216,6 +217,7 @@ COMMAND_HANDLERS = {
     RunSimulatie: simulaties.run_simulatie,
     ReadSimulatie: simulaties.read_simulatie,
     ListSimulaties: simulaties.list_simulaties,
+    ListSimulatieIds: simulaties.simulatie_ids,
 }
 EVENT_HANDLERS = {
     MeldingReceived: [on_melding_received],

@@ -6,7 +6,7 @@ the history is read in a transaction that is rolled back, the replay is pure dom
 (domain/simulatie.py) with no unit of work and no outbox, and the one thing written is the
 simulation's own row (and the processing log's record of the children whose courses it read)."""
 from collections import defaultdict
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from contracts.escalatiedrempels import Drempels
 from contracts.events import (
@@ -18,7 +18,7 @@ from runtime.clock import Clock
 from runtime.errors import InvalidInput, NotFound
 from runtime.processing_log import READ, Betrokkene, betrokkenen
 from services.triage.adapters.verwerkingsactiviteiten import SIMULEREN
-from services.triage.domain.commands import ListSimulaties, ReadSimulatie, RunSimulatie
+from services.triage.domain.commands import ListSimulatieIds, ListSimulaties, ReadSimulatie, RunSimulatie
 from services.triage.domain.model import Regelset
 from services.triage.domain.regelsetvoorstel import lees_voorstel
 from services.triage.domain.simulatie import (
@@ -113,6 +113,11 @@ async def read_simulatie(cmd: ReadSimulatie, uow: TriageUnitOfWork) -> Simulatie
     if simulatie is None:
         raise NotFound(f"simulation {cmd.simulatie_id} does not exist")
     return simulatie
+
+
+async def simulatie_ids(cmd: ListSimulatieIds, uow: TriageUnitOfWork) -> list[UUID]:
+    async with uow:
+        return await uow.simulatie.ids_voor_voorstel(cmd.voorstel_id)
 
 
 async def list_simulaties(cmd: ListSimulaties, uow: TriageUnitOfWork) -> tuple[list[Simulatie], int]:
