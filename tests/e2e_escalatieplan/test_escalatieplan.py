@@ -76,12 +76,19 @@ async def acknowledge(http, escalatie_id, caller, **body) -> dict:
     return r.json()
 
 
+async def _waits(http, casus_id) -> bool:
+    return casus_id in {i["casus_id"] for i in (await wachtlijst(http))["items"]}
+
+
 async def test_an_escalation_walks_its_levels_and_channels_and_is_acknowledged(
         http, kafka_bootstrap, database_prefix, receiver, mailbox):
-    # Two children wait at WSS (LVB): a regular report first, an urgent one after it.
+    # Two children wait at WSS (LVB): a regular report first, an urgent one after it. Two families
+    # are two keys on two partitions, so the urgent report is posted only once the regular child
+    # waits: the order they started waiting in is then the order they were reported in.
     regulier = await post_melding(http, melding(urgentie="regulier"))
-    spoed = await post_melding(http, melding(urgentie="spoed"))
     casus_regulier = (await until_status(http, regulier, "assigned"))["casus_id"]
+    await wait_until(lambda: _waits(http, casus_regulier))
+    spoed = await post_melding(http, melding(urgentie="spoed"))
     casus_spoed = (await until_status(http, spoed, "assigned"))["casus_id"]
 
     async def both_waiting():
