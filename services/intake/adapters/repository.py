@@ -2,7 +2,8 @@ from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime import db
@@ -19,6 +20,13 @@ _NIEUW = insert(meldingen)
 _VOOR_UPDATE = sa.select(meldingen).where(meldingen.c.id == sa.bindparam("b_id")).with_for_update()
 _CASUS_VOOR_UPDATE = (sa.select(meldingen).where(meldingen.c.casus_id == sa.bindparam("b_casus"))
                       .order_by(meldingen.c.id).with_for_update())
+_SLEUTELS_VERGRENDELEN = sa.text(  # in one statement, in a fixed order (no deadlock between two)
+    "SELECT count(pg_advisory_xact_lock(:space, k)) FROM "
+    "(SELECT unnest(CAST(:locks AS integer[])) AS k ORDER BY 1) AS wanted")
+_GEZINNEN_VAN_SLEUTELS = (
+    sa.select(gezinssleutels.c.sleutel, gezinssleutels.c.gezin_id, gezinnen.c.laatst_gesloten_op)
+    .select_from(gezinssleutels.outerjoin(gezinnen, gezinnen.c.gezin_id == gezinssleutels.c.gezin_id))
+    .where(gezinssleutels.c.sleutel == sa.any_(sa.bindparam("b_sleutels", type_=ARRAY(PG_UUID(as_uuid=True))))))
 _BEWAAR = (sa.update(meldingen).where(meldingen.c.id == sa.bindparam("b_id"))
            .values(version=meldingen.c.version + 1))
 
@@ -195,20 +203,20 @@ class GezinRepository:
 
     def __init__(self, session: AsyncSession):
         self.session = session
+        self._gesloten: dict[UUID, datetime | None] = {}  # closures read with the keys, this transaction
 
     async def find(self, sleutels: list[UUID]) -> dict[UUID, UUID]:
         """The families these keys are linked to. Locks the keys until the transaction ends, so two
-        reports about one new family at the same moment still end up in one family."""
+        reports about one new family at the same moment still end up in one family. Each found
+        family's last closure is read in the same statement (`last_closed` needs no other)."""
         if not sleutels:
             return {}
         locks = sorted({int.from_bytes(k.bytes[:4], "big", signed=True) for k in sleutels})
-        await self.session.execute(  # in one statement, in a fixed order (no deadlock between two)
-            sa.text("SELECT count(pg_advisory_xact_lock(:space, k)) FROM "
-                    "(SELECT unnest(CAST(:locks AS integer[])) AS k ORDER BY 1) AS wanted"),
-            {"space": FAMILY_LOCKS, "locks": locks})
-        rows = await self.session.execute(
-            sa.select(gezinssleutels.c.sleutel, gezinssleutels.c.gezin_id)
-            .where(gezinssleutels.c.sleutel.in_(sleutels)))
+        # The locks first, in a statement of their own: the next one's snapshot then sees what a
+        # report holding them committed.
+        await self.session.execute(_SLEUTELS_VERGRENDELEN, {"space": FAMILY_LOCKS, "locks": locks})
+        rows = (await self.session.execute(_GEZINNEN_VAN_SLEUTELS, {"b_sleutels": sleutels})).all()
+        self._gesloten.update({r.gezin_id: r.laatst_gesloten_op for r in rows})
         return {r.sleutel: r.gezin_id for r in rows}
 
     async def link(self, sleutels: list[UUID], gezin_id: UUID, at: datetime) -> None:
@@ -219,6 +227,7 @@ class GezinRepository:
 
     async def closed(self, gezin_id: UUID, at: datetime) -> None:
         """Remember the family's latest closure (a late, older closure changes nothing)."""
+        self._gesloten.pop(gezin_id, None)
         stmt = insert(gezinnen).values(gezin_id=gezin_id, laatst_gesloten_op=at)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=[gezinnen.c.gezin_id],
@@ -232,5 +241,7 @@ class GezinRepository:
                 sa.delete(gezinssleutels).where(gezinssleutels.c.gezin_id.in_(gezin_ids)))
 
     async def last_closed(self, gezin_id: UUID) -> datetime | None:
+        if gezin_id in self._gesloten:
+            return self._gesloten[gezin_id]
         return await self.session.scalar(
             sa.select(gezinnen.c.laatst_gesloten_op).where(gezinnen.c.gezin_id == gezin_id))

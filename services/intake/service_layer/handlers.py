@@ -100,9 +100,11 @@ async def _enter_chain(melding: Melding, secret: bytes, now: datetime, uow: Inta
     """Match the report to its family (earlier reports with the same BSNs), mark a re-report,
     and publish it. Only complete reports are linked, so an unfinished one claims no family."""
     keys = melding.family_keys(secret)
-    gezin_id = resolve_gezin_id(keys, await uow.gezinnen.find(keys)) or melding.gezin_id
+    known = resolve_gezin_id(keys, await uow.gezinnen.find(keys))
+    gezin_id = known or melding.gezin_id
     await uow.gezinnen.link(keys, gezin_id, now)
-    melding.join_family(gezin_id, await uow.gezinnen.last_closed(gezin_id))
+    # A new family (the report's own new id) has no closure to look up.
+    melding.join_family(gezin_id, await uow.gezinnen.last_closed(known) if known else None)
     uow.publish(melding.received_event())
 
 
