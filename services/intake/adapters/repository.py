@@ -26,7 +26,8 @@ _SLEUTELS_VERGRENDELEN = sa.text(  # in one statement, in a fixed order (no dead
 _GEZINNEN_VAN_SLEUTELS = (
     sa.select(gezinssleutels.c.sleutel, gezinssleutels.c.gezin_id, gezinnen.c.laatst_gesloten_op)
     .select_from(gezinssleutels.outerjoin(gezinnen, gezinnen.c.gezin_id == gezinssleutels.c.gezin_id))
-    .where(gezinssleutels.c.sleutel == sa.any_(sa.bindparam("b_sleutels", type_=ARRAY(PG_UUID(as_uuid=True))))))
+    .where(gezinssleutels.c.sleutel == sa.any_(
+        sa.bindparam("b_sleutels", type_=ARRAY(PG_UUID(as_uuid=True))))))
 _BEWAAR = (sa.update(meldingen).where(meldingen.c.id == sa.bindparam("b_id"))
            .values(version=meldingen.c.version + 1))
 
