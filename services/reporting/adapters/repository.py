@@ -316,6 +316,22 @@ def _upsert_sql(tabel: str) -> str:
     )
 
 
+class DossierStand(BatchBuffer):
+    """What one batch's events read of the history, kept while its transaction holds the locks:
+    the projection's shared lock taken, the dossiers locked, each touched dossier as it stands
+    after the batch's events so far (its events and cases), and the cases' families found. Only
+    a batch handled straight through has one: one transaction, so nobody else changes them."""
+
+    def __init__(self) -> None:
+        self.gedeeld = False
+        self.vergrendeld: set[str] = set()
+        self.dossiers: dict[str, tuple[list[tuple[str, dict]], frozenset[str]]] = {}
+        self.families: dict[str, str] = {}
+
+    async def flush(self) -> None:
+        """Nothing to write: what it holds is in the history already."""
+
+
 class CijferBuffer(BatchBuffer):
     """The cell changes of a whole batch of events, added up and written in one upsert (and one
     version bump) just before the batch commits."""

@@ -15,7 +15,7 @@ from runtime.clock import Clock
 from runtime.errors import InvalidInput, NotFound
 from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters import wire
-from services.reporting.adapters.repository import CijferBuffer, HistorieRepository
+from services.reporting.adapters.repository import CijferBuffer, DossierStand, HistorieRepository
 from services.reporting.domain import duiding, infographic
 from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
 from services.reporting.domain.commands import (
@@ -75,13 +75,21 @@ async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
     await projecteer(uow, *wire.feit(event), event_id=uow.event_id)
 
 
-async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict) -> set[str]:
+async def geraakte_dossiers(historie: HistorieRepository, event_type: str, data: dict,
+                            stand: DossierStand | None = None) -> set[str]:
     """The dossier the event belongs to and, for a case that gets its family, the case's
-    provisional dossier 'casus:<id>' (whose events now move to the family)."""
+    provisional dossier 'casus:<id>' (whose events now move to the family). A case's family,
+    once known, does not change: the batch keeps what it found."""
     dossier = dossier_van(event_type, data)
     casus = data.get("casus_id")
     if dossier is None:
-        dossier = await historie.dossier_van_casus(casus) or f"casus:{casus}"
+        if stand is not None and casus in stand.families:
+            dossier = stand.families[casus]
+        else:
+            dossier = await historie.dossier_van_casus(casus)
+            if dossier is not None and stand is not None:
+                stand.families[casus] = dossier
+            dossier = dossier or f"casus:{casus}"
     return {dossier, f"casus:{casus}"} if casus and not dossier.startswith("casus:") else {dossier}
 
 
@@ -122,16 +130,24 @@ async def projecteer(
     event was new."""
     catalogus = catalogus or catalogus_bron.actief()
     async with uow:
-        await uow.historie.projectie_gedeeld()
-        geraakt = await _vergrendeld(uow, event_type, data)
-        voor = {d: await uow.historie.laad_met_casussen(d) for d in geraakt}
+        # In a consumer's batch (one transaction, its locks held to the end) what the batch read
+        # and changed is kept: a dossier its events touch again is not read again.
+        stand = uow.batch_buffer("dossiers", DossierStand)
+        await _projectie_gedeeld(uow, stand)
+        geraakt = await _vergrendeld(uow, event_type, data, stand)
+        voor = {d: await _dossier(uow, d, stand) for d in geraakt}
         oud = _cellen({d: events for d, (events, _) in voor.items()}, catalogus)
         if not await _bewaard(uow, event_type, data, event_id):
             await uow.commit()
             return False
         na = _met_het_nieuwe(voor, event_type, data)
         if na is None:  # the dossiers regroup: read them again
-            na = {d: await uow.historie.laad(d) for d in geraakt}
+            gelezen = {d: await uow.historie.laad_met_casussen(d) for d in geraakt}
+            na = {d: events for d, (events, _) in gelezen.items()}
+        else:
+            gelezen = {d: (events, voor[d][1]) for d, events in na.items()}
+        if stand is not None:
+            stand.dossiers.update(gelezen)
         delta = verschil(oud, _cellen(na, catalogus))
         # In a consumer's batch the changes of all its events are added up and written once.
         if (buffer := uow.batch_buffer("cijfers", lambda: CijferBuffer(uow.cijfers))) is not None:
@@ -142,15 +158,37 @@ async def projecteer(
         return True
 
 
-async def _vergrendeld(uow: ReportingUnitOfWork, event_type: str, data: dict) -> set:
+async def _projectie_gedeeld(uow: ReportingUnitOfWork, stand: DossierStand | None) -> None:
+    """The projection's shared lock (a rebuild swaps it in under the exclusive one), once a batch."""
+    if stand is None or not stand.gedeeld:
+        await uow.historie.projectie_gedeeld()
+        if stand is not None:
+            stand.gedeeld = True
+
+
+async def _dossier(uow: ReportingUnitOfWork, dossier: str, stand: DossierStand | None
+                   ) -> tuple[list[tuple[str, dict]], frozenset[str]]:
+    if stand is not None and dossier in stand.dossiers:
+        return stand.dossiers[dossier]
+    return await uow.historie.laad_met_casussen(dossier)
+
+
+async def _vergrendeld(uow: ReportingUnitOfWork, event_type: str, data: dict,
+                       stand: DossierStand | None = None) -> set:
     """The dossiers the event touches, locked; placed again under the locks (a replica may just
-    have given the case its family)."""
-    geraakt = await geraakte_dossiers(uow.historie, event_type, data)
-    await uow.historie.vergrendel(geraakt)
-    opnieuw = await geraakte_dossiers(uow.historie, event_type, data) - geraakt
+    have given the case its family). Dossiers the batch locked before are placed under their
+    locks already."""
+    geraakt = await geraakte_dossiers(uow.historie, event_type, data, stand)
+    nieuw = geraakt - stand.vergrendeld if stand is not None else geraakt
+    if not nieuw:
+        return geraakt
+    await uow.historie.vergrendel(nieuw)
+    opnieuw = await geraakte_dossiers(uow.historie, event_type, data, stand) - geraakt
     if opnieuw:
         await uow.historie.vergrendel(opnieuw)
         geraakt |= opnieuw
+    if stand is not None:
+        stand.vergrendeld |= geraakt
     return geraakt
 
 
