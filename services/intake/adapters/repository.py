@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime import db
+from runtime.uow import BatchBuffer
 from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
 from services.intake.domain.access import REFERRED, Scope
 from services.intake.domain.gegevens import Gezin, Kind, Melder, Ouder
@@ -123,9 +124,27 @@ def _visible(scope: Scope) -> list:
     return where
 
 
+class MeldingenInBatch(BatchBuffer):
+    """The reports a consumer's batch locked and wrote (each saved at once): an event of the
+    batch about a report another one touched takes it from here instead of reading it again.
+    Only a batch handled straight through has one (one transaction holding every row lock)."""
+
+    def __init__(self) -> None:
+        self.meldingen: dict[UUID, Melding] = {}
+
+    async def flush(self) -> None:
+        """Nothing to write: each report was saved when it changed."""
+
+
 class MeldingRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, batch: MeldingenInBatch | None = None):
         self.session = session
+        self.batch = batch
+
+    def _locked(self, found: list[Melding]) -> list[Melding]:
+        if self.batch is not None:
+            self.batch.meldingen.update((m.id, m) for m in found)
+        return found
 
     async def add(self, melding: Melding) -> None:
         await self.session.execute(_NIEUW, _row(melding))
@@ -134,8 +153,10 @@ class MeldingRepository:
                   for_update: bool = False) -> Melding | None:
         """The report, if it is in the caller's `scope` (None: intake itself, following events)."""
         if scope is None and for_update:
+            if self.batch is not None and melding_id in self.batch.meldingen:
+                return self.batch.meldingen[melding_id]
             row = (await self.session.execute(_VOOR_UPDATE, {"b_id": melding_id})).first()
-            return _melding(row) if row else None
+            return self._locked([_melding(row)])[0] if row else None
         query = sa.select(meldingen).where(meldingen.c.id == melding_id,
                                            *(_visible(scope) if scope else []))
         if for_update:
@@ -147,7 +168,7 @@ class MeldingRepository:
         """Every report linked to a case (siblings reported separately share one)."""
         if for_update:
             rows = await self.session.execute(_CASUS_VOOR_UPDATE, {"b_casus": casus_id})
-            return [_melding(r) for r in rows]
+            return self._locked([_melding(r) for r in rows])
         query = sa.select(meldingen).where(meldingen.c.casus_id == casus_id).order_by(meldingen.c.id)
         return [_melding(r) for r in (await self.session.execute(query)).all()]
 
@@ -167,6 +188,7 @@ class MeldingRepository:
         values = _row(melding)
         values["b_id"] = values.pop("id")
         await self.session.execute(_BEWAAR, values)
+        self._locked([melding])
 
     async def past_retention(self, grens: datetime, limit: int) -> list[Melding]:
         """Reports not erased yet whose family's file closed before `grens`: the family's last case

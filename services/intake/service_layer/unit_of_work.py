@@ -1,6 +1,6 @@
 from runtime.uow import UnitOfWork
 from services.intake.adapters import wire
-from services.intake.adapters.repository import GezinRepository, MeldingRepository
+from services.intake.adapters.repository import GezinRepository, MeldingenInBatch, MeldingRepository
 
 
 class IntakeUnitOfWork(UnitOfWork):
@@ -9,5 +9,6 @@ class IntakeUnitOfWork(UnitOfWork):
     gezinnen: GezinRepository
 
     def bind(self, session) -> None:
-        self.meldingen = MeldingRepository(session)
+        # In a consumer's batch handled straight through, the reports its events locked are kept.
+        self.meldingen = MeldingRepository(session, self.batch_buffer("meldingen", MeldingenInBatch))
         self.gezinnen = GezinRepository(session)
