@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Event, event_class
 from contracts.vocabulary import GI
 from runtime import db
+from runtime.uow import BatchBuffer
 from services.capacity.adapters.orm import (
     capaciteit,
     capaciteit_historie,
@@ -54,13 +55,29 @@ _LOG = insert(gebeurtenissen)
 _OPEN = sa.select(escalaties).where(escalaties.c.beeindigd_op.is_(None))
 
 
+class FigurenInBatch(BatchBuffer):
+    """Every GI's figure as a consumer's batch locked it and its events changed it since: the next
+    case event of the batch needs no read (its transaction holds the rows' locks to the end, and
+    the handlers change the figures only through the dictionary `vergrendel` hands out). Only a
+    batch handled straight through has one."""
+
+    def __init__(self) -> None:
+        self.figuren: dict[GI, GiCapaciteit] | None = None
+
+    async def flush(self) -> None:
+        """Nothing to write: each changed figure was stored when it changed."""
+
+
 class CapaciteitRepository:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, batch: FigurenInBatch | None = None):
         self.session = session
+        self.batch = batch
 
     async def vergrendel(self) -> dict[GI, GiCapaciteit]:
         """Lock every GI's row (in one order): changes serialise, so the region's escalation sees
         every change and history ids are handed out in commit order (SSE resume has no gaps)."""
+        if self.batch is not None and self.batch.figuren is not None:
+            return self.batch.figuren
         query = _VERGRENDEL
         rows = (await self.session.execute(query)).all()
         if len(rows) < len(GI):
@@ -69,7 +86,10 @@ class CapaciteitRepository:
                 for gi in GI]).on_conflict_do_nothing())
             rows = (await self.session.execute(query)).all()
         known = {GI(row.gi): _figuur(row) for row in rows if row.gi in _GIS}
-        return {gi: known.get(gi, GiCapaciteit(gi)) for gi in GI}
+        figuren = {gi: known.get(gi, GiCapaciteit(gi)) for gi in GI}
+        if self.batch is not None:
+            self.batch.figuren = figuren
+        return figuren
 
     async def sla_bezetting_op(self, gi: GI, bezetting: Bezetting) -> None:
         await self.session.execute(_GI_BIJWERKEN, {

@@ -4,6 +4,7 @@ from services.capacity.adapters.repository import (
     BevestigingRepository,
     CapaciteitRepository,
     EscalatieRepository,
+    FigurenInBatch,
     KennisgevingRepository,
     KinderenRepository,
     LogRepository,
@@ -29,7 +30,8 @@ class CapacityUnitOfWork(UnitOfWork):
         self.zichtbaar_gewijzigd = False
 
     def bind(self, session) -> None:
-        self.capaciteit = CapaciteitRepository(session)
+        # In a consumer's batch handled straight through, the figures it locked are kept.
+        self.capaciteit = CapaciteitRepository(session, self.batch_buffer("figuren", FigurenInBatch))
         self.kinderen = KinderenRepository(session)
         self.log = LogRepository(session)
         self.escalaties = EscalatieRepository(session)
