@@ -68,6 +68,7 @@ class Batch:
         self.duplicates = 0  # events claimed before (redelivered), skipped
         self.after_commit: list[Callable[[], None]] = []  # run once the batch has committed
         self.buffers: dict[str, BatchBuffer] = {}  # written once, at the batch's end
+        self.outbox: list[dict] = []  # straight through: the handlers' events, inserted at the end
 
     @property
     def handled(self) -> int:
@@ -91,9 +92,13 @@ class Batch:
         self.dead_lettered += 1
 
     async def finish(self) -> None:
-        """The buffers of the handlers, then the batch's processing records, in one append."""
+        """The buffers of the handlers, the events they published (in their order, in one insert),
+        then the batch's processing records, in one append."""
         for buffer in self.buffers.values():
             await buffer.flush()
+        if self.outbox:
+            await self.session.execute(insert(tables.outbox), self.outbox)
+            self.outbox = []
         await processing_log.append(self.session, self.verwerkingen)
         self.verwerkingen = []
 
@@ -240,7 +245,10 @@ class UnitOfWork:
             traceparent = tracing.current_traceparent()
             now = self.clock.now()
             rows = [outbox_values(CloudEvent.wrap(e, self.source, now, traceparent)) for e in self._pending]
-            await self.session.execute(insert(tables.outbox), rows)
+            if self._batch is not None and not self._batch.careful:
+                self._batch.outbox.extend(rows)  # one insert for the whole batch
+            else:
+                await self.session.execute(insert(tables.outbox), rows)
             self._pending = []
         if self._batch is not None:
             await self._release(published)

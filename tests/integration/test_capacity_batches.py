@@ -1,6 +1,6 @@
 """Capacity on real PostgreSQL: a consumer's batch handled straight through locks and reads the GIs'
-figures once, and its case events leave the same figures, history and signals as each handled
-on its own."""
+figures once and inserts the events it publishes at its end in one statement, and its case
+events leave the same figures, history and signals (in order) as each handled on its own."""
 from uuid import uuid4
 
 import pytest
@@ -70,12 +70,18 @@ async def test_a_batch_reads_the_figures_once_and_ends_as_one_event_at_a_time(da
         reads += 0 if batch is not None and batch.figuren is not None else 1
         return await read(self)
     monkeypatch.setattr(repository.CapaciteitRepository, "vergrendel", counted)
+    inserts = []
+
+    def seen(conn, cursor, statement, *args):
+        inserts.extend([statement] if statement.startswith("INSERT INTO outbox") else [])
+    sa.event.listen(together.kw["bind"].sync_engine, "before_cursor_execute", seen)
     async with together() as session, session.begin():
         batch = Batch(session, careful=False)
         for event in events:
             await handlers.on_casus_assigned(event, uow(together).consuming(None, batch), pinned())
         await batch.finish()
-    assert reads == 1
+    sa.event.remove(together.kw["bind"].sync_engine, "before_cursor_execute", seen)
+    assert reads == 1 and len(inserts) == 1  # the figures read once, the batch's signals in one insert
 
     figures, history, outbox = await state(together)
     assert dict(figures)["WSS"] == 7
