@@ -58,6 +58,7 @@ log = logging.getLogger("bench")
 BENCH_CAPACITY = {"JBRR": (4000, 15), "WSS": (4000, 15), "LJR": (4000, 15)}
 SUBJECTS = 200  # distinct local-team workers (the rate limit counts per token subject)
 TICK = 1 / os.sysconf("SC_CLK_TCK")
+CLIENT = "bench client"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -100,6 +101,7 @@ class Processes:
         named["broker"] = [self.broker.process.pid]
         if self.postmaster:
             named["postgres"] = [self.postmaster, *_children(self.postmaster)]
+        named[CLIENT] = [os.getpid()]  # this process: the reporters and the Kafka subscriber
         return named
 
     def sample(self) -> dict[str, tuple[float, int]]:
@@ -117,11 +119,12 @@ def usage(before: dict, after: dict, seconds: float) -> dict[str, tuple[float, f
 
 
 def print_usage(title: str, figures: dict[str, tuple[float, float]]) -> None:
+    """The stack's processes, and the bench client's own share of the same cores after them."""
     services = [n for n in figures if service_of(n) in SERVICES]
-    total_cpu = sum(figures[n][0] for n in figures)
+    total_cpu = sum(figures[n][0] for n in figures if n != CLIENT)
     print(f"  {title}: " + ", ".join(f"{n} {c:.1f}% {r:.0f} MB" for n, (c, r) in figures.items()))
-    print(f"  {'':{len(title)}}  all: {total_cpu:.1f}% of one core; services' memory together "
-          f"{sum(figures[n][1] for n in services):.0f} MB")
+    print(f"  {'':{len(title)}}  all but the bench client: {total_cpu:.1f}% of one core; services' memory "
+          f"together {sum(figures[n][1] for n in services):.0f} MB")
 
 
 # -- raw parts ---------------------------------------------------------------------------------
@@ -280,8 +283,9 @@ def print_step(step: Step, assignments: Assignments, figures: dict, raw_rtt: flo
     print_usage("CPU, RSS", figures)
     if step.sent:
         per_report = {n: cpu / 100 * step.elapsed / len(step.sent) * 1000 for n, (cpu, _) in figures.items()}
+        client = per_report.pop(CLIENT, 0.0)
         print("  CPU per report: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in per_report.items())
-              + f"; all {sum(per_report.values()):.1f} ms")
+              + f"; all {sum(per_report.values()):.1f} ms (the bench client besides: {client:.1f} ms)")
 
 
 async def rates(args, stack: Stack, issuer: DevIssuer, processes: Processes, raw_rtt: float,

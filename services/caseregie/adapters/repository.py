@@ -121,6 +121,8 @@ _JEUGDHULP = _van(jeugdhulptrajecten.c.casus_id, jeugdhulptrajecten.c.startdatum
                   jeugdhulptrajecten.c.geregistreerd_op, jeugdhulptrajecten.c.id)
 _CASUS = sa.select(casussen).where(casussen.c.id == sa.bindparam("b_id"))
 _CASUS_VOOR_UPDATE = _CASUS.with_for_update()
+_HEEFT_MAATREGEL = sa.select(sa.exists().where(
+    casus_maatregelen.c.maatregel_id == sa.bindparam("b_maatregel")))
 _OPEN_VOOR_GEZIN = (sa.select(casussen)
                     .where(casussen.c.gezin_id == sa.bindparam("b_gezin"), casussen.c.status == OPEN)
                     .with_for_update())
@@ -212,8 +214,7 @@ class CasusRepository:
         return await self._one(_OPEN_VOOR_GEZIN, {"b_gezin": gezin_id})
 
     async def has_maatregel(self, maatregel_id: UUID) -> bool:
-        return await self.session.scalar(sa.select(sa.exists().where(
-            casus_maatregelen.c.maatregel_id == maatregel_id)))
+        return await self.session.scalar(_HEEFT_MAATREGEL, {"b_maatregel": maatregel_id})
 
     async def get_overdracht(self, overdracht_id: UUID) -> Overdracht | None:
         row = (await self.session.execute(
