@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+from cachetools import TTLCache
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 
 from runtime.clock import Clock
@@ -64,6 +65,12 @@ def principal_from(claims: dict) -> Principal:
                      gemeente=gemeente or None, naam=claims.get("naam") or None)
 
 
+# Tokens whose signature was checked, kept this long (seconds on the service's clock): a key the
+# provider withdraws stops counting within it. Bounded in number: at most so many callers at once.
+VERIFIED_TTL_S = 60
+VERIFIED_TOKENS = 4096
+
+
 class TokenVerifier:
     """Checks signature, issuer, audience, expiry (with leeway) and the jbketen claims."""
 
@@ -76,19 +83,29 @@ class TokenVerifier:
         self._client = PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._file = Path(jwks_file) if jwks_file else None
         self._keys: PyJWKSet | None = None
+        # A token seen before (the same string) is not verified again for a short while: its
+        # signature, issuer and audience cannot have changed. Its times are checked on every use.
+        self._verified: TTLCache[str, dict] = TTLCache(maxsize=VERIFIED_TOKENS, ttl=VERIFIED_TTL_S,
+                                                       timer=clock.timestamp)
 
     async def verify(self, token: str) -> Principal:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = await self._decode(token)
+            self._verified[token] = claims
+        self._check_times(claims)
+        return principal_from(claims)
+
+    async def _decode(self, token: str) -> dict:
         key = await self._key(token)
         try:
-            claims = jwt.decode(
+            return jwt.decode(
                 token, key.key, algorithms=ALGORITHMS, audience=self._audience, issuer=self._issuer,
                 leeway=self._leeway, options={"require": ["exp", "iat", "sub"], "verify_iat": False,
                                               "verify_exp": False, "verify_nbf": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        self._check_times(claims)
-        return principal_from(claims)
 
     def _check_times(self, claims: dict) -> None:
         """Expiry and not-before against the service's clock (not the wall clock), with leeway."""

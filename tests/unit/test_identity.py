@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from deploy.identity import ensure_dev_issuer
 from runtime.http import nl_openapi
-from runtime.identity import ROLES, TokenVerifier, Unauthenticated
+from runtime.identity import ROLES, VERIFIED_TTL_S, TokenVerifier, Unauthenticated
 from runtime.service import build_app
 from services.triage.bootstrap import SPEC as TRIAGE
 from tests import identity
@@ -184,3 +184,28 @@ def test_the_token_command_prints_one_token_and_nothing_else(tmp_path, capsys):
     assert timedelta(seconds=claims["exp"] - claims["iat"]) == timedelta(hours=1)
     with pytest.raises(SystemExit):
         command.main(["--rol", "lokaal_team", "--organisatie", "WT", "--data", str(tmp_path)])
+
+
+def test_a_token_seen_before_is_not_verified_again_for_a_minute_but_its_expiry_still_counts(monkeypatch):
+    clock = pinned()
+    verifier = TokenVerifier(issuer=identity.ISSUER.issuer, audience=identity.ISSUER.audience, clock=clock,
+                             jwks_file=str(identity.ISSUER.jwks_file))
+    decoded = []
+    decode = jwt.decode
+    monkeypatch.setattr("runtime.identity.jwt.decode", lambda *a, **k: decoded.append(1) or decode(*a, **k))
+    token = identity.ISSUER.mint(rol="rvdk", organisatie="RvdK", geldig_s=3600, clock=clock)
+    for _ in range(3):
+        assert asyncio.run(verifier.verify(token)).rol == "rvdk"
+    assert len(decoded) == 1  # the signature checked once
+    clock.advance(seconds=VERIFIED_TTL_S + 1)
+    asyncio.run(verifier.verify(token))
+    assert len(decoded) == 2  # a minute on: checked again (a withdrawn key stops counting)
+    brief = identity.ISSUER.mint(rol="rvdk", organisatie="RvdK", geldig_s=5, clock=clock)
+    asyncio.run(verifier.verify(brief))
+    clock.advance(seconds=40)  # beyond its expiry and the leeway, while it is still kept as checked
+    with pytest.raises(Unauthenticated, match="expired"):
+        asyncio.run(verifier.verify(brief))
+    assert len(decoded) == 3
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(Unauthenticated, match="invalid token"):
+        asyncio.run(verifier.verify(forged))  # another string: verified, and refused
