@@ -16,6 +16,7 @@ from contracts.vocabulary import (
     RegelsetAfwijzingReden,
     Urgentie,
 )
+from runtime import db
 from services.triage.adapters.orm import (
     adviezen,
     beschikbaarheid,
@@ -122,6 +123,7 @@ _ADVIES = (
 _TRIAGE = insert(triages).on_conflict_do_nothing().returning(triages.c.melding_id)
 _NIEUW_ADVIES = insert(adviezen)
 _MAATREGEL = insert(maatregelen).on_conflict_do_nothing(index_elements=[maatregelen.c.advies_id])
+_OPEN_ESCALATIES = sa.select(regio_escalaties).where(regio_escalaties.c.beeindigd_op.is_(None))
 _VRIJE_PLAATSEN = sa.select(beschikbaarheid)
 _nieuwste = insert(beschikbaarheid)
 _BESCHIKBAARHEID = _nieuwste.on_conflict_do_update(
@@ -243,9 +245,7 @@ class TriageRepository:
         return _escalatie(row) if row else None
 
     async def open_escalaties(self) -> list[RegioEscalatie]:
-        rows = await self.session.execute(
-            sa.select(regio_escalaties).where(regio_escalaties.c.beeindigd_op.is_(None)))
-        return [_escalatie(r) for r in rows]
+        return [_escalatie(r) for r in await self.session.execute(_OPEN_ESCALATIES)]
 
     async def sla_escalatie_op(self, e: RegioEscalatie) -> None:
         """Keep the escalation as the domain decided it (domain/escalatie.py: a newer raise
@@ -586,7 +586,7 @@ class SimulatieRepository:
         self.session = session
 
     async def leg_melding_vast(self, melding: Melding, grijs_gebied: bool, besloten_op: datetime) -> None:
-        await self.session.execute(insert(simulatie_meldingen).on_conflict_do_nothing(), dict(
+        await self.session.execute(db.insert_new(simulatie_meldingen), dict(
             melding_id=melding.melding_id, gezin_id=melding.gezin_id, zorgen=list(melding.zorgen),
             kenmerken=list(melding.kenmerken), kader=melding.kader,
             kinderen=[{"kind_id": str(k.kind_id), "leeftijd": k.leeftijd} for k in melding.kinderen],
@@ -596,7 +596,7 @@ class SimulatieRepository:
                                kinderen: list[UUID], at: datetime) -> None:
         """Children came into care of a GI (a redelivery changes nothing)."""
         if kinderen:
-            await self.session.execute(insert(kind_verlopen).on_conflict_do_nothing(), [dict(
+            await self.session.execute(db.insert_new(kind_verlopen), [dict(
                 casus_id=casus_id, kind_id=k, gezin_id=gezin_id, melding_id=melding_id, gi=gi.value,
                 toegewezen_op=at) for k in kinderen])
 
@@ -616,11 +616,11 @@ class SimulatieRepository:
     async def leg_stand_vast(self, gi: GI, tijdstip: datetime, bezetting: SimBezetting, vrije_plaatsen: int,
                              wachtend: int) -> None:
         """One figure per GI per moment: a second one of the same moment is the later state."""
-        values = dict(jeugdbeschermers=bezetting.jeugdbeschermers, afwezig=bezetting.afwezig,
-                      caseload_norm=bezetting.caseload_norm, vrije_plaatsen=vrije_plaatsen, wachtend=wachtend)
-        stmt = insert(capaciteit_historie).values(gi=gi.value, tijdstip=tijdstip, **values)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=[capaciteit_historie.c.gi, capaciteit_historie.c.tijdstip], set_=values))
+        values = dict(gi=gi.value, tijdstip=tijdstip, jeugdbeschermers=bezetting.jeugdbeschermers,
+                      afwezig=bezetting.afwezig, caseload_norm=bezetting.caseload_norm,
+                      vrije_plaatsen=vrije_plaatsen, wachtend=wachtend)
+        await self.session.execute(db.upsert(capaciteit_historie, ("gi", "tijdstip"), tuple(values)),
+                                   [values])
 
     async def escalatie_gestart(self, escalatie_id: UUID, gestart_op: datetime) -> None:
         await self.session.execute(
