@@ -3,7 +3,6 @@ import asyncio
 import base64
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -102,7 +101,6 @@ class EventConsumer:
         on_commit: Callable[[], None] | None = None,
         batch_size: int = 500,
         idle_wait: kafka.IdleWait | None = None,
-        offset_commit_interval_s: float = 0.2,
     ):
         self.service = service
         self._clock = clock
@@ -126,13 +124,6 @@ class EventConsumer:
         self.careful_batches = 0  # batches handled again with a savepoint per event
         self.redriven = 0  # dead letters handled again on request (redrive)
         self._committing: asyncio.Task | None = None
-        # Offsets handled and committed in the database, not yet sent to the broker: they go at
-        # most every interval (and at once when the consumer has nothing to read), one commit in
-        # flight at a time, in order. They only say where to read on: an event read again after
-        # a restart or a rebalance is skipped by its claimed id.
-        self._offsets: dict[TopicPartition, int] = {}
-        self._offsets_sent_at = float("-inf")
-        self._offset_interval_s = offset_commit_interval_s
         # The moment of the newest event handled, and when: how current this service's state is.
         self.last_event_time: datetime | None = None
         # Records left behind the last batch fetched (None until a fetch has told us).
@@ -178,8 +169,6 @@ class EventConsumer:
             batches = await self._consumer.getmany(timeout_ms=1000, max_records=self._batch_size)
             records = [r for part in batches.values() for r in part]
             self._idle_wait.saw(len(records))
-            if not records:
-                self._send_offsets(now=True)
             if records:
                 self.behind = await self.lag()  # positions are past this batch already
             if records and not await self._process_batch(records):
@@ -214,7 +203,6 @@ class EventConsumer:
         if self._committing is not None:
             self._committing.cancel()  # an offset of the old broker's
             self._committing = None
-        self._offsets = {}
         self._membership.joined = False
         self._membership.rewind = self._consumer
         self._consumer.subscribe(self._topics, listener=self._membership)
@@ -257,20 +245,12 @@ class EventConsumer:
             self._on_commit()
         for callback in batch.after_commit:
             callback()
+        offsets = {}
         for record in records:
-            self._offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
-        self._send_offsets()
-
-    def _send_offsets(self, now: bool = False) -> None:
-        """The offsets kept so far to the broker, when the interval since the last has passed (or
-        `now`) and none is in flight. The next batch need not wait for the broker's answer. A
-        commit lost with the process only means events read again and skipped."""
-        if not self._offsets or (self._committing is not None and not self._committing.done()):
-            return
-        moment = time.monotonic()
-        if not now and moment - self._offsets_sent_at < self._offset_interval_s:
-            return
-        offsets, self._offsets, self._offsets_sent_at = self._offsets, {}, moment
+            offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        # The next batch need not wait for the broker's answer: one commit in flight at a time,
+        # in order. A commit lost with the process only means events read again and skipped.
+        await self.flush_offsets()
         self._committing = asyncio.create_task(self._commit_offsets(offsets))
 
     async def _commit_offsets(self, offsets: dict[TopicPartition, int]) -> None:
@@ -280,13 +260,10 @@ class EventConsumer:
             log.warning("%s: offsets not committed (%s); the events are claimed", self.service, exc)
 
     async def flush_offsets(self) -> None:
-        """Wait for the offset commit in flight, if any, then commit what is kept."""
+        """Wait for the offset commit in flight, if any."""
         if self._committing is not None:
             committing, self._committing = self._committing, None
             await committing
-        if self._offsets:
-            offsets, self._offsets = self._offsets, {}
-            await self._commit_offsets(offsets)
 
     async def redrive(self, record: ConsumerRecord,
                       within: Callable[[AsyncSession], Awaitable[None]] | None = None) -> CloudEvent:

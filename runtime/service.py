@@ -172,7 +172,6 @@ class Runtime:
             retry_backoff_s=self.settings.consumer_retry_backoff_s, on_commit=self.relay.wake,
             clock=self.clock, batch_size=self.settings.consumer_batch_size,
             idle_wait=kafka.IdleWait.of(self.settings),
-            offset_commit_interval_s=self.settings.kafka_offset_commit_interval_s,
         )
 
     def _spawn(self, run: Callable[[], Awaitable[None]], name: str) -> None:

@@ -36,9 +36,6 @@ class ServiceSettings(BaseSettings):
     kafka_idle_after_s: float = 2.0
     # Records per consumer batch: handled in one transaction, offsets committed once.
     consumer_batch_size: int = 500
-    # Offsets go to the broker at most this often (and at once when a consumer has nothing to
-    # read): each commit costs the client and the broker a request; re-read events are skipped.
-    kafka_offset_commit_interval_s: float = 0.2
     # 6 s is Apache Kafka's minimum; it bounds how long a stuck group join (seen with Tansu) lasts.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 2000  # a third of the session timeout, as Kafka advises

@@ -64,15 +64,14 @@ async def send(bootstrap: str, name: str, event, partition_key: str, ce_id: str 
     return ce
 
 
-def consumer_on(engine, bootstrap: str, name: str, handler, group: str, **options) -> EventConsumer:
+def consumer_on(engine, bootstrap: str, name: str, handler, group: str) -> EventConsumer:
     sessions = db.session_factory(engine)
     kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                              auto_offset_reset="earliest", fetch_max_wait_ms=10)
     return EventConsumer(service="test", consumer=kafka, topics=[name], sessions=sessions,
                          uow_factory=lambda: UnitOfWork(sessions, "test", clock=pinned()),
                          handlers={CapacitySignal.type: handler}, max_attempts=2, retry_backoff_s=0.01,
-                         clock=pinned(),
-                         **({"batch_size": 500, "idle_wait": IdleWait(10, 200, 0.5)} | options))
+                         clock=pinned(), batch_size=500, idle_wait=IdleWait(10, 200, 0.5))
 
 
 async def remember(event: CapacitySignal, uow: UnitOfWork) -> None:
@@ -228,55 +227,3 @@ async def test_a_batch_that_meets_a_deadlock_is_read_again_and_nothing_is_dead_l
         letters = await conn.scalar(sa.select(sa.func.count()).select_from(tables.dead_letters))
     assert kept == [0, 1, 2, 3, 4] and letters == 0 and consumer.dead_lettered == 0
     assert len(aborted) == 5
-
-
-async def _committed(bootstrap: str, group: str, name: str) -> tuple[list, list]:
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await probe.start()
-    try:
-        committed = [await probe.committed(TopicPartition(name, p)) for p in (0, 1)]
-        ends = await probe.end_offsets([TopicPartition(name, p) for p in (0, 1)])
-    finally:
-        await probe.stop()
-    return committed, [ends[TopicPartition(name, p)] for p in (0, 1)]
-
-
-async def test_offsets_go_to_the_broker_at_most_every_interval_and_at_once_when_nothing_is_left(
-        database, kafka_bootstrap):
-    name = await topic(kafka_bootstrap)
-    for vrij in range(40):
-        await send(kafka_bootstrap, name, signal("JBRR" if vrij % 2 else "WSS", vrij), str(vrij % 2))
-    group = f"g-{uuid.uuid4().hex[:6]}"
-    consumer = consumer_on(database, kafka_bootstrap, name, remember, group, batch_size=4,
-                           offset_commit_interval_s=3600)
-    commits = []
-    commit = consumer._consumer.commit
-
-    async def counted(offsets):
-        commits.append(dict(offsets))
-        return await commit(offsets)
-    consumer._consumer.commit = counted
-    batches = 0
-    process = consumer._process_batch
-
-    async def batch(records):
-        nonlocal batches
-        batches += 1
-        return await process(records)
-    consumer._process_batch = batch
-    task = asyncio.create_task(consumer.run())
-    try:
-        await wait_until(lambda: consumer.processed + consumer.dead_lettered >= 40, timeout=20)
-        # While records flowed: the first batch's offsets only; once nothing was left, the rest.
-        committed = await wait_until(lambda: _all_committed(kafka_bootstrap, group, name), timeout=10)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await consumer.stop()
-    assert batches >= 10 and len(commits) == 2, commits
-    assert committed
-
-
-async def _all_committed(bootstrap, group, name) -> bool:
-    committed, ends = await _committed(bootstrap, group, name)
-    return committed == ends
