@@ -50,6 +50,14 @@ class BatchBuffer(ABC):
         """Write what was gathered, in the batch's session."""
 
 
+class BatchCache(BatchBuffer):
+    """What a batch handled straight through keeps for its later events (rows it read and locked,
+    saved as they changed): nothing is left to write at its end."""
+
+    async def flush(self) -> None:
+        return None
+
+
 class Batch:
     """The transaction a consumer handles a batch of events in: each handler's unit of work joins
     it in a savepoint of its own; processing records and dead letters are written in it too, and

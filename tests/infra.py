@@ -10,7 +10,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -26,6 +26,7 @@ from deploy.stack import (
     replica_ports,
     seed_capacity,
 )
+from runtime import db
 from tests import identity
 from tests.clock import STACK_ENV
 
@@ -184,3 +185,16 @@ async def produce(bootstrap: str, topic: str, value: bytes | None, key: bytes | 
 def header(record, name: str) -> str | None:
     return next((v.decode() for k, v in (record.headers or ()) if k == name), None)
 
+
+
+@asynccontextmanager
+async def migrated_database(url: str, migrations):
+    """A service's database at `url`, created if missing and migrated: its session factory, the
+    engine disposed afterwards."""
+    await db.ensure_database(url)
+    engine = db.create_engine(url)
+    try:
+        await db.migrate(engine, migrations)
+        yield db.session_factory(engine)
+    finally:
+        await engine.dispose()

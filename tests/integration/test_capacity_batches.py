@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from contracts.vocabulary import GI
 from deploy.stack import database_url_for
-from runtime import db, tables
+from runtime import tables
 from runtime.uow import Batch
 from services.capacity.adapters import repository
 from services.capacity.adapters.orm import capaciteit, capaciteit_historie
@@ -18,6 +18,7 @@ from services.capacity.service_layer import handlers
 from services.capacity.service_layer.unit_of_work import CapacityUnitOfWork
 from services.capacity.settings import CapacitySettings
 from tests.clock import pinned
+from tests.infra import migrated_database
 from tests.unit.test_capacity_handlers import WSS, assigned
 
 pytestmark = pytest.mark.integration
@@ -26,15 +27,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def databases(database_server_url, database_prefix):
     """Two capacity databases: one handles the events one at a time, the other in one batch."""
-    engines = []
-    for _ in range(2):
-        url = database_url_for(database_server_url, f"capacity_{uuid4().hex[:6]}", database_prefix)
-        await db.ensure_database(url)
-        engines.append(db.create_engine(url))
-        await db.migrate(engines[-1], SPEC.migrations)
-    yield [db.session_factory(e) for e in engines]
-    for engine in engines:
-        await engine.dispose()
+    def url() -> str:
+        return database_url_for(database_server_url, f"capacity_{uuid4().hex[:6]}", database_prefix)
+    async with migrated_database(url(), SPEC.migrations) as alone, \
+            migrated_database(url(), SPEC.migrations) as together:
+        yield [alone, together]
 
 
 def uow(sessions) -> CapacityUnitOfWork:
@@ -73,7 +70,8 @@ async def test_a_batch_reads_the_figures_once_and_ends_as_one_event_at_a_time(da
     inserts = []
 
     def seen(conn, cursor, statement, *args):
-        inserts.extend([statement] if statement.startswith("INSERT INTO outbox") else [])
+        if statement.startswith("INSERT INTO outbox"):
+            inserts.append(statement)
     sa.event.listen(together.kw["bind"].sync_engine, "before_cursor_execute", seen)
     async with together() as session, session.begin():
         batch = Batch(session, careful=False)

@@ -16,7 +16,6 @@ from contracts.events import (
 )
 from contracts.vocabulary import GI, EscalatieMaatregel, Maatregel
 from deploy.stack import database_url_for
-from runtime import db
 from runtime.clock import FixedClock, local_date
 from runtime.identity import GI_ROL, Principal
 from runtime.service import service_bus
@@ -24,6 +23,7 @@ from services.caseregie.bootstrap import DEPENDENCIES as CASEREGIE_OWN
 from services.caseregie.bootstrap import SPEC as CASEREGIE
 from services.caseregie.domain.commands import ReadWachtlijst
 from tests.clock import PINNED_NOW
+from tests.infra import migrated_database
 
 pytestmark = pytest.mark.integration
 WSS = Principal(sub="systeem@WSS", rol=GI_ROL, organisatie="WSS")
@@ -34,17 +34,14 @@ CIJFERS = EscalatieCijfers(vrije_plaatsen_regio=-3, gis_op_of_over_norm=list(GI)
 @pytest.fixture
 async def bus(database_server_url, database_prefix):
     url = database_url_for(database_server_url, f"wachtlijst_{uuid4().hex[:8]}", database_prefix)
-    await db.ensure_database(url)
-    engine = db.create_engine(url)
-    await db.migrate(engine, CASEREGIE.migrations)
-    sessions = db.session_factory(engine)
     clock = FixedClock(PINNED_NOW - timedelta(days=10))
     settings = CASEREGIE.settings_class.for_service("caseregie", CASEREGIE.default_port)
-    bus = service_bus(CASEREGIE, lambda: CASEREGIE.uow_class(sessions, "caseregie", settings=settings,
-                                                             clock=clock), settings, clock, **CASEREGIE_OWN)
-    bus.clock = clock  # moved to each case's moment (a child waits from when its case got it)
-    yield bus
-    await engine.dispose()
+    async with migrated_database(url, CASEREGIE.migrations) as sessions:
+        def uow():
+            return CASEREGIE.uow_class(sessions, "caseregie", settings=settings, clock=clock)
+        bus = service_bus(CASEREGIE, uow, settings, clock, **CASEREGIE_OWN)
+        bus.clock = clock  # moved to each case's moment (a child waits from when its case got it)
+        yield bus
 
 
 async def waiting_child(bus, urgentie: str, days_ago: int):

@@ -17,7 +17,7 @@ from contracts.events import (
     WachtendKind,
 )
 from deploy.stack import database_url_for
-from runtime import db, tables
+from runtime import tables
 from runtime.uow import Batch
 from services.intake.adapters import repository
 from services.intake.bootstrap import SPEC
@@ -25,6 +25,7 @@ from services.intake.domain.commands import ReceiveMelding
 from services.intake.service_layer import handlers
 from services.intake.service_layer.unit_of_work import IntakeUnitOfWork
 from tests.clock import PINNED_NOW, pinned
+from tests.infra import migrated_database
 from tests.unit.test_intake_handlers import REPORT, SETTINGS, TEAM
 from tests.unit.test_intake_model import gegevens
 
@@ -34,11 +35,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def sessions(database_server_url, database_prefix):
     url = database_url_for(database_server_url, f"intake_{uuid4().hex[:6]}", database_prefix)
-    await db.ensure_database(url)
-    engine = db.create_engine(url)
-    await db.migrate(engine, SPEC.migrations)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with migrated_database(url, SPEC.migrations) as migrated:
+        yield migrated
 
 
 def uow(sessions) -> IntakeUnitOfWork:

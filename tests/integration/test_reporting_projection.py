@@ -2,7 +2,6 @@
 rebuild from the stored history, and both equal an independent computation from the raw events."""
 
 import asyncio
-import contextlib
 import math
 import random
 from datetime import date
@@ -14,7 +13,6 @@ import sqlalchemy as sa
 from bench.historie import genereer
 from contracts.vocabulary import GEMEENTEN
 from deploy.stack import database_url_for
-from runtime import db
 from runtime.errors import InvalidInput
 from runtime.service import service_bus
 from runtime.uow import Batch
@@ -29,6 +27,7 @@ from services.reporting.service_layer import handlers, herberekening
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
+from tests.infra import migrated_database
 from tests.unit.test_reporting_kpis import Referentie, vergelijk
 
 pytestmark = pytest.mark.integration
@@ -39,18 +38,9 @@ def reporting_url(database_server_url, database_prefix) -> str:
     return database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}", database_prefix)
 
 
-@contextlib.asynccontextmanager
-async def migrated(url: str):
-    await db.ensure_database(url)
-    engine = db.create_engine(url)
-    await db.migrate(engine, SPEC.migrations)
-    yield db.session_factory(engine)
-    await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 async def reporting_db(reporting_url):
-    async with migrated(reporting_url) as sessions:
+    async with migrated_database(reporting_url, SPEC.migrations) as sessions:
         yield sessions
 
 
@@ -369,8 +359,8 @@ async def test_kpis_within_a_time_budget_give_the_last_answer_while_the_new_one_
 
 @pytest.fixture
 async def fresh_reporting_db(database_server_url, database_prefix):
-    async with migrated(database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}",
-                                         database_prefix)) as sessions:
+    url = database_url_for(database_server_url, f"reporting_{uuid4().hex[:6]}", database_prefix)
+    async with migrated_database(url, SPEC.migrations) as sessions:
         yield sessions
 
 

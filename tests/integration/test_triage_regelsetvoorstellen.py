@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from contracts.events import Kind, MeldingReceived
 from contracts.vocabulary import GI
 from deploy.stack import database_url_for
-from runtime import db
 from runtime.errors import Conflict
 from runtime.service import service_bus
 from services.triage.adapters.orm import regelset_besluiten, regelset_voorstellen, triages
@@ -28,6 +27,7 @@ from services.triage.domain.commands import (
 )
 from services.triage.domain.regelsetvoorstel import VoorstelStatus
 from tests.clock import PINNED_NOW, pinned
+from tests.infra import migrated_database
 from tests.unit.test_triage_regelsetvoorstellen import manager, voorstel_bron
 
 pytestmark = pytest.mark.integration
@@ -37,11 +37,8 @@ pytestmark = pytest.mark.integration
 async def sessions(database_server_url, database_prefix):
     """A fresh triage database per test: which version is active is the database's."""
     url = database_url_for(database_server_url, f"regelset_{uuid4().hex[:8]}", database_prefix)
-    await db.ensure_database(url)
-    engine = db.create_engine(url)
-    await db.migrate(engine, TRIAGE.migrations)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with migrated_database(url, TRIAGE.migrations) as sessions:
+        yield sessions
 
 
 def triage(sessions, clock):

@@ -22,13 +22,13 @@ from contracts.events import (
 )
 from contracts.vocabulary import GI
 from deploy.stack import database_url_for
-from runtime import db
 from runtime.clock import REGION_TZ, FixedClock
 from runtime.service import service_bus
 from runtime.tables import verwerkingen
 from services.triage.bootstrap import SPEC as TRIAGE
 from services.triage.domain.commands import ListSimulatieIds, ListSimulaties, ProposeRegelset, RunSimulatie
 from tests.clock import pinned
+from tests.infra import migrated_database
 from tests.unit.test_triage_regelsetvoorstellen import manager, voorstel_bron
 
 pytestmark = pytest.mark.integration
@@ -41,11 +41,8 @@ def op(dag: int, maand: int = 1, jaar: int = 2025) -> datetime:
 @pytest.fixture
 async def sessions(database_server_url, database_prefix):
     url = database_url_for(database_server_url, f"simulatie_{uuid4().hex[:8]}", database_prefix)
-    await db.ensure_database(url)
-    engine = db.create_engine(url)
-    await db.migrate(engine, TRIAGE.migrations)
-    yield db.session_factory(engine)
-    await engine.dispose()
+    async with migrated_database(url, TRIAGE.migrations) as sessions:
+        yield sessions
 
 
 class Keten:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Event, event_class
 from contracts.vocabulary import GI
 from runtime import db
-from runtime.uow import BatchBuffer
+from runtime.uow import BatchCache
 from services.capacity.adapters.orm import (
     capaciteit,
     capaciteit_historie,
@@ -55,7 +55,7 @@ _LOG = insert(gebeurtenissen)
 _OPEN = sa.select(escalaties).where(escalaties.c.beeindigd_op.is_(None))
 
 
-class FigurenInBatch(BatchBuffer):
+class FigurenInBatch(BatchCache):
     """Every GI's figure as a consumer's batch locked it and its events changed it since: the next
     case event of the batch needs no read (its transaction holds the rows' locks to the end, and
     the handlers change the figures only through the dictionary `vergrendel` hands out). Only a
@@ -63,9 +63,6 @@ class FigurenInBatch(BatchBuffer):
 
     def __init__(self) -> None:
         self.figuren: dict[GI, GiCapaciteit] | None = None
-
-    async def flush(self) -> None:
-        """Nothing to write: each changed figure was stored when it changed."""
 
 
 class CapaciteitRepository:

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime import db
-from runtime.uow import BatchBuffer
+from runtime.uow import BatchCache
 from services.intake.adapters.orm import gezinnen, gezinssleutels, meldingen
 from services.intake.domain.access import REFERRED, Scope
 from services.intake.domain.gegevens import Gezin, Kind, Melder, Ouder
@@ -124,16 +124,13 @@ def _visible(scope: Scope) -> list:
     return where
 
 
-class MeldingenInBatch(BatchBuffer):
+class MeldingenInBatch(BatchCache):
     """The reports a consumer's batch locked and wrote (each saved at once): an event of the
     batch about a report another one touched takes it from here instead of reading it again.
     Only a batch handled straight through has one (one transaction holding every row lock)."""
 
     def __init__(self) -> None:
         self.meldingen: dict[UUID, Melding] = {}
-
-    async def flush(self) -> None:
-        """Nothing to write: each report was saved when it changed."""
 
 
 class MeldingRepository:

@@ -10,7 +10,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from runtime.uow import BatchBuffer
+from runtime.uow import BatchBuffer, BatchCache
 from services.reporting.adapters.orm import (
     SLEUTEL_KOLOMMEN,
     VERHOOG_VERSIE,
@@ -316,7 +316,7 @@ def _upsert_sql(tabel: str) -> str:
     )
 
 
-class DossierStand(BatchBuffer):
+class DossierStand(BatchCache):
     """What one batch's events read of the history, kept while its transaction holds the locks:
     the projection's shared lock taken, the dossiers locked, each touched dossier as it stands
     after the batch's events so far (its events and cases), and the cases' families found. Only
@@ -327,9 +327,6 @@ class DossierStand(BatchBuffer):
         self.vergrendeld: set[str] = set()
         self.dossiers: dict[str, tuple[list[tuple[str, dict]], frozenset[str]]] = {}
         self.families: dict[str, str] = {}
-
-    async def flush(self) -> None:
-        """Nothing to write: what it holds is in the history already."""
 
 
 class CijferBuffer(BatchBuffer):
