@@ -90,14 +90,15 @@ def _cpu_rss(pid: int) -> tuple[float, int]:
 
 @dataclass
 class Processes:
-    """The stack's processes by name; PostgreSQL counted as its postmaster and all its backends."""
+    """The stack's processes by name; PostgreSQL counted as its postmaster and all its backends, a
+    service with its worker processes (reporting's KPI worker, once started)."""
 
     stack: Stack
     broker: Broker
     postmaster: int | None
 
     def pids(self) -> dict[str, list[int]]:
-        named = {name: [p.pid] for name, p in self.stack.processes.items()}
+        named = {name: [p.pid, *_children(p.pid)] for name, p in self.stack.processes.items()}
         named["broker"] = [self.broker.process.pid]
         if self.postmaster:
             named["postgres"] = [self.postmaster, *_children(self.postmaster)]

@@ -52,7 +52,8 @@ class ServiceSpec:
     # declared next to the handlers; the consumer subscribes to the topics of these events.
     commands: dict[type, MessageHandler] = field(default_factory=dict)
     events: dict[type[Event], list[MessageHandler]] = field(default_factory=dict)
-    # Dependencies of the service's own beyond the runtime's (uow, uow_factory, settings, clock).
+    # Dependencies of the service's own beyond the runtime's (uow, uow_factory, settings, clock);
+    # one with a `close()` is closed when the service stops.
     dependencies: Callable[["Runtime"], dict[str, Any]] | None = None
 
     @property
@@ -117,8 +118,8 @@ class Runtime:
         self.watch = BrokerWatch(settings, [self._broker_is_new], [dead_letter_topic(spec.name)],
                                  sessions=self.sessions, clock=clock)
         self._tasks: list[asyncio.Task] = []
-        own = spec.dependencies(self) if spec.dependencies else {}
-        self.bus = service_bus(spec, self.uow, settings, clock, **own)
+        self.own = spec.dependencies(self) if spec.dependencies else {}
+        self.bus = service_bus(spec, self.uow, settings, clock, **self.own)
 
     def _consumer_handlers(self) -> dict[str, Handler]:
         """What the consumer hands each event type to: the bus, with the unit of work that joins
@@ -200,6 +201,9 @@ class Runtime:
             await self.relay.publish_pending()
         if self.relay.producer:
             await self.relay.producer.stop()
+        for dependency in self.own.values():  # what a service's own dependencies hold (processes)
+            if callable(close := getattr(dependency, "close", None)):
+                close()
         await self.engine.dispose()
 
     async def health(self) -> tuple[bool, dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runtime.service import Runtime, ServiceSpec
 from services.reporting.entrypoints import api, policy
-from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer import handlers, herberekening, rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 
@@ -16,7 +16,10 @@ def dependencies(runtime: Runtime) -> dict:
     settings = runtime.settings
     return {"sessions": runtime.sessions,
             "verdeling": herberekening.Verdeling(settings.rebuild_workers, settings.database_url),
-            "achtergrond": herberekening.Achtergrond()}  # the rebuilds this instance runs
+            "achtergrond": herberekening.Achtergrond(),  # the rebuilds this instance runs
+            # where the answers of GET /v1/kpis are computed (closed when the service stops)
+            "rekenaar": rekenaar.Rekenproces(settings.database_url) if settings.kpi_worker_process
+            else rekenaar.Rekenaar()}
 
 
 SPEC = ServiceSpec(

@@ -21,6 +21,9 @@ class ReportingSettings(ServiceSettings):
     # Worker processes a full rebuild projects the history in (each a share of the dossiers,
     # over one snapshot); 1 projects in the service's own process.
     rebuild_workers: int = Field(default=2, ge=1, le=16)
+    # Answers of GET /v1/kpis computed in a worker process of their own (started at the first
+    # question), so the event loop serves other requests meanwhile; false computes in this process.
+    kpi_worker_process: bool = True
 
     @classmethod
     def for_service(cls, name: str, default_port: int, **explicit) -> Self:

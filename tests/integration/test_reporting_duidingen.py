@@ -33,7 +33,7 @@ from services.reporting.domain.commands import (
 )
 from services.reporting.domain.minimalisatie import minimaliseer
 from services.reporting.domain.periodes import KWARTAAL, huidige
-from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer import handlers, herberekening, rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import TODAY, pinned
@@ -70,7 +70,8 @@ def bus(sessions, clock=None, drempel: int = 5):
     clock = clock or pinned()
     return service_bus(SPEC, lambda: ReportingUnitOfWork(sessions, "reporting", clock=clock),
                        ReportingSettings(onderdrukkingsdrempel=drempel), clock, sessions=sessions,
-                       verdeling=herberekening.Verdeling(), achtergrond=herberekening.Achtergrond())
+                       verdeling=herberekening.Verdeling(),
+                       achtergrond=herberekening.Achtergrond(), rekenaar=rekenaar.Rekenaar())
 
 
 async def test_a_reading_appears_in_the_report_and_after_the_final_marking_a_new_one_is_an_addendum(sessions):

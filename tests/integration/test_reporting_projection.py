@@ -3,7 +3,9 @@ rebuild from the stored history, and both equal an independent computation from 
 
 import asyncio
 import math
+import os
 import random
+import signal
 from datetime import date
 from uuid import uuid4
 
@@ -23,7 +25,7 @@ from services.reporting.bootstrap import SPEC
 from services.reporting.domain.commands import ExportKpis, ReadKpis, ReadTrend
 from services.reporting.domain.minimalisatie import inhoud_sleutel, minimaliseer
 from services.reporting.domain.periodes import Periode
-from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer import handlers, herberekening, rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
@@ -48,21 +50,23 @@ def uow(sessions) -> ReportingUnitOfWork:
     return ReportingUnitOfWork(sessions, "reporting", clock=pinned())
 
 
-def bus(sessions, onderdrukkingsdrempel: int):
-    """The service's bus over the test database, with the threshold the figures are published at."""
+def bus(sessions, onderdrukkingsdrempel: int, reken: rekenaar.Rekenaar | None = None):
+    """The service's bus over the test database, with the threshold the figures are published at;
+    answers computed in this process unless `reken` says where."""
     settings = ReportingSettings(onderdrukkingsdrempel=onderdrukkingsdrempel)
     return service_bus(SPEC, lambda: uow(sessions), settings, pinned(), sessions=sessions,
-                       verdeling=herberekening.Verdeling(), achtergrond=herberekening.Achtergrond())
+                       verdeling=herberekening.Verdeling(), achtergrond=herberekening.Achtergrond(),
+                       rekenaar=reken or rekenaar.Rekenaar())
 
 
 async def kpis(sessions, *, periode: Periode, onderdrukkingsdrempel: int, met_tabel: bool = False,
-               **vraag) -> list[dict]:
+               reken: rekenaar.Rekenaar | None = None, **vraag) -> list[dict]:
     """The figures of a period as the bus answers them: ReadKpis, or with their tables ExportKpis."""
     if met_tabel:
         commando = ExportKpis(periode=periode.code, periode_type=periode.type, **vraag)
-        return (await bus(sessions, onderdrukkingsdrempel).handle(commando))[1]
+        return (await bus(sessions, onderdrukkingsdrempel, reken).handle(commando))[1]
     commando = ReadKpis(periode=periode.code, periode_type=periode.type, **vraag)
-    return (await bus(sessions, onderdrukkingsdrempel).handle(commando)).kpis
+    return (await bus(sessions, onderdrukkingsdrempel, reken).handle(commando)).kpis
 
 
 def aanvragen(sessions, *, vervangen: bool):
@@ -191,7 +195,7 @@ async def test_suppressed_figures_read_from_the_database(reporting_db):
 def _vers(sessions, periode, **kw):
     """The figures computed afresh (no cached answer or family)."""
     handlers._ANTWOORDEN.clear()
-    handlers._FAMILIES.clear()
+    rekenaar._FAMILIES.clear()
     return kpis(sessions, periode=periode, **kw)
 
 
@@ -233,6 +237,40 @@ async def test_a_cached_answer_is_the_fresh_answer_and_a_changed_cell_recomputes
     assert await _versie(sessions) == after
     assert await kpis(sessions, periode=Periode("totaal", "totaal"),
                       onderdrukkingsdrempel=5) is cached
+
+
+async def test_a_worker_process_answers_as_this_process_does_and_is_started_again_when_it_dies(
+    reporting_db, reporting_url
+):
+    """The service computes its answers in a worker process that reads the database itself: the
+    same answers as computed here, for every kind of question; a killed worker is replaced."""
+    sessions = reporting_db
+    variants = [
+        (Periode("totaal", "totaal"), {}),
+        (Periode("kwartaal", "2026-Q2"), {"met_tabel": True}),
+        (Periode("jaar", "2026"), {"gemeente": "GM0599", "gi": "WSS"}),
+        (Periode("maand", "2026-03"), {"kpi": ["meldingen_ontvangen", "wachtlijst"]}),
+    ]
+    werk = rekenaar.Rekenproces(reporting_url)
+    try:
+        for periode, kw in variants:
+            hier = await _vers(sessions, periode, onderdrukkingsdrempel=5, **kw)
+            handlers._ANTWOORDEN.clear()
+            daar = await kpis(sessions, periode=periode, onderdrukkingsdrempel=5, reken=werk, **kw)
+            assert daar == hier, periode
+        assert any(k["waarde"] for k in daar)  # figures, not an empty projection
+        loop = asyncio.get_running_loop()
+        pid = await loop.run_in_executor(werk._werkproces(), os.getpid)
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        handlers._ANTWOORDEN.clear()
+        opnieuw = await kpis(sessions, periode=Periode("totaal", "totaal"), onderdrukkingsdrempel=5,
+                             reken=werk)
+        assert opnieuw == await _vers(sessions, Periode("totaal", "totaal"), onderdrukkingsdrempel=5)
+        assert await loop.run_in_executor(werk._werkproces(), os.getpid) != pid
+    finally:
+        werk.close()
 
 
 async def test_a_swapped_in_rebuild_bumps_the_version(reporting_db):

@@ -13,6 +13,7 @@ from services.reporting.bootstrap import SPEC
 from services.reporting.domain.periodes import KWARTAAL, huidige
 from services.reporting.entrypoints.policy import POLICY
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
+from services.reporting.service_layer.rekenaar import Rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from tests import identity
 from tests.clock import TODAY, pinned
@@ -69,7 +70,7 @@ class UntouchableUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
 def client():
     # no `with`: the lifespan (database, broker) never runs; nor does a rebuild (refused first)
     app = bootstrap_test_app(SPEC, UntouchableUnitOfWork(), sessions=None, verdeling=Verdeling(),
-                             achtergrond=Achtergrond())
+                             achtergrond=Achtergrond(), rekenaar=Rekenaar())
     return TestClient(app)
 
 

@@ -30,6 +30,7 @@ from services.reporting.domain.periodes import KWARTAAL, Periode, huidige, kwart
 from services.reporting.entrypoints import infographic as ig
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
+from services.reporting.service_layer.rekenaar import Rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests import identity
@@ -142,7 +143,8 @@ class FakeReportingUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
 @pytest.fixture
 def client():
     uow = FakeReportingUnitOfWork()
-    app = bootstrap_test_app(SPEC, uow, sessions=None, verdeling=Verdeling(), achtergrond=Achtergrond())
+    app = bootstrap_test_app(SPEC, uow, sessions=None, verdeling=Verdeling(), achtergrond=Achtergrond(),
+                             rekenaar=Rekenaar())
     client = TestClient(app)
     client.uow = uow
     return client

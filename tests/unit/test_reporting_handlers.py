@@ -20,6 +20,7 @@ from services.reporting.domain.commands import (
 )
 from services.reporting.domain.minimalisatie import EVENT_TYPES
 from services.reporting.service_layer import handlers, herberekening
+from services.reporting.service_layer.rekenaar import Rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import PINNED_NOW, pinned
@@ -71,7 +72,7 @@ class FakeReportingUnitOfWork(InMemoryTransaction, ReportingUnitOfWork):
 
 def bus(uow: FakeReportingUnitOfWork) -> MessageBus:
     return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
-                             achtergrond=ACHTERGROND)
+                             achtergrond=ACHTERGROND, rekenaar=Rekenaar())
 
 
 async def test_a_rebuild_is_recorded_and_started_with_the_services_sessions_and_workers(monkeypatch):
@@ -100,14 +101,14 @@ async def test_a_rebuild_is_refused_while_one_runs_or_is_about_to_at_any_instanc
     monkeypatch.setattr(herberekening, "voer_uit", voer_uit)
     uow, achtergrond = FakeReportingUnitOfWork(), herberekening.Achtergrond()
     own = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
-                             achtergrond=achtergrond)
+                             achtergrond=achtergrond, rekenaar=Rekenaar())
     first = await own.handle(RequestHerberekening(vervangen=False))
     await asyncio.sleep(0)  # the rebuild begins, and waits
     assert achtergrond and len(taken) == 1
     with pytest.raises(Conflict):
         await own.handle(RequestHerberekening(vervangen=False))
     other = bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=SESSIONS, verdeling=VERDELING,
-                               achtergrond=herberekening.Achtergrond())
+                               achtergrond=herberekening.Achtergrond(), rekenaar=Rekenaar())
     monkeypatch.setattr(herberekening, "start_op_achtergrond", lambda *args: None)
     with pytest.raises(Conflict):  # asked for at the other instance a moment ago
         await other.handle(RequestHerberekening(vervangen=True))

@@ -37,6 +37,7 @@ from services.reporting.domain.duiding import Kwartaalduidingen
 from services.reporting.domain.periodes import Periode, periodes_van
 from services.reporting.entrypoints import weergave
 from services.reporting.service_layer.herberekening import Achtergrond, Verdeling
+from services.reporting.service_layer.rekenaar import Rekenaar
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 from tests.clock import pinned
@@ -150,7 +151,7 @@ class Uow(InMemoryTransaction, ReportingUnitOfWork):
 
 def bus(uow: Uow) -> MessageBus:
     return bootstrap_test_bus(SPEC, uow, uow.settings, uow.clock, sessions=None, verdeling=Verdeling(),
-                             achtergrond=Achtergrond())
+                             achtergrond=Achtergrond(), rekenaar=Rekenaar())
 
 
 # ---- what the service publishes ----------------------------------------------------------------

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 from uuid import uuid4
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts import Event
@@ -17,7 +16,7 @@ from services.reporting.adapters import catalogus as catalogus_bron
 from services.reporting.adapters import wire
 from services.reporting.adapters.repository import CijferBuffer, DossierStand, HistorieRepository
 from services.reporting.domain import duiding, infographic
-from services.reporting.domain.cijfers import PER_GEMEENTE, Familie, bereken
+from services.reporting.domain.cijfers import PER_GEMEENTE, bereken
 from services.reporting.domain.commands import (
     AddDuiding,
     ExportKpis,
@@ -44,6 +43,7 @@ from services.reporting.domain.periodes import (
 from services.reporting.domain.projectie import CelSleutel, dossiers_cellen, verschil
 from services.reporting.service_layer import herberekening
 from services.reporting.service_layer.cache import Lru
+from services.reporting.service_layer.rekenaar import KpiVraag, Rekenaar, lees, momentopname
 from services.reporting.service_layer.unit_of_work import ReportingUnitOfWork
 from services.reporting.settings import ReportingSettings
 
@@ -64,10 +64,10 @@ TIJDSTIP_VELDEN = (
     "geregistreerd_op",
 )
 
-# Computed answers and suppression families, per version of the projection (its id and counter,
-# read in the request's snapshot): a cache entry is never served for another version.
+# Computed answers, per version of the projection (its id and counter, read in the request's
+# snapshot): a cache entry is never served for another version.
 _ANTWOORDEN = Lru(256)
-_FAMILIES = Lru(4)
+IN_DIT_PROCES = Rekenaar()
 
 
 async def on_event(event: Event, uow: ReportingUnitOfWork) -> None:
@@ -243,54 +243,6 @@ def controleer_gemeente(gemeente: str | None, periode: Periode, onderdrukkingsdr
         )
 
 
-async def _momentopname(uow: ReportingUnitOfWork) -> tuple[str, int]:
-    """Every read of one request sees the same data, so the suppression computed over the linked
-    periods is the suppression of exactly the values shown. Returns the version of that data:
-    it is read first, in the same snapshot, so an answer cached under it is the answer to it."""
-    await uow.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-    return await uow.cijfers.versie()
-
-
-async def _familie(uow: ReportingUnitOfWork, versie: tuple[str, int], stored: list[str] | None) -> Familie:
-    """The counts of all time, every year and every quarter: suppressed together. Cached per
-    version of the projection (and KPIs), so requests for other periods or filters reuse it."""
-    sleutel = (versie, tuple(stored or ()))
-    familie = _FAMILIES.get(sleutel)
-    if familie is None:
-        perioden = Familie.perioden_van(await uow.cijfers.kwartalen())
-        rijen = await uow.cijfers.tellingen(perioden, stored)
-        familie = await asyncio.to_thread(Familie, rijen)  # CPU: off the event loop
-        _FAMILIES.put(sleutel, familie)
-    return familie
-
-
-async def _lees(uow, versie, periodes: list[Periode], stored,
-                onderdrukkingsdrempel: int) -> tuple[Familie | None, dict]:
-    """The rows of the periods asked for and, when they are published per municipality, the
-    counts of the whole family of linked periods (one consistent snapshot)."""
-    familie = None
-    if onderdrukkingsdrempel > 1 and any(p.type in PER_GEMEENTE for p in periodes):
-        familie = await _familie(uow, versie, stored)
-    rijen = {}
-    for p in periodes:
-        rijen[p.code] = (await uow.cijfers.rijen(p.type, [p.code], stored))[p.code]
-    return familie, rijen
-
-
-class KpiVraag(NamedTuple):
-    """A question for the figures of one period, its input checked: with the version of the
-    projection it is answered from, the key of its cached answer."""
-
-    catalogus_versie: str
-    periode: Periode
-    peildatum: date
-    onderdrukkingsdrempel: int
-    kpis: tuple[str, ...]  # () for all of them
-    gi: str | None
-    gemeente: str | None
-    met_tabel: bool
-
-
 async def kpis(
     uow: ReportingUnitOfWork,
     *,
@@ -300,9 +252,11 @@ async def kpis(
     gi: str | None = None,
     gemeente: str | None = None,
     met_tabel: bool = False,
+    rekenaar: Rekenaar = IN_DIT_PROCES,
 ) -> list[dict]:
     """The published figures of one period. Cached per version of the projection: a repeated
-    request reads only the version; the answer is shared, so callers must not change it."""
+    request reads only the version; the answer is shared, so callers must not change it. A new
+    version's answer is computed where `rekenaar` computes (the service: a worker process)."""
     catalogus = catalogus_bron.actief()
     controleer_gemeente(gemeente, periode, onderdrukkingsdrempel)
     ids = _kpi_ids(catalogus, kpi)
@@ -310,42 +264,12 @@ async def kpis(
     vraag = KpiVraag(catalogus.versie, periode, periode.peildatum(uow.clock.today()), onderdrukkingsdrempel,
                      tuple(ids or ()), gi, gemeente, met_tabel)
     async with uow:
-        versie = await _momentopname(uow)
+        versie = await momentopname(uow.session, uow.cijfers)
         if (antwoord := _ANTWOORDEN.get((versie, *vraag))) is not None:
             return antwoord
-        familie, rijen, standen = await _gegevens(uow, versie, vraag, stored)
-    # Computing the answer is CPU work (seconds over a large history): in a thread, so the event
-    # loop goes on serving (and a request waiting within its budget gets its fallback in time).
-    antwoord = await asyncio.to_thread(_antwoord, catalogus, vraag, familie, rijen, standen)
+    versie, antwoord = await rekenaar.antwoord(uow, vraag, stored, catalogus)
     _ANTWOORDEN.put((versie, *vraag), antwoord)
     return antwoord
-
-
-async def _gegevens(uow: ReportingUnitOfWork, versie: tuple[str, int], vraag: KpiVraag,
-                    stored: list[str] | None) -> tuple[Familie | None, list, list]:
-    """What the question's answer is computed from, read in the request's snapshot: the family of
-    linked periods (when suppressed per municipality), the period's rows and the stocks."""
-    familie, rijen = await _lees(uow, versie, [vraag.periode], stored, vraag.onderdrukkingsdrempel)
-    standen = await uow.cijfers.standen(vraag.peildatum, stored)
-    return familie, rijen[vraag.periode.code], standen
-
-
-def _antwoord(catalogus: Catalogus, vraag: KpiVraag, familie: Familie | None, rijen: list,
-              standen: list) -> list[dict]:
-    return bereken(
-        catalogus,
-        rijen,
-        standen,
-        periode_type=vraag.periode.type,
-        periode=vraag.periode.code,
-        peildatum=vraag.peildatum,
-        onderdrukkingsdrempel=vraag.onderdrukkingsdrempel,
-        kpis=list(vraag.kpis) or None,
-        gi=vraag.gi,
-        gemeente=vraag.gemeente,
-        met_tabel=vraag.met_tabel,
-        familie=familie,
-    )
 
 
 # A caller that accepts a stale answer (HTTP `Cache-Control: max-stale`, as the dashboard sends)
@@ -361,7 +285,7 @@ A = TypeVar("A")  # the actualiteit block (the entrypoint's)
 
 async def kpis_binnen(
     uow: ReportingUnitOfWork, actueel: A | None, *, max_oud_s: float | None = None,
-    wachttijd_s: float = WACHTTIJD_S, **vraag
+    wachttijd_s: float = WACHTTIJD_S, rekenaar: Rekenaar = IN_DIT_PROCES, **vraag
 ) -> tuple[list[dict], A | None]:
     """`kpis(**vraag)`: (the answer, the actualiteit it is current to). `max_oud_s`: None, the
     current answer; else within `wachttijd_s` the last answer computed at most that long ago
@@ -371,7 +295,7 @@ async def kpis_binnen(
     sleutel += tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in vraag.items()))
     taak = _BEZIG.get(sleutel)
     if taak is None:
-        taak = _BEZIG[sleutel] = asyncio.create_task(_bereken(uow, actueel, sleutel, vraag))
+        taak = _BEZIG[sleutel] = asyncio.create_task(_bereken(uow, actueel, sleutel, vraag, rekenaar))
         taak.add_done_callback(lambda t: (_BEZIG.pop(sleutel, None), t.cancelled() or t.exception()))
     vorig = _LAATSTE.get(sleutel) if max_oud_s is not None else None
     if vorig is None or time.monotonic() - vorig[2] > max_oud_s:  # nothing to fall back on
@@ -382,8 +306,9 @@ async def kpis_binnen(
         return vorig[0], vorig[1]
 
 
-async def _bereken(uow: ReportingUnitOfWork, actueel: A, sleutel: tuple, vraag: dict) -> tuple[list[dict], A]:
-    antwoord = await kpis(uow, **vraag)
+async def _bereken(uow: ReportingUnitOfWork, actueel: A, sleutel: tuple, vraag: dict,
+                   rekenaar: Rekenaar) -> tuple[list[dict], A]:
+    antwoord = await kpis(uow, rekenaar=rekenaar, **vraag)
     _LAATSTE.put(sleutel, (antwoord, actueel, time.monotonic()))
     return antwoord, actueel
 
@@ -399,8 +324,8 @@ async def trend(
     today = uow.clock.today()
     reeks = kwartalen_tot(tot or lees_periode(None, KWARTAAL, today), kwartalen)
     async with uow:
-        versie = await _momentopname(uow)
-        familie, rijen = await _lees(uow, versie, reeks, stored, onderdrukkingsdrempel)
+        versie = await momentopname(uow.session, uow.cijfers)
+        familie, rijen = await lees(uow.cijfers, versie, reeks, stored, onderdrukkingsdrempel)
         standen = {p.code: await uow.cijfers.standen(p.peildatum(today), stored) for p in reeks}
     return [
         {
@@ -425,14 +350,16 @@ def catalogus() -> dict:
     return catalogus_bron.actief().bron
 
 
-async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, onderdrukkingsdrempel: int) -> dict:
+async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, onderdrukkingsdrempel: int,
+                             rekenaar: Rekenaar = IN_DIT_PROCES) -> dict:
     """Everything the quarterly report shows: the catalogue, every KPI with its table per
     municipality x GI (suppressed), and the previous quarter for comparison."""
     today = uow.clock.today()
     p = lees_periode(kwartaal, KWARTAAL, today)
-    huidig = await kpis(uow, periode=p, onderdrukkingsdrempel=onderdrukkingsdrempel, met_tabel=True)
-    vorig = {k["kpi"]: k
-             for k in await kpis(uow, periode=p.vorige(), onderdrukkingsdrempel=onderdrukkingsdrempel)}
+    drempel = onderdrukkingsdrempel
+    huidig = await kpis(uow, periode=p, onderdrukkingsdrempel=drempel, met_tabel=True, rekenaar=rekenaar)
+    vorig = {k["kpi"]: k for k in await kpis(uow, periode=p.vorige(), onderdrukkingsdrempel=drempel,
+                                             rekenaar=rekenaar)}
     cat = catalogus_bron.actief()
     return {
         "kwartaal": p.code,
@@ -467,28 +394,28 @@ class KpiAntwoord(NamedTuple):
 
 
 async def read_kpis(cmd: ReadKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
-                    clock: Clock) -> KpiAntwoord:
+                    clock: Clock, rekenaar: Rekenaar) -> KpiAntwoord:
     """The period asked for, its KPIs and how current they are (kpis_binnen)."""
-    return await _kpis_van(cmd, uow, settings, clock, gi=cmd.gi, gemeente=cmd.gemeente,
+    return await _kpis_van(cmd, uow, settings, clock, rekenaar, gi=cmd.gi, gemeente=cmd.gemeente,
                            met_tabel=False, actueel=cmd.actualiteit)
 
 
 async def export_kpis(cmd: ExportKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
-                      clock: Clock) -> tuple[Periode, list[dict]]:
+                      clock: Clock, rekenaar: Rekenaar) -> tuple[Periode, list[dict]]:
     """The period's KPIs with their tables (the municipality is picked from them on export)."""
-    antwoord = await _kpis_van(cmd, uow, settings, clock, gi=None, gemeente=None, met_tabel=True,
+    antwoord = await _kpis_van(cmd, uow, settings, clock, rekenaar, gi=None, gemeente=None, met_tabel=True,
                                actueel=None)
     controleer_gemeente(cmd.gemeente, antwoord.periode, antwoord.onderdrukkingsdrempel)
     return antwoord.periode, antwoord.kpis
 
 
 async def _kpis_van(cmd: ReadKpis | ExportKpis, uow: ReportingUnitOfWork, settings: ReportingSettings,
-                    clock: Clock, *, gi: str | None, gemeente: str | None, met_tabel: bool,
-                    actueel) -> KpiAntwoord:
+                    clock: Clock, rekenaar: Rekenaar, *, gi: str | None, gemeente: str | None,
+                    met_tabel: bool, actueel) -> KpiAntwoord:
     p = periode(cmd.periode, cmd.periode_type, clock.today())
     drempel = settings.onderdrukkingsdrempel
     rows, actueel = await kpis_binnen(
-        uow, actueel, max_oud_s=cmd.max_oud_s, periode=p, onderdrukkingsdrempel=drempel,
+        uow, actueel, max_oud_s=cmd.max_oud_s, rekenaar=rekenaar, periode=p, onderdrukkingsdrempel=drempel,
         kpi=list(cmd.kpi) if cmd.kpi is not None else None, gi=gi, gemeente=gemeente, met_tabel=met_tabel,
     )
     return KpiAntwoord(p, rows, actueel, drempel)
@@ -506,9 +433,9 @@ async def read_trend(cmd: ReadTrend, uow: ReportingUnitOfWork, settings: Reporti
 
 
 async def read_kwartaalrapportage(cmd: ReadKwartaalrapportage, uow: ReportingUnitOfWork,
-                                  settings: ReportingSettings) -> dict:
+                                  settings: ReportingSettings, rekenaar: Rekenaar) -> dict:
     """The quarterly report with the GIs' readings of the quarter and whether it is final."""
-    rapport = await kwartaalrapportage(uow, cmd.kwartaal, settings.onderdrukkingsdrempel)
+    rapport = await kwartaalrapportage(uow, cmd.kwartaal, settings.onderdrukkingsdrempel, rekenaar)
     async with uow:
         duidingen = await uow.duidingen.get(lees_periode(rapport["kwartaal"], KWARTAAL, uow.clock.today()))
     return {**rapport, "vaststelling": duidingen.vaststelling, "duidingen": duidingen.duidingen}
