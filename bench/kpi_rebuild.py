@@ -295,7 +295,8 @@ def rapport(args, result, rebuild_s, geheugen, eerste, api, bodies, sql_times, o
         f"(a rebuild costs as much as {rebuild_s / sql_p50:.0f} ad-hoc aggregates of 2 KPIs)"
     )
     goals = (
-        f"rebuild {events / rebuild_s:,.0f} events/s (goal >= 30,000: a million reports in under 3 minutes), "
+        f"rebuild {rebuild_s:.1f} s for {args.reports:,} reports, {rebuild_s / args.reports * 1e6:.1f} s per "
+        f"million (goal < 180 s: a million reports in under 3 minutes; {events / rebuild_s:,.0f} events/s), "
         f"GET /v1/kpis p99 max {max(p99(t) for t in api.values()) * 1000:.1f} ms, "
         f"{p99(onder_wijziging) * 1000:.1f} ms while it changes (goal < 100 ms), "
         f"RSS peak {geheugen.piek:.0f} MB with the workers (goal: the service and its workers under 1 GB)"

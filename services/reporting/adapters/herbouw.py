@@ -221,7 +221,7 @@ class Schaduw:
             f'SELECT {deel} AS deel, * FROM "{deel_naam(self.naam, deel)}"' for deel in range(self.delen)
         )
         return (
-            "SELECT sk.id AS serie, pk.id AS periode, sum(s.aantal) AS aantal, sum(s.som) AS som "
+            "SELECT sk.id AS serie, pk.id AS periode, sum_int8(s.aantal) AS aantal, sum_int8(s.som) AS som "
             f"FROM ({delen}) s "
             f"JOIN {self.tabel('_series_kaart')} sk ON sk.deel = s.deel AND sk.lokaal = s.serie "
             f"JOIN {self.tabel('_periodes_kaart')} pk ON pk.deel = s.deel AND pk.lokaal = s.periode "
@@ -230,7 +230,7 @@ class Schaduw:
 
     def _vul_sql(self, naam: str) -> str:
         per_niveau = (
-            "SELECT b.serie, sp.boven AS periode, sum(b.aantal) AS aantal, sum(b.som) AS som "
+            "SELECT b.serie, sp.boven AS periode, sum_int8(b.aantal) AS aantal, sum_int8(b.som) AS som "
             f"FROM {self.tabel('_basis')} b JOIN {self.tabel('_spreiding')} sp ON sp.onder = b.periode "
             "GROUP BY b.serie, sp.boven"
         )
