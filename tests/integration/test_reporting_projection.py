@@ -445,10 +445,11 @@ async def test_the_rebuilds_bigint_sum_adds_exactly_and_refuses_to_overflow(repo
     """The rebuild sums with `sum_int8` (a bigint state, migration 0005): the same as `sum` where
     both fit, and an error, not a wrapped figure, past the bigint range."""
     async with reporting_db() as s:
-        rij = (await s.execute(sa.text(
-            "SELECT sum_int8(x), sum(x) FROM (VALUES (9223372036854775000::bigint), (-5), (800)) v(x)"))).one()
+        rij = (await s.execute(sa.text("SELECT sum_int8(x), sum(x) FROM "
+                                       "(VALUES (9223372036854775000::bigint), (-5), (800)) v(x)"))).one()
         assert rij[0] == rij[1] == 9223372036854775795 and isinstance(rij[0], int)
-        assert (await s.execute(sa.text("SELECT sum_int8(x) FROM (VALUES (NULL::bigint)) v(x)"))).scalar() is None
+        leeg = await s.execute(sa.text("SELECT sum_int8(x) FROM (VALUES (NULL::bigint)) v(x)"))
+        assert leeg.scalar() is None
     with pytest.raises(sa.exc.DBAPIError, match="out of range"):
         async with reporting_db() as s:
             await s.execute(sa.text(

@@ -6,9 +6,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
-
-from tests.infra import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,14 +35,17 @@ def _leeft(pid: int) -> bool:
         return stat.read().split(") ")[1][0] != "Z"
 
 
-async def test_the_worker_process_ends_when_its_service_is_killed():
+def test_the_worker_process_ends_when_its_service_is_killed():
     dienst = subprocess.Popen([sys.executable, "-c", DIENST], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         werker = int(dienst.stdout.readline())
         assert werker != dienst.pid and _leeft(werker)
         dienst.send_signal(signal.SIGKILL)
         dienst.wait()
-        await wait_until(lambda: not _leeft(werker), timeout=10)
+        deadline = time.monotonic() + 10
+        while _leeft(werker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _leeft(werker)
     finally:
         dienst.kill()
         dienst.stdout.close()
