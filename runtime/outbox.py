@@ -93,11 +93,12 @@ LEASE_BUSY_RETRY_S = 0.02
 
 class OutboxRelay:
     def __init__(self, sessions: async_sessionmaker, poll_interval_s: float, batch_size: int,
-                 clock: Clock, max_record_bytes: int = 1024 * 1024):
+                 clock: Clock, max_record_bytes: int = 1024 * 1024, retry_interval_s: float = 1.0):
         self._sessions = sessions
         self._clock = clock
         self.producer: AIOKafkaProducer | None = None  # set once the service has started
         self._poll_interval_s = poll_interval_s
+        self._retry_interval_s = min(retry_interval_s, poll_interval_s)  # after a failed attempt
         self._batch_size = batch_size
         self.max_record_bytes = max_record_bytes
         self._wakeup = asyncio.Event()
@@ -229,7 +230,8 @@ class OutboxRelay:
                 if self.watch is not None:
                     self.watch.suspect = True
                 log.warning("outbox relay failed, will retry: %r", exc)
+            wait_s = self._poll_interval_s if self.last_error is None else self._retry_interval_s
             try:
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+                await asyncio.wait_for(self._wakeup.wait(), wait_s)
             except TimeoutError:
                 pass

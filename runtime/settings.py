@@ -41,9 +41,10 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 2000  # a third of the session timeout, as Kafka advises
     kafka_topic_replication: int = 1
     # Self-healing after a broker lost its data (runtime/broker_watch.py): how often the broker's
-    # mark is checked, and how long one check may take. KAFKA_SELF_HEAL=false switches it off.
+    # mark is checked (four small requests per service; every 2 s they were a sixth of the stack's
+    # CPU at rest), and how long one check may take. KAFKA_SELF_HEAL=false switches it off.
     kafka_self_heal: bool = True
-    kafka_watch_interval_s: float = 2.0
+    kafka_watch_interval_s: float = 5.0
     kafka_watch_timeout_s: float = 5.0
     # Kafka connection security. PLAINTEXT (the embedded broker of `make up`), SSL, SASL_PLAINTEXT
     # or SASL_SSL; SASL as SCRAM-SHA-256/512 (username and password) or OAUTHBEARER (an access token
@@ -60,9 +61,11 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_cafile: str = ""  # empty: the system's CAs
     kafka_ssl_certfile: str = ""  # client certificate (mutual TLS), with its key file
     kafka_ssl_keyfile: str = ""
-    # The relay is woken by every commit in its process; the poll finds what another replica or a
-    # failed attempt left.
-    outbox_poll_interval_s: float = 2.0
+    # The relay is woken by every commit in its process; the poll finds what another replica left
+    # (its own relay sends it, so this is a safety net); after a failed attempt it tries again
+    # after the retry interval.
+    outbox_poll_interval_s: float = 10.0
+    outbox_retry_interval_s: float = 1.0
     outbox_batch_size: int = 500
     consumer_max_attempts: int = 3
     consumer_retry_backoff_s: float = 0.2

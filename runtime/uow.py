@@ -1,6 +1,7 @@
 """Unit of work: one transaction for a state change and the events it publishes."""
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime
 from typing import Self
 
 from sqlalchemy.dialects.postgresql import insert
@@ -15,6 +16,7 @@ from runtime.identity import Principal
 from runtime.processing_log import OK, Actor, Betrokkene, Verwerking
 from runtime.processing_register import Verwerkingsactiviteit
 from runtime.settings import ServiceSettings
+from runtime.wakeups import Wakeups
 
 
 class AlreadyProcessed(Exception):
@@ -127,8 +129,10 @@ class UnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker, source: str,
                  on_commit: Callable[[], None] | None = None, settings: ServiceSettings | None = None,
-                 *, clock: Clock, progress: Callable[[], Actualiteit] | None = None):
+                 *, clock: Clock, progress: Callable[[], Actualiteit] | None = None,
+                 wakeups: Wakeups | None = None):
         self._sessions = sessions
+        self._wakeups = wakeups  # the process's periodic jobs, to wake for work committed here
         self.source = source
         # The one clock of the process, handed down from the composition root.
         self.clock = clock
@@ -246,6 +250,15 @@ class UnitOfWork:
             self._batch.after_commit.append(callback)
         else:
             self._after_commit.append(callback)
+
+    def wake_after_commit(self, job: Hashable, at: datetime | None = None) -> None:
+        """Once this unit of work is committed, wake the periodic job `job` (its command) of this
+        process, so it sends what was queued now (or `at` then: a retry's time) rather than at its
+        interval (runtime/wakeups.py)."""
+        if self._wakeups is not None:
+            wakeups = self._wakeups
+            after_s = (at - self.clock.now()).total_seconds() if at is not None else 0
+            self.when_committed(lambda: wakeups.wake(job, after_s))
 
     async def commit(self) -> None:
         published = bool(self._pending)

@@ -35,9 +35,10 @@ class CapacitySettings(ServiceSettings):
     # plan's ophogen_na_uren), and how often the week's figure for GRJR is due (once per ISO week).
     ophogen_interval_s: float = 60.0
     weekcijfer_interval_s: float = 3600.0
-    # Notifications over webhooks and e-mail: how often due ones are sent, the retry schedule
+    # Notifications over webhooks and e-mail: how often due ones are looked for (another replica's;
+    # those queued or retried in this process go at once or when due), the retry schedule
     # (doubling from base to max) and how long a receiver or the mail server may take.
-    kennisgeving_interval_s: float = 1.0
+    kennisgeving_interval_s: float = 5.0
     kennisgeving_retry_base_s: float = 5.0
     kennisgeving_retry_max_s: float = 900.0
     kennisgeving_timeout_s: float = 10.0

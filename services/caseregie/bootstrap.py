@@ -5,6 +5,7 @@ from pathlib import Path
 from runtime.ports import DEFAULT_PORTS
 from runtime.service import ServiceSpec, every
 from services.caseregie.adapters.webhook_client import WebhookClient, system_resolve
+from services.caseregie.domain.commands import DeliverWebhooks
 from services.caseregie.entrypoints import api, jobs, policy
 from services.caseregie.service_layer import handlers
 from services.caseregie.service_layer.unit_of_work import CaseregieUnitOfWork
@@ -30,7 +31,7 @@ SPEC = ServiceSpec(
     dependencies=lambda runtime: DEPENDENCIES,
     background=[
         every("drang_check_interval_s", jobs.check_drang),
-        every("webhook_poll_interval_s", jobs.deliver_webhooks),
+        every("webhook_poll_interval_s", jobs.deliver_webhooks, woken_by=DeliverWebhooks),
         every("bewaartermijn_interval_s", jobs.wis_na_bewaartermijn),
     ],
 )

@@ -14,7 +14,9 @@ class CaseregieSettings(PseudonymSettings, RetentionSettings):
     # BEWAARTERMIJN_JAREN (runtime.retention): a closed case's personal data are erased that many
     # years after its closure.
     drang_check_interval_s: float = DRANG_CHECK_INTERVAL_S  # how often open drang cases are checked
-    webhook_poll_interval_s: float = 1.0  # how often due webhook deliveries are sent
+    # How often due webhook deliveries are looked for (another replica's, retries); those queued or
+    # retried in this process are sent at once or when due (runtime/wakeups.py).
+    webhook_poll_interval_s: float = 5.0
     webhook_retry_base_s: float = 2.0  # wait after the first failed delivery; doubles per failure
     webhook_retry_max_s: float = 300.0  # longest wait between two attempts
     webhook_timeout_s: float = 10.0  # a receiver must answer within this time

@@ -108,3 +108,40 @@ async def test_only_one_of_replicas_claiming_at_once_wins(database_server_url, k
         assert not await leases.claim(runtime.sessions, "claim-race", now, 60, holder="late")
         assert await leases.claim(runtime.sessions, "claim-race", now + timedelta(seconds=60), 60,
                                   holder="next")
+
+
+async def test_a_job_woken_by_a_commit_runs_at_once_and_otherwise_at_its_interval(
+    database_server_url, kafka_bootstrap
+):
+    """A job `woken_by` a key runs as soon as a unit of work of its process committed work for it
+    (without waiting for its interval, and without its lease), or when a retry comes due; not when
+    the unit of work is rolled back."""
+    async with replicas(database_server_url, kafka_bootstrap, n=1) as (runtime,):
+        runs: list[float] = []
+
+        async def send_queued(_runtime) -> None:
+            runs.append(asyncio.get_running_loop().time())
+
+        runtime.settings.outbox_poll_interval_s = 60  # the job's interval: far beyond the test
+        job = asyncio.create_task(every("outbox_poll_interval_s", send_queued, woken_by="queued")(runtime))
+        try:
+            await wait_until(lambda: len(runs) == 1)  # its first run, at the start
+            async with runtime.uow() as uow:
+                uow.wake_after_commit("queued")
+            await asyncio.sleep(0.3)
+            assert len(runs) == 1  # not committed: not woken
+            started = asyncio.get_running_loop().time()
+            async with runtime.uow() as uow:
+                uow.wake_after_commit("queued")
+                await uow.commit()
+            await wait_until(lambda: len(runs) == 2, timeout=2)
+            assert runs[1] - started < 0.5
+            async with runtime.uow() as uow:  # a retry due in 0.4 s
+                uow.wake_after_commit("queued", at=runtime.clock.now() + timedelta(seconds=0.4))
+                await uow.commit()
+            await asyncio.sleep(0.2)
+            assert len(runs) == 2
+            await wait_until(lambda: len(runs) == 3, timeout=2)
+        finally:
+            job.cancel()
+            await asyncio.gather(job, return_exceptions=True)

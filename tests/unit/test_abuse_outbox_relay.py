@@ -89,3 +89,31 @@ async def test_a_broker_away_at_send_time_stops_sending():
     sent, parked, error = await relay(producer)._send([_row(1), _row(2)])
     assert (sent, parked, producer.sent) == ([], [], [])
     assert isinstance(error, KafkaConnectionError)
+
+
+class FlakyRelay(OutboxRelay):
+    """The relay's loop over a first attempt that fails (the broker away) and then nothing to send."""
+
+    def __init__(self):
+        super().__init__(sessions=None, poll_interval_s=60, batch_size=10, clock=running(),
+                         retry_interval_s=0.05)
+        self.attempts: list[float] = []
+
+    async def publish_pending(self) -> int | None:
+        self.attempts.append(asyncio.get_running_loop().time())
+        if len(self.attempts) == 1:
+            raise KafkaConnectionError()
+        return 0
+
+
+async def test_after_a_failed_attempt_the_relay_tries_again_after_the_retry_interval_not_the_poll():
+    relay_ = FlakyRelay()
+    task = asyncio.create_task(relay_.run())
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert len(relay_.attempts) == 2  # failed, tried again soon; then at rest until the poll (60 s)
+    assert relay_.attempts[1] - relay_.attempts[0] < 0.3
+    assert relay_.last_error is None

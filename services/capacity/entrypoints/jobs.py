@@ -39,5 +39,5 @@ BACKGROUND = [
     every("wachtdagen_interval_s", wachtdagen_en_herstel),
     every("ophogen_interval_s", ophogen_zonder_bevestiging),
     every("weekcijfer_interval_s", weekcijfer_grjr),
-    every("kennisgeving_interval_s", verstuur_kennisgevingen),
+    every("kennisgeving_interval_s", verstuur_kennisgevingen, woken_by=DeliverKennisgevingen),
 ]

@@ -54,6 +54,7 @@ async def vertel(uow: CapacityUnitOfWork, escalatie: Escalatie, plan: Escalatiep
     def bericht(partij: str) -> dict:
         return kg.bericht(f"{escalatie.id}.niveau-{escalatie.niveau}.{partij}", contract.type, nu,
                           escalatie.id, data)
+    uow.wake_after_commit(DeliverKennisgevingen)  # sent now, not at the job's next interval
     await uow.kennisgevingen.add(kg.kennisgevingen(
         plan.te_vertellen(escalatie.niveau), escalatie, kg.niveau_onderwerp(escalatie.niveau), bericht,
         _ingesteld(uow.settings), nu))
@@ -136,6 +137,7 @@ async def weekcijfer(uow: CapacityUnitOfWork, escalatie: Escalatie | None, figur
     kanalen = plan.niveau(escalatie.niveau).kanalen_van(GRJR)
     contract = wire.to_contract(event)
     data = contract.model_dump(mode="json")
+    uow.wake_after_commit(DeliverKennisgevingen)  # sent now, not at the job's next interval
     await uow.kennisgevingen.add(kg.kennisgevingen(
         [(GRJR, kanaal) for kanaal in kanalen], escalatie, onderwerp,
         lambda partij: kg.bericht(f"{escalatie.id}.{event.week}.{partij}", contract.type, nu,
@@ -171,6 +173,8 @@ async def _deliver_batch(uow: CapacityUnitOfWork, open_kanalen: Kanalen, clock: 
                 fout = f"{type(exc).__name__}: {exc}"
             k.poging(clock.now(), fout, settings.kennisgeving_retry_base_s, settings.kennisgeving_retry_max_s)
         await uow.kennisgevingen.save(due)
+        if retries := [k.volgende_poging_op for k in due if k.verzonden_op is None and k.volgende_poging_op]:
+            uow.wake_after_commit(DeliverKennisgevingen, at=min(retries))  # the first retry, when due
         await uow.commit()
     return len(due)
 

@@ -106,6 +106,8 @@ async def on_casus_event(event: Event, uow: CaseregieUnitOfWork, clock: Clock) -
             overdracht = await uow.casussen.get_overdracht(casus_event.overdracht_id)
         hooks = await uow.webhooks.for_gis(wh.ontvangers(casus_event, overdracht))
         await uow.webhooks.add_afleveringen([Aflevering.voor(hook, bericht, now) for hook in hooks])
+        if hooks:
+            uow.wake_after_commit(DeliverWebhooks)  # sent now, not at the job's next interval
         await uow.commit()
 
 
@@ -147,5 +149,8 @@ async def deliver(uow: CaseregieUnitOfWork, post: Post, clock: Clock, settings: 
 
         await asyncio.gather(*(send(a, w) for a, w in due))
         await uow.webhooks.save_afleveringen([a for a, _ in due])
+        if retries := [a.volgende_poging_op for a, _ in due if a.afgeleverd_op is None
+                       and a.volgende_poging_op]:
+            uow.wake_after_commit(DeliverWebhooks, at=min(retries))  # the first retry, when it is due
         await uow.commit()
     return len(due)
