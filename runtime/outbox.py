@@ -68,27 +68,30 @@ async def _outcome(sent: asyncio.Future | BaseException) -> BaseException | None
         return exc
 
 
-# The next events in order, locked (another replica's relay skips them) and marked sent at once.
-_RETURNED = ("id", "event_id", "topic", "key", "event_type", "subject", "source", "occurred_at", "data",
-             "headers", "traceparent")
-_TAKE = sa.text(
-    "WITH nxt AS (SELECT id FROM outbox WHERE published_at IS NULL AND parked_at IS NULL "
-    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED) "
-    "UPDATE outbox SET published_at = :now FROM nxt WHERE outbox.id = nxt.id "
-    f"RETURNING {', '.join(f'outbox.{name}' for name in _RETURNED)}"
-).columns(*(tables.outbox.c[name] for name in _RETURNED))
-
-
 # One relay at a time per database: the replicas of a service share one outbox, and two relays
 # sending batches side by side could put a key's later event on the broker before its earlier one.
 # The lease is the batch's transaction (released at commit, or when a replica dies with it); a
 # replica that finds it held tries again shortly, so its own commits still leave at once.
 RELAY_LOCK = 7351047
-# In the same statement (one round trip): marking events sent need not wait for the disk (lost in
-# a crash, they are sent again; consumers are idempotent), which saves a flush on every event's path.
-_LEASE = sa.text(f"SELECT pg_try_advisory_xact_lock({RELAY_LOCK}), "
-                 "set_config('synchronous_commit', 'off', true)")
 LEASE_BUSY_RETRY_S = 0.02
+
+# One statement, one round trip: the lease taken (and, for this transaction, marking events sent
+# need not wait for the disk: lost in a crash, they are sent again, consumers are idempotent,
+# which saves a flush on every event's path); then, only while the lease is held, the next events
+# in order, locked (another replica's relay skips them) and marked sent at once. Always one row
+# at least: `held`, with the taken event's columns (NULL when none was due).
+_RETURNED = ("id", "event_id", "topic", "key", "event_type", "subject", "source", "occurred_at", "data",
+             "headers", "traceparent")
+_LEASE_AND_TAKE = sa.text(
+    f"WITH lease AS MATERIALIZED (SELECT pg_try_advisory_xact_lock({RELAY_LOCK}) AS held, "
+    "set_config('synchronous_commit', 'off', true) AS flush), "
+    "nxt AS (SELECT id FROM outbox WHERE (SELECT held FROM lease) AND published_at IS NULL "
+    "AND parked_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED), "
+    "taken AS (UPDATE outbox SET published_at = :now FROM nxt WHERE outbox.id = nxt.id "
+    f"RETURNING {', '.join(f'outbox.{name}' for name in _RETURNED)}) "
+    f"SELECT lease.held, {', '.join(f'taken.{name}' for name in _RETURNED)} "
+    "FROM lease LEFT JOIN taken ON true"
+).columns(sa.column("held", sa.Boolean), *(tables.outbox.c[name] for name in _RETURNED))
 
 
 class OutboxRelay:
@@ -119,11 +122,11 @@ class OutboxRelay:
         marked unsent again (or parked) before the transaction commits."""
         outbox = tables.outbox
         async with self._sessions() as session, session.begin():
-            if not (await session.execute(_LEASE)).scalar():  # and the commit without a flush
-                return None
             now = self._clock.now()
-            rows = sorted((await session.execute(_TAKE, {"limit": self._batch_size, "now": now})).all(),
-                          key=lambda row: row.id)
+            taken = (await session.execute(_LEASE_AND_TAKE, {"limit": self._batch_size, "now": now})).all()
+            if not taken[0].held:
+                return None
+            rows = sorted((row for row in taken if row.id is not None), key=lambda row: row.id)
             if not rows:
                 return 0
             sent, parked, error = await self._send(rows)

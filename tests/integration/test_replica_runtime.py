@@ -8,10 +8,12 @@ import uuid
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
 from runtime import leases, tables
 from runtime.db import drop_databases
+from runtime.outbox import RELAY_LOCK
 from runtime.service import build_app, every
 from services.intake.bootstrap import SPEC as INTAKE
 from tests.clock import running
@@ -145,3 +147,27 @@ async def test_a_job_woken_by_a_commit_runs_at_once_and_otherwise_at_its_interva
         finally:
             job.cancel()
             await asyncio.gather(job, return_exceptions=True)
+
+
+async def test_while_another_holds_the_relay_lease_nothing_is_taken_and_then_all_goes(
+    database_server_url, kafka_bootstrap
+):
+    """The relay takes events only while it holds the database's relay lease (one statement takes
+    the lease and the events): held elsewhere, a cycle takes and marks nothing."""
+    topic = await new_topic(kafka_bootstrap, "replicas")
+    async with replicas(database_server_url, kafka_bootstrap, n=1) as (runtime,):
+        url = runtime.settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        other = await asyncpg.connect(url)
+        try:
+            await other.execute("SELECT pg_advisory_lock($1)", RELAY_LOCK)  # another replica's relay
+            ids = await _add(runtime, topic, 5)
+            runtime.relay.wake()
+            assert await runtime.relay.publish_pending() is None
+            await asyncio.sleep(0.3)
+            assert await runtime.relay.backlog() == 5  # none taken, none marked sent
+            await other.execute("SELECT pg_advisory_unlock($1)", RELAY_LOCK)
+            await wait_until(lambda: _all_sent(runtime), timeout=10)
+        finally:
+            await other.close()
+        sent = [header(r, "ce_id") for r in await read_topic(kafka_bootstrap, topic)]
+    assert sorted(sent) == sorted(ids)
