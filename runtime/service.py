@@ -214,8 +214,8 @@ class Runtime:
         if self.relay.producer:
             await self.relay.producer.stop()
         for dependency in self.own.values():  # what a service's own dependencies hold (processes)
-            if callable(close := getattr(dependency, "close", None)):
-                close()
+            if not isinstance(dependency, type) and callable(close := getattr(dependency, "close", None)):
+                close()  # (a class handed over as a factory is not closed)
         await self.engine.dispose()
 
     async def health(self) -> tuple[bool, dict]:

@@ -3,6 +3,7 @@ one database. Their outbox relays never send a row twice or out of order, nor st
 a periodic job runs once per interval across them, and moves to the other replica when the one
 that ran it is gone."""
 import asyncio
+import dataclasses
 import itertools
 import uuid
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -171,3 +172,29 @@ async def test_while_another_holds_the_relay_lease_nothing_is_taken_and_then_all
             await other.close()
         sent = [header(r, "ce_id") for r in await read_topic(kafka_bootstrap, topic)]
     assert sorted(sent) == sorted(ids)
+
+
+class _Proces:
+    """A dependency holding something to stop (as reporting's KPI worker process)."""
+
+    def __init__(self):
+        self.gesloten = 0
+
+    def close(self) -> None:
+        self.gesloten += 1
+
+
+async def test_a_services_own_dependencies_are_closed_when_it_stops_and_a_class_is_left_alone(
+    database_server_url, kafka_bootstrap
+):
+    werk = _Proces()
+    spec = dataclasses.replace(INTAKE, dependencies=lambda runtime: {"werk": werk, "fabriek": _Proces})
+    prefix = unique_prefix()
+    try:
+        app = build_app(spec, settings_for("intake", database_server_url, kafka_bootstrap, prefix),
+                        clock=running())
+        async with app.router.lifespan_context(app):
+            assert werk.gesloten == 0
+        assert werk.gesloten == 1  # and the class handed over as a factory was not called unbound
+    finally:
+        await drop_databases(database_server_url, prefix)
