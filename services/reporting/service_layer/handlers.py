@@ -351,7 +351,7 @@ def catalogus() -> dict:
 
 
 async def kwartaalrapportage(uow: ReportingUnitOfWork, kwartaal: str, onderdrukkingsdrempel: int,
-                             rekenaar: Rekenaar = IN_DIT_PROCES) -> dict:
+                             rekenaar: Rekenaar) -> dict:
     """Everything the quarterly report shows: the catalogue, every KPI with its table per
     municipality x GI (suppressed), and the previous quarter for comparison."""
     today = uow.clock.today()
